@@ -1,0 +1,37 @@
+# Communicator — `make run` (try it) and `make test` (every test). See README.md.
+SHELL := /bin/bash
+UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+export UV_LINK_MODE := copy
+PORT ?= 8000
+
+.PHONY: run test bench schemas frontend deps services lint test-backend test-frontend
+
+run: deps frontend
+	$(UV) run communicator db upgrade
+	$(UV) run communicator serve --demo --port $(PORT)
+
+test: deps services frontend
+	$(UV) run python -m communicator.schemagen --check
+	cd frontend && npm test
+	$(UV) run pytest -q
+
+bench: deps frontend
+	$(UV) run python bench/run_all.py
+
+schemas: deps
+	$(UV) run python -m communicator.schemagen
+	cd frontend && npm run gen:types
+
+deps:
+	@command -v uv >/dev/null 2>&1 || [ -x "$(UV)" ] || python3 -m pip install --quiet --user uv || python3 -m pip install --quiet uv
+	$(UV) sync --frozen --quiet
+
+frontend:
+	cd frontend && (npm ci --no-audit --no-fund --loglevel=error || npm install --no-audit --no-fund --loglevel=error)
+	cd frontend && npm run build --silent
+
+services:
+	bash scripts/ensure-services.sh
+
+lint:
+	duplicates --change

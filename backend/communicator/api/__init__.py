@@ -1,0 +1,1 @@
+"""Thin Litestar controllers: translate HTTP to one service call and back."""

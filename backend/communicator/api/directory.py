@@ -1,0 +1,78 @@
+"""Employees and groups."""
+
+from __future__ import annotations
+
+from litestar import Controller, delete, get, patch, post
+
+from communicator.db.session import Database
+from communicator.schemas import EmployeeCreate, EmployeeRead, EmployeeUpdate, GroupCreate, GroupRead, GroupUpdate
+from communicator.services import employees, groups
+from communicator.services.actors import Actor
+from communicator.services.errors import Forbidden
+
+
+def check_admin(actor: Actor) -> None:
+    """Only an Administrator changes the directory."""
+    if not actor.is_admin:
+        raise Forbidden("Only an Administrator may change the directory.")
+
+
+class EmployeeController(Controller):
+    """/api/v1/employees"""
+
+    path = "/api/v1/employees"
+    tags = ["directory"]
+
+    @get("/", operation_id="listEmployees")
+    async def list_employees(self, db: Database, actor: Actor) -> dict[str, list[EmployeeRead]]:
+        """Every employee of the account."""
+        async with db.read() as session:
+            return {"items": await employees.list_employees(session, actor)}
+
+    @post("/", operation_id="createEmployee")
+    async def create_employee(self, db: Database, actor: Actor, data: EmployeeCreate) -> EmployeeRead:
+        """Add an employee."""
+        check_admin(actor)
+        async with db.write() as session:
+            return await employees.create_employee(session, actor, data)
+
+    @patch("/{employee_id:int}", operation_id="updateEmployee")
+    async def update_employee(self, db: Database, actor: Actor, employee_id: int, data: EmployeeUpdate) -> EmployeeRead:
+        """Change or deactivate an employee."""
+        check_admin(actor)
+        async with db.write() as session:
+            return await employees.update_employee(session, actor, employee_id, data)
+
+
+class GroupController(Controller):
+    """/api/v1/groups"""
+
+    path = "/api/v1/groups"
+    tags = ["directory"]
+
+    @get("/", operation_id="listGroups")
+    async def list_groups(self, db: Database, actor: Actor) -> dict[str, list[GroupRead]]:
+        """Every group of the account."""
+        async with db.read() as session:
+            return {"items": await groups.list_groups(session, actor)}
+
+    @post("/", operation_id="createGroup")
+    async def create_group(self, db: Database, actor: Actor, data: GroupCreate) -> GroupRead:
+        """Add a group."""
+        check_admin(actor)
+        async with db.write() as session:
+            return await groups.create_group(session, actor, data)
+
+    @patch("/{group_id:int}", operation_id="updateGroup")
+    async def update_group(self, db: Database, actor: Actor, group_id: int, data: GroupUpdate) -> GroupRead:
+        """Change a group."""
+        check_admin(actor)
+        async with db.write() as session:
+            return await groups.update_group(session, actor, group_id, data)
+
+    @delete("/{group_id:int}", operation_id="deleteGroup")
+    async def delete_group(self, db: Database, actor: Actor, group_id: int) -> None:
+        """Delete a group (its messages stay)."""
+        check_admin(actor)
+        async with db.write() as session:
+            await groups.delete_group(session, actor, group_id)

@@ -1,0 +1,63 @@
+"""Sending messages, reading threads."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar import Controller, Request, get, post
+from litestar.params import Parameter
+from communicator.db.session import Database
+from communicator.events import get_last_event_id
+from communicator.schemas import MessageCreate, MessageRead, ReadMark, ThreadPage, ThreadRead
+from communicator.services import messaging, threads
+from communicator.services.actors import Actor
+
+
+class MessageController(Controller):
+    """/api/v1/messages"""
+
+    path = "/api/v1/messages"
+    tags = ["messages"]
+
+    @post("/", operation_id="sendMessage")
+    async def send_message(self, db: Database, actor: Actor, data: MessageCreate, request: Request) -> MessageRead:
+        """Accept a message for every recipient, or refuse it whole."""
+        message = await messaging.send_message(db, actor, data)
+        request.app.state.queue.notify()
+        return message
+
+    @get("/{message_id:int}", operation_id="getMessage")
+    async def get_message(self, db: Database, actor: Actor, message_id: int) -> MessageRead:
+        """A message with every recipient's status."""
+        return await messaging.get_message(db, actor, message_id)
+
+
+class ThreadController(Controller):
+    """/api/v1/threads"""
+
+    path = "/api/v1/threads"
+    tags = ["threads"]
+
+    @get("/", operation_id="listThreads")
+    async def list_threads(self, db: Database, actor: Actor) -> dict[str, object]:
+        """Threads, newest activity first, and the event id to follow live updates from."""
+        async with db.read() as session:
+            # Read the event id first: anything after it reaches the client over the WebSocket.
+            last_event_id = await get_last_event_id(session)
+            items: list[ThreadRead] = await threads.list_threads(session, actor)
+        return {"items": items, "last_event_id": last_event_id}
+
+    @get("/{thread_id:int}/messages", operation_id="listThreadMessages")
+    async def list_messages(
+        self, db: Database, actor: Actor, thread_id: int, before_id: int | None = None,
+        limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
+    ) -> ThreadPage:
+        """A page of the thread, oldest first."""
+        async with db.read() as session:
+            return await threads.list_thread_messages(session, actor, thread_id, before_id, limit)
+
+    @post("/{thread_id:int}/read", operation_id="markThreadRead", status_code=204)
+    async def mark_read(self, db: Database, actor: Actor, thread_id: int, data: ReadMark) -> None:
+        """Clear the unread count up to a message."""
+        async with db.write() as session:
+            await threads.mark_thread_read(session, actor, thread_id, data.last_message_id)

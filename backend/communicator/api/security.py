@@ -1,0 +1,97 @@
+"""Session authentication, same-origin checks (CSRF) and security headers. See docs/security.md."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+import msgspec
+from litestar.connection import ASGIConnection
+from litestar.exceptions import NotAuthorizedException
+from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+from communicator.services.auth import get_session_actor
+
+SESSION_COOKIE = "communicator_session"
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+SECURITY_HEADERS = [
+    (b"content-security-policy",
+     b"default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+     b"connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"same-origin"),
+    (b"x-frame-options", b"DENY"),
+]
+
+
+class SessionAuthMiddleware(AbstractAuthenticationMiddleware):
+    """Turns the session cookie into the Actor on `request.user`."""
+
+    async def authenticate_request(self, connection: ASGIConnection) -> AuthenticationResult:
+        """Look the session up server-side; expired, logged-out or deactivated sessions fail."""
+        token = connection.cookies.get(SESSION_COOKIE)
+        if not token:
+            raise NotAuthorizedException("Log in first.")
+        settings = connection.app.state.settings
+        actor = await get_session_actor(
+            connection.app.state.db, token, timedelta(minutes=settings.session_idle_minutes),
+            timedelta(hours=settings.session_absolute_hours),
+        )
+        if actor is None:
+            raise NotAuthorizedException("Your session has ended; log in again.")
+        return AuthenticationResult(user=actor, auth=token)
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    """One request header, decoded."""
+    for key, value in scope.get("headers", ()):
+        if key == name:
+            return value.decode("latin-1")
+    return None
+
+
+def is_foreign_origin(scope: Scope, allowed: tuple[str, ...]) -> bool:
+    """Whether a browser sent this request from another site."""
+    if _header(scope, b"sec-fetch-site") == "cross-site":
+        return True
+    origin = _header(scope, b"origin")
+    if origin is None:
+        return False  # not a browser cross-origin request: scripts and same-origin GETs send none
+    host = _header(scope, b"host") or ""
+    return urlsplit(origin).netloc != host and origin not in allowed
+
+
+class OriginGuardMiddleware:
+    """Refuses cross-site state changes and WebSocket handshakes; adds security headers."""
+
+    def __init__(self, app: ASGIApp, allowed_origins: tuple[str, ...]) -> None:
+        self.app = app
+        self.allowed = allowed_origins
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Check, then pass the request on with headers added to the response."""
+        if scope["type"] == "websocket" and is_foreign_origin(scope, self.allowed):
+            await send({"type": "websocket.close", "code": 4403, "reason": "Foreign origin"})  # type: ignore[typeddict-item]
+            return
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if scope["method"] in UNSAFE_METHODS and is_foreign_origin(scope, self.allowed):
+            await _send_forbidden(send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = list(message.get("headers", [])) + SECURITY_HEADERS  # type: ignore[typeddict-unknown-key]
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+async def _send_forbidden(send: Send) -> None:
+    """A JSON 403 for a cross-site request."""
+    body = msgspec.json.encode({"status_code": 403, "detail": "Cross-site request refused."})
+    await send({"type": "http.response.start", "status": 403,
+                "headers": [(b"content-type", b"application/json"), *SECURITY_HEADERS]})
+    await send({"type": "http.response.body", "body": body})

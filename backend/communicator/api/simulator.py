@@ -1,0 +1,35 @@
+"""The Phones page: virtual phones of the simulator driver."""
+
+from __future__ import annotations
+
+from litestar import Controller, get, post
+
+from communicator.db.session import Database
+from communicator.schemas import InboundCreate, MessageRead, PhoneMessage, PhoneRead
+from communicator.services import inbound, phones
+from communicator.services.actors import Actor
+
+
+class SimulatorController(Controller):
+    """/api/v1/simulator"""
+
+    path = "/api/v1/simulator"
+    tags = ["simulator"]
+
+    @get("/phones", operation_id="listPhones")
+    async def list_phones(self, db: Database, actor: Actor) -> dict[str, list[PhoneRead]]:
+        """Every employee's virtual phone."""
+        async with db.read() as session:
+            return {"items": await phones.list_phones(session, actor)}
+
+    @get("/phones/{phone:str}/messages", operation_id="listPhoneMessages")
+    async def list_phone_messages(self, db: Database, actor: Actor, phone: str) -> dict[str, list[PhoneMessage]]:
+        """What one phone received and sent."""
+        async with db.read() as session:
+            return {"items": await phones.list_phone_messages(session, actor, phone)}
+
+    @post("/inbound", operation_id="simulateInbound", exclude_from_auth=True)
+    async def simulate_inbound(self, db: Database, data: InboundCreate) -> MessageRead:
+        """An SMS typed on a virtual phone, as the virtual SMSC would deliver it (MO)."""
+        account_id = await inbound.get_account_for_inbound(db, data.to, data.sender)
+        return await inbound.record_inbound(db, account_id, data.sender, data.text)

@@ -1,0 +1,130 @@
+"""create_app(settings): routes, plugins, lifespan — explicit lists, no magic."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from litestar import Litestar, Request, get
+from litestar.channels import ChannelsPlugin
+from litestar.channels.backends.base import ChannelsBackend
+from litestar.channels.backends.memory import MemoryChannelsBackend
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.middleware import DefineMiddleware
+from litestar.openapi import OpenAPIConfig
+from litestar.static_files import create_static_files_router
+from sqlalchemy import text
+
+from communicator.api.auth import AuthController
+from communicator.api.directory import EmployeeController, GroupController
+from communicator.api.errors import EXCEPTION_HANDLERS
+from communicator.api.messages import MessageController, ThreadController
+from communicator.api.security import OriginGuardMiddleware, SessionAuthMiddleware
+from communicator.api.simulator import SimulatorController
+from communicator.api.ws import events_socket
+from communicator.db.session import Database
+from communicator.events import Published, channel_for
+from communicator.gateway.simulator import SimulatorDriver
+from communicator.gateway.worker import GatewayWorker
+from communicator.queue.database import DatabaseQueue
+from communicator.services.actors import Actor
+from communicator.settings import Settings
+
+log = logging.getLogger(__name__)
+FRONTEND_DIST = Path(__file__).resolve().parents[2] / "frontend" / "dist"
+
+
+@get("/health", exclude_from_auth=True, operation_id="health")
+async def health(state: State) -> dict[str, str]:
+    """200 when the database answers."""
+    async with state.db.read() as session:
+        await session.execute(text("SELECT 1"))
+    return {"status": "ok"}
+
+
+def _channels_backend(settings: Settings) -> ChannelsBackend:
+    """Memory when embedded; Redis pub/sub when scaled out (any api process serves any browser)."""
+    if settings.redis_url:
+        from litestar.channels.backends.redis import RedisChannelsPubSubBackend
+        from redis.asyncio import Redis
+
+        return RedisChannelsPubSubBackend(redis=Redis.from_url(settings.redis_url))
+    return MemoryChannelsBackend()
+
+
+def _publisher(channels: ChannelsPlugin):  # noqa: ANN202
+    """Publishes committed events on their account's channel."""
+
+    def publish(events: list[Published]) -> None:
+        for event in events:
+            channels.publish(event.data, channels=[channel_for(event.account_id)])
+
+    return publish
+
+
+def _build_gateway(settings: Settings, db: Database, queue: DatabaseQueue) -> GatewayWorker:
+    """The in-process gateway with the simulator driver."""
+    driver = SimulatorDriver(
+        db, tps=settings.sim_tps, submit_latency_ms=settings.sim_submit_latency_ms,
+        dlr_delay_ms=settings.sim_dlr_delay_ms, failure_rate=settings.sim_failure_rate,
+        log_path=settings.sim_log_path,
+    )
+    return GatewayWorker(db, queue, driver, settings.gateway_batch, settings.relay_interval_seconds)
+
+
+def create_app(settings: Settings) -> Litestar:
+    """The all-in-one application for these settings."""
+    db = Database(settings.database_url)
+    queue = DatabaseQueue(db, settings.gateway_lease_seconds)
+    channels = ChannelsPlugin(backend=_channels_backend(settings), arbitrary_channels_allowed=True)
+    db.on_commit = _publisher(channels)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        worker = _build_gateway(settings, db, queue) if settings.gateway_enabled else None
+        tasks: list[asyncio.Task[None]] = []
+        if worker:
+            await worker.driver.start()
+            tasks.append(asyncio.create_task(worker.run(), name="gateway"))
+        try:
+            yield
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            if worker:
+                await worker.driver.stop()
+            await db.dispose()
+
+    static_dir = Path(settings.static_dir) if settings.static_dir else FRONTEND_DIST
+    route_handlers: list = [health, AuthController, EmployeeController, GroupController, MessageController,
+                            ThreadController, SimulatorController, events_socket]
+    if static_dir.is_dir():
+        route_handlers.append(create_static_files_router(
+            path="/", directories=[static_dir], html_mode=True, opt={"exclude_from_auth": True},
+            include_in_schema=False,
+        ))
+    return Litestar(
+        route_handlers=route_handlers,
+        plugins=[channels],
+        middleware=[
+            DefineMiddleware(OriginGuardMiddleware, allowed_origins=settings.allowed_origins),
+            DefineMiddleware(SessionAuthMiddleware, exclude=["^/schema"]),
+        ],
+        dependencies={"db": Provide(lambda: db, sync_to_thread=False),
+                      "actor": Provide(_get_actor, sync_to_thread=False)},
+        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        state=State({"settings": settings, "db": db, "queue": queue}),
+        lifespan=[lifespan],
+        request_max_body_size=settings.max_body_bytes,
+        openapi_config=OpenAPIConfig(title="Communicator", version="1", path="/schema"),
+    )
+
+
+def _get_actor(request: Request) -> Actor:
+    """The authenticated caller."""
+    return request.user

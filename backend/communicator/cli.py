@@ -1,0 +1,97 @@
+"""communicator serve | db upgrade | user add | demo."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import secrets
+import sys
+
+from communicator.db.migrate import upgrade
+from communicator.db.session import Database
+from communicator.settings import Settings, load_settings
+
+
+def _serve(settings: Settings, args: argparse.Namespace) -> None:
+    """Migrate, optionally seed the demo, and run the all-in-one server."""
+    import uvicorn
+
+    from communicator.app import create_app
+
+    upgrade(settings.database_url)
+    if args.demo:
+        password = settings.demo_password or secrets.token_urlsafe(9)
+        created = asyncio.run(_seed(settings, password))
+        login_note = f"admin / {password}" if created or settings.demo_password else "admin / (set earlier)"
+        print(f"Communicator demo: http://{args.host}:{args.port}/  login: {login_note}", flush=True)
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="warning", ws="websockets-sansio")
+
+
+async def _seed(settings: Settings, password: str) -> bool:
+    """Seed the demo account; returns whether it was created now."""
+    from communicator.services.demo import seed_demo
+
+    db = Database(settings.database_url)
+    try:
+        return await seed_demo(db, password)
+    finally:
+        await db.dispose()
+
+
+async def _add_user(settings: Settings, args: argparse.Namespace) -> None:
+    """Create a user in the account with the given short number (or a new account)."""
+    from sqlalchemy import select
+
+    from communicator.db.models import Account
+    from communicator.services.accounts import create_account, create_user
+
+    db = Database(settings.database_url)
+    try:
+        async with db.write() as session:
+            account_id = (await session.execute(select(Account.id).where(Account.name == args.account))).scalar()
+            if account_id is None:
+                account_id = (await create_account(session, args.account)).id
+            await create_user(session, account_id, args.login, args.password, args.role)
+    finally:
+        await db.dispose()
+    print(f"user {args.login} ({args.role}) added to «{args.account}»")
+
+
+def _parser() -> argparse.ArgumentParser:
+    """The command line."""
+    parser = argparse.ArgumentParser(prog="communicator")
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="run the all-in-one server")
+    serve.add_argument("--host", default=None)
+    serve.add_argument("--port", type=int, default=None)
+    serve.add_argument("--demo", action="store_true", help="seed the demo account and print its login")
+    db = commands.add_parser("db", help="database maintenance")
+    db.add_argument("action", choices=["upgrade"])
+    user = commands.add_parser("user", help="manage users")
+    user.add_argument("action", choices=["add"])
+    user.add_argument("--login", required=True)
+    user.add_argument("--password", required=True)
+    user.add_argument("--role", default="Administrator", choices=["Administrator", "Operator", "BaseUser"])
+    user.add_argument("--account", default="Default")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `communicator` console script."""
+    args = _parser().parse_args(argv)
+    settings = load_settings()
+    if args.command == "serve":
+        args.host = args.host or settings.host
+        args.port = args.port or settings.port
+        _serve(settings, args)
+    elif args.command == "db":
+        upgrade(settings.database_url)
+        print("database is up to date")
+    elif args.command == "user":
+        upgrade(settings.database_url)
+        asyncio.run(_add_user(settings, args))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

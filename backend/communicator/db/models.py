@@ -1,0 +1,210 @@
+"""SQLAlchemy 2 typed models; every row of customer data carries its account_id."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Dialect,
+    TypeDecorator,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# SQLite only auto-increments INTEGER PRIMARY KEY; PostgreSQL wants BIGINT for ids that grow fast.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC datetime on every backend (SQLite hands back naive values)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Store in UTC."""
+        return value.astimezone(UTC) if value is not None and value.tzinfo else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Read back as aware UTC."""
+        return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+
+
+class Base(DeclarativeBase):
+    """Declarative base."""
+
+    type_annotation_map = {datetime: UTCDateTime}
+
+
+class Account(Base):
+    """A client company; everything else is scoped by it."""
+
+    __tablename__ = "accounts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    short_number: Mapped[str] = mapped_column(String(20), default="4938")
+    sender_names: Mapped[list[str]] = mapped_column(JSON, default=list)
+    plan: Mapped[str] = mapped_column(String(20), default="Company")
+    created_at: Mapped[datetime] = mapped_column()
+
+
+class Employee(Base):
+    """A person with a phone; may have no web access."""
+
+    __tablename__ = "employees"
+    __table_args__ = (UniqueConstraint("account_id", "phone"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    phone: Mapped[str] = mapped_column(String(20))
+    email: Mapped[str | None] = mapped_column(String(200))
+    position: Mapped[str | None] = mapped_column(String(200))
+    operator: Mapped[str | None] = mapped_column(String(20))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class User(Base):
+    """A web login; optionally an employee's own."""
+
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    login: Mapped[str] = mapped_column(String(100), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    employee_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"))
+    name: Mapped[str] = mapped_column(String(200), default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class WebSession(Base):
+    """A server-side session; the cookie holds a token, the row holds its hash."""
+
+    __tablename__ = "web_sessions"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column()
+    last_seen_at: Mapped[datetime] = mapped_column()
+
+
+class Group(Base):
+    """A named, coloured set of employees; may sit inside a parent group."""
+
+    __tablename__ = "groups"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    color: Mapped[str] = mapped_column(String(7), default="#4a90d9")
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("groups.id", ondelete="SET NULL"))
+
+
+class GroupMember(Base):
+    """Direct membership of an employee in a group."""
+
+    __tablename__ = "group_members"
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"), primary_key=True)
+    employee_id: Mapped[int] = mapped_column(
+        ForeignKey("employees.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class Message(Base):
+    """One outbound text (to many) or one inbound SMS."""
+
+    __tablename__ = "messages"
+    __table_args__ = (Index("ix_messages_dedup", "account_id", "smsc_id", "sender_phone", "text_hash"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    direction: Mapped[str] = mapped_column(String(3))
+    text: Mapped[str] = mapped_column(Text)
+    parts: Mapped[int] = mapped_column(Integer)
+    encoding: Mapped[str] = mapped_column(String(8))
+    created_at: Mapped[datetime] = mapped_column()
+    author_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    sender_phone: Mapped[str | None] = mapped_column(String(20))
+    employee_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"), index=True)
+    reply_to_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("messages.id"))
+    smsc_id: Mapped[str | None] = mapped_column(String(64))
+    text_hash: Mapped[str | None] = mapped_column(String(64))
+
+
+class MessageTarget(Base):
+    """A group that an outbound message was addressed to (its group thread)."""
+
+    __tablename__ = "message_targets"
+    message_id: Mapped[int] = mapped_column(BigId, ForeignKey("messages.id"), primary_key=True)
+    group_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+
+
+class Delivery(Base):
+    """One copy of an outbound message to one phone; the send queue's unit of work."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        Index("ix_deliveries_queue", "status", "lease_until"),
+        Index("ix_deliveries_phone", "account_id", "phone", "id"),
+        Index("ix_deliveries_employee", "employee_id", "message_id"),
+    )
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    account_id: Mapped[int] = mapped_column(Integer)
+    message_id: Mapped[int] = mapped_column(BigId, ForeignKey("messages.id"), index=True)
+    phone: Mapped[str] = mapped_column(String(20))
+    employee_id: Mapped[int | None] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16))
+    parts: Mapped[int] = mapped_column(Integer)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    lease_until: Mapped[datetime | None] = mapped_column()
+    smsc_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    error: Mapped[str | None] = mapped_column(String(200))
+    possible_duplicate: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime] = mapped_column()
+
+
+class Thread(Base):
+    """A conversation: one per employee, per group, and the unknown-senders one."""
+
+    __tablename__ = "threads"
+    __table_args__ = (UniqueConstraint("account_id", "kind", "ref_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    ref_id: Mapped[int] = mapped_column(Integer, default=0)
+    last_message_id: Mapped[int | None] = mapped_column(BigId)
+    last_activity_at: Mapped[datetime | None] = mapped_column()
+
+
+class ThreadMessage(Base):
+    """A message shown in a thread (a broadcast sits in many)."""
+
+    __tablename__ = "thread_messages"
+    thread_id: Mapped[int] = mapped_column(ForeignKey("threads.id"), primary_key=True)
+    message_id: Mapped[int] = mapped_column(BigId, ForeignKey("messages.id"), primary_key=True)
+
+
+class ThreadRead(Base):
+    """How far a user has read a thread."""
+
+    __tablename__ = "thread_reads"
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    thread_id: Mapped[int] = mapped_column(ForeignKey("threads.id"), primary_key=True)
+    last_read_message_id: Mapped[int] = mapped_column(BigId, default=0)
+
+
+class Event(Base):
+    """A recorded event; its id is the global order browsers catch up by."""
+
+    __tablename__ = "events"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    account_id: Mapped[int] = mapped_column(Integer, index=True)
+    type: Mapped[str] = mapped_column(String(40))
+    payload: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column()

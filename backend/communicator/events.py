@@ -1,0 +1,88 @@
+"""Typed events (`noun.verb`): recorded in the writer's transaction, published after commit.
+
+See docs/events.md.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import msgspec
+from sqlalchemy import insert, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from communicator.db.models import Event as EventRow
+from communicator.schemas import DeliveryRead, MessageRead, Summary
+
+
+class MessageCreated(msgspec.Struct, tag="message.created", tag_field="type", kw_only=True):
+    """A message was sent or received; thread_ids are the threads it shows in."""
+
+    id: int = 0
+    message: MessageRead
+    thread_ids: list[int]
+
+
+class DeliveryUpdated(msgspec.Struct, tag="delivery.updated", tag_field="type", kw_only=True):
+    """Some deliveries of one message changed status."""
+
+    id: int = 0
+    message_id: int
+    deliveries: list[DeliveryRead]
+    summary: Summary
+
+
+class Resync(msgspec.Struct, tag="resync", tag_field="type"):
+    """The client is too far behind; it must refetch its state."""
+
+
+AnyEvent = MessageCreated | DeliveryUpdated
+EVENT_STRUCTS = (MessageCreated, DeliveryUpdated, Resync)
+_encoder = msgspec.json.Encoder()
+_decoder = msgspec.json.Decoder(AnyEvent)
+
+
+class Published(msgspec.Struct, frozen=True):
+    """An event on its way to the channels backend after commit."""
+
+    account_id: int
+    id: int
+    data: bytes
+
+
+def channel_for(account_id: int) -> str:
+    """The channel an account's events travel on."""
+    return f"account:{account_id}"
+
+
+async def record_event(session: AsyncSession, account_id: int, event: AnyEvent) -> int:
+    """Store the event in the current transaction and queue it for publishing after commit."""
+    if session.bind.dialect.name == "postgresql":
+        # Serialise event writers so ids commit in id order; catch-up relies on that.
+        await session.execute(text("SELECT pg_advisory_xact_lock(4938)"))
+    payload = _encoder.encode(event).decode()
+    row_id = (
+        await session.execute(
+            insert(EventRow)
+            .values(account_id=account_id, type=type(event).__struct_config__.tag, payload=payload,
+                    created_at=datetime.now(UTC))
+            .returning(EventRow.id)
+        )
+    ).scalar_one()
+    data = _encoder.encode(msgspec.structs.replace(event, id=row_id))
+    session.info.setdefault("events", []).append(Published(account_id, row_id, data))
+    return row_id
+
+
+def encode_stored(row_id: int, payload: str) -> bytes:
+    """The wire frame of a stored event, with its id filled in."""
+    event = _decoder.decode(payload)
+    return _encoder.encode(msgspec.structs.replace(event, id=row_id))
+
+
+RESYNC_FRAME = _encoder.encode(Resync())
+
+
+async def get_last_event_id(session: AsyncSession) -> int:
+    """The newest recorded event id (0 when none)."""
+    return (await session.execute(text("SELECT COALESCE(MAX(id), 0) FROM events"))).scalar_one()

@@ -1,0 +1,39 @@
+"""A token bucket: at most `rate` units per second, with an injectable clock for tests."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+
+
+class TokenBucket:
+    """Throttles a driver to its TPS (messages per second)."""
+
+    def __init__(
+        self, rate: float, burst: float | None = None, clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.rate = rate
+        self.capacity = burst if burst is not None else max(rate / 10, 1.0)
+        self.tokens = self.capacity
+        self.clock = clock
+        self.sleep = sleep
+        self.updated = clock()
+
+    def _refill(self) -> None:
+        """Add the tokens earned since the last look."""
+        now = self.clock()
+        self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rate)
+        self.updated = now
+
+    async def acquire(self, count: int) -> None:
+        """Wait until `count` units may pass; a count above the burst passes in installments."""
+        remaining = float(count)
+        while remaining > 0:
+            self._refill()
+            take = min(remaining, self.tokens)
+            self.tokens -= take
+            remaining -= take
+            if remaining > 0:
+                await self.sleep(min(remaining, self.capacity) / self.rate)

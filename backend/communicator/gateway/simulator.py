@@ -1,0 +1,121 @@
+"""The simulator driver: a virtual SMSC with throughput limit, latency, delayed receipts, failures.
+
+Virtual phones are the deliveries and inbound messages in the database; the Phones page reads
+them and replies through services.inbound. See docs/gateway.md.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+import logging
+import random
+import secrets
+import time
+from collections.abc import Sequence
+
+from sqlalchemy import select
+
+from communicator.db.models import Delivery
+from communicator.db.session import Database
+from communicator.queue import Claimed
+from communicator.services.delivery import Receipt, SubmitResult, apply_receipts
+
+log = logging.getLogger(__name__)
+UNMATCHED_RETRY_SECONDS = 0.2
+UNMATCHED_GIVE_UP_SECONDS = 60.0
+
+
+class SimulatorDriver:
+    """A Driver whose SMSC lives in this process."""
+
+    def __init__(self, db: Database, *, tps: float, submit_latency_ms: float, dlr_delay_ms: float,
+                 failure_rate: float, log_path: str | None = None, rng: random.Random | None = None) -> None:
+        self.db = db
+        self.tps = tps
+        self.latency = submit_latency_ms / 1000
+        self.dlr_delay = dlr_delay_ms / 1000
+        self.failure_rate = failure_rate
+        self.log_path = log_path
+        self.rng = rng or random.Random()
+        self._due: list[tuple[float, str, str, float]] = []  # (due, smsc_id, status, first offered)
+        self._wakeup = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        """Resume receipts for messages the SMSC accepted before a restart, then start reporting."""
+        async with self.db.read() as session:
+            pending = (await session.execute(
+                select(Delivery.smsc_id).where(Delivery.status == "Sent", Delivery.smsc_id.like("sim-%"))
+            )).scalars().all()
+        for smsc_id in pending:
+            self._schedule(smsc_id)
+        self._task = asyncio.create_task(self._report_loop(), name="simulator-receipts")
+
+    async def stop(self) -> None:
+        """Stop reporting."""
+        if self._task:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+
+    async def submit(self, batch: Sequence[Claimed]) -> list[SubmitResult]:
+        """Accept every message after the configured latency; receipts follow after the DLR delay."""
+        if self.latency:
+            await asyncio.sleep(self.latency)
+        results = [SubmitResult(c.delivery_id, smsc_id=f"sim-{c.delivery_id}-{secrets.token_hex(4)}")
+                   for c in batch]
+        self._log_accepted(batch, results)
+        for result in results:
+            self._schedule(result.smsc_id or "")
+        return results
+
+    def _log_accepted(self, batch: Sequence[Claimed], results: list[SubmitResult]) -> None:
+        """Append what the virtual SMSC accepted (the phones' side of the story) to the log file."""
+        if self.log_path:
+            with open(self.log_path, "a", encoding="utf-8") as log_file:
+                log_file.writelines(f"{c.delivery_id}\t{c.phone}\t{r.smsc_id}\n" for c, r in zip(batch, results))
+                log_file.flush()
+
+    def _schedule(self, smsc_id: str, first: float | None = None) -> None:
+        """Queue a receipt: Delivered, or NotDelivered at the failure rate."""
+        status = "NotDelivered" if self.rng.random() < self.failure_rate else "Delivered"
+        now = time.monotonic()
+        heapq.heappush(self._due, (now + self.dlr_delay, smsc_id, status, first or now))
+        if len(self._due) == 1:  # the loop sleeps for the earliest receipt; only an empty heap needs a wake-up
+            self._wakeup.set()
+
+    async def _report_loop(self) -> None:
+        """Send due receipts in batches; offer unmatched ones again shortly."""
+        while True:
+            due = self._pop_due()
+            if due:
+                try:
+                    unmatched = await apply_receipts(self.db, [Receipt(s, status) for _, s, status, _ in due])
+                except Exception:
+                    log.exception("applying receipts failed; will retry")
+                    unmatched = {s for _, s, _, _ in due}
+                self._retry_unmatched(due, unmatched)
+            await self._sleep_until_next()
+
+    def _pop_due(self, limit: int = 1000) -> list[tuple[float, str, str, float]]:
+        """The receipts whose time has come."""
+        now, due = time.monotonic(), []
+        while self._due and self._due[0][0] <= now and len(due) < limit:
+            due.append(heapq.heappop(self._due))
+        return due
+
+    def _retry_unmatched(self, due: list[tuple[float, str, str, float]], unmatched: set[str]) -> None:
+        """A receipt can overtake its submit's commit; try again unless it is very old."""
+        now = time.monotonic()
+        for _, smsc_id, status, first in due:
+            if smsc_id in unmatched and now - first < UNMATCHED_GIVE_UP_SECONDS:
+                heapq.heappush(self._due, (now + UNMATCHED_RETRY_SECONDS, smsc_id, status, first))
+
+    async def _sleep_until_next(self) -> None:
+        """Wait for the next due receipt or a new one."""
+        self._wakeup.clear()
+        timeout = max(0.0, self._due[0][0] - time.monotonic()) if self._due else 1.0
+        try:
+            await asyncio.wait_for(self._wakeup.wait(), timeout=max(timeout, 0.01))
+        except TimeoutError:
+            pass

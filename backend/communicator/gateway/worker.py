@@ -1,0 +1,54 @@
+"""The gateway worker: claim → rate limit → submit → record, in a loop."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from communicator.db.session import Database
+from communicator.gateway import Driver
+from communicator.gateway.ratelimit import TokenBucket
+from communicator.queue import SendQueue
+from communicator.services.delivery import SubmitResult, apply_submit_results
+
+log = logging.getLogger(__name__)
+
+
+class GatewayWorker:
+    """Moves deliveries from the queue to one driver."""
+
+    def __init__(self, db: Database, queue: SendQueue, driver: Driver, batch: int, poll_seconds: float) -> None:
+        self.db = db
+        self.queue = queue
+        self.driver = driver
+        self.batch = batch
+        self.poll_seconds = poll_seconds
+        self.bucket = TokenBucket(driver.tps)
+
+    async def run(self) -> None:
+        """Work until cancelled; an error in one round is logged and the loop goes on."""
+        while True:
+            try:
+                worked = await self.run_once()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("gateway round failed; retrying")
+                worked = 0
+                await asyncio.sleep(1)
+            if not worked:
+                await self.queue.wait(self.poll_seconds)
+
+    async def run_once(self) -> int:
+        """One round: claim a batch, submit it, record the answers; returns how many were handled."""
+        claimed = await self.queue.claim(self.batch)
+        if not claimed:
+            return 0
+        await self.bucket.acquire(len(claimed))
+        try:
+            results = await self.driver.submit(claimed)
+        except Exception as error:  # the connection failed: nothing is known to be accepted
+            log.warning("submit failed: %s", error)
+            results = [SubmitResult(c.delivery_id, error=str(error), retryable=True) for c in claimed]
+        await apply_submit_results(self.db, results, {c.delivery_id: c.attempts for c in claimed})
+        return len(claimed)

@@ -1,0 +1,101 @@
+"""Logins and server-side sessions; passwords are argon2id, verified off the event loop."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import UTC, datetime, timedelta
+
+import anyio.to_thread
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from communicator.db.models import Account, User, WebSession
+from communicator.db.session import Database
+from communicator.services.actors import Actor
+from communicator.services.errors import Unauthorized
+
+_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+# Verified against when the login is unknown, so both failures take the same time.
+_DUMMY_HASH = _hasher.hash("not-a-real-password")
+SEEN_GRANULARITY = timedelta(minutes=1)
+
+
+def hash_password(password: str) -> str:
+    """The argon2id hash of a password."""
+    return _hasher.hash(password)
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    """Whether the password matches (blocking: run in a thread)."""
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _token_hash(token: str) -> str:
+    """The stored form of a session token."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+async def login(db: Database, login_name: str, password: str) -> tuple[str, Actor]:
+    """Check credentials and open a new session; returns the cookie token and the actor."""
+    async with db.read() as session:
+        user = (await session.execute(select(User).where(User.login == login_name))).scalar_one_or_none()
+    password_hash = user.password_hash if user and user.active else _DUMMY_HASH
+    ok = await anyio.to_thread.run_sync(_verify, password_hash, password)
+    if not ok or user is None or not user.active:
+        raise Unauthorized("Wrong login or password.")
+    token = secrets.token_urlsafe(32)
+    now = datetime.now(UTC)
+    async with db.write() as session:
+        session.add(WebSession(token_hash=_token_hash(token), user_id=user.id, created_at=now, last_seen_at=now))
+    return token, _actor(user)
+
+
+async def logout(db: Database, token: str) -> None:
+    """Delete the session server-side."""
+    async with db.write() as session:
+        await session.execute(delete(WebSession).where(WebSession.token_hash == _token_hash(token)))
+
+
+def _actor(user: User) -> Actor:
+    """The actor for a user row."""
+    return Actor(user.id, user.account_id, user.role, user.login, user.name or user.login, user.employee_id)
+
+
+async def get_session_actor(db: Database, token: str, idle: timedelta, absolute: timedelta) -> Actor | None:
+    """The actor behind a session token, or None when unknown, expired or deactivated."""
+    now = datetime.now(UTC)
+    async with db.read() as session:
+        row = (
+            await session.execute(
+                select(WebSession, User)
+                .join(User, User.id == WebSession.user_id)
+                .where(WebSession.token_hash == _token_hash(token))
+            )
+        ).first()
+    if row is None:
+        return None
+    web_session, user = row
+    created, seen = web_session.created_at, web_session.last_seen_at
+    if not user.active or now - seen > idle or now - created > absolute:
+        return None
+    if now - seen > SEEN_GRANULARITY:
+        async with db.write() as session:
+            await session.execute(
+                update(WebSession).where(WebSession.token_hash == web_session.token_hash).values(last_seen_at=now)
+            )
+    return _actor(user)
+
+
+async def get_user_read(session: AsyncSession, actor: Actor) -> dict[str, object]:
+    """The current user with the account name."""
+    account = await session.get(Account, actor.account_id)
+    return {
+        "id": actor.user_id, "login": actor.login, "role": actor.role, "account_id": actor.account_id,
+        "account_name": account.name if account else "", "employee_id": actor.employee_id, "name": actor.name,
+    }

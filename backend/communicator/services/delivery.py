@@ -1,0 +1,130 @@
+"""Delivery status: forward-only transitions, submit results, DLR matching, retries. See docs/gateway.md."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime, timedelta
+
+import msgspec
+from sqlalchemy import bindparam, literal_column, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from communicator.db.models import Delivery
+from communicator.db.session import Database
+from communicator.events import DeliveryUpdated, record_event
+from communicator.services.message_views import get_summaries, list_delivery_reads
+
+FINAL = frozenset({"Delivered", "NotDelivered", "NotSent", "TimedOut", "Error", "Cancelled"})
+RANK = {"Pending": 0, "Sending": 1, "Sent": 2, **{status: 3 for status in FINAL}}
+MAX_ATTEMPTS = 5
+
+
+def can_move(old: str, new: str) -> bool:
+    """Whether a status may change from old to new: only forward, never out of a final status."""
+    return old not in FINAL and RANK[new] > RANK[old]
+
+
+def statuses_before(new: str) -> list[str]:
+    """The statuses from which `new` may be reached."""
+    return sorted(old for old in RANK if can_move(old, new))
+
+
+class SubmitResult(msgspec.Struct, frozen=True):
+    """What the SMSC answered for one delivery."""
+
+    delivery_id: int
+    smsc_id: str | None = None
+    error: str | None = None
+    retryable: bool = False
+
+
+class Receipt(msgspec.Struct, frozen=True):
+    """A delivery report (DLR) from the SMSC."""
+
+    smsc_id: str
+    status: str
+    error: str | None = None
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """Back-off before the next attempt after a retryable failure."""
+    return timedelta(seconds=min(2 ** attempts, 300))
+
+
+async def _update_many(session: AsyncSession, key: str, new: str, rows: list[dict]) -> None:
+    """Move many deliveries to `new`, each only if its current status allows it."""
+    if not rows:
+        return
+    table = Delivery.__table__
+    values = {name: bindparam(f"v_{name}") for name in rows[0] if name != "k"}
+    statement = (
+        update(table)
+        # Statuses are our own constants, inlined: executemany cannot expand an IN list.
+        .where(table.c[key] == bindparam("k"),
+               table.c.status.in_([literal_column(f"'{old}'") for old in statuses_before(new)]))
+        .values(status=new, **values)
+    )
+    await (await session.connection()).execute(statement, [
+        {("k" if name == "k" else f"v_{name}"): value for name, value in row.items()} for row in rows
+    ])
+
+
+async def apply_submit_results(db: Database, results: Sequence[SubmitResult], attempts: dict[int, int]) -> None:
+    """Record what the SMSC said: Sent with its id, a retry later, or a permanent failure."""
+    now = datetime.now(UTC)
+    sent = [{"k": r.delivery_id, "smsc_id": r.smsc_id, "updated_at": now} for r in results if r.smsc_id]
+    failed = [r for r in results if not r.smsc_id]
+    retry = [r for r in failed if r.retryable and attempts.get(r.delivery_id, 0) < MAX_ATTEMPTS]
+    final = [r for r in failed if r not in retry]
+    async with db.write() as session:
+        await _update_many(session, "id", "Sent", sent)
+        await _update_many(session, "id", "Error", [
+            {"k": r.delivery_id, "error": (r.error or "")[:200], "updated_at": now} for r in final])
+        await _requeue(session, retry, attempts, now)
+        await record_status_events(session, [r.delivery_id for r in results])
+
+
+async def _requeue(session: AsyncSession, retry: list[SubmitResult], attempts: dict[int, int], now: datetime) -> None:
+    """Put retryable failures back to Pending, not before their back-off ends."""
+    # The one backward move: the SMSC refused the submit, so nothing reached the phone.
+    for r in retry:
+        await session.execute(
+            update(Delivery).where(Delivery.id == r.delivery_id, Delivery.status == "Sending").values(
+                status="Pending", error=(r.error or "")[:200], updated_at=now,
+                lease_until=now + retry_delay(attempts.get(r.delivery_id, 1)),
+            )
+        )
+
+
+async def apply_receipts(db: Database, receipts: Sequence[Receipt]) -> set[str]:
+    """Apply delivery reports; returns the SMSC ids that matched no delivery (yet).
+
+    A late or repeated report never moves a status back. A report can overtake the commit of
+    its own submit result, so the driver offers unmatched ones again a little later.
+    """
+    now = datetime.now(UTC)
+    async with db.write() as session:
+        for status in sorted({r.status for r in receipts}):
+            await _update_many(session, "smsc_id", status, [
+                {"k": r.smsc_id, "error": r.error, "updated_at": now} for r in receipts if r.status == status])
+        matched = (await session.execute(
+            select(Delivery.id, Delivery.smsc_id).where(Delivery.smsc_id.in_([r.smsc_id for r in receipts]))
+        )).all()
+        await record_status_events(session, [row.id for row in matched])
+    return {r.smsc_id for r in receipts} - {row.smsc_id for row in matched}
+
+
+async def record_status_events(session: AsyncSession, delivery_ids: Iterable[int]) -> None:
+    """One delivery.updated event per message whose deliveries changed."""
+    ids = sorted(set(delivery_ids))
+    if not ids:
+        return
+    rows = (await session.execute(select(Delivery).where(Delivery.id.in_(ids)).order_by(Delivery.id))).scalars().all()
+    by_message: dict[int, list[Delivery]] = {}
+    for row in rows:
+        by_message.setdefault(row.message_id, []).append(row)
+    summaries = await get_summaries(session, list(by_message))
+    for message_id, deliveries in by_message.items():
+        reads = await list_delivery_reads(session, deliveries)
+        event = DeliveryUpdated(message_id=message_id, deliveries=reads, summary=summaries[message_id])
+        await record_event(session, deliveries[0].account_id, event)

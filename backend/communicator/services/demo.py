@@ -1,0 +1,57 @@
+"""The demo account: a company, its admin, ~20 employees and three groups."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from communicator.db.models import Account, User
+from communicator.db.session import Database
+from communicator.schemas import EmployeeCreate, GroupCreate
+from communicator.services.accounts import create_account, create_user
+from communicator.services.actors import Actor
+from communicator.services.employees import create_employee
+from communicator.services.groups import create_group
+
+DEMO_ACCOUNT = "ООО «Энергомонтаж»"
+DEMO_PEOPLE = [
+    ("Иванов Сергей Петрович", "+79161000001", "Монтажник", "Монтажники"),
+    ("Петров Алексей Викторович", "+79161000002", "Монтажник", "Монтажники"),
+    ("Сидоров Дмитрий Андреевич", "+79161000003", "Монтажник", "Монтажники"),
+    ("Кузнецов Игорь Николаевич", "+79161000004", "Старший монтажник", "Монтажники"),
+    ("Смирнов Павел Олегович", "+79161000005", "Монтажник", "Монтажники"),
+    ("Попов Андрей Сергеевич", "+79161000006", "Монтажник", "Монтажники"),
+    ("Васильев Роман Игоревич", "+79161000007", "Монтажник", "Монтажники"),
+    ("Морозова Екатерина Александровна", "+79161000008", "Замерщик", "Замерщики"),
+    ("Новиков Максим Юрьевич", "+79161000009", "Замерщик", "Замерщики"),
+    ("Фёдоров Виктор Степанович", "+79161000010", "Замерщик", "Замерщики"),
+    ("Волкова Анна Дмитриевна", "+79161000011", "Замерщик", "Замерщики"),
+    ("Алексеев Константин Ильич", "+79161000012", "Замерщик", "Замерщики"),
+    ("Лебедев Михаил Борисович", "+79161000013", "Дежурный инженер", "Дежурные инженеры"),
+    ("Семёнов Артём Владимирович", "+79161000014", "Дежурный инженер", "Дежурные инженеры"),
+    ("Егорова Ольга Геннадьевна", "+79161000015", "Дежурный инженер", "Дежурные инженеры"),
+    ("Павлов Николай Евгеньевич", "+79161000016", "Старший дежурный инженер", "Дежурные инженеры"),
+    ("Козлов Денис Анатольевич", "+79161000017", "Дежурный инженер", "Дежурные инженеры"),
+    ("Степанова Мария Викторовна", "+79161000018", "Координатор", None),
+    ("Николаев Григорий Павлович", "+79161000019", "Прораб", "Монтажники"),
+    ("Орлова Татьяна Сергеевна", "+79161000020", "Диспетчер", None),
+]
+DEMO_GROUPS = [("Монтажники", "#2e7d32"), ("Замерщики", "#1565c0"), ("Дежурные инженеры", "#c62828")]
+
+
+async def seed_demo(db: Database, admin_password: str) -> bool:
+    """Create the demo account unless the admin login exists; returns whether it was created."""
+    async with db.write() as session:
+        if (await session.execute(select(User.id).where(User.login == "admin"))).first():
+            return False
+        account: Account = await create_account(session, DEMO_ACCOUNT)
+        admin = await create_user(session, account.id, "admin", admin_password, "Administrator",
+                                  name="Администратор")
+        actor = Actor(admin.id, account.id, admin.role, admin.login, admin.name)
+        groups = {name: (await create_group(session, actor, GroupCreate(name=name, color=color))).id
+                  for name, color in DEMO_GROUPS}
+        for name, phone, position, group in DEMO_PEOPLE:
+            email = f"user{phone[-2:]}@energomontazh.example"
+            await create_employee(session, actor, EmployeeCreate(
+                name=name, phone=phone, email=email, position=position,
+                group_ids=[groups[group]] if group else []))
+    return True

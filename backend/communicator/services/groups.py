@@ -1,0 +1,158 @@
+"""Groups: nested, coloured sets of employees; resolving a group to its (nested) members."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import msgspec
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from communicator.db.models import Employee, Group, GroupMember
+from communicator.schemas import GroupCreate, GroupRead, GroupUpdate
+from communicator.services.actors import Actor
+from communicator.services.errors import InvalidInput, NotFound
+
+
+async def _parents(session: AsyncSession, account_id: int) -> dict[int, int | None]:
+    """Every group of the account mapped to its parent."""
+    rows = await session.execute(select(Group.id, Group.parent_id).where(Group.account_id == account_id))
+    return {group_id: parent for group_id, parent in rows}
+
+
+def _with_descendants(parents: dict[int, int | None], roots: Iterable[int]) -> set[int]:
+    """The given groups and every group nested below them."""
+    children: dict[int, list[int]] = {}
+    for group_id, parent in parents.items():
+        if parent is not None:
+            children.setdefault(parent, []).append(group_id)
+    seen: set[int] = set()
+    stack = list(roots)
+    while stack:
+        group_id = stack.pop()
+        if group_id not in seen:
+            seen.add(group_id)
+            stack.extend(children.get(group_id, ()))
+    return seen
+
+
+async def check_groups_exist(session: AsyncSession, account_id: int, group_ids: Iterable[int]) -> None:
+    """Raise naming the group ids that are not in the account."""
+    wanted = set(group_ids)
+    if not wanted:
+        return
+    missing = sorted(wanted - set(await _parents(session, account_id)))
+    if missing:
+        raise InvalidInput(f"Unknown group id(s): {', '.join(map(str, missing))}.", {"groups": missing})
+
+
+async def list_group_member_ids(session: AsyncSession, account_id: int, group_ids: Iterable[int]) -> set[int]:
+    """Active employees in the groups, nested groups included."""
+    closure = _with_descendants(await _parents(session, account_id), group_ids)
+    if not closure:
+        return set()
+    rows = await session.execute(
+        select(GroupMember.employee_id)
+        .join(Employee, Employee.id == GroupMember.employee_id)
+        .where(GroupMember.group_id.in_(closure), Employee.active.is_(True))
+    )
+    return set(rows.scalars())
+
+
+async def list_groups(session: AsyncSession, actor: Actor) -> list[GroupRead]:
+    """The account's groups with direct members and nested member counts."""
+    groups = (await session.execute(
+        select(Group).where(Group.account_id == actor.account_id).order_by(Group.name)
+    )).scalars().all()
+    members: dict[int, list[int]] = {}
+    rows = await session.execute(
+        select(GroupMember.group_id, GroupMember.employee_id)
+        .join(Group, Group.id == GroupMember.group_id)
+        .where(Group.account_id == actor.account_id)
+        .order_by(GroupMember.employee_id)
+    )
+    for group_id, employee_id in rows:
+        members.setdefault(group_id, []).append(employee_id)
+    parents = {group.id: group.parent_id for group in groups}
+    result = []
+    for group in groups:
+        nested = _with_descendants(parents, [group.id])
+        count = len({e for g in nested for e in members.get(g, ())})
+        result.append(GroupRead(group.id, group.name, group.color, group.parent_id, members.get(group.id, []), count))
+    return result
+
+
+async def get_group(session: AsyncSession, actor: Actor, group_id: int) -> GroupRead:
+    """One group of the caller's account."""
+    for group in await list_groups(session, actor):
+        if group.id == group_id:
+            return group
+    raise NotFound(f"Group {group_id} not found.")
+
+
+async def _check_parent(session: AsyncSession, account_id: int, group_id: int | None, parent_id: int | None) -> None:
+    """The parent must exist and must not be the group itself or nested inside it."""
+    if parent_id is None:
+        return
+    parents = await _parents(session, account_id)
+    if parent_id not in parents:
+        raise InvalidInput(f"Unknown parent group id: {parent_id}.")
+    if group_id is not None and parent_id in _with_descendants(parents, [group_id]):
+        raise InvalidInput("A group cannot be nested inside itself or its own subgroup.")
+
+
+async def _check_employees_exist(session: AsyncSession, account_id: int, employee_ids: Iterable[int]) -> None:
+    """Raise naming the employee ids that are not in the account."""
+    wanted = set(employee_ids)
+    found = set((await session.execute(
+        select(Employee.id).where(Employee.account_id == account_id, Employee.id.in_(wanted))
+    )).scalars()) if wanted else set()
+    missing = sorted(wanted - found)
+    if missing:
+        raise InvalidInput(f"Unknown employee id(s): {', '.join(map(str, missing))}.", {"employees": missing})
+
+
+async def _set_members(session: AsyncSession, group_id: int, employee_ids: Iterable[int]) -> None:
+    """Replace the group's direct members."""
+    await session.execute(delete(GroupMember).where(GroupMember.group_id == group_id))
+    rows = [{"group_id": group_id, "employee_id": e} for e in sorted(set(employee_ids))]
+    if rows:
+        await session.execute(insert(GroupMember), rows)
+
+
+async def create_group(session: AsyncSession, actor: Actor, data: GroupCreate) -> GroupRead:
+    """Create a group with its members."""
+    await _check_parent(session, actor.account_id, None, data.parent_id)
+    await _check_employees_exist(session, actor.account_id, data.member_ids)
+    group = Group(account_id=actor.account_id, name=data.name.strip(), color=data.color, parent_id=data.parent_id)
+    session.add(group)
+    await session.flush()
+    await _set_members(session, group.id, data.member_ids)
+    return await get_group(session, actor, group.id)
+
+
+async def update_group(session: AsyncSession, actor: Actor, group_id: int, data: GroupUpdate) -> GroupRead:
+    """Change a group's name, colour, parent or members."""
+    group = await session.get(Group, group_id)
+    if group is None or group.account_id != actor.account_id:
+        raise NotFound(f"Group {group_id} not found.")
+    changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
+    if "parent_id" in changes:
+        await _check_parent(session, actor.account_id, group_id, changes["parent_id"])
+    if "member_ids" in changes:
+        await _check_employees_exist(session, actor.account_id, changes["member_ids"])
+        await _set_members(session, group_id, changes.pop("member_ids"))
+    if changes:
+        await session.execute(update(Group).where(Group.id == group_id).values(**changes))
+    return await get_group(session, actor, group_id)
+
+
+async def delete_group(session: AsyncSession, actor: Actor, group_id: int) -> None:
+    """Delete a group; its subgroups move up to its parent. Messages keep their history."""
+    group = await session.get(Group, group_id)
+    if group is None or group.account_id != actor.account_id:
+        raise NotFound(f"Group {group_id} not found.")
+    await session.execute(update(Group).where(Group.parent_id == group_id).values(parent_id=group.parent_id))
+    await session.execute(delete(GroupMember).where(GroupMember.group_id == group_id))
+    await session.delete(group)
+

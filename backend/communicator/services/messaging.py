@@ -1,0 +1,118 @@
+"""Sending: compose → recipients → permission check → message + deliveries (the queue) → event."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import msgspec
+from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from communicator.db.models import Delivery, Employee, Message, MessageTarget
+from communicator.db.session import Database
+from communicator.events import MessageCreated, record_event
+from communicator.schemas import MessageCreate, MessageRead
+from communicator.services import permissions
+from communicator.services.actors import Actor
+from communicator.services.employees import check_phone
+from communicator.services.errors import InvalidInput, NotFound
+from communicator.services.groups import check_groups_exist, list_group_member_ids
+from communicator.services.message_views import list_message_reads
+from communicator.services.threads import get_thread_id, record_in_employee_threads, record_in_threads, touch_threads
+from communicator.sms.segments import count_segments
+
+MAX_TEXT_LENGTH = 1000
+
+
+def check_text(text: str) -> str:
+    """The text to send, or InvalidInput saying what is wrong with it."""
+    if not text.strip():
+        raise InvalidInput("The message text is empty.")
+    if len(text) > MAX_TEXT_LENGTH:
+        raise InvalidInput(f"The message text is {len(text)} characters long; the limit is {MAX_TEXT_LENGTH}.")
+    return text
+
+
+async def _check_employees(session: AsyncSession, account_id: int, ids: list[int]) -> dict[int, str]:
+    """Active employees of the account by id → phone, or InvalidInput naming the unknown ids."""
+    wanted = set(ids)
+    rows = dict((await session.execute(
+        select(Employee.id, Employee.phone)
+        .where(Employee.account_id == account_id, Employee.id.in_(wanted), Employee.active.is_(True))
+    )).all()) if wanted else {}
+    missing = sorted(wanted - rows.keys())
+    if missing:
+        raise InvalidInput(f"Unknown or inactive employee id(s): {', '.join(map(str, missing))}.",
+                           {"employees": missing})
+    return rows
+
+
+async def resolve_recipients(session: AsyncSession, actor: Actor, data: MessageCreate) -> dict[str, int | None]:
+    """Every recipient phone (de-duplicated) mapped to its employee, if any."""
+    numbers = [check_phone(raw) for raw in data.recipients.numbers]
+    await check_groups_exist(session, actor.account_id, data.recipients.groups)
+    direct = await _check_employees(session, actor.account_id, data.recipients.employees)
+    via_groups = await list_group_member_ids(session, actor.account_id, data.recipients.groups)
+    members = dict((await session.execute(
+        select(Employee.id, Employee.phone).where(Employee.id.in_(via_groups - direct.keys()))
+    )).all()) if via_groups else {}
+    phones: dict[str, int | None] = {phone: employee_id for employee_id, phone in {**members, **direct}.items()}
+    known = dict((await session.execute(
+        select(Employee.phone, Employee.id).where(Employee.account_id == actor.account_id,
+                                                  Employee.phone.in_(numbers))
+    )).all()) if numbers else {}
+    for phone in numbers:
+        phones.setdefault(phone, known.get(phone))
+    if not phones:
+        raise InvalidInput("No recipients: choose employees, groups or phone numbers.")
+    return phones
+
+
+async def send_message(db: Database, actor: Actor, data: MessageCreate) -> MessageRead:
+    """Accept a message: store it with one Pending delivery per phone, in one transaction."""
+    text = check_text(data.text)
+    async with db.write() as session:
+        phones = await resolve_recipients(session, actor, data)
+        await permissions.check_may_send(session, actor, data.recipients, phones)
+        message = await _record_outbound(session, actor, text, data.recipients.groups, phones)
+        read = (await list_message_reads(session, [message], with_deliveries=True))[0]
+        thread_ids = await touch_threads(session, message.id, message.created_at)
+        # The event carries the summary, not the (possibly huge) delivery list.
+        event = MessageCreated(message=msgspec.structs.replace(read, deliveries=None), thread_ids=thread_ids)
+        await record_event(session, actor.account_id, event)
+    return read
+
+
+async def _record_outbound(
+    session: AsyncSession, actor: Actor, text: str, group_ids: list[int], phones: dict[str, int | None]
+) -> Message:
+    """Insert the message, its deliveries and its thread links."""
+    now = datetime.now(UTC)
+    segments = count_segments(text)
+    message = Message(account_id=actor.account_id, direction="out", text=text, parts=segments.parts,
+                      encoding=segments.encoding, created_at=now, author_user_id=actor.user_id)
+    session.add(message)
+    await session.flush()
+    await session.execute(insert(Delivery), [
+        {"account_id": actor.account_id, "message_id": message.id, "phone": phone, "employee_id": employee_id,
+         "status": "Pending", "parts": segments.parts, "attempts": 0, "updated_at": now,
+         "possible_duplicate": False}
+        for phone, employee_id in phones.items()
+    ])
+    for group_id in sorted(set(group_ids)):
+        session.add(MessageTarget(message_id=message.id, group_id=group_id))
+    threads = [await get_thread_id(session, actor.account_id, "group", g) for g in sorted(set(group_ids))]
+    if any(employee_id is None for employee_id in phones.values()):
+        threads.append(await get_thread_id(session, actor.account_id, "unknown"))
+    await record_in_threads(session, message.id, threads)
+    await record_in_employee_threads(session, actor.account_id, message.id)
+    return message
+
+
+async def get_message(db: Database, actor: Actor, message_id: int) -> MessageRead:
+    """One message of the caller's account, with its deliveries."""
+    async with db.read() as session:
+        message = await session.get(Message, message_id)
+        if message is None or message.account_id != actor.account_id:
+            raise NotFound(f"Message {message_id} not found.")
+        return (await list_message_reads(session, [message], with_deliveries=True))[0]

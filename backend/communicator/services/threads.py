@@ -1,0 +1,162 @@
+"""Threads: per employee, per group and unknown senders; listing, paging, read marks."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import and_, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from communicator.db.models import Delivery, Employee, Group, Message, Thread, ThreadMessage, ThreadRead
+from communicator.schemas import LastMessage, ThreadPage, ThreadRead as ThreadView
+from communicator.services.actors import Actor
+from communicator.services.errors import NotFound
+from communicator.services.message_views import list_message_reads
+
+UNKNOWN_TITLE = "Неизвестные"
+
+
+def _insert_ignoring_conflicts(session: AsyncSession, model: type):  # noqa: ANN202
+    """An INSERT that skips rows clashing with a unique key, in the session's dialect."""
+    dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
+    return dialect.insert(model)
+
+
+async def get_thread_id(session: AsyncSession, account_id: int, kind: str, ref_id: int = 0) -> int:
+    """The id of a thread, created when missing."""
+    await session.execute(
+        _insert_ignoring_conflicts(session, Thread)
+        .values(account_id=account_id, kind=kind, ref_id=ref_id)
+        .on_conflict_do_nothing()
+    )
+    return (await session.execute(
+        select(Thread.id).where(Thread.account_id == account_id, Thread.kind == kind, Thread.ref_id == ref_id)
+    )).scalar_one()
+
+
+async def record_in_employee_threads(session: AsyncSession, account_id: int, message_id: int) -> None:
+    """Put an outbound message in the thread of every employee it was delivered to."""
+    recipients = select(Delivery.employee_id).where(
+        Delivery.message_id == message_id, Delivery.employee_id.is_not(None)
+    )
+    await session.execute(
+        _insert_ignoring_conflicts(session, Thread)
+        .from_select(["account_id", "kind", "ref_id"],
+                     select(Delivery.account_id, func.cast("employee", Thread.kind.type), Delivery.employee_id)
+                     .where(Delivery.employee_id.in_(recipients), Delivery.message_id == message_id))
+        .on_conflict_do_nothing()
+    )
+    await session.execute(
+        _insert_ignoring_conflicts(session, ThreadMessage)
+        .from_select(["thread_id", "message_id"],
+                     select(Thread.id, func.cast(message_id, ThreadMessage.message_id.type))
+                     .where(Thread.account_id == account_id, Thread.kind == "employee",
+                            Thread.ref_id.in_(recipients)))
+        .on_conflict_do_nothing()
+    )
+
+
+async def record_in_threads(session: AsyncSession, message_id: int, thread_ids: list[int]) -> None:
+    """Put a message in the given threads."""
+    if thread_ids:
+        await session.execute(
+            _insert_ignoring_conflicts(session, ThreadMessage).values(
+                [{"thread_id": t, "message_id": message_id} for t in sorted(set(thread_ids))]
+            ).on_conflict_do_nothing()
+        )
+
+
+async def touch_threads(session: AsyncSession, message_id: int, at: datetime) -> list[int]:
+    """Make the message the newest activity of its threads; returns their ids."""
+    in_message = select(ThreadMessage.thread_id).where(ThreadMessage.message_id == message_id)
+    await session.execute(
+        update(Thread).where(Thread.id.in_(in_message)).values(last_message_id=message_id, last_activity_at=at)
+    )
+    return list((await session.execute(in_message.order_by(ThreadMessage.thread_id))).scalars())
+
+
+async def _titles(session: AsyncSession, threads: list[Thread]) -> dict[int, tuple[str, str | None]]:
+    """Title and colour per thread."""
+    employee_ids = [t.ref_id for t in threads if t.kind == "employee"]
+    group_ids = [t.ref_id for t in threads if t.kind == "group"]
+    employees = dict((await session.execute(
+        select(Employee.id, Employee.name).where(Employee.id.in_(employee_ids)))).all())
+    groups = {gid: (name, color) for gid, name, color in await session.execute(
+        select(Group.id, Group.name, Group.color).where(Group.id.in_(group_ids)))}
+    titles: dict[int, tuple[str, str | None]] = {}
+    for t in threads:
+        if t.kind == "employee":
+            titles[t.id] = (employees.get(t.ref_id, "?"), None)
+        elif t.kind == "group":
+            titles[t.id] = groups.get(t.ref_id, ("?", None))
+        else:
+            titles[t.id] = (UNKNOWN_TITLE, None)
+    return titles
+
+
+async def _unread_counts(session: AsyncSession, actor: Actor, thread_ids: list[int]) -> dict[int, int]:
+    """Inbound messages after the user's read mark, per thread."""
+    rows = await session.execute(
+        select(ThreadMessage.thread_id, func.count())
+        .join(Message, Message.id == ThreadMessage.message_id)
+        .outerjoin(ThreadRead, and_(ThreadRead.thread_id == ThreadMessage.thread_id,
+                                    ThreadRead.user_id == actor.user_id))
+        .where(ThreadMessage.thread_id.in_(thread_ids), Message.direction == "in",
+               ThreadMessage.message_id > func.coalesce(ThreadRead.last_read_message_id, 0))
+        .group_by(ThreadMessage.thread_id)
+    )
+    return dict(rows.all())
+
+
+async def list_threads(session: AsyncSession, actor: Actor) -> list[ThreadView]:
+    """Threads with activity, newest first, with previews and unread counts."""
+    threads = list((await session.execute(
+        select(Thread).where(Thread.account_id == actor.account_id, Thread.last_message_id.is_not(None))
+        .order_by(Thread.last_message_id.desc())
+    )).scalars())
+    ids = [t.id for t in threads]
+    titles = await _titles(session, threads)
+    unread = await _unread_counts(session, actor, ids)
+    last = {m.id: m for m in (await session.execute(
+        select(Message).where(Message.id.in_([t.last_message_id for t in threads])))).scalars()}
+    return [_thread_view(t, titles[t.id], last.get(t.last_message_id), unread.get(t.id, 0)) for t in threads]
+
+
+def _thread_view(thread: Thread, title: tuple[str, str | None], last: Message | None, unread: int) -> ThreadView:
+    """The API view of one thread."""
+    preview = LastMessage(last.id, last.direction, last.text[:140], last.created_at) if last else None
+    ref = thread.ref_id if thread.kind != "unknown" else None
+    return ThreadView(thread.id, thread.kind, ref, title[0], title[1], preview, thread.last_activity_at, unread)
+
+
+async def _get_thread(session: AsyncSession, actor: Actor, thread_id: int) -> Thread:
+    """One thread of the caller's account."""
+    thread = await session.get(Thread, thread_id)
+    if thread is None or thread.account_id != actor.account_id:
+        raise NotFound(f"Thread {thread_id} not found.")
+    return thread
+
+
+async def list_thread_messages(
+    session: AsyncSession, actor: Actor, thread_id: int, before_id: int | None, limit: int
+) -> ThreadPage:
+    """A page of the thread's messages, oldest first, ending before `before_id`."""
+    await _get_thread(session, actor, thread_id)
+    query = (select(Message).join(ThreadMessage, ThreadMessage.message_id == Message.id)
+             .where(ThreadMessage.thread_id == thread_id))
+    if before_id is not None:
+        query = query.where(Message.id < before_id)
+    rows = list((await session.execute(query.order_by(Message.id.desc()).limit(limit + 1))).scalars())
+    page = list(reversed(rows[:limit]))
+    return ThreadPage(await list_message_reads(session, page), has_more=len(rows) > limit)
+
+
+async def mark_thread_read(session: AsyncSession, actor: Actor, thread_id: int, last_message_id: int) -> None:
+    """Move the user's read mark forward (never back)."""
+    await _get_thread(session, actor, thread_id)
+    mark = await session.get(ThreadRead, (actor.user_id, thread_id))
+    if mark is None:
+        session.add(ThreadRead(user_id=actor.user_id, thread_id=thread_id, last_read_message_id=last_message_id))
+    elif last_message_id > mark.last_read_message_id:
+        mark.last_read_message_id = last_message_id

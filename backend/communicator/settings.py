@@ -1,0 +1,77 @@
+"""Settings: one frozen struct read from COMMUNICATOR_* environment variables."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+import msgspec
+
+PREFIX = "COMMUNICATOR_"
+
+
+class Settings(msgspec.Struct, frozen=True, kw_only=True):
+    """Everything configurable; nothing else reads os.environ."""
+
+    database_url: str = "sqlite+aiosqlite:///./data/communicator.db"
+    redis_url: str | None = None
+    secret_key: str = ""
+    demo_password: str | None = None
+    host: str = "127.0.0.1"
+    port: int = 8000
+    allowed_origins: tuple[str, ...] = ()
+    session_idle_minutes: int = 60 * 12
+    session_absolute_hours: int = 24 * 7
+    event_retention: int = 100_000
+    max_text_length: int = 1000
+    max_body_bytes: int = 1_000_000
+    # the gateway
+    gateway_enabled: bool = True
+    gateway_batch: int = 200
+    gateway_lease_seconds: float = 30.0
+    relay_interval_seconds: float = 5.0
+    # the simulator driver (a virtual SMSC with virtual phones)
+    sim_tps: float = 2000.0
+    sim_submit_latency_ms: float = 5.0
+    sim_dlr_delay_ms: float = 300.0
+    sim_failure_rate: float = 0.0
+    sim_log_path: str | None = None
+    static_dir: str | None = None
+
+
+def _convert(raw: str, kind: object) -> object:
+    """Turn one environment string into the field's type."""
+    if kind is bool or kind == "bool":
+        return raw.strip().lower() in {"1", "true", "yes", "on"}
+    if kind in (int, "int"):
+        return int(raw)
+    if kind in (float, "float"):
+        return float(raw)
+    if "tuple" in str(kind):
+        return tuple(part.strip() for part in raw.split(",") if part.strip())
+    return raw
+
+
+def load_settings(environ: dict[str, str] | None = None, **overrides: object) -> Settings:
+    """Read settings from the environment (or the given mapping), then apply overrides."""
+    env = os.environ if environ is None else environ
+    values: dict[str, object] = {}
+    for field in msgspec.structs.fields(Settings):
+        raw = env.get(PREFIX + field.name.upper())
+        if raw is not None and raw != "":
+            values[field.name] = _convert(raw, field.type)
+    values.update(overrides)
+    if not values.get("secret_key"):
+        values["secret_key"] = secrets.token_hex(32)
+    settings = Settings(**values)  # type: ignore[arg-type]
+    _ensure_sqlite_dir(settings.database_url)
+    return settings
+
+
+def _ensure_sqlite_dir(url: str) -> None:
+    """Create the folder of a SQLite file so a fresh clone starts without setup."""
+    if url.startswith("sqlite") and ":///" in url:
+        path = url.split(":///", 1)[1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)

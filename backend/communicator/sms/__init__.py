@@ -1,0 +1,1 @@
+"""Pure SMS text and number helpers: segment counting, phone normalisation, #tag parsing."""

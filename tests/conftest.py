@@ -1,0 +1,152 @@
+"""Shared fixtures: real SQLite and PostgreSQL databases, a demo account, a live server."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import threading
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+import uvicorn
+
+from communicator.db.migrate import upgrade
+from communicator.db.session import Database
+from communicator.services.actors import Actor
+from communicator.services.demo import seed_demo
+from communicator.settings import Settings, load_settings
+
+PG_ADMIN_DSN = os.environ.get("COMMUNICATOR_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+DEMO_PASSWORD = "demo-password"
+
+
+async def _pg_create(name: str) -> None:
+    """Create a throwaway PostgreSQL database."""
+    connection = await asyncpg.connect(PG_ADMIN_DSN)
+    try:
+        await connection.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await connection.close()
+
+
+async def _pg_drop(name: str) -> None:
+    """Drop a throwaway PostgreSQL database."""
+    connection = await asyncpg.connect(PG_ADMIN_DSN)
+    try:
+        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await connection.close()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    """A migrated SQLite database file."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"
+    upgrade(url)
+    return url
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A migrated PostgreSQL database, dropped afterwards."""
+    name = f"communicator_test_{uuid.uuid4().hex[:12]}"
+    asyncio.run(_pg_create(name))
+    base = PG_ADMIN_DSN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
+    url = f"{base}/{name}"
+    upgrade(url)
+    yield url
+    asyncio.run(_pg_drop(name))
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request: pytest.FixtureRequest) -> str:
+    """Each service test runs on both SQLite and PostgreSQL."""
+    return request.getfixturevalue(f"{request.param}_url")
+
+
+@pytest.fixture
+async def db(database_url: str) -> AsyncIterator[Database]:
+    """A Database that records published events in `db.published`."""
+    database = Database(database_url)
+    database.published = []  # type: ignore[attr-defined]
+    database.on_commit = database.published.extend  # type: ignore[attr-defined]
+    yield database
+    await database.dispose()
+
+
+@pytest.fixture
+async def admin(db: Database) -> Actor:
+    """The demo account's administrator (the demo data: 20 employees, 3 groups)."""
+    await seed_demo(db, DEMO_PASSWORD)
+    from sqlalchemy import select
+
+    from communicator.db.models import User
+
+    async with db.read() as session:
+        user = (await session.execute(select(User).where(User.login == "admin"))).scalar_one()
+    return Actor(user.id, user.account_id, user.role, user.login, user.name)
+
+
+def free_port() -> int:
+    """An unused TCP port on loopback."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class LiveServer:
+    """The real app under uvicorn in a background thread."""
+
+    def __init__(self, settings: Settings) -> None:
+        from communicator.app import create_app
+
+        self.settings = settings
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.app = create_app(settings)
+        config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning",
+                                ws="websockets-sansio", lifespan="on")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def start(self) -> LiveServer:
+        """Start and wait until it accepts requests."""
+        self.thread.start()
+        for _ in range(400):
+            if self.server.started:
+                return self
+            self.thread.join(0.025)
+        raise RuntimeError("server did not start")
+
+    def stop(self) -> None:
+        """Stop and wait for shutdown."""
+        self.server.should_exit = True
+        self.thread.join(10)
+
+
+def make_server(url: str, **overrides: object) -> LiveServer:
+    """A started live server on a migrated database seeded with the demo account."""
+    settings = load_settings({}, database_url=url, sim_dlr_delay_ms=20.0, sim_submit_latency_ms=1.0, **overrides)
+    asyncio.run(seed(url))
+    return LiveServer(settings).start()
+
+
+async def seed(url: str) -> None:
+    """Seed the demo account into the database at `url`."""
+    db = Database(url)
+    try:
+        await seed_demo(db, DEMO_PASSWORD)
+    finally:
+        await db.dispose()
+
+
+@pytest.fixture
+def server(sqlite_url: str) -> Iterator[LiveServer]:
+    """A live all-in-one server on SQLite with the demo account."""
+    live = make_server(sqlite_url)
+    yield live
+    live.stop()

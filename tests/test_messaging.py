@@ -1,0 +1,123 @@
+"""Sending and receiving through the services, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from communicator.db.models import Delivery, Message, Thread, ThreadMessage
+from communicator.db.session import Database
+from communicator.schemas import EmployeeCreate, GroupCreate, MessageCreate, Recipients
+from communicator.services.actors import Actor
+from communicator.services.employees import create_employee
+from communicator.services.errors import InvalidInput, NotFound
+from communicator.services.groups import create_group
+from communicator.services.inbound import record_inbound
+from communicator.services.messaging import get_message, send_message
+from communicator.services.threads import list_thread_messages, list_threads
+from tests.helpers import InProcessGateway, count_by_status, wait_for
+
+
+async def _group_of(db: Database, admin: Actor, size: int, name: str = "Пятьдесят") -> int:
+    """A new group with `size` new employees."""
+    async with db.write() as session:
+        ids = [(await create_employee(session, admin, EmployeeCreate(
+            name=f"Сотрудник {i:03}", phone=f"+7926{5000000 + i:07}"))).id for i in range(size)]
+        return (await create_group(session, admin, GroupCreate(name=name, member_ids=ids))).id
+
+
+async def _count(db: Database, model: type) -> int:
+    """Rows in a table."""
+    async with db.read() as session:
+        return (await session.execute(select(func.count()).select_from(model))).scalar_one()
+
+
+async def test_send_to_group_of_50_all_delivered(db: Database, admin: Actor) -> None:
+    group_id = await _group_of(db, admin, 50)
+    message = await send_message(db, admin, MessageCreate(text="Сбор в 9:00", recipients=Recipients(groups=[group_id])))
+    assert message.summary.total == 50 and message.summary.counts == {"Pending": 50}
+    async with InProcessGateway(db):
+        await wait_for(lambda: _all_delivered(db, message.id, 50), what="50 Delivered")
+    read = await get_message(db, admin, message.id)
+    assert {d.status for d in read.deliveries or []} == {"Delivered"}
+    event_types = [e.data for e in db.published]  # type: ignore[attr-defined]
+    assert any(b'"delivery.updated"' in data and b'"Delivered"' in data for data in event_types)
+
+
+async def _all_delivered(db: Database, message_id: int, total: int) -> bool:
+    return (await count_by_status(db, message_id)).get("Delivered") == total
+
+
+async def test_recipients_deduplicated_across_employees_groups_numbers(db: Database, admin: Actor) -> None:
+    # Employee 1 is in «Монтажники» (group 1); +79161000001 is employee 1's own phone.
+    recipients = Recipients(employees=[1], groups=[1], numbers=["8 916 100-00-01", "+79031234567"])
+    message = await send_message(db, admin, MessageCreate(text="hi", recipients=recipients))
+    phones = [d.phone for d in message.deliveries or []]
+    assert len(phones) == len(set(phones)) == 8 + 1
+    assert "+79031234567" in phones
+
+
+async def test_inbound_reply_attaches_to_employee_and_group_broadcast(db: Database, admin: Actor) -> None:
+    sent = await send_message(db, admin, MessageCreate(text="#77 замер", recipients=Recipients(groups=[1])))
+    reply = await record_inbound(db, admin.account_id, "+79161000001", "#77 готово")
+    assert reply.employee_id == 1 and reply.reply_to_id == sent.id
+    threads = {(t.kind, t.ref_id): t for t in await _threads(db, admin)}
+    group_thread, employee_thread = threads[("group", 1)], threads[("employee", 1)]
+    assert group_thread.unread == 1 and employee_thread.unread == 1
+    async with db.read() as session:
+        page = await list_thread_messages(session, admin, group_thread.id, None, 50)
+    assert [m.id for m in page.items] == [sent.id, reply.id]
+
+
+async def _threads(db: Database, admin: Actor) -> list:
+    async with db.read() as session:
+        return await list_threads(session, admin)
+
+
+async def test_unknown_sender_lands_in_unknown_thread(db: Database, admin: Actor) -> None:
+    reply = await record_inbound(db, admin.account_id, "+79035550000", "кто это?")
+    assert reply.employee_id is None and reply.sender_phone == "+79035550000"
+    unknown = [t for t in await _threads(db, admin) if t.kind == "unknown"]
+    assert len(unknown) == 1 and unknown[0].last_message and unknown[0].last_message.id == reply.id
+
+
+async def test_inbound_with_same_smsc_id_is_stored_once(db: Database, admin: Actor) -> None:
+    first = await record_inbound(db, admin.account_id, "+79161000002", "да", smsc_id="mo-1")
+    again = await record_inbound(db, admin.account_id, "+79161000002", "да", smsc_id="mo-1")
+    assert first.id == again.id and await _count(db, Message) == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "recipients", "named"),
+    [
+        ("   ", Recipients(employees=[1]), "empty"),
+        ("x" * 1001, Recipients(employees=[1]), "1001"),
+        ("hi", Recipients(numbers=["+7 123"]), "+7 123"),
+        ("hi", Recipients(groups=[999]), "999"),
+        ("hi", Recipients(employees=[424242]), "424242"),
+        ("hi", Recipients(), "No recipients"),
+    ],
+)
+async def test_bad_input_is_named_and_nothing_stored(db: Database, admin: Actor, text: str,
+                                                     recipients: Recipients, named: str) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        await send_message(db, admin, MessageCreate(text=text, recipients=recipients))
+    assert named in refused.value.detail
+    assert await _count(db, Message) == 0 and await _count(db, Delivery) == 0
+    assert db.published == []  # type: ignore[attr-defined]
+
+
+async def test_other_accounts_message_is_not_found(db: Database, admin: Actor) -> None:
+    sent = await send_message(db, admin, MessageCreate(text="hi", recipients=Recipients(employees=[1])))
+    stranger = Actor(999, admin.account_id + 1, "Administrator", "x", "x")
+    with pytest.raises(NotFound):
+        await get_message(db, stranger, sent.id)
+
+
+async def test_broadcast_shows_in_every_member_thread(db: Database, admin: Actor) -> None:
+    sent = await send_message(db, admin, MessageCreate(text="всем", recipients=Recipients(groups=[3])))
+    async with db.read() as session:
+        linked = (await session.execute(
+            select(Thread.kind, Thread.ref_id).join(ThreadMessage, ThreadMessage.thread_id == Thread.id)
+            .where(ThreadMessage.message_id == sent.id))).all()
+    assert sorted(linked) == [("employee", e) for e in range(13, 18)] + [("group", 3)]

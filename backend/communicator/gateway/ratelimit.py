@@ -28,12 +28,9 @@ class TokenBucket:
         self.updated = now
 
     async def acquire(self, count: int) -> None:
-        """Wait until `count` units may pass; a count above the burst passes in installments."""
-        remaining = float(count)
-        while remaining > 0:
-            self._refill()
-            take = min(remaining, self.tokens)
-            self.tokens -= take
-            remaining -= take
-            if remaining > 0:
-                await self.sleep(min(remaining, self.capacity) / self.rate)
+        """Take `count` units, waiting off any debt; a count above the burst simply waits longer."""
+        self._refill()
+        self.tokens -= count
+        if self.tokens < 0:
+            # The debt is repaid by the refill after the sleep, so no loop (and no float creep).
+            await self.sleep(-self.tokens / self.rate)

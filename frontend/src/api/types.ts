@@ -1,0 +1,57 @@
+/**
+ * Shapes of the REST + WebSocket API (docs/api.md), named for the front end.
+ * The structs come from generated.ts (compiled from shared-schemas/schemas.json); only the
+ * few refinements the schema cannot say (an event's id is always present) live here.
+ */
+import type * as G from './generated';
+
+export type UserRead = G.UserRead;
+export type EmployeeRead = G.EmployeeRead;
+export type EmployeeCreate = G.EmployeeCreate;
+export type EmployeeUpdate = G.EmployeeUpdate;
+export type GroupRead = G.GroupRead;
+export type GroupCreate = G.GroupCreate;
+export type GroupUpdate = G.GroupUpdate;
+export type DeliveryRead = G.DeliveryRead;
+export type DeliverySummary = G.Summary;
+export type MessageRead = G.MessageRead;
+export type MessageCreate = G.MessageCreate;
+export type LastMessage = G.LastMessage;
+export type ThreadRead = G.ThreadRead;
+export type MessagePage = G.ThreadPage;
+export type SimulatorPhone = G.PhoneRead;
+export type SimulatorMessage = G.PhoneMessage;
+export type InboundCreate = G.InboundCreate;
+
+export type DeliveryStatus = DeliveryRead['status'];
+export type Role = UserRead['role'];
+export type Direction = MessageRead['direction'];
+export type ThreadKind = ThreadRead['kind'];
+
+/** Every status, in lifecycle order. */
+export const STATUSES: readonly DeliveryStatus[] = [
+  'Pending',
+  'Sending',
+  'Sent',
+  'NotSent',
+  'Delivered',
+  'NotDelivered',
+  'TimedOut',
+  'Error',
+  'Cancelled',
+];
+
+/** Recipients as the client builds them: all three lists present. */
+export type Recipients = Required<G.Recipients>;
+
+/** Events always carry their global id on the wire. */
+export type MessageCreatedEvent = G.MessageCreated & { id: number };
+export type DeliveryUpdatedEvent = G.DeliveryUpdated & { id: number };
+export type ResyncEvent = G.Resync;
+
+export type AppEvent = MessageCreatedEvent | DeliveryUpdatedEvent;
+export type ServerFrame = AppEvent | ResyncEvent;
+
+export interface Items<T> {
+  items: T[];
+}

@@ -1,0 +1,129 @@
+/** Recipient chips (employees, groups, raw numbers) and their de-duplicated phone count. */
+import type { EmployeeRead, GroupRead, Recipients } from '../api/types';
+
+export type RecipientChip =
+  | { kind: 'employee'; id: number }
+  | { kind: 'group'; id: number }
+  | { kind: 'number'; phone: string };
+
+export function chipKey(chip: RecipientChip): string {
+  return chip.kind === 'number' ? `number:${chip.phone}` : `${chip.kind}:${chip.id}`;
+}
+
+/**
+ * A loose E.164 form for de-duplication and display; the server does the real validation.
+ * Russian habits: 8XXXXXXXXXX and bare 10-digit 9XXXXXXXXX mean +7.
+ */
+export function normalisePhone(raw: string): string {
+  const trimmed = raw.trim();
+  const digits = trimmed.replace(/\D/g, '');
+  if (trimmed.startsWith('+')) return `+${digits}`;
+  if (digits.length === 11 && (digits.startsWith('8') || digits.startsWith('7'))) return `+7${digits.slice(1)}`;
+  if (digits.length === 10 && digits.startsWith('9')) return `+7${digits}`;
+  return digits ? `+${digits}` : '';
+}
+
+/** Whether the typed text looks like a phone number rather than a name search. */
+export function looksLikePhone(text: string): boolean {
+  const t = text.trim();
+  return /^\+?[\d\s\-()]+$/.test(t) && t.replace(/\D/g, '').length >= 10;
+}
+
+/** Add a chip unless an equal one is already there. */
+export function addChip(chips: RecipientChip[], chip: RecipientChip): RecipientChip[] {
+  const key = chipKey(chip);
+  return chips.some((c) => chipKey(c) === key) ? chips : [...chips, chip];
+}
+
+export function removeChip(chips: RecipientChip[], chip: RecipientChip): RecipientChip[] {
+  const key = chipKey(chip);
+  return chips.filter((c) => chipKey(c) !== key);
+}
+
+/** Ids of a group and every group nested under it. */
+export function groupWithDescendants(groupId: number, groups: GroupRead[]): Set<number> {
+  const result = new Set<number>([groupId]);
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const g of groups) {
+      if (g.parent_id !== null && result.has(g.parent_id) && !result.has(g.id)) {
+        result.add(g.id);
+        grew = true;
+      }
+    }
+  }
+  return result;
+}
+
+/** Every phone the chips reach, normalised and de-duplicated (inactive employees get nothing). */
+export function recipientPhones(
+  chips: RecipientChip[],
+  employees: EmployeeRead[],
+  groups: GroupRead[],
+): Set<string> {
+  const byId = new Map(employees.map((e) => [e.id, e]));
+  const phones = new Set<string>();
+  const addEmployee = (id: number) => {
+    const employee = byId.get(id);
+    if (employee && employee.active) phones.add(normalisePhone(employee.phone));
+  };
+  for (const chip of chips) {
+    if (chip.kind === 'employee') addEmployee(chip.id);
+    else if (chip.kind === 'number') {
+      const phone = normalisePhone(chip.phone);
+      if (phone) phones.add(phone);
+    } else {
+      const ids = groupWithDescendants(chip.id, groups);
+      for (const g of groups) if (ids.has(g.id)) g.member_ids.forEach(addEmployee);
+    }
+  }
+  return phones;
+}
+
+/** The request body's recipients for a set of chips. */
+export function toRecipients(chips: RecipientChip[]): Recipients {
+  const recipients: Recipients = { employees: [], groups: [], numbers: [] };
+  for (const chip of chips) {
+    if (chip.kind === 'employee') recipients.employees.push(chip.id);
+    else if (chip.kind === 'group') recipients.groups.push(chip.id);
+    else recipients.numbers.push(chip.phone);
+  }
+  return recipients;
+}
+
+export interface RecipientSuggestion {
+  chip: RecipientChip;
+  label: string;
+  sublabel: string;
+  color: string | null;
+}
+
+/** Employees and groups matching the query by name or phone digits, groups first. */
+export function suggestRecipients(
+  query: string,
+  employees: EmployeeRead[],
+  groups: GroupRead[],
+  chosen: RecipientChip[],
+  limit = 8,
+): RecipientSuggestion[] {
+  const q = query.trim().toLocaleLowerCase();
+  const digits = q.replace(/\D/g, '');
+  const taken = new Set(chosen.map(chipKey));
+  const out: RecipientSuggestion[] = [];
+  for (const g of groups) {
+    const chip: RecipientChip = { kind: 'group', id: g.id };
+    if (taken.has(chipKey(chip))) continue;
+    if (!q || g.name.toLocaleLowerCase().includes(q)) {
+      out.push({ chip, label: g.name, sublabel: String(g.member_count), color: g.color });
+    }
+  }
+  for (const e of employees) {
+    const chip: RecipientChip = { kind: 'employee', id: e.id };
+    if (!e.active || taken.has(chipKey(chip))) continue;
+    const byName = e.name.toLocaleLowerCase().includes(q);
+    const byPhone = digits.length >= 3 && e.phone.replace(/\D/g, '').includes(digits);
+    if (!q || byName || byPhone) out.push({ chip, label: e.name, sublabel: e.phone, color: null });
+  }
+  return out.slice(0, limit);
+}

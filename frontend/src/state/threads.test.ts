@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { message, thread } from '../testing/fixtures';
+import { applyMessageToThreads, filterThreads, markThreadRead, sortThreads, totalUnread } from './threads';
+
+const list = () => [
+  thread({ id: 1, title: 'Иван', last_activity_at: '2026-11-01T09:00:00Z', last_message: { id: 5, direction: 'out', text: 'a', created_at: '2026-11-01T09:00:00Z' } }),
+  thread({ id: 2, kind: 'group', title: 'Монтажники', color: '#ff0000', last_activity_at: '2026-11-01T08:00:00Z' }),
+  thread({ id: 3, kind: 'unknown', title: 'Unknown', last_activity_at: null }),
+];
+
+describe('sortThreads', () => {
+  it('puts newest activity first and empty threads last', () => {
+    const sorted = sortThreads([list()[2], list()[1], list()[0]]);
+    expect(sorted.map((t) => t.id)).toEqual([1, 2, 3]);
+  });
+});
+
+describe('applyMessageToThreads', () => {
+  it('bumps the thread to the top with the new preview', () => {
+    const msg = message({ id: 10, direction: 'in', text: 'готово', created_at: '2026-11-01T10:00:00Z' });
+    const { threads, unknownIds } = applyMessageToThreads(list(), msg, [2], null);
+    expect(unknownIds).toEqual([]);
+    expect(threads[0].id).toBe(2);
+    expect(threads[0].last_message?.text).toBe('готово');
+    expect(threads[0].unread).toBe(1);
+  });
+  it('does not count unread for the open thread', () => {
+    const msg = message({ id: 10, direction: 'in', created_at: '2026-11-01T10:00:00Z' });
+    const { threads } = applyMessageToThreads(list(), msg, [2], 2);
+    expect(threads.find((t) => t.id === 2)?.unread).toBe(0);
+  });
+  it('does not count outbound messages as unread', () => {
+    const msg = message({ id: 10, direction: 'out', created_at: '2026-11-01T10:00:00Z' });
+    const { threads } = applyMessageToThreads(list(), msg, [1, 2], null);
+    expect(threads.every((t) => t.unread === 0)).toBe(true);
+  });
+  it('is idempotent for a message already shown', () => {
+    const msg = message({ id: 10, direction: 'in', created_at: '2026-11-01T10:00:00Z' });
+    const once = applyMessageToThreads(list(), msg, [2], null).threads;
+    const twice = applyMessageToThreads(once, msg, [2], null).threads;
+    expect(twice.find((t) => t.id === 2)?.unread).toBe(1);
+  });
+  it('ignores an older message than the thread already has', () => {
+    const msg = message({ id: 4, direction: 'in', created_at: '2026-11-01T08:30:00Z' });
+    const { threads } = applyMessageToThreads(list(), msg, [1], null);
+    expect(threads.find((t) => t.id === 1)?.unread).toBe(0);
+  });
+  it('reports thread ids it does not know', () => {
+    const msg = message({ id: 10 });
+    expect(applyMessageToThreads(list(), msg, [2, 99], null).unknownIds).toEqual([99]);
+  });
+  it('bumps every thread the message belongs to', () => {
+    const msg = message({ id: 10, direction: 'in', created_at: '2026-11-01T10:00:00Z' });
+    const { threads } = applyMessageToThreads(list(), msg, [2, 3], null);
+    expect(threads.slice(0, 2).map((t) => t.id).sort()).toEqual([2, 3]);
+    expect(totalUnread(threads)).toBe(2);
+  });
+});
+
+describe('markThreadRead / filterThreads', () => {
+  it('clears one badge', () => {
+    const threads = list().map((t) => ({ ...t, unread: 2 }));
+    expect(markThreadRead(threads, 2).map((t) => t.unread)).toEqual([2, 0, 2]);
+  });
+  it('filters by title or preview', () => {
+    expect(filterThreads(list(), 'монтаж').map((t) => t.id)).toEqual([2]);
+    expect(filterThreads(list(), '  ').length).toBe(3);
+  });
+});

@@ -1,0 +1,125 @@
+import { describe, expect, it } from 'vitest';
+import type { DeliveryUpdatedEvent } from '../api/types';
+import { delivery, message } from '../testing/fixtures';
+import {
+  addEcho,
+  appendMessage,
+  applyDeliveryUpdate,
+  emptyTimeline,
+  lastMessageId,
+  mergeMessages,
+  removeEcho,
+  nestReplies,
+  resolveEcho,
+  type LocalEcho,
+} from './timeline';
+
+const echo = (clientId: string, text: string): LocalEcho => ({
+  clientId,
+  text,
+  createdAt: '2026-11-01T10:00:00Z',
+  state: 'sending',
+});
+
+describe('mergeMessages', () => {
+  it('unions by id and keeps oldest first', () => {
+    const merged = mergeMessages([message({ id: 3 }), message({ id: 1 })], [message({ id: 2 }), message({ id: 3 })]);
+    expect(merged.map((m) => m.id)).toEqual([1, 2, 3]);
+  });
+  it('keeps loaded deliveries when a copy without them arrives', () => {
+    const withDeliveries = message({ id: 1, deliveries: [delivery()] });
+    const merged = mergeMessages([withDeliveries], [message({ id: 1, deliveries: null })]);
+    expect(merged[0].deliveries).toHaveLength(1);
+  });
+});
+
+describe('local echo', () => {
+  it('shows at once and is replaced by the server message', () => {
+    let t = addEcho(emptyTimeline(), echo('c1', 'hi'));
+    expect(t.echoes).toHaveLength(1);
+    t = resolveEcho(t, 'c1', message({ id: 7, text: 'hi' }));
+    expect(t.echoes).toHaveLength(0);
+    expect(t.messages.map((m) => m.id)).toEqual([7]);
+  });
+  it('is replaced when the event arrives before the POST answer, without duplicates', () => {
+    let t = addEcho(emptyTimeline(), echo('c1', 'hi'));
+    t = appendMessage(t, message({ id: 7, text: 'hi' }));
+    expect(t.echoes).toHaveLength(0);
+    t = resolveEcho(t, 'c1', message({ id: 7, text: 'hi' }));
+    expect(t.messages).toHaveLength(1);
+  });
+  it('is not consumed by an inbound message with the same text', () => {
+    let t = addEcho(emptyTimeline(), echo('c1', 'hi'));
+    t = appendMessage(t, message({ id: 7, text: 'hi', direction: 'in' }));
+    expect(t.echoes).toHaveLength(1);
+  });
+  it('can be withdrawn when the send fails', () => {
+    const t = removeEcho(addEcho(emptyTimeline(), echo('c1', 'hi')), 'c1');
+    expect(t.echoes).toHaveLength(0);
+  });
+  it('ignores a duplicated event', () => {
+    let t = appendMessage(emptyTimeline(), message({ id: 7 }));
+    t = appendMessage(t, message({ id: 7 }));
+    expect(t.messages).toHaveLength(1);
+    expect(lastMessageId(t)).toBe(7);
+  });
+});
+
+describe('applyDeliveryUpdate', () => {
+  const event = (overrides: Partial<DeliveryUpdatedEvent>): DeliveryUpdatedEvent => ({
+    id: 100,
+    type: 'delivery.updated',
+    message_id: 1,
+    deliveries: [],
+    summary: { total: 2, counts: {} },
+    ...overrides,
+  });
+
+  it('updates the summary of a message without loaded deliveries', () => {
+    const list = [message({ id: 1, summary: { total: 2, counts: { Pending: 2 } } })];
+    const next = applyDeliveryUpdate(list, event({ summary: { total: 2, counts: { Delivered: 1, Pending: 1 } } }));
+    expect(next[0].summary.counts).toEqual({ Delivered: 1, Pending: 1 });
+    expect(next[0].deliveries).toBeNull();
+  });
+  it('moves loaded deliveries forward only', () => {
+    const list = [
+      message({
+        id: 1,
+        summary: { total: 2, counts: { Delivered: 1, Sent: 1 } },
+        deliveries: [delivery({ id: 1, status: 'Delivered' }), delivery({ id: 2, status: 'Sent' })],
+      }),
+    ];
+    const next = applyDeliveryUpdate(
+      list,
+      event({
+        deliveries: [delivery({ id: 1, status: 'Sent' }), delivery({ id: 2, status: 'NotDelivered' })],
+        summary: { total: 2, counts: { Delivered: 1, NotDelivered: 1 } },
+      }),
+    );
+    expect(next[0].deliveries?.map((d) => d.status)).toEqual(['Delivered', 'NotDelivered']);
+    expect(next[0].summary.counts).toEqual({ Delivered: 1, NotDelivered: 1 });
+  });
+  it('does not let an older summary undo a newer one', () => {
+    const list = [message({ id: 1, summary: { total: 2, counts: { Delivered: 2 } } })];
+    const next = applyDeliveryUpdate(list, event({ summary: { total: 2, counts: { Sent: 2 } } }));
+    expect(next[0].summary.counts).toEqual({ Delivered: 2 });
+  });
+  it('leaves the list alone for a message not shown', () => {
+    const list = [message({ id: 1 })];
+    expect(applyDeliveryUpdate(list, event({ message_id: 9 }))).toBe(list);
+  });
+});
+
+describe('nestReplies', () => {
+  const broadcast = message({ id: 1, direction: 'out' });
+  const reply = message({ id: 2, direction: 'in', reply_to_id: 1 });
+  const orphan = message({ id: 3, direction: 'in', reply_to_id: 99 });
+  it('nests replies under the broadcast in a group thread', () => {
+    const nodes = nestReplies([broadcast, reply, orphan], true);
+    expect(nodes.map((n) => n.message.id)).toEqual([1, 3]);
+    expect(nodes[0].replies.map((m) => m.id)).toEqual([2]);
+  });
+  it('keeps a flat list elsewhere', () => {
+    expect(nestReplies([broadcast, reply], false).map((n) => n.message.id)).toEqual([1, 2]);
+  });
+});

@@ -1,0 +1,114 @@
+/** Message/delivery reducer for one open thread: server messages plus local echoes. */
+import type { DeliveryUpdatedEvent, MessageRead } from '../api/types';
+import { mergeDeliveries, newerSummary, summarise } from './status';
+
+/** A message being sent, shown at once and replaced by the server's message. */
+export interface LocalEcho {
+  clientId: string;
+  text: string;
+  createdAt: string;
+  state: 'sending';
+}
+
+export interface Timeline {
+  /** server messages, oldest first, unique by id */
+  messages: MessageRead[];
+  /** local echoes not yet confirmed, in send order */
+  echoes: LocalEcho[];
+}
+
+export const emptyTimeline = (): Timeline => ({ messages: [], echoes: [] });
+
+/** One server message combined with a newer copy of itself; deliveries and summary never go back. */
+export function mergeMessage(current: MessageRead, next: MessageRead): MessageRead {
+  let deliveries = current.deliveries;
+  if (next.deliveries) deliveries = deliveries ? mergeDeliveries(deliveries, next.deliveries) : next.deliveries;
+  let summary = newerSummary(current.summary, next.summary);
+  if (deliveries && deliveries.length >= summary.total) summary = newerSummary(summary, summarise(deliveries));
+  return { ...current, ...next, deliveries, summary };
+}
+
+/** Union of two message lists by id, oldest first. */
+export function mergeMessages(list: MessageRead[], incoming: MessageRead[]): MessageRead[] {
+  const byId = new Map(list.map((m) => [m.id, m]));
+  for (const message of incoming) {
+    const current = byId.get(message.id);
+    byId.set(message.id, current ? mergeMessage(current, message) : message);
+  }
+  return [...byId.values()].sort((a, b) => a.id - b.id);
+}
+
+/** Add a server message (from the API or an event); drops the matching pending echo if any. */
+export function appendMessage(timeline: Timeline, message: MessageRead): Timeline {
+  const known = timeline.messages.some((m) => m.id === message.id);
+  let echoes = timeline.echoes;
+  if (!known && message.direction === 'out') {
+    const index = echoes.findIndex((e) => e.state === 'sending' && e.text === message.text);
+    if (index >= 0) echoes = echoes.filter((_, i) => i !== index);
+  }
+  return { messages: mergeMessages(timeline.messages, [message]), echoes };
+}
+
+export function addEcho(timeline: Timeline, echo: LocalEcho): Timeline {
+  return { ...timeline, echoes: [...timeline.echoes, echo] };
+}
+
+/** The send succeeded: the echo gives way to the server's message. */
+export function resolveEcho(timeline: Timeline, clientId: string, message: MessageRead): Timeline {
+  return {
+    messages: mergeMessages(timeline.messages, [message]),
+    echoes: timeline.echoes.filter((e) => e.clientId !== clientId),
+  };
+}
+
+export function removeEcho(timeline: Timeline, clientId: string): Timeline {
+  return { ...timeline, echoes: timeline.echoes.filter((e) => e.clientId !== clientId) };
+}
+
+/** Apply new delivery statuses and the summary to the message they belong to. */
+export function applyDeliveryUpdate(messages: MessageRead[], event: DeliveryUpdatedEvent): MessageRead[] {
+  const index = messages.findIndex((m) => m.id === event.message_id);
+  if (index < 0) return messages;
+  const current = messages[index];
+  const updated = mergeMessage(current, {
+    ...current,
+    deliveries: current.deliveries ? event.deliveries : null,
+    summary: event.summary,
+  });
+  const next = [...messages];
+  next[index] = updated;
+  return next;
+}
+
+export interface MessageNode {
+  message: MessageRead;
+  replies: MessageRead[];
+}
+
+/**
+ * Messages as shown: in a group thread an inbound reply is nested under the broadcast it
+ * answers (when that broadcast is loaded); everything else stands on its own, oldest first.
+ */
+export function nestReplies(messages: MessageRead[], nest: boolean): MessageNode[] {
+  const nodes: MessageNode[] = [];
+  const byId = new Map<number, MessageNode>();
+  for (const message of messages) {
+    const parent = nest && message.direction === 'in' && message.reply_to_id !== null
+      ? byId.get(message.reply_to_id)
+      : undefined;
+    if (parent) {
+      parent.replies.push(message);
+      continue;
+    }
+    const node = { message, replies: [] };
+    nodes.push(node);
+    byId.set(message.id, node);
+  }
+  return nodes;
+}
+
+/** Id of the newest server message, for marking the thread read. */
+export function lastMessageId(timeline: Timeline): number | null {
+  const last = timeline.messages[timeline.messages.length - 1];
+  return last ? last.id : null;
+}

@@ -1,0 +1,265 @@
+/**
+ * Live conversation state: the thread list, the open thread, the new-message outbox, and the
+ * WebSocket that keeps them current. The reducers it calls live in state/ (no DOM, unit-tested).
+ */
+import { api, ApiError } from '../api/client';
+import type { AppEvent, MessageCreatedEvent, Recipients, ThreadRead } from '../api/types';
+import { t } from '../i18n/index.svelte';
+import { applyMessageToThreads, markThreadRead, sortThreads } from '../state/threads';
+import {
+  addEcho,
+  appendMessage,
+  applyDeliveryUpdate,
+  emptyTimeline,
+  lastMessageId,
+  mergeMessages,
+  removeEcho,
+  resolveEcho,
+  type Timeline,
+} from '../state/timeline';
+import { EventStream, socketUrl, type ConnectionState, type SocketLike } from '../sync/eventStream';
+import { notifications } from './notifications.svelte';
+
+/** Called for every applied event, and with null when everything must be refetched. */
+export type LiveListener = (event: AppEvent | null) => void;
+export type SendTarget = 'thread' | 'outbox';
+
+const REFETCH_DELAY_MS = 300;
+const READ_DELAY_MS = 400;
+let clientCounter = 0;
+
+function newClientId(): string {
+  clientCounter += 1;
+  return `c${Date.now().toString(36)}-${clientCounter}`;
+}
+
+/** A human sentence for a failed request. */
+export function errorText(error: unknown): string {
+  if (error instanceof ApiError) return error.detail || t('common.networkError');
+  return t('common.networkError');
+}
+
+class LiveStore {
+  threads = $state.raw<ThreadRead[]>([]);
+  threadsLoading = $state(false);
+  threadsLoaded = $state(false);
+  threadsError = $state<string | null>(null);
+
+  openThreadId = $state<number | null>(null);
+  timeline = $state.raw<Timeline>(emptyTimeline());
+  timelineLoading = $state(false);
+  timelineError = $state<string | null>(null);
+  hasMore = $state(false);
+  loadingOlder = $state(false);
+
+  outbox = $state.raw<Timeline>(emptyTimeline());
+  connection = $state<ConnectionState>('offline');
+
+  private stream: EventStream | null = null;
+  private listeners = new Set<LiveListener>();
+  private refetchTimer: ReturnType<typeof setTimeout> | null = null;
+  private readTimer: ReturnType<typeof setTimeout> | null = null;
+  private readonly onOnline = () => this.stream?.reconnectNow();
+  private readonly onVisible = () => {
+    if (document.visibilityState === 'visible') this.scheduleMarkRead();
+  };
+
+  start(): void {
+    if (this.stream) return;
+    this.stream = new EventStream({
+      url: (last) => socketUrl(location, last),
+      createSocket: (url) => new WebSocket(url) as unknown as SocketLike,
+      onEvent: (event) => this.applyEvent(event),
+      onResync: () => void this.resync(),
+      onStateChange: (state) => (this.connection = state),
+    });
+    window.addEventListener('online', this.onOnline);
+    document.addEventListener('visibilitychange', this.onVisible);
+    // Zulip's order: fetch state first, then stream every event after the id it reflects.
+    const stream = this.stream;
+    void this.loadThreads(true).then(() => {
+      if (this.stream !== stream) return;
+      stream.start();
+      // the open thread may have been read before the list: read it again after the cursor
+      void this.reloadOpenThread();
+    });
+  }
+
+  stop(): void {
+    this.stream?.stop();
+    this.stream = null;
+    window.removeEventListener('online', this.onOnline);
+    document.removeEventListener('visibilitychange', this.onVisible);
+    this.threads = [];
+    this.threadsLoaded = false;
+    this.openThreadId = null;
+    this.timeline = emptyTimeline();
+    this.outbox = emptyTimeline();
+  }
+
+  subscribe(listener: LiveListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * Fetch the thread list. With `seedCursor` the event stream continues from the event id the
+   * list reflects; only then, never while events flow, or an in-flight event would be skipped.
+   */
+  async loadThreads(seedCursor = false): Promise<void> {
+    this.threadsLoading = true;
+    try {
+      const page = await api.listThreads();
+      if (seedCursor && typeof page.last_event_id === 'number') this.stream?.seed(page.last_event_id);
+      this.threads = sortThreads(page.items);
+      if (this.openThreadId !== null) this.threads = markThreadRead(this.threads, this.openThreadId);
+      this.threadsLoaded = true;
+      this.threadsError = null;
+    } catch (error) {
+      this.threadsError = errorText(error);
+    } finally {
+      this.threadsLoading = false;
+    }
+  }
+
+  /** Refetch the list soon; several calls in a burst make one request. */
+  scheduleThreadsRefetch(): void {
+    if (this.refetchTimer) return;
+    this.refetchTimer = setTimeout(() => {
+      this.refetchTimer = null;
+      void this.loadThreads();
+    }, REFETCH_DELAY_MS);
+  }
+
+  async openThread(id: number): Promise<void> {
+    if (this.openThreadId === id && !this.timelineError) {
+      this.scheduleMarkRead();
+      return;
+    }
+    this.openThreadId = id;
+    this.timeline = emptyTimeline();
+    await this.reloadOpenThread();
+  }
+
+  closeThread(): void {
+    this.openThreadId = null;
+    this.timeline = emptyTimeline();
+  }
+
+  /** Fetch the newest page of the open thread and merge what events already brought. */
+  async reloadOpenThread(): Promise<void> {
+    const id = this.openThreadId;
+    if (id === null) return;
+    this.timelineLoading = true;
+    this.timelineError = null;
+    try {
+      const page = await api.listThreadMessages(id);
+      if (this.openThreadId !== id) return;
+      this.timeline = { ...this.timeline, messages: mergeMessages(this.timeline.messages, page.items) };
+      this.hasMore = page.has_more;
+      this.scheduleMarkRead();
+    } catch (error) {
+      if (this.openThreadId === id) this.timelineError = errorText(error);
+    } finally {
+      if (this.openThreadId === id) this.timelineLoading = false;
+    }
+  }
+
+  async loadOlder(): Promise<void> {
+    const id = this.openThreadId;
+    const oldest = this.timeline.messages[0];
+    if (id === null || !oldest || this.loadingOlder) return;
+    this.loadingOlder = true;
+    try {
+      const page = await api.listThreadMessages(id, oldest.id);
+      if (this.openThreadId !== id) return;
+      this.timeline = { ...this.timeline, messages: mergeMessages(this.timeline.messages, page.items) };
+      this.hasMore = page.has_more;
+    } catch (error) {
+      this.timelineError = errorText(error);
+    } finally {
+      this.loadingOlder = false;
+    }
+  }
+
+  /** Tell the server the open thread is read (only while the page is actually visible). */
+  scheduleMarkRead(): void {
+    if (this.readTimer) clearTimeout(this.readTimer);
+    this.readTimer = setTimeout(() => {
+      this.readTimer = null;
+      const id = this.openThreadId;
+      const last = lastMessageId(this.timeline);
+      if (id === null || last === null || document.visibilityState !== 'visible') return;
+      this.threads = markThreadRead(this.threads, id);
+      api.markThreadRead(id, last).catch(() => undefined);
+    }, READ_DELAY_MS);
+  }
+
+  /** Load the per-recipient list of one message (thread pages carry only the summary). */
+  async loadDeliveries(messageId: number): Promise<void> {
+    const message = await api.getMessage(messageId);
+    const merge = (timeline: Timeline): Timeline =>
+      timeline.messages.some((m) => m.id === messageId)
+        ? { ...timeline, messages: mergeMessages(timeline.messages, [message]) }
+        : timeline;
+    this.timeline = merge(this.timeline);
+    this.outbox = merge(this.outbox);
+  }
+
+  /** Send with a local echo; resolves to null on success or the server's reason on failure. */
+  async send(text: string, recipients: Recipients, target: SendTarget): Promise<string | null> {
+    const clientId = newClientId();
+    const threadId = this.openThreadId;
+    const echo = { clientId, text, createdAt: new Date().toISOString(), state: 'sending' as const };
+    const update = (change: (timeline: Timeline) => Timeline) => {
+      if (target === 'outbox') this.outbox = change(this.outbox);
+      else if (this.openThreadId === threadId) this.timeline = change(this.timeline);
+    };
+    update((timeline) => addEcho(timeline, echo));
+    try {
+      const message = await api.sendMessage({ text, recipients });
+      update((timeline) => resolveEcho(timeline, clientId, message));
+      return null;
+    } catch (error) {
+      update((timeline) => removeEcho(timeline, clientId));
+      return errorText(error);
+    }
+  }
+
+  applyEvent(event: AppEvent): void {
+    if (event.type === 'message.created') this.applyMessageCreated(event);
+    else if (event.type === 'delivery.updated') {
+      this.timeline = { ...this.timeline, messages: applyDeliveryUpdate(this.timeline.messages, event) };
+      this.outbox = { ...this.outbox, messages: applyDeliveryUpdate(this.outbox.messages, event) };
+    }
+    this.listeners.forEach((listener) => listener(event));
+  }
+
+  private applyMessageCreated(event: MessageCreatedEvent): void {
+    const { message, thread_ids: threadIds } = event;
+    const inOpen = this.openThreadId !== null && threadIds.includes(this.openThreadId);
+    const result = applyMessageToThreads(this.threads, message, threadIds, this.openThreadId);
+    this.threads = result.threads;
+    if (result.unknownIds.length > 0) this.scheduleThreadsRefetch();
+    if (inOpen) {
+      this.timeline = appendMessage(this.timeline, message);
+      if (message.direction === 'in') this.scheduleMarkRead();
+    }
+    if (message.direction === 'in' && (!inOpen || document.hidden)) {
+      const name = message.employee_name ?? message.sender_phone ?? '';
+      const target = threadIds[0];
+      notifications.show(t('notify.inboundTitle', { name }), message.text, () => {
+        if (target !== undefined) location.hash = `#/threads/${target}`;
+      });
+    }
+  }
+
+  /** Refetch everything: the list first (it moves the cursor), then the open thread. */
+  private async resync(): Promise<void> {
+    this.listeners.forEach((listener) => listener(null));
+    await this.loadThreads(true);
+    await this.reloadOpenThread();
+  }
+}
+
+export const live = new LiveStore();

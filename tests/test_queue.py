@@ -1,0 +1,62 @@
+"""The database send queue: leases, duplicate claims, expired leases flagged as possible duplicates."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select, update
+
+from communicator.db.models import Delivery
+from communicator.db.session import Database
+from communicator.queue.database import DatabaseQueue
+from communicator.schemas import MessageCreate, Recipients
+from communicator.services.actors import Actor
+from communicator.services.messaging import send_message
+
+
+async def _send_to_all(db: Database, admin: Actor) -> None:
+    """One message to the 20 demo employees."""
+    await send_message(db, admin, MessageCreate(text="t", recipients=Recipients(groups=[1, 2, 3],
+                                                                                employees=list(range(1, 21)))))
+
+
+async def test_claims_never_overlap(db: Database, admin: Actor) -> None:
+    await _send_to_all(db, admin)
+    queue = DatabaseQueue(db, 30)
+    batches = await asyncio.gather(*(queue.claim(3) for _ in range(10)))
+    ids = [c.delivery_id for batch in batches for c in batch]
+    assert len(ids) == len(set(ids)) == 20
+    assert await queue.claim(5) == []
+
+
+async def test_expired_lease_is_reclaimed_and_flagged_possible_duplicate(db: Database, admin: Actor) -> None:
+    await _send_to_all(db, admin)
+    queue = DatabaseQueue(db, 30)
+    first = await queue.claim(5)
+    assert not any(c.possible_duplicate for c in first)
+    async with db.write() as session:  # the worker holding them died: its lease runs out
+        await session.execute(update(Delivery).where(Delivery.id.in_([c.delivery_id for c in first]))
+                              .values(lease_until=datetime.now(UTC) - timedelta(seconds=1)))
+    again = await queue.claim(5)
+    assert [c.delivery_id for c in again] == [c.delivery_id for c in first]
+    assert all(c.possible_duplicate and c.attempts == 2 for c in again)
+
+
+async def test_claim_moves_to_sending_and_records_an_event(db: Database, admin: Actor) -> None:
+    await _send_to_all(db, admin)
+    db.published.clear()  # type: ignore[attr-defined]
+    claimed = await DatabaseQueue(db, 30).claim(4)
+    async with db.read() as session:
+        statuses = (await session.execute(select(Delivery.status).where(
+            Delivery.id.in_([c.delivery_id for c in claimed])))).scalars().all()
+    assert statuses == ["Sending"] * 4
+    assert len(db.published) == 1 and b'"Sending"' in db.published[0].data  # type: ignore[attr-defined]
+
+
+async def test_wait_returns_on_notify(db: Database) -> None:
+    queue = DatabaseQueue(db, 30)
+    waiter = asyncio.create_task(queue.wait(30))
+    await asyncio.sleep(0)
+    queue.notify()
+    await asyncio.wait_for(waiter, 2)

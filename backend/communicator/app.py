@@ -23,13 +23,12 @@ from communicator.api.auth import AuthController
 from communicator.api.directory import EmployeeController, GroupController
 from communicator.api.errors import EXCEPTION_HANDLERS
 from communicator.api.messages import MessageController, ThreadController
-from communicator.api.security import OriginGuardMiddleware, SessionAuthMiddleware
+from communicator.api.security import OriginGuardMiddleware, SessionAuthMiddleware, add_security_headers
 from communicator.api.simulator import SimulatorController
 from communicator.api.ws import events_socket
 from communicator.db.session import Database
 from communicator.events import Published, channel_for
-from communicator.gateway.simulator import SimulatorDriver
-from communicator.gateway.worker import GatewayWorker
+from communicator.gateway.process import build_gateway, wakeup_channel
 from communicator.queue.database import DatabaseQueue
 from communicator.services.actors import Actor
 from communicator.settings import Settings
@@ -56,24 +55,14 @@ def _channels_backend(settings: Settings) -> ChannelsBackend:
     return MemoryChannelsBackend()
 
 
-def _publisher(channels: ChannelsPlugin):  # noqa: ANN202
+def _publisher(channels: ChannelsPlugin, prefix: str):  # noqa: ANN202
     """Publishes committed events on their account's channel."""
 
     def publish(events: list[Published]) -> None:
         for event in events:
-            channels.publish(event.data, channels=[channel_for(event.account_id)])
+            channels.publish(event.data, channels=[channel_for(prefix, event.account_id)])
 
     return publish
-
-
-def _build_gateway(settings: Settings, db: Database, queue: DatabaseQueue) -> GatewayWorker:
-    """The in-process gateway with the simulator driver."""
-    driver = SimulatorDriver(
-        db, tps=settings.sim_tps, submit_latency_ms=settings.sim_submit_latency_ms,
-        dlr_delay_ms=settings.sim_dlr_delay_ms, failure_rate=settings.sim_failure_rate,
-        log_path=settings.sim_log_path,
-    )
-    return GatewayWorker(db, queue, driver, settings.gateway_batch, settings.relay_interval_seconds)
 
 
 def create_app(settings: Settings) -> Litestar:
@@ -81,11 +70,17 @@ def create_app(settings: Settings) -> Litestar:
     db = Database(settings.database_url)
     queue = DatabaseQueue(db, settings.gateway_lease_seconds)
     channels = ChannelsPlugin(backend=_channels_backend(settings), arbitrary_channels_allowed=True)
-    db.on_commit = _publisher(channels)
+    db.on_commit = _publisher(channels, settings.channel_prefix)
+
+    def wake_gateways() -> None:
+        """New deliveries: wake this process's worker, and the gateway processes when scaled out."""
+        queue.notify()
+        if settings.redis_url:
+            channels.publish(b"1", [wakeup_channel(settings.channel_prefix)])
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        worker = _build_gateway(settings, db, queue) if settings.gateway_enabled else None
+        worker = build_gateway(settings, db, queue) if settings.gateway_enabled else None
         tasks: list[asyncio.Task[None]] = []
         if worker:
             await worker.driver.start()
@@ -118,7 +113,8 @@ def create_app(settings: Settings) -> Litestar:
         dependencies={"db": Provide(lambda: db, sync_to_thread=False),
                       "actor": Provide(_get_actor, sync_to_thread=False)},
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
-        state=State({"settings": settings, "db": db, "queue": queue}),
+        before_send=[add_security_headers],
+        state=State({"settings": settings, "db": db, "queue": queue, "wake_gateways": wake_gateways}),
         lifespan=[lifespan],
         request_max_body_size=settings.max_body_bytes,
         openapi_config=OpenAPIConfig(title="Communicator", version="1", path="/schema"),

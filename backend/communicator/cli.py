@@ -1,4 +1,4 @@
-"""communicator serve | db upgrade | user add | demo."""
+"""communicator serve | api | gateway | db upgrade | user add."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ import argparse
 import asyncio
 import secrets
 import sys
+
+import msgspec
 
 from communicator.db.migrate import upgrade
 from communicator.db.session import Database
@@ -65,6 +67,10 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default=None)
     serve.add_argument("--port", type=int, default=None)
     serve.add_argument("--demo", action="store_true", help="seed the demo account and print its login")
+    api = commands.add_parser("api", help="run an api process only (scale-out; gateways run apart)")
+    api.add_argument("--host", default=None)
+    api.add_argument("--port", type=int, default=None)
+    commands.add_parser("gateway", help="run a gateway worker process (scale-out; needs Redis)")
     db = commands.add_parser("db", help="database maintenance")
     db.add_argument("action", choices=["upgrade"])
     user = commands.add_parser("user", help="manage users")
@@ -80,10 +86,18 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the `communicator` console script."""
     args = _parser().parse_args(argv)
     settings = load_settings()
-    if args.command == "serve":
+    if args.command in ("serve", "api"):
         args.host = args.host or settings.host
         args.port = args.port or settings.port
+        if args.command == "api":
+            args.demo = False
+            settings = msgspec.structs.replace(settings, gateway_enabled=False)
         _serve(settings, args)
+    elif args.command == "gateway":
+        from communicator.gateway.process import run_gateway
+
+        upgrade(settings.database_url)
+        asyncio.run(run_gateway(settings))
     elif args.command == "db":
         upgrade(settings.database_url)
         print("database is up to date")

@@ -50,9 +50,9 @@ class Published(msgspec.Struct, frozen=True):
     data: bytes
 
 
-def channel_for(account_id: int) -> str:
+def channel_for(prefix: str, account_id: int) -> str:
     """The channel an account's events travel on."""
-    return f"account:{account_id}"
+    return f"{prefix}:account:{account_id}"
 
 
 async def record_event(session: AsyncSession, account_id: int, event: AnyEvent) -> int:

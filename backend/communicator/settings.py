@@ -21,6 +21,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     host: str = "127.0.0.1"
     port: int = 8000
     allowed_origins: tuple[str, ...] = ()
+    # Prefix of pub/sub channel names, so several installations (or test runs) can share one Redis.
+    channel_prefix: str = "communicator"
     session_idle_minutes: int = 60 * 12
     session_absolute_hours: int = 24 * 7
     event_retention: int = 100_000

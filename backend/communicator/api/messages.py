@@ -23,7 +23,7 @@ class MessageController(Controller):
     async def send_message(self, db: Database, actor: Actor, data: MessageCreate, request: Request) -> MessageRead:
         """Accept a message for every recipient, or refuse it whole."""
         message = await messaging.send_message(db, actor, data)
-        request.app.state.queue.notify()
+        request.app.state.wake_gateways()
         return message
 
     @get("/{message_id:int}", operation_id="getMessage")

@@ -62,36 +62,37 @@ def is_foreign_origin(scope: Scope, allowed: tuple[str, ...]) -> bool:
     return urlsplit(origin).netloc != host and origin not in allowed
 
 
+async def add_security_headers(message: Message, _scope: Scope) -> None:
+    """App-level before_send hook: every HTTP response gets the security headers.
+
+    At app level (not route middleware) so 404s, 405s and the 401 raised by the authentication
+    middleware carry them too.
+    """
+    if message["type"] == "http.response.start":
+        message["headers"] = list(message.get("headers", [])) + SECURITY_HEADERS  # type: ignore[typeddict-unknown-key]
+
+
 class OriginGuardMiddleware:
-    """Refuses cross-site state changes and WebSocket handshakes; adds security headers."""
+    """Refuses cross-site state changes and WebSocket handshakes."""
 
     def __init__(self, app: ASGIApp, allowed_origins: tuple[str, ...]) -> None:
         self.app = app
         self.allowed = allowed_origins
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Check, then pass the request on with headers added to the response."""
+        """Check, then pass the request on."""
         if scope["type"] == "websocket" and is_foreign_origin(scope, self.allowed):
             await send({"type": "websocket.close", "code": 4403, "reason": "Foreign origin"})  # type: ignore[typeddict-item]
             return
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        if scope["method"] in UNSAFE_METHODS and is_foreign_origin(scope, self.allowed):
+        if scope["type"] == "http" and scope["method"] in UNSAFE_METHODS and is_foreign_origin(scope, self.allowed):
             await _send_forbidden(send)
             return
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                message["headers"] = list(message.get("headers", [])) + SECURITY_HEADERS  # type: ignore[typeddict-unknown-key]
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
+        await self.app(scope, receive, send)
 
 
 async def _send_forbidden(send: Send) -> None:
     """A JSON 403 for a cross-site request."""
     body = msgspec.json.encode({"status_code": 403, "detail": "Cross-site request refused."})
     await send({"type": "http.response.start", "status": 403,
-                "headers": [(b"content-type", b"application/json"), *SECURITY_HEADERS]})
+                "headers": [(b"content-type", b"application/json")]})
     await send({"type": "http.response.body", "body": body})

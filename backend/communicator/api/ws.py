@@ -59,9 +59,10 @@ async def _watch_disconnect(socket: WebSocket, cancel: anyio.CancelScope) -> Non
 async def events_socket(socket: WebSocket, db: Database, channels: ChannelsPlugin, last_event_id: int | None = None) -> None:
     """Subscribe first, replay what was missed, then stream live events without repeating any."""
     actor: Actor = socket.user
-    await socket.accept()
-    subscriber = await channels.subscribe([channel_for(actor.account_id)])
+    # Subscribe before accepting: once the client sees the socket open, no live event can slip past it.
+    subscriber = await channels.subscribe([channel_for(socket.app.state.settings.channel_prefix, actor.account_id)])
     try:
+        await socket.accept()
         sent = await _replay(db, socket, actor, last_event_id) if last_event_id is not None else set()
         async with anyio.create_task_group() as tasks:
             tasks.start_soon(_watch_disconnect, socket, tasks.cancel_scope)

@@ -1,0 +1,70 @@
+"""Building the gateway, and `communicator gateway`: the worker as its own process (scale-out)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from communicator.db.session import Database
+from communicator.events import Published, channel_for
+from communicator.gateway.simulator import SimulatorDriver
+from communicator.gateway.worker import GatewayWorker
+from communicator.queue.database import DatabaseQueue
+from communicator.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def wakeup_channel(prefix: str) -> str:
+    """The channel api processes use to wake gateway processes."""
+    return f"{prefix}:gateway:wakeup"
+
+
+def build_gateway(settings: Settings, db: Database, queue: DatabaseQueue) -> GatewayWorker:
+    """A gateway worker with the simulator driver, configured from settings."""
+    driver = SimulatorDriver(
+        db, tps=settings.sim_tps, submit_latency_ms=settings.sim_submit_latency_ms,
+        dlr_delay_ms=settings.sim_dlr_delay_ms, failure_rate=settings.sim_failure_rate,
+        log_path=settings.sim_log_path,
+    )
+    return GatewayWorker(db, queue, driver, settings.gateway_batch, settings.relay_interval_seconds)
+
+
+async def run_gateway(settings: Settings) -> None:
+    """Run a gateway worker that publishes its events and hears wake-ups through Redis."""
+    from litestar.channels.backends.redis import RedisChannelsPubSubBackend
+    from redis.asyncio import Redis
+
+    if not settings.redis_url:
+        raise SystemExit("communicator gateway runs beside api processes: set COMMUNICATOR_REDIS_URL")
+    backend = RedisChannelsPubSubBackend(redis=Redis.from_url(settings.redis_url))
+    await backend.on_startup()
+    db = Database(settings.database_url)
+    outbox: asyncio.Queue[Published] = asyncio.Queue()
+    db.on_commit = lambda events: [outbox.put_nowait(event) for event in events]
+    queue = DatabaseQueue(db, settings.gateway_lease_seconds)
+    worker = build_gateway(settings, db, queue)
+    await backend.subscribe([wakeup_channel(settings.channel_prefix)])
+    await worker.driver.start()
+    try:
+        async with asyncio.TaskGroup() as tasks:
+            tasks.create_task(_publish_forever(backend, outbox, settings.channel_prefix))
+            tasks.create_task(_wake_on_message(backend, queue))
+            tasks.create_task(worker.run())
+    finally:
+        await worker.driver.stop()
+        await backend.on_shutdown()
+        await db.dispose()
+
+
+async def _publish_forever(backend, outbox: asyncio.Queue[Published], prefix: str) -> None:  # noqa: ANN001
+    """Send committed events to the browsers' channels."""
+    while True:
+        event = await outbox.get()
+        await backend.publish(event.data, [channel_for(prefix, event.account_id)])
+
+
+async def _wake_on_message(backend, queue: DatabaseQueue) -> None:  # noqa: ANN001
+    """An api process accepted deliveries: look at the queue now rather than at the next poll."""
+    async for _channel, _data in backend.stream_events():
+        queue.notify()

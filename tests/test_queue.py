@@ -60,3 +60,4 @@ async def test_wait_returns_on_notify(db: Database) -> None:
     await asyncio.sleep(0)
     queue.notify()
     await asyncio.wait_for(waiter, 2)
+

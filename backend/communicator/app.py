@@ -27,7 +27,7 @@ from communicator.api.security import OriginGuardMiddleware, SessionAuthMiddlewa
 from communicator.api.simulator import SimulatorController
 from communicator.api.ws import events_socket
 from communicator.db.session import Database
-from communicator.events import Published, channel_for
+from communicator.events import Published, channel_for, prune_events
 from communicator.gateway.process import build_gateway, wakeup_channel
 from communicator.queue.database import DatabaseQueue
 from communicator.services.actors import Actor
@@ -65,6 +65,17 @@ def _publisher(channels: ChannelsPlugin, prefix: str):  # noqa: ANN202
     return publish
 
 
+async def _prune_forever(db: Database, keep: int, every_seconds: float = 60.0) -> None:
+    """Keep the event log bounded; a browser further behind than `keep` events gets `resync`."""
+    while True:
+        try:
+            async with db.write() as session:
+                await prune_events(session, keep)
+        except Exception:
+            log.exception("pruning events failed; will retry")
+        await asyncio.sleep(every_seconds)
+
+
 def create_app(settings: Settings) -> Litestar:
     """The all-in-one application for these settings."""
     db = Database(settings.database_url)
@@ -81,7 +92,7 @@ def create_app(settings: Settings) -> Litestar:
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         worker = build_gateway(settings, db, queue) if settings.gateway_enabled else None
-        tasks: list[asyncio.Task[None]] = []
+        tasks: list[asyncio.Task[None]] = [asyncio.create_task(_prune_forever(db, settings.event_retention))]
         if worker:
             await worker.driver.start()
             tasks.append(asyncio.create_task(worker.run(), name="gateway"))

@@ -86,3 +86,10 @@ RESYNC_FRAME = _encoder.encode(Resync())
 async def get_last_event_id(session: AsyncSession) -> int:
     """The newest recorded event id (0 when none)."""
     return (await session.execute(text("SELECT COALESCE(MAX(id), 0) FROM events"))).scalar_one()
+
+
+async def prune_events(session: AsyncSession, keep: int) -> int:
+    """Delete all but the newest `keep` events; clients further behind get `resync`. Returns rows deleted."""
+    newest = await get_last_event_id(session)
+    result = await session.execute(text("DELETE FROM events WHERE id <= :cutoff"), {"cutoff": newest - keep})
+    return result.rowcount or 0

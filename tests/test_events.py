@@ -1,0 +1,44 @@
+"""The event log: recorded with the change, published only after commit, bounded by pruning."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import select
+
+from communicator.db.models import Event
+from communicator.db.session import Database
+from communicator.events import MessageCreated, get_last_event_id, prune_events, record_event
+from communicator.schemas import MessageCreate, MessageRead, Recipients, Summary
+from communicator.services.actors import Actor
+from communicator.services.messaging import send_message
+
+
+async def _send(db: Database, admin: Actor) -> None:
+    await send_message(db, admin, MessageCreate(text="t", recipients=Recipients(employees=[1])))
+
+
+async def test_prune_events_keeps_the_newest(db: Database, admin: Actor) -> None:
+    for _ in range(5):
+        await _send(db, admin)
+    async with db.write() as session:
+        newest = await get_last_event_id(session)
+        assert await prune_events(session, 2) == 3
+    async with db.read() as session:
+        assert (await session.execute(select(Event.id).order_by(Event.id))).scalars().all() == [newest - 1, newest]
+
+
+async def test_events_are_published_only_after_commit(db: Database, admin: Actor) -> None:
+    with pytest.raises(RuntimeError):
+        async with db.write() as session:
+            message = MessageRead(1, "in", "x", 1, "GSM-7", datetime.now(UTC), None, None, None, None, None,
+                                  Summary(0, {}))
+            await record_event(session, admin.account_id, MessageCreated(message=message, thread_ids=[]))
+            raise RuntimeError("roll back")
+    assert db.published == []  # type: ignore[attr-defined]
+    async with db.read() as session:
+        assert await get_last_event_id(session) == 0
+    await _send(db, admin)
+    assert len(db.published) == 1  # type: ignore[attr-defined]
+    assert db.published[0].id > 0  # type: ignore[attr-defined]

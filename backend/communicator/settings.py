@@ -39,6 +39,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     sim_dlr_delay_ms: float = 300.0
     sim_failure_rate: float = 0.0
     sim_log_path: str | None = None
+    sim_auto_reply_rate: float = 0.0  # share of delivered SMS a virtual phone answers (demo liveliness)
     static_dir: str | None = None
 
 

@@ -25,7 +25,7 @@ def build_gateway(settings: Settings, db: Database, queue: DatabaseQueue) -> Gat
     driver = SimulatorDriver(
         db, tps=settings.sim_tps, submit_latency_ms=settings.sim_submit_latency_ms,
         dlr_delay_ms=settings.sim_dlr_delay_ms, failure_rate=settings.sim_failure_rate,
-        log_path=settings.sim_log_path,
+        log_path=settings.sim_log_path, auto_reply_rate=settings.sim_auto_reply_rate,
     )
     return GatewayWorker(db, queue, driver, settings.gateway_batch, settings.relay_interval_seconds)
 

@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from communicator.db.models import Delivery
 from communicator.db.session import Database
+from communicator.gateway.autoreply import AutoReplier
 from communicator.queue import Claimed
 from communicator.services.delivery import Receipt, SubmitResult, apply_receipts
 
@@ -30,7 +31,8 @@ class SimulatorDriver:
     """A Driver whose SMSC lives in this process."""
 
     def __init__(self, db: Database, *, tps: float, submit_latency_ms: float, dlr_delay_ms: float,
-                 failure_rate: float, log_path: str | None = None, rng: random.Random | None = None) -> None:
+                 failure_rate: float, log_path: str | None = None, rng: random.Random | None = None,
+                 auto_reply_rate: float = 0.0, auto_reply_delay_seconds: float = 3.0) -> None:
         self.db = db
         self.tps = tps
         self.latency = submit_latency_ms / 1000
@@ -41,6 +43,7 @@ class SimulatorDriver:
         self._due: list[tuple[float, str, str, float]] = []  # (due, smsc_id, status, first offered)
         self._wakeup = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self.replier = AutoReplier(db, auto_reply_rate, auto_reply_delay_seconds, self.rng)
 
     async def start(self) -> None:
         """Resume receipts for messages the SMSC accepted before a restart, then start reporting."""
@@ -95,6 +98,7 @@ class SimulatorDriver:
                     log.exception("applying receipts failed; will retry")
                     unmatched = {s for _, s, _, _ in due}
                 self._retry_unmatched(due, unmatched)
+                self.replier.on_delivered(s for _, s, status, _ in due if status == "Delivered" and s not in unmatched)
             await self._sleep_until_next()
 
     def _pop_due(self, limit: int = 1000) -> list[tuple[float, str, str, float]]:

@@ -91,5 +91,7 @@ async def get_last_event_id(session: AsyncSession) -> int:
 async def prune_events(session: AsyncSession, keep: int) -> int:
     """Delete all but the newest `keep` events; clients further behind get `resync`. Returns rows deleted."""
     newest = await get_last_event_id(session)
-    result = await session.execute(text("DELETE FROM events WHERE id <= :cutoff"), {"cutoff": newest - keep})
+    # Keep at least the newest event: SQLite would otherwise hand out ids that clients have already passed.
+    cutoff = newest - max(keep, 1)
+    result = await session.execute(text("DELETE FROM events WHERE id <= :cutoff"), {"cutoff": cutoff})
     return result.rowcount or 0

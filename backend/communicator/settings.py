@@ -26,7 +26,6 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     session_idle_minutes: int = 60 * 12
     session_absolute_hours: int = 24 * 7
     event_retention: int = 100_000
-    max_text_length: int = 1000
     max_body_bytes: int = 1_000_000
     # the gateway
     gateway_enabled: bool = True

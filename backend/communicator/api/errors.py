@@ -20,7 +20,10 @@ def validation_error_handler(_: Request, error: ValidationException) -> Response
     """A request Litestar could not decode: say which field and why."""
     problems = [item.get("message", "") + (f" (at {item['key']})" if item.get("key") else "")
                 for item in (error.extra or []) if isinstance(item, dict)]
-    detail = "Invalid request: " + ("; ".join(p for p in problems if p) or error.detail)
+    reason = "; ".join(p for p in problems if p) or error.detail
+    if "truncated" in reason or "malformed" in reason.lower():
+        reason = f"the body is not valid JSON ({reason})"
+    detail = "Invalid request: " + reason
     return Response({"status_code": 400, "detail": detail, "extra": error.extra},
                     status_code=400, media_type=MediaType.JSON)
 

@@ -125,7 +125,7 @@ async def test_logout_invalidates_the_session_server_side(server: LiveServer) ->
 async def test_unauthenticated_api_is_401(server: LiveServer) -> None:
     async with httpx.AsyncClient(base_url=server.url) as http:
         response = await http.get(f"{API}/threads")
-        forged = await http.get(f"{API}/threads", cookies={"communicator_session": "forged-token"})
+        forged = await http.get(f"{API}/threads", headers={"Cookie": "communicator_session=forged-token"})
         send = await http.post(f"{API}/messages", json={"text": "hi", "recipients": {"employees": [1]}})
     assert response.status_code == 401 and "Log in" in response.json()["detail"]
     assert forged.status_code == 401

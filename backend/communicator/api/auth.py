@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import Cookie
+from litestar.di import NamedDependency
+from litestar.params import JSONBody
 
 from communicator.api.security import SESSION_COOKIE
 from communicator.db.session import Database
@@ -19,7 +21,7 @@ class AuthController(Controller):
     tags = ["auth"]
 
     @post("/login", operation_id="login", exclude_from_auth=True, status_code=200)
-    async def login(self, db: Database, data: LoginRequest, request: Request) -> Response[UserRead]:
+    async def login(self, db: NamedDependency[Database], data: JSONBody[LoginRequest], request: Request) -> Response[UserRead]:
         """Check credentials; a new session (and cookie) every time, so a planted one is useless."""
         token, actor = await auth.login(db, data.login, data.password)
         async with db.read() as session:
@@ -29,13 +31,13 @@ class AuthController(Controller):
         return Response(user, cookies=[cookie])
 
     @post("/logout", operation_id="logout", status_code=204)
-    async def logout(self, db: Database, request: Request) -> Response[None]:
+    async def logout(self, db: NamedDependency[Database], request: Request) -> Response[None]:
         """End the session server-side and clear the cookie."""
         await auth.logout(db, request.auth)
         return Response(None, status_code=204, cookies=[Cookie(key=SESSION_COOKIE, value="", max_age=0, path="/")])
 
     @get("/me", operation_id="me")
-    async def me(self, db: Database, actor: Actor) -> UserRead:
+    async def me(self, db: NamedDependency[Database], actor: NamedDependency[Actor]) -> UserRead:
         """The logged-in user."""
         async with db.read() as session:
             return UserRead(**await auth.get_user_read(session, actor))

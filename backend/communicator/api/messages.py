@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Controller, Request, get, post
-from litestar.params import Parameter
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, JSONBody, Parameter
 from communicator.db.session import Database
 from communicator.events import get_last_event_id
 from communicator.schemas import MessageCreate, MessageRead, ReadMark, ThreadPage, ThreadRead
@@ -20,14 +21,14 @@ class MessageController(Controller):
     tags = ["messages"]
 
     @post("/", operation_id="sendMessage")
-    async def send_message(self, db: Database, actor: Actor, data: MessageCreate, request: Request) -> MessageRead:
+    async def send_message(self, db: NamedDependency[Database], actor: NamedDependency[Actor], data: JSONBody[MessageCreate], request: Request) -> MessageRead:
         """Accept a message for every recipient, or refuse it whole."""
         message = await messaging.send_message(db, actor, data)
         request.app.state.wake_gateways()
         return message
 
     @get("/{message_id:int}", operation_id="getMessage")
-    async def get_message(self, db: Database, actor: Actor, message_id: int) -> MessageRead:
+    async def get_message(self, db: NamedDependency[Database], actor: NamedDependency[Actor], message_id: FromPath[int]) -> MessageRead:
         """A message with every recipient's status."""
         return await messaging.get_message(db, actor, message_id)
 
@@ -39,7 +40,7 @@ class ThreadController(Controller):
     tags = ["threads"]
 
     @get("/", operation_id="listThreads")
-    async def list_threads(self, db: Database, actor: Actor) -> dict[str, object]:
+    async def list_threads(self, db: NamedDependency[Database], actor: NamedDependency[Actor]) -> dict[str, object]:
         """Threads, newest activity first, and the event id to follow live updates from."""
         async with db.read() as session:
             # Read the event id first: anything after it reaches the client over the WebSocket.
@@ -49,7 +50,7 @@ class ThreadController(Controller):
 
     @get("/{thread_id:int}/messages", operation_id="listThreadMessages")
     async def list_messages(
-        self, db: Database, actor: Actor, thread_id: int, before_id: int | None = None,
+        self, db: NamedDependency[Database], actor: NamedDependency[Actor], thread_id: FromPath[int], before_id: FromQuery[int | None] = None,
         limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
     ) -> ThreadPage:
         """A page of the thread, oldest first."""
@@ -57,7 +58,7 @@ class ThreadController(Controller):
             return await threads.list_thread_messages(session, actor, thread_id, before_id, limit)
 
     @post("/{thread_id:int}/read", operation_id="markThreadRead", status_code=204)
-    async def mark_read(self, db: Database, actor: Actor, thread_id: int, data: ReadMark) -> None:
+    async def mark_read(self, db: NamedDependency[Database], actor: NamedDependency[Actor], thread_id: FromPath[int], data: JSONBody[ReadMark]) -> None:
         """Clear the unread count up to a message."""
         async with db.write() as session:
             await threads.mark_thread_read(session, actor, thread_id, data.last_message_id)

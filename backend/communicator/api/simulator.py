@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from litestar import Controller, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody
 
 from communicator.db.session import Database
 from communicator.schemas import InboundCreate, MessageRead, PhoneMessage, PhoneRead
@@ -17,19 +19,19 @@ class SimulatorController(Controller):
     tags = ["simulator"]
 
     @get("/phones", operation_id="listPhones")
-    async def list_phones(self, db: Database, actor: Actor) -> dict[str, list[PhoneRead]]:
+    async def list_phones(self, db: NamedDependency[Database], actor: NamedDependency[Actor]) -> dict[str, list[PhoneRead]]:
         """Every employee's virtual phone."""
         async with db.read() as session:
             return {"items": await phones.list_phones(session, actor)}
 
     @get("/phones/{phone:str}/messages", operation_id="listPhoneMessages")
-    async def list_phone_messages(self, db: Database, actor: Actor, phone: str) -> dict[str, list[PhoneMessage]]:
+    async def list_phone_messages(self, db: NamedDependency[Database], actor: NamedDependency[Actor], phone: FromPath[str]) -> dict[str, list[PhoneMessage]]:
         """What one phone received and sent."""
         async with db.read() as session:
             return {"items": await phones.list_phone_messages(session, actor, phone)}
 
     @post("/inbound", operation_id="simulateInbound", exclude_from_auth=True)
-    async def simulate_inbound(self, db: Database, data: InboundCreate) -> MessageRead:
+    async def simulate_inbound(self, db: NamedDependency[Database], data: JSONBody[InboundCreate]) -> MessageRead:
         """An SMS typed on a virtual phone, as the virtual SMSC would deliver it (MO)."""
         account_id = await inbound.get_account_for_inbound(db, data.to, data.sender)
         return await inbound.record_inbound(db, account_id, data.sender, data.text)

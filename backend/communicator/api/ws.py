@@ -6,7 +6,9 @@ import anyio
 import msgspec
 from litestar import WebSocket, websocket
 from litestar.channels import ChannelsPlugin
+from litestar.di import NamedDependency
 from litestar.exceptions import WebSocketDisconnect
+from litestar.params import FromQuery
 from sqlalchemy import func, select
 
 from communicator.db.models import Event
@@ -26,7 +28,7 @@ class _EventId(msgspec.Struct):
 _id_decoder = msgspec.json.Decoder(_EventId)
 
 
-async def _replay(db: Database, socket: WebSocket, actor: Actor, after: int) -> set[int]:
+async def _replay(db: NamedDependency[Database], socket: WebSocket, actor: NamedDependency[Actor], after: int) -> set[int]:
     """Send stored events after `after` (or `resync` when they are gone); returns the ids sent."""
     async with db.read() as session:
         oldest = (await session.execute(select(func.min(Event.id)))).scalar_one()
@@ -56,7 +58,7 @@ async def _watch_disconnect(socket: WebSocket, cancel: anyio.CancelScope) -> Non
 
 
 @websocket("/ws", opt={"exclude_from_auth": False})
-async def events_socket(socket: WebSocket, db: Database, channels: ChannelsPlugin, last_event_id: int | None = None) -> None:
+async def events_socket(socket: WebSocket, db: NamedDependency[Database], channels: NamedDependency[ChannelsPlugin], last_event_id: FromQuery[int | None] = None) -> None:
     """Subscribe first, replay what was missed, then stream live events without repeating any."""
     actor: Actor = socket.user
     # Subscribe before accepting: once the client sees the socket open, no live event can slip past it.

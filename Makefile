@@ -1,6 +1,6 @@
 # Communicator — `make run` (try it) and `make test` (every test). See README.md.
 SHELL := /bin/bash
-UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 export UV_LINK_MODE := copy
 PORT ?= 8000
 # In the demo a third of the virtual phones answer on their own, so a send gets replies without clicking.
@@ -25,7 +25,7 @@ schemas: deps
 	cd frontend && npm run gen:types
 
 deps:
-	@command -v uv >/dev/null 2>&1 || [ -x "$(UV)" ] || python3 -m pip install --quiet --user uv || python3 -m pip install --quiet uv
+	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
 	$(UV) sync --frozen --quiet
 
 frontend:

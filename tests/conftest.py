@@ -11,9 +11,9 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import asyncpg
+import httpx
 import pytest
 import uvicorn
-
 from communicator.db.migrate import upgrade
 from communicator.db.session import Database
 from communicator.services.actors import Actor
@@ -22,6 +22,7 @@ from communicator.settings import Settings, load_settings
 
 PG_ADMIN_DSN = os.environ.get("COMMUNICATOR_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 DEMO_PASSWORD = "demo-password"
+API = "/api/v1"
 
 
 async def _pg_create(name: str) -> None:
@@ -82,9 +83,8 @@ async def db(database_url: str) -> AsyncIterator[Database]:
 async def admin(db: Database) -> Actor:
     """The demo account's administrator (the demo data: 20 employees, 3 groups)."""
     await seed_demo(db, DEMO_PASSWORD)
-    from sqlalchemy import select
-
     from communicator.db.models import User
+    from sqlalchemy import select
 
     async with db.read() as session:
         user = (await session.execute(select(User).where(User.login == "admin"))).scalar_one()
@@ -150,3 +150,26 @@ def server(sqlite_url: str) -> Iterator[LiveServer]:
     live = make_server(sqlite_url)
     yield live
     live.stop()
+
+
+async def login(client: httpx.AsyncClient, name: str = "admin", password: str = DEMO_PASSWORD) -> dict:
+    """Log the client in (its cookie jar keeps the session); returns the user."""
+    response = await client.post(f"{API}/auth/login", json={"login": name, "password": password})
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+@pytest.fixture
+async def client(server: LiveServer) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client logged in as the demo admin."""
+    async with httpx.AsyncClient(base_url=server.url, timeout=10) as http:
+        await login(http)
+        yield http
+
+
+@pytest.fixture
+async def server_db(server: LiveServer) -> AsyncIterator[Database]:
+    """The live server's database, opened from the test to check what was (not) stored."""
+    database = Database(server.settings.database_url)
+    yield database
+    await database.dispose()

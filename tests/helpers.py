@@ -6,13 +6,12 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 
-from sqlalchemy import func, select
-
 from communicator.db.models import Delivery
 from communicator.db.session import Database
 from communicator.gateway.simulator import SimulatorDriver
 from communicator.gateway.worker import GatewayWorker
 from communicator.queue.database import DatabaseQueue
+from sqlalchemy import func, select
 
 
 async def wait_for(check: Callable[[], Awaitable[bool]], timeout: float = 10.0, what: str = "condition") -> None:

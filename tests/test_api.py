@@ -3,43 +3,19 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 
 import httpx
 import pytest
-from sqlalchemy import func, select
-
 from communicator.db.migrate import upgrade
 from communicator.db.models import Delivery, Event, Message
 from communicator.db.session import Database
-from tests.conftest import DEMO_PASSWORD, LiveServer, make_server
+from sqlalchemy import func, select
+
+from tests.conftest import API, DEMO_PASSWORD, LiveServer, login, make_server
 from tests.helpers import wait_for
 
-API = "/api/v1"
 EMPLOYEE_1_PHONE = "+79161000001"
-
-
-async def login(client: httpx.AsyncClient, name: str = "admin", password: str = DEMO_PASSWORD) -> dict:
-    """Log the client in (its cookie jar keeps the session); returns the user."""
-    response = await client.post(f"{API}/auth/login", json={"login": name, "password": password})
-    assert response.status_code == 200, response.text
-    return response.json()
-
-
-@pytest.fixture
-async def client(server: LiveServer) -> AsyncIterator[httpx.AsyncClient]:
-    """An HTTP client logged in as the demo admin."""
-    async with httpx.AsyncClient(base_url=server.url, timeout=10) as http:
-        await login(http)
-        yield http
-
-
-@pytest.fixture
-async def server_db(server: LiveServer) -> AsyncIterator[Database]:
-    """The live server's database, opened from the test to check what was (not) stored."""
-    database = Database(server.settings.database_url)
-    yield database
-    await database.dispose()
 
 
 @pytest.fixture(scope="module")

@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
-
 from communicator.db.models import Delivery
 from communicator.db.session import Database
+from communicator.queue.database import DatabaseQueue
 from communicator.schemas import MessageCreate, Recipients
 from communicator.services.actors import Actor
 from communicator.services.delivery import (
-    FINAL, RANK, Receipt, SubmitResult, apply_receipts, apply_submit_results, can_move, retry_delay,
+    FINAL,
+    RANK,
+    Receipt,
+    SubmitResult,
+    apply_receipts,
+    apply_submit_results,
+    can_move,
+    retry_delay,
 )
 from communicator.services.messaging import send_message
-from communicator.queue.database import DatabaseQueue
+from sqlalchemy import select
 
 ALL = list(RANK)
 

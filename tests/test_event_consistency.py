@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import httpx
 
-from tests.conftest import LiveServer
-from tests.test_api import API, inbound, login
+from tests.conftest import API, LiveServer, login
+from tests.test_api import inbound
 from tests.test_ws import next_frame, open_socket
 
 RANK = {"Pending": 0, "Sending": 1, "Sent": 2}

@@ -2,36 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import select
-
 from communicator.db.models import User, WebSession
 from communicator.db.session import Database
-from tests.conftest import DEMO_PASSWORD, LiveServer, make_server
-from tests.test_api import API, login, stored_counts
+from sqlalchemy import select
+
+from tests.conftest import API, DEMO_PASSWORD, LiveServer, login, make_server
+from tests.test_api import stored_counts
 
 EVIL = "http://evil.example"
 SEND = {"text": "Сбор в 9:00", "recipients": {"employees": [1]}}
-
-
-@pytest.fixture
-async def client(server: LiveServer) -> AsyncIterator[httpx.AsyncClient]:
-    """An HTTP client logged in as the demo admin."""
-    async with httpx.AsyncClient(base_url=server.url, timeout=10) as http:
-        await login(http)
-        yield http
-
-
-@pytest.fixture
-async def server_db(server: LiveServer) -> AsyncIterator[Database]:
-    """The live server's database, opened from the test."""
-    database = Database(server.settings.database_url)
-    yield database
-    await database.dispose()
 
 
 # --- same origin (CSRF) -----------------------------------------------------------------------

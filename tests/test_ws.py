@@ -10,10 +10,6 @@ from contextlib import asynccontextmanager
 import httpx
 import pytest
 import websockets
-from sqlalchemy import delete, select
-from websockets.asyncio.client import ClientConnection
-from websockets.exceptions import InvalidStatus
-
 from communicator.api import ws as ws_module
 from communicator.db.models import Event
 from communicator.db.session import Database
@@ -22,8 +18,12 @@ from communicator.services.accounts import create_account, create_user
 from communicator.services.actors import Actor
 from communicator.services.employees import create_employee
 from communicator.services.inbound import record_inbound
-from tests.conftest import LiveServer
-from tests.test_api import API, inbound, login
+from sqlalchemy import delete, select
+from websockets.asyncio.client import ClientConnection
+from websockets.exceptions import InvalidStatus
+
+from tests.conftest import API, LiveServer, login
+from tests.test_api import inbound
 
 FRAME_TIMEOUT = 10.0
 

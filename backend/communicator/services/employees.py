@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import msgspec
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,6 +12,7 @@ from communicator.services.auth import hash_password
 from communicator.services.errors import Conflict, InvalidInput, NotFound
 from communicator.services.groups import check_groups_exist
 from communicator.sms.phones import InvalidPhone, detect_operator, normalize_phone
+from communicator.services.access import access_row, given_fields
 
 REPLY_CAPABLE_OPERATORS = frozenset({"MTS"})
 
@@ -113,10 +113,8 @@ async def _apply_web_access(
 
 async def update_employee(session: AsyncSession, actor: Actor, employee_id: int, data: EmployeeUpdate) -> EmployeeRead:
     """Change an employee; deactivating also closes their web access."""
-    employee = await session.get(Employee, employee_id)
-    if employee is None or employee.account_id != actor.account_id:
-        raise NotFound(f"Employee {employee_id} not found.")
-    changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
+    employee = await access_row(session, Employee, employee_id, actor, "Employee")
+    changes = given_fields(data)
     if "phone" in changes:
         employee.phone = check_phone(changes["phone"])
         employee.operator = detect_operator(employee.phone)

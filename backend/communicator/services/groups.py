@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-import msgspec
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -12,6 +11,7 @@ from communicator.db.models import Employee, Group, GroupMember
 from communicator.schemas import GroupCreate, GroupRead, GroupUpdate
 from communicator.services.actors import Actor
 from communicator.services.errors import InvalidInput, NotFound
+from communicator.services.access import access_row, given_fields
 
 
 async def _parents(session: AsyncSession, account_id: int) -> dict[int, int | None]:
@@ -133,10 +133,8 @@ async def create_group(session: AsyncSession, actor: Actor, data: GroupCreate) -
 
 async def update_group(session: AsyncSession, actor: Actor, group_id: int, data: GroupUpdate) -> GroupRead:
     """Change a group's name, colour, parent or members."""
-    group = await session.get(Group, group_id)
-    if group is None or group.account_id != actor.account_id:
-        raise NotFound(f"Group {group_id} not found.")
-    changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
+    await access_row(session, Group, group_id, actor, "Group")
+    changes = given_fields(data)
     if "parent_id" in changes:
         await _check_parent(session, actor.account_id, group_id, changes["parent_id"])
     if "member_ids" in changes:
@@ -149,9 +147,7 @@ async def update_group(session: AsyncSession, actor: Actor, group_id: int, data:
 
 async def delete_group(session: AsyncSession, actor: Actor, group_id: int) -> None:
     """Delete a group; its subgroups move up to its parent. Messages keep their history."""
-    group = await session.get(Group, group_id)
-    if group is None or group.account_id != actor.account_id:
-        raise NotFound(f"Group {group_id} not found.")
+    group = await access_row(session, Group, group_id, actor, "Group")
     await session.execute(update(Group).where(Group.parent_id == group_id).values(parent_id=group.parent_id))
     await session.execute(delete(GroupMember).where(GroupMember.group_id == group_id))
     await session.delete(group)

@@ -15,11 +15,12 @@ from communicator.schemas import MessageCreate, MessageRead
 from communicator.services import permissions
 from communicator.services.actors import Actor
 from communicator.services.employees import check_phone
-from communicator.services.errors import InvalidInput, NotFound
+from communicator.services.errors import InvalidInput
 from communicator.services.groups import check_groups_exist, list_group_member_ids
 from communicator.services.message_views import list_message_reads
 from communicator.services.threads import get_thread_id, record_in_employee_threads, record_in_threads, touch_threads
 from communicator.sms.segments import count_segments
+from communicator.services.access import access_row
 
 MAX_TEXT_LENGTH = 1000
 
@@ -112,7 +113,5 @@ async def _record_outbound(
 async def get_message(db: Database, actor: Actor, message_id: int) -> MessageRead:
     """One message of the caller's account, with its deliveries."""
     async with db.read() as session:
-        message = await session.get(Message, message_id)
-        if message is None or message.account_id != actor.account_id:
-            raise NotFound(f"Message {message_id} not found.")
+        message = await access_row(session, Message, message_id, actor, "Message")
         return (await list_message_reads(session, [message], with_deliveries=True))[0]

@@ -11,8 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from communicator.db.models import Delivery, Employee, Group, Message, Thread, ThreadMessage, ThreadRead
 from communicator.schemas import LastMessage, ThreadPage, ThreadRead as ThreadView
 from communicator.services.actors import Actor
-from communicator.services.errors import NotFound
 from communicator.services.message_views import list_message_reads
+from communicator.services.access import access_row
 
 UNKNOWN_TITLE = "Неизвестные"
 
@@ -132,10 +132,7 @@ def _thread_view(thread: Thread, title: tuple[str, str | None], last: Message | 
 
 async def _get_thread(session: AsyncSession, actor: Actor, thread_id: int) -> Thread:
     """One thread of the caller's account."""
-    thread = await session.get(Thread, thread_id)
-    if thread is None or thread.account_id != actor.account_id:
-        raise NotFound(f"Thread {thread_id} not found.")
-    return thread
+    return await access_row(session, Thread, thread_id, actor, "Thread")
 
 
 async def list_thread_messages(

@@ -7,11 +7,11 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from sqlalchemy import func, select
+
 from communicator.db.migrate import upgrade
 from communicator.db.models import Delivery, Event, Message
 from communicator.db.session import Database
-from sqlalchemy import func, select
-
 from tests.conftest import API, DEMO_PASSWORD, LiveServer, login, make_server
 from tests.helpers import wait_for
 

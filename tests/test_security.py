@@ -7,10 +7,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from communicator.db.models import User, WebSession
-from communicator.db.session import Database
 from sqlalchemy import select
 
+from communicator.db.models import User, WebSession
+from communicator.db.session import Database
 from tests.conftest import API, DEMO_PASSWORD, LiveServer, login, make_server
 from tests.test_api import stored_counts
 

@@ -7,7 +7,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from communicator.sms.segments import GSM7_BASIC, GSM7_EXTENSION, SegmentInfo, count_segments, is_gsm7
+from communicator.sms.segments import (
+    GSM7_BASIC,
+    GSM7_EXTENSION,
+    SegmentInfo,
+    count_segments,
+    is_gsm7,
+)
 
 GSM_BASIC_CHARS = "".join(sorted(GSM7_BASIC))
 GSM_ALL_CHARS = GSM_BASIC_CHARS + "".join(sorted(GSM7_EXTENSION))

@@ -10,6 +10,10 @@ from contextlib import asynccontextmanager
 import httpx
 import pytest
 import websockets
+from sqlalchemy import delete, select
+from websockets.asyncio.client import ClientConnection
+from websockets.exceptions import InvalidStatus
+
 from communicator.api import ws as ws_module
 from communicator.db.models import Event
 from communicator.db.session import Database
@@ -18,10 +22,6 @@ from communicator.services.accounts import create_account, create_user
 from communicator.services.actors import Actor
 from communicator.services.employees import create_employee
 from communicator.services.inbound import record_inbound
-from sqlalchemy import delete, select
-from websockets.asyncio.client import ClientConnection
-from websockets.exceptions import InvalidStatus
-
 from tests.conftest import API, LiveServer, login
 from tests.test_api import inbound
 

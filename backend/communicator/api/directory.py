@@ -16,7 +16,7 @@ from communicator.services.errors import Forbidden
 def check_admin(actor: Actor) -> None:
     """Only an Administrator changes the directory."""
     if not actor.is_admin:
-        raise Forbidden("Only an Administrator may change the directory.")
+        raise Forbidden("Only an Administrator may change the directory.", code="admin_only")
 
 
 class EmployeeController(Controller):

@@ -11,6 +11,8 @@ from communicator.services.errors import ServiceError
 def service_error_handler(_: Request, error: ServiceError) -> Response:
     """A service refusal: its status, its sentence and what it named."""
     content: dict[str, object] = {"status_code": error.status_code, "detail": error.detail}
+    if error.code:
+        content["code"] = error.code
     if error.extra is not None:
         content["extra"] = error.extra
     return Response(content, status_code=error.status_code, media_type=MediaType.JSON)

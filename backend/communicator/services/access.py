@@ -17,7 +17,7 @@ async def access_row(session: AsyncSession, model: type[Row], row_id: int, actor
     """The row if it belongs to the caller's account; another account's id looks exactly like a missing one."""
     row = await session.get(model, row_id)
     if row is None or getattr(row, "account_id", None) != actor.account_id:
-        raise NotFound(f"{noun} {row_id} not found.")
+        raise NotFound(f"{noun} {row_id} not found.", code="not_found")
     return row
 
 

@@ -25,7 +25,7 @@ async def create_user(session: AsyncSession, account_id: int, login: str, passwo
                       name: str = "", employee_id: int | None = None) -> User:
     """A web login in the account."""
     if (await session.execute(select(User.id).where(User.login == login))).first():
-        raise Conflict(f"Login «{login}» is taken.")
+        raise Conflict(f"Login «{login}» is taken.", {"login": login}, code="login_taken")
     user = User(account_id=account_id, login=login, password_hash=hash_password(password), role=role,
                 name=name or login, employee_id=employee_id, active=True)
     session.add(user)

@@ -48,7 +48,7 @@ async def login(db: Database, login_name: str, password: str) -> tuple[str, Acto
     password_hash = user.password_hash if user and user.active else _DUMMY_HASH
     ok = await anyio.to_thread.run_sync(_verify, password_hash, password)
     if not ok or user is None or not user.active:
-        raise Unauthorized("Wrong login or password.")
+        raise Unauthorized("Wrong login or password.", code="bad_credentials")
     token = secrets.token_urlsafe(32)
     now = datetime.now(UTC)
     async with db.write() as session:

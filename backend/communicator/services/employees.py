@@ -22,7 +22,7 @@ def check_phone(raw: str) -> str:
     try:
         return normalize_phone(raw)
     except InvalidPhone as error:
-        raise InvalidInput(str(error), {"numbers": [raw]}) from error
+        raise InvalidInput(str(error), {"numbers": [raw]}, code="invalid_phone") from error
 
 
 async def list_employees(session: AsyncSession, actor: Actor, ids: list[int] | None = None) -> list[EmployeeRead]:
@@ -57,7 +57,7 @@ async def get_employee(session: AsyncSession, actor: Actor, employee_id: int) ->
     """One employee of the caller's account."""
     found = await list_employees(session, actor, [employee_id])
     if not found:
-        raise NotFound(f"Employee {employee_id} not found.")
+        raise NotFound(f"Employee {employee_id} not found.", code="not_found")
     return found[0]
 
 
@@ -67,7 +67,7 @@ async def _check_phone_free(session: AsyncSession, account_id: int, phone: str, 
         select(Employee.id).where(Employee.account_id == account_id, Employee.phone == phone)
     )).scalar_one_or_none()
     if other is not None and other != employee_id:
-        raise Conflict(f"Phone {phone} already belongs to another employee.")
+        raise Conflict(f"Phone {phone} already belongs to another employee.", {"phone": phone}, code="phone_taken")
 
 
 async def create_employee(session: AsyncSession, actor: Actor, data: EmployeeCreate) -> EmployeeRead:
@@ -97,9 +97,9 @@ async def _apply_web_access(
     user = (await session.execute(select(User).where(User.employee_id == employee.id))).scalar_one_or_none()
     if user is None:
         if not login or not password:
-            raise InvalidInput("Web access needs a login and a password.")
+            raise InvalidInput("Web access needs a login and a password.", code="web_access_needs_login")
         if (await session.execute(select(User.id).where(User.login == login))).first():
-            raise Conflict(f"Login «{login}» is taken.")
+            raise Conflict(f"Login «{login}» is taken.", {"login": login}, code="login_taken")
         session.add(User(
             account_id=actor.account_id, login=login, password_hash=hash_password(password),
             role=role or "BaseUser", employee_id=employee.id, name=employee.name, active=True,

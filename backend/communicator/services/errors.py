@@ -18,10 +18,12 @@ class ServiceError(Exception):
 
     status_code = 400
 
-    def __init__(self, detail: str, extra: Any = None) -> None:
+    def __init__(self, detail: str, extra: Any = None, code: str | None = None) -> None:
         super().__init__(detail)
         self.detail = detail
         self.extra = extra
+        # A stable machine-readable reason; the web app translates it, scripts may switch on it.
+        self.code = code
 
 
 class InvalidInput(ServiceError):

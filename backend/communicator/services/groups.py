@@ -43,7 +43,8 @@ async def check_groups_exist(session: AsyncSession, account_id: int, group_ids: 
         return
     missing = sorted(wanted - set(await _parents(session, account_id)))
     if missing:
-        raise InvalidInput(f"Unknown group id(s): {', '.join(map(str, missing))}.", {"groups": missing})
+        raise InvalidInput(f"Unknown group id(s): {', '.join(map(str, missing))}.", {"groups": missing},
+                           code="unknown_groups")
 
 
 async def list_group_member_ids(session: AsyncSession, account_id: int, group_ids: Iterable[int]) -> set[int]:
@@ -87,7 +88,7 @@ async def get_group(session: AsyncSession, actor: Actor, group_id: int) -> Group
     for group in await list_groups(session, actor):
         if group.id == group_id:
             return group
-    raise NotFound(f"Group {group_id} not found.")
+    raise NotFound(f"Group {group_id} not found.", code="not_found")
 
 
 async def _check_parent(session: AsyncSession, account_id: int, group_id: int | None, parent_id: int | None) -> None:
@@ -96,9 +97,9 @@ async def _check_parent(session: AsyncSession, account_id: int, group_id: int | 
         return
     parents = await _parents(session, account_id)
     if parent_id not in parents:
-        raise InvalidInput(f"Unknown parent group id: {parent_id}.")
+        raise InvalidInput(f"Unknown parent group id: {parent_id}.", {"groups": [parent_id]}, code="unknown_groups")
     if group_id is not None and parent_id in _with_descendants(parents, [group_id]):
-        raise InvalidInput("A group cannot be nested inside itself or its own subgroup.")
+        raise InvalidInput("A group cannot be nested inside itself or its own subgroup.", code="group_cycle")
 
 
 async def _check_employees_exist(session: AsyncSession, account_id: int, employee_ids: Iterable[int]) -> None:
@@ -109,7 +110,8 @@ async def _check_employees_exist(session: AsyncSession, account_id: int, employe
     )).scalars()) if wanted else set()
     missing = sorted(wanted - found)
     if missing:
-        raise InvalidInput(f"Unknown employee id(s): {', '.join(map(str, missing))}.", {"employees": missing})
+        raise InvalidInput(f"Unknown employee id(s): {', '.join(map(str, missing))}.", {"employees": missing},
+                           code="unknown_employees")
 
 
 async def _set_members(session: AsyncSession, group_id: int, employee_ids: Iterable[int]) -> None:

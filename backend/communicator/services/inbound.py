@@ -33,7 +33,7 @@ async def get_account_for_inbound(db: Database, short_number: str | None, phone:
                 return found
         account_id = (await session.execute(query.limit(1))).scalar_one_or_none()
     if account_id is None:
-        raise InvalidInput(f"No account uses the short number {short_number!r}.")
+        raise InvalidInput(f"No account uses the short number {short_number!r}.", code="unknown_short_number")
     return account_id
 
 

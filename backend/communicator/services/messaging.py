@@ -28,9 +28,10 @@ MAX_TEXT_LENGTH = 1000
 def check_text(text: str) -> str:
     """The text to send, or InvalidInput saying what is wrong with it."""
     if not text.strip():
-        raise InvalidInput("The message text is empty.")
+        raise InvalidInput("The message text is empty.", code="text_empty")
     if len(text) > MAX_TEXT_LENGTH:
-        raise InvalidInput(f"The message text is {len(text)} characters long; the limit is {MAX_TEXT_LENGTH}.")
+        raise InvalidInput(f"The message text is {len(text)} characters long; the limit is {MAX_TEXT_LENGTH}.",
+                           {"length": len(text), "limit": MAX_TEXT_LENGTH}, code="text_too_long")
     return text
 
 
@@ -44,7 +45,7 @@ async def _check_employees(session: AsyncSession, account_id: int, ids: list[int
     missing = sorted(wanted - rows.keys())
     if missing:
         raise InvalidInput(f"Unknown or inactive employee id(s): {', '.join(map(str, missing))}.",
-                           {"employees": missing})
+                           {"employees": missing}, code="unknown_employees")
     return rows
 
 
@@ -65,7 +66,7 @@ async def resolve_recipients(session: AsyncSession, actor: Actor, data: MessageC
     for phone in numbers:
         phones.setdefault(phone, known.get(phone))
     if not phones:
-        raise InvalidInput("No recipients: choose employees, groups or phone numbers.")
+        raise InvalidInput("No recipients: choose employees, groups or phone numbers.", code="no_recipients")
     return phones
 
 

@@ -60,6 +60,7 @@ class LiveStore {
   private refetchTimer: ReturnType<typeof setTimeout> | null = null;
   private readTimer: ReturnType<typeof setTimeout> | null = null;
   private readonly onOnline = () => this.stream?.reconnectNow();
+  private readonly onOffline = () => this.stream?.dropConnection();
   private readonly onVisible = () => {
     if (document.visibilityState === 'visible') this.scheduleMarkRead();
   };
@@ -74,6 +75,7 @@ class LiveStore {
       onStateChange: (state) => (this.connection = state),
     });
     window.addEventListener('online', this.onOnline);
+    window.addEventListener('offline', this.onOffline);
     document.addEventListener('visibilitychange', this.onVisible);
     // Zulip's order: fetch state first, then stream every event after the id it reflects.
     const stream = this.stream;
@@ -89,6 +91,7 @@ class LiveStore {
     this.stream?.stop();
     this.stream = null;
     window.removeEventListener('online', this.onOnline);
+    window.removeEventListener('offline', this.onOffline);
     document.removeEventListener('visibilitychange', this.onVisible);
     this.threads = [];
     this.threadsLoaded = false;

@@ -192,6 +192,28 @@ describe('EventStream', () => {
     expect(t.sockets).toHaveLength(1);
   });
 
+  it('drops the socket when the browser goes offline and catches up when it is back', () => {
+    const t = setup();
+    t.stream.start();
+    t.sockets[0].open();
+    t.sockets[0].send(created(1));
+    t.stream.dropConnection();
+    expect(t.sockets[0].closed).toBe(true);
+    expect(t.stream.connectionState).toBe('offline');
+    // a late frame or close from the dropped socket changes nothing
+    t.sockets[0].send(created(2));
+    t.sockets[0].drop();
+    expect(t.events.map((e) => e.id)).toEqual([1]);
+    expect(t.timer.delays).toHaveLength(1);
+    t.stream.reconnectNow();
+    expect(t.sockets).toHaveLength(2);
+    expect(t.sockets[1].url).toBe('wss://example.test/ws?last_event_id=1');
+    t.sockets[1].open();
+    expect(t.stream.connectionState).toBe('online');
+    t.timer.advance(60_000);
+    expect(t.sockets).toHaveLength(2);
+  });
+
   it('reconnects at once when asked while waiting', () => {
     const t = setup();
     t.stream.start();

@@ -89,6 +89,20 @@ export class EventStream {
     this.setState('offline');
   }
 
+  /**
+   * The browser says the network is gone: drop the socket now instead of waiting for TCP to
+   * notice (an open WebSocket can linger for minutes), so the indicator tells the truth. Retries
+   * follow the usual backoff; `reconnectNow` skips the wait when the network is back.
+   */
+  dropConnection(): void {
+    const socket = this.socket;
+    if (this.stopped || !socket) return;
+    socket.onmessage = null;
+    socket.onclose = null;
+    socket.close();
+    this.handleClose(socket);
+  }
+
   /** Skip the backoff wait (e.g. the browser says the network is back). */
   reconnectNow(): void {
     if (this.stopped || this.socket) return;

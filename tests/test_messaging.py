@@ -121,3 +121,10 @@ async def test_broadcast_shows_in_every_member_thread(db: Database, admin: Actor
             select(Thread.kind, Thread.ref_id).join(ThreadMessage, ThreadMessage.thread_id == Thread.id)
             .where(ThreadMessage.message_id == sent.id))).all()
     assert sorted(linked) == [("employee", e) for e in range(13, 18)] + [("group", 3)]
+
+
+async def test_group_thread_comes_before_its_members_on_a_tie(db: Database, admin: Actor) -> None:
+    await send_message(db, admin, MessageCreate(text="всем", recipients=Recipients(groups=[3])))
+    threads = await _threads(db, admin)
+    assert (threads[0].kind, threads[0].ref_id) == ("group", 3)
+    assert [t.kind for t in threads[1:]] == ["employee"] * 5

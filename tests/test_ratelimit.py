@@ -34,3 +34,12 @@ async def test_burst_passes_without_waiting() -> None:
     assert clock.now == 0
     await bucket.acquire(10)
     assert abs(clock.now - 0.1) < 1e-9
+
+
+async def test_refund_returns_unused_units() -> None:
+    clock = FakeClock()
+    bucket = TokenBucket(100, burst=10, clock=clock, sleep=clock.sleep)
+    await bucket.acquire(10)
+    bucket.refund(10)
+    await bucket.acquire(10)
+    assert clock.now == 0

@@ -151,6 +151,7 @@ class DeliveryRead(Struct):
     status: Status
     updated_at: datetime
     error: str | None
+    possible_duplicate: bool = False
 
 
 class MessageRead(Struct):

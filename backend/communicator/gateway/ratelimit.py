@@ -27,6 +27,10 @@ class TokenBucket:
         self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rate)
         self.updated = now
 
+    def refund(self, count: int) -> None:
+        """Give back units taken but not used."""
+        self.tokens = min(self.capacity, self.tokens + count)
+
     async def acquire(self, count: int) -> None:
         """Take `count` units, waiting off any debt; a count above the burst simply waits longer."""
         self._refill()

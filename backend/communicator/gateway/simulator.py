@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import heapq
 import logging
+import os
 import random
 import secrets
 import time
@@ -75,9 +76,13 @@ class SimulatorDriver:
     def _log_accepted(self, batch: Sequence[Claimed], results: list[SubmitResult]) -> None:
         """Append what the virtual SMSC accepted (the phones' side of the story) to the log file."""
         if self.log_path:
-            with open(self.log_path, "a", encoding="utf-8") as log_file:
-                log_file.writelines(f"{c.delivery_id}\t{c.phone}\t{r.smsc_id}\n" for c, r in zip(batch, results))
-                log_file.flush()
+            lines = "".join(f"{c.delivery_id}\t{c.phone}\t{r.smsc_id}\n" for c, r in zip(batch, results))
+            # One O_APPEND write: a kill can never leave half a line for the next process to append to.
+            descriptor = os.open(self.log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            try:
+                os.write(descriptor, lines.encode())
+            finally:
+                os.close(descriptor)
 
     def _schedule(self, smsc_id: str, first: float | None = None) -> None:
         """Queue a receipt: Delivered, or NotDelivered at the failure rate."""

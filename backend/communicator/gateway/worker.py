@@ -41,10 +41,12 @@ class GatewayWorker:
 
     async def run_once(self) -> int:
         """One round: claim a batch, submit it, record the answers; returns how many were handled."""
+        # Wait for the rate limit before claiming, so a lease is spent sending, not waiting.
+        await self.bucket.acquire(self.batch)
         claimed = await self.queue.claim(self.batch)
+        self.bucket.refund(self.batch - len(claimed))
         if not claimed:
             return 0
-        await self.bucket.acquire(len(claimed))
         try:
             results = await self.driver.submit(claimed)
         except Exception as error:  # the connection failed: nothing is known to be accepted

@@ -66,19 +66,23 @@ async def list_groups(session: AsyncSession, actor: Actor) -> list[GroupRead]:
         select(Group).where(Group.account_id == actor.account_id).order_by(Group.name)
     )).scalars().all()
     members: dict[int, list[int]] = {}
+    active: set[int] = set()
     rows = await session.execute(
-        select(GroupMember.group_id, GroupMember.employee_id)
-        .join(Group, Group.id == GroupMember.group_id)
-        .where(Group.account_id == actor.account_id)
+        select(GroupMember.group_id, GroupMember.employee_id, Employee.active)
+        .join(Employee, Employee.id == GroupMember.employee_id)
+        .where(Employee.account_id == actor.account_id)
         .order_by(GroupMember.employee_id)
     )
-    for group_id, employee_id in rows:
+    for group_id, employee_id, is_active in rows:
         members.setdefault(group_id, []).append(employee_id)
+        if is_active:
+            active.add(employee_id)
     parents = {group.id: group.parent_id for group in groups}
     result = []
     for group in groups:
         nested = _with_descendants(parents, [group.id])
-        count = len({e for g in nested for e in members.get(g, ())})
+        # Counted as a send would: inactive members get nothing, so they are not counted.
+        count = len({e for g in nested for e in members.get(g, ()) if e in active})
         result.append(GroupRead(group.id, group.name, group.color, group.parent_id, members.get(group.id, []), count))
     return result
 

@@ -41,7 +41,8 @@ async def list_delivery_reads(session: AsyncSession, deliveries: Sequence[Delive
     """Deliveries with their employees' names."""
     names = await _names(session, Employee, {d.employee_id for d in deliveries})
     return [
-        DeliveryRead(d.id, d.phone, d.employee_id, names.get(d.employee_id), d.status, d.updated_at, d.error)
+        DeliveryRead(d.id, d.phone, d.employee_id, names.get(d.employee_id), d.status, d.updated_at, d.error,
+                     d.possible_duplicate)
         for d in deliveries
     ]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, case, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -15,6 +15,7 @@ from communicator.services.message_views import list_message_reads
 from communicator.services.access import access_row
 
 UNKNOWN_TITLE = "Неизвестные"
+KIND_ORDER = {"group": 0, "unknown": 1, "employee": 2}
 
 
 def _insert_ignoring_conflicts(session: AsyncSession, model: type):  # noqa: ANN202
@@ -113,7 +114,8 @@ async def list_threads(session: AsyncSession, actor: Actor) -> list[ThreadView]:
     """Threads with activity, newest first, with previews and unread counts."""
     threads = list((await session.execute(
         select(Thread).where(Thread.account_id == actor.account_id, Thread.last_message_id.is_not(None))
-        .order_by(Thread.last_message_id.desc())
+        # A broadcast is the newest activity of its group and of every member: the group goes first.
+        .order_by(Thread.last_message_id.desc(), case(KIND_ORDER, value=Thread.kind, else_=3), Thread.id)
     )).scalars())
     ids = [t.id for t in threads]
     titles = await _titles(session, threads)

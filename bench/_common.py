@@ -66,16 +66,31 @@ async def seed_big_group(url: str, account_id: int, size: int, name: str = "Вс
     db = Database(url)
     try:
         async with db.write() as session:
-            await session.execute(insert(Employee), [
-                {"account_id": account_id, "name": f"Сотрудник {i:05}", "phone": f"+7926{5_000_000 + i:07}",
-                 "operator": "MTS", "active": True}
-                for i in range(size)
-            ])
-            ids = list((await session.execute(
-                select(Employee.id).where(Employee.phone.like("+7926%")).order_by(Employee.id))).scalars())
-            group_id = (await session.execute(
-                insert(Group).values(account_id=account_id, name=name, color="#555555").returning(Group.id)
-            )).scalar_one()
+            await session.execute(
+                insert(Employee),
+                [
+                    {
+                        "account_id": account_id,
+                        "name": f"Сотрудник {i:05}",
+                        "phone": f"+7926{5_000_000 + i:07}",
+                        "operator": "MTS",
+                        "active": True,
+                    }
+                    for i in range(size)
+                ],
+            )
+            ids = list(
+                (
+                    await session.execute(
+                        select(Employee.id).where(Employee.phone.like("+7926%")).order_by(Employee.id)
+                    )
+                ).scalars()
+            )
+            group_id = (
+                await session.execute(
+                    insert(Group).values(account_id=account_id, name=name, color="#555555").returning(Group.id)
+                )
+            ).scalar_one()
             await session.execute(insert(GroupMember), [{"group_id": group_id, "employee_id": e} for e in ids])
         return group_id, ids
     finally:
@@ -96,8 +111,12 @@ class ServerProcess:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.host = f"127.0.0.1:{self.port}"
-        self.env = {**os.environ, "COMMUNICATOR_DATABASE_URL": database_url,
-                    "COMMUNICATOR_SECRET_KEY": "bench-secret", "PYTHONUNBUFFERED": "1"}
+        self.env = {
+            **os.environ,
+            "COMMUNICATOR_DATABASE_URL": database_url,
+            "COMMUNICATOR_SECRET_KEY": "bench-secret",
+            "PYTHONUNBUFFERED": "1",
+        }
         for key, value in settings.items():
             self.env[f"COMMUNICATOR_{key.upper()}"] = str(int(value) if isinstance(value, bool) else value)
         self.process: subprocess.Popen[bytes] | None = None
@@ -106,7 +125,10 @@ class ServerProcess:
     def __enter__(self) -> ServerProcess:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "communicator.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port)],
-            env=self.env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=self.log,
+            env=self.env,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=self.log,
         )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -141,14 +163,20 @@ class ServerProcess:
 
 def login_cookie(server_url: str) -> str:
     """Log in as the admin; returns the session cookie value."""
-    response = httpx.post(f"{server_url}/api/v1/auth/login", json={"login": "admin", "password": PASSWORD},
-                          headers={"Origin": server_url}, timeout=30, trust_env=False)
+    response = httpx.post(
+        f"{server_url}/api/v1/auth/login",
+        json={"login": "admin", "password": PASSWORD},
+        headers={"Origin": server_url},
+        timeout=30,
+        trust_env=False,
+    )
     response.raise_for_status()
     return response.cookies["communicator_session"]
 
 
-async def open_sockets(server: ServerProcess, cookie: str, count: int, *, compression: str | None = "deflate",
-                       concurrency: int = 50) -> list:
+async def open_sockets(
+    server: ServerProcess, cookie: str, count: int, *, compression: str | None = "deflate", concurrency: int = 50
+) -> list:
     """`count` authenticated WebSocket connections to /ws, opened `concurrency` at a time."""
     from websockets.asyncio.client import connect
 
@@ -157,9 +185,13 @@ async def open_sockets(server: ServerProcess, cookie: str, count: int, *, compre
     async def one() -> object:
         async with gate:
             return await connect(
-                f"ws://{server.host}/ws", origin=server.url,  # type: ignore[arg-type]
+                f"ws://{server.host}/ws",
+                origin=server.url,  # type: ignore[arg-type]
                 additional_headers={"Cookie": f"communicator_session={cookie}"},
-                compression=compression, proxy=None, open_timeout=60, ping_interval=None,
+                compression=compression,
+                proxy=None,
+                open_timeout=60,
+                ping_interval=None,
             )
 
     return list(await asyncio.gather(*(one() for _ in range(count))))
@@ -196,15 +228,26 @@ def median(samples: Sequence[float]) -> float:
     return statistics.median(samples)
 
 
-def report(name: str, figure: float, target: float, unit: str, higher_is_better: bool = False,
-           note: str = "") -> dict[str, object]:
+def report(
+    name: str, figure: float, target: float, unit: str, higher_is_better: bool = False, note: str = ""
+) -> dict[str, object]:
     """Print one figure against its target, human line and a machine line for run_all."""
     ok = figure >= target if higher_is_better else figure <= target
     sign = "≥" if higher_is_better else "≤"
-    result = {"name": name, "figure": round(figure, 3), "target": target, "unit": unit,
-              "op": sign, "pass": ok, "note": note}
-    print(f"  {name}: {figure:,.2f} {unit} (target {sign} {target:,g} {unit}) {'PASS' if ok else 'MISS'}"
-          + (f" — {note}" if note else ""), flush=True)
+    result = {
+        "name": name,
+        "figure": round(figure, 3),
+        "target": target,
+        "unit": unit,
+        "op": sign,
+        "pass": ok,
+        "note": note,
+    }
+    print(
+        f"  {name}: {figure:,.2f} {unit} (target {sign} {target:,g} {unit}) {'PASS' if ok else 'MISS'}"
+        + (f" — {note}" if note else ""),
+        flush=True,
+    )
     print(RESULT_PREFIX + json.dumps(result, ensure_ascii=False), flush=True)
     return result
 
@@ -212,4 +255,3 @@ def report(name: str, figure: float, target: float, unit: str, higher_is_better:
 def info(text: str) -> None:
     """A progress line."""
     print(f"  · {text}", flush=True)
-

@@ -81,26 +81,41 @@ def main() -> None:
         actor, group_id = asyncio.run(_seed(temp.url))
         reader = sqlite3.connect(f"file:{temp.dir / 'bench.db'}?mode=ro", uri=True)
         try:
-            with ServerProcess(temp.url, gateway_enabled=True, relay_interval_seconds=POLL_SECONDS,
-                               **SIMULATOR) as server:
+            with ServerProcess(
+                temp.url, gateway_enabled=True, relay_interval_seconds=POLL_SECONDS, **SIMULATOR
+            ) as server:
                 cpu = psutil.Process(server.pid)
                 cpu_before = sum(cpu.cpu_times()[:2])
                 started = asyncio.run(_accept(temp.url, actor, group_id))
                 info(f"{RECIPIENTS:,} Pending deliveries committed; gateway draining")
                 all_sent, all_delivered, counts = _watch(reader, started)
                 cpu_used = sum(cpu.cpu_times()[:2]) - cpu_before
-                info(f"server CPU for the drain: {cpu_used:.2f} s ({cpu_used / RECIPIENTS * 1e6:.0f} µs per delivery; "
-                     f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
+                info(
+                    f"server CPU for the drain: {cpu_used:.2f} s ({cpu_used / RECIPIENTS * 1e6:.0f} µs per delivery; "
+                    f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)"
+                )
         finally:
             reader.close()
     for label, seconds in (("Sent", all_sent), ("Delivered", all_delivered)):
         if seconds is None:
             done = sum(counts.get(s, 0) for s in (SENT_OR_LATER if label == "Sent" else ("Delivered",)))
-            report(f"10,000 Pending → all {label}", done / GIVE_UP_SECONDS, TARGET_PER_SECOND, "deliveries/s",
-                   higher_is_better=True, note=f"gave up after {GIVE_UP_SECONDS:.0f} s: {counts}")
+            report(
+                f"10,000 Pending → all {label}",
+                done / GIVE_UP_SECONDS,
+                TARGET_PER_SECOND,
+                "deliveries/s",
+                higher_is_better=True,
+                note=f"gave up after {GIVE_UP_SECONDS:.0f} s: {counts}",
+            )
         else:
-            report(f"10,000 Pending → all {label}", RECIPIENTS / seconds, TARGET_PER_SECOND, "deliveries/s",
-                   higher_is_better=True, note=f"{RECIPIENTS:,} in {seconds:.2f} s")
+            report(
+                f"10,000 Pending → all {label}",
+                RECIPIENTS / seconds,
+                TARGET_PER_SECOND,
+                "deliveries/s",
+                higher_is_better=True,
+                note=f"{RECIPIENTS:,} in {seconds:.2f} s",
+            )
 
 
 if __name__ == "__main__":

@@ -17,7 +17,14 @@ import httpx  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
 from _common import (  # noqa: E402
-    ServerProcess, TempDatabase, info, login_cookie, median, report, seed_account, seed_big_group,
+    ServerProcess,
+    TempDatabase,
+    info,
+    login_cookie,
+    median,
+    report,
+    seed_account,
+    seed_big_group,
 )
 from communicator.db.models import Delivery  # noqa: E402
 from communicator.db.session import Database  # noqa: E402
@@ -33,8 +40,11 @@ TEXT = "Внимание: завтра сбор в 8:00 у главного вх
 async def _pending_of(db: Database, message_id: int) -> int:
     """Pending deliveries of one message (proof the accept persisted and queued them all)."""
     async with db.read() as session:
-        return (await session.execute(select(func.count()).where(
-            Delivery.message_id == message_id, Delivery.status == "Pending"))).scalar_one()
+        return (
+            await session.execute(
+                select(func.count()).where(Delivery.message_id == message_id, Delivery.status == "Pending")
+            )
+        ).scalar_one()
 
 
 async def _time_service(url: str, actor, group_id: int) -> tuple[list[float], list[float]]:  # noqa: ANN001
@@ -50,8 +60,10 @@ async def _time_service(url: str, actor, group_id: int) -> tuple[list[float], li
             pending = await _pending_of(db, read.id)
             if pending != RECIPIENTS:
                 raise AssertionError(f"expected {RECIPIENTS} Pending deliveries, found {pending}")
-            info(f"service run {run_no}{' (warm-up)' if run_no == 0 else ''}: {elapsed * 1000:.0f} ms "
-                 f"({cpu * 1000:.0f} ms CPU)")
+            info(
+                f"service run {run_no}{' (warm-up)' if run_no == 0 else ''}: {elapsed * 1000:.0f} ms "
+                f"({cpu * 1000:.0f} ms CPU)"
+            )
             if run_no:
                 times.append(elapsed)
                 cpu_times.append(cpu)
@@ -65,8 +77,9 @@ def _time_http(url: str, group_id: int) -> list[float]:
     times = []
     with ServerProcess(url, gateway_enabled=False) as server:
         cookie = login_cookie(server.url)
-        with httpx.Client(base_url=server.url, cookies={"communicator_session": cookie},
-                          headers={"Origin": server.url}, timeout=60) as client:
+        with httpx.Client(
+            base_url=server.url, cookies={"communicator_session": cookie}, headers={"Origin": server.url}, timeout=60
+        ) as client:
             for run_no in range(RUNS + 1):
                 started = time.perf_counter()
                 response = client.post("/api/v1/messages", json={"text": TEXT, "recipients": {"groups": [group_id]}})
@@ -75,8 +88,10 @@ def _time_http(url: str, group_id: int) -> list[float]:
                 body = response.json()
                 if body["summary"]["counts"] != {"Pending": RECIPIENTS}:
                     raise AssertionError(f"unexpected summary {body['summary']}")
-                info(f"HTTP run {run_no}{' (warm-up)' if run_no == 0 else ''}: {elapsed * 1000:.0f} ms, "
-                     f"{len(response.content) / 1e6:.1f} MB response")
+                info(
+                    f"HTTP run {run_no}{' (warm-up)' if run_no == 0 else ''}: {elapsed * 1000:.0f} ms, "
+                    f"{len(response.content) / 1e6:.1f} MB response"
+                )
                 if run_no:
                     times.append(elapsed)
     return times
@@ -97,11 +112,20 @@ def main() -> None:
     with TempDatabase() as temp:
         group_id, (service, service_cpu) = asyncio.run(_seed_and_time_service(temp.url))
         http = _time_http(temp.url, group_id)
-    report("send_message, 10,000 recipients (median)", median(service), TARGET_SECONDS, "s",
-           note=f"{RUNS} runs, min {min(service):.3f} s, max {max(service):.3f} s, "
-                f"median CPU {median(service_cpu):.3f} s")
-    report("POST /api/v1/messages, 10,000 recipients (median)", median(http), TARGET_SECONDS, "s",
-           note=f"{RUNS} runs, min {min(http):.3f} s, max {max(http):.3f} s")
+    report(
+        "send_message, 10,000 recipients (median)",
+        median(service),
+        TARGET_SECONDS,
+        "s",
+        note=f"{RUNS} runs, min {min(service):.3f} s, max {max(service):.3f} s, median CPU {median(service_cpu):.3f} s",
+    )
+    report(
+        "POST /api/v1/messages, 10,000 recipients (median)",
+        median(http),
+        TARGET_SECONDS,
+        "s",
+        note=f"{RUNS} runs, min {min(http):.3f} s, max {max(http):.3f} s",
+    )
 
 
 if __name__ == "__main__":

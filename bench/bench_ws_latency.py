@@ -21,8 +21,16 @@ import msgspec  # noqa: E402
 import psutil  # noqa: E402
 
 from _common import (  # noqa: E402
-    ServerProcess, TempDatabase, close_sockets, info, login_cookie, open_sockets, percentile, raise_fd_limit,
-    report, seed_account,
+    ServerProcess,
+    TempDatabase,
+    close_sockets,
+    info,
+    login_cookie,
+    open_sockets,
+    percentile,
+    raise_fd_limit,
+    report,
+    seed_account,
 )
 
 CLIENTS = 200
@@ -56,7 +64,7 @@ def _message_number(frame: bytes | str) -> int | None:
     if event.type != "message.created" or not event.message:
         return None
     text = event.message.get("text", "")
-    return int(text[len(MARK):]) if text.startswith(MARK) else None
+    return int(text[len(MARK) :]) if text.startswith(MARK) else None
 
 
 async def _post_all(server: ServerProcess, sent_at: dict[int, float]) -> None:
@@ -65,8 +73,7 @@ async def _post_all(server: ServerProcess, sent_at: dict[int, float]) -> None:
         for number in range(-WARM_UP, MESSAGES):
             sender = SENDERS[number % len(SENDERS)]
             sent_at[number] = time.perf_counter()
-            response = await client.post("/api/v1/simulator/inbound",
-                                         json={"from": sender, "text": f"{MARK}{number}"})
+            response = await client.post("/api/v1/simulator/inbound", json={"from": sender, "text": f"{MARK}{number}"})
             response.raise_for_status()
             await asyncio.sleep(SPACING)
 
@@ -101,8 +108,10 @@ async def _measure(server: ServerProcess) -> tuple[list[float], int]:
         while time.monotonic() < deadline and sum(map(len, all_arrivals)) < CLIENTS * (MESSAGES + WARM_UP):
             await asyncio.sleep(0.05)
         cpu_used = sum(cpu.cpu_times()[:2]) - cpu_before
-        info(f"server CPU per inbound message with {CLIENTS} clients: {cpu_used / (MESSAGES + WARM_UP) * 1000:.1f} ms"
-             f" (load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
+        info(
+            f"server CPU per inbound message with {CLIENTS} clients: {cpu_used / (MESSAGES + WARM_UP) * 1000:.1f} ms"
+            f" (load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)"
+        )
     finally:
         await close_sockets(sockets)
         await asyncio.gather(*listeners, return_exceptions=True)

@@ -22,7 +22,14 @@ import httpx  # noqa: E402
 import psutil  # noqa: E402
 
 from _common import (  # noqa: E402
-    ServerProcess, TempDatabase, close_sockets, info, login_cookie, open_sockets, raise_fd_limit, report,
+    ServerProcess,
+    TempDatabase,
+    close_sockets,
+    info,
+    login_cookie,
+    open_sockets,
+    raise_fd_limit,
+    report,
     seed_account,
 )
 
@@ -63,8 +70,10 @@ async def _per_connection_kb(server: ServerProcess, compression: str | None) -> 
     before = await _settled_rss(process)
     started = time.perf_counter()
     sockets = await open_sockets(server, cookie, CONNECTIONS, compression=compression)
-    info(f"{CONNECTIONS:,} connections ({compression or 'no compression'}) opened in "
-         f"{time.perf_counter() - started:.1f} s")
+    info(
+        f"{CONNECTIONS:,} connections ({compression or 'no compression'}) opened in "
+        f"{time.perf_counter() - started:.1f} s"
+    )
     try:
         after = await _settled_rss(process)
         open_now = sum(1 for s in sockets if s.state.name == "OPEN")
@@ -72,8 +81,10 @@ async def _per_connection_kb(server: ServerProcess, compression: str | None) -> 
             raise AssertionError(f"only {open_now} of {CONNECTIONS} connections stayed open")
         await _one_event_everywhere(server, sockets)
         after_event = await _settled_rss(process)
-        info(f"server RSS {before / 1024:.1f} MB → {after / 1024:.1f} MB with {CONNECTIONS:,} connections"
-             f" → {after_event / 1024:.1f} MB once each has received one event")
+        info(
+            f"server RSS {before / 1024:.1f} MB → {after / 1024:.1f} MB with {CONNECTIONS:,} connections"
+            f" → {after_event / 1024:.1f} MB once each has received one event"
+        )
     finally:
         await close_sockets(sockets)
     return (after - before) / CONNECTIONS, (after_event - before) / CONNECTIONS

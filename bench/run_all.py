@@ -24,15 +24,21 @@ RESULT_PREFIX = "BENCH-RESULT "
 def _run(script: str) -> tuple[list[dict], str | None]:
     """Run one bench, echoing its output; returns its results and an error, if any."""
     results: list[dict] = []
-    process = subprocess.Popen([sys.executable, str(HERE / script)], cwd=HERE.parent, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    process = subprocess.Popen(
+        [sys.executable, str(HERE / script)],
+        cwd=HERE.parent,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
     # A bench (and the server it started, in its session) that outlives its time is stopped whole.
     watchdog = threading.Timer(TIME_LIMIT_SECONDS, os.killpg, (process.pid, signal.SIGKILL))
     watchdog.start()
     try:
         for line in process.stdout:  # type: ignore[union-attr]
             if line.startswith(RESULT_PREFIX):
-                results.append(json.loads(line[len(RESULT_PREFIX):]))
+                results.append(json.loads(line[len(RESULT_PREFIX) :]))
             else:
                 print(line, end="", flush=True)
         process.wait()
@@ -54,12 +60,21 @@ def _table(rows: list[tuple[str, dict | None, str | None]]) -> None:
         if result is None:
             lines.append((name, "(no figures)", "", "", f"ERROR: {error}"))
             continue
-        lines.append((name, result["name"], f"{result['figure']:,.2f} {result['unit']}",
-                      f"{result['op']} {result['target']:,g} {result['unit']}", "PASS" if result["pass"] else "MISS"))
+        lines.append(
+            (
+                name,
+                result["name"],
+                f"{result['figure']:,.2f} {result['unit']}",
+                f"{result['op']} {result['target']:,g} {result['unit']}",
+                "PASS" if result["pass"] else "MISS",
+            )
+        )
     widths = [max(len(line[i]) for line in lines) for i in range(4)]
     print()
     for n, line in enumerate(lines):
-        print(f"{line[0]:<{widths[0]}}  {line[1]:<{widths[1]}}  {line[2]:>{widths[2]}}  {line[3]:>{widths[3]}}  {line[4]}")
+        print(
+            f"{line[0]:<{widths[0]}}  {line[1]:<{widths[1]}}  {line[2]:>{widths[2]}}  {line[3]:>{widths[3]}}  {line[4]}"
+        )
         if n == 0:
             print("-" * (sum(widths) + 14))
 

@@ -35,8 +35,12 @@ ARTIFACTS = ROOT / "test-artifacts" / "e2e"
 DIST_INDEX = ROOT / "frontend" / "dist" / "index.html"
 CHROMIUM = os.environ.get("COMMUNICATOR_E2E_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
 ]
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
@@ -55,7 +59,11 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> None:
     """Remember the first failed step of an incremental module."""
-    if "incremental" in item.keywords and call.excinfo is not None and not call.excinfo.errisinstance(pytest.skip.Exception):
+    if (
+        "incremental" in item.keywords
+        and call.excinfo is not None
+        and not call.excinfo.errisinstance(pytest.skip.Exception)
+    ):
         item.parent._failed_step = item.name  # type: ignore[union-attr]
 
 
@@ -134,6 +142,7 @@ class Client:
 
     def watch(self, page: Page) -> None:
         """Record dialogs (dismissed), console errors, uncaught errors and WebSocket frames."""
+
         def on_dialog(dialog: Dialog) -> None:
             self.dialogs.append(f"{dialog.type}: {dialog.message}")
             dialog.dismiss()

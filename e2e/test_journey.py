@@ -181,7 +181,8 @@ def test_directory_nested_group_with_colour_and_members(journey: Journey) -> Non
     form.get_by_test_id("group-name").fill(NEW_GROUP)
     form.get_by_test_id("group-color").fill(NEW_GROUP_COLOR)
     expect(form.get_by_test_id("color-picker").locator(f'[aria-label="{NEW_GROUP_COLOR}"]')).to_have_attribute(
-        "aria-pressed", "true")
+        "aria-pressed", "true"
+    )
     form.get_by_test_id("group-parent").select_option(label="Монтажники")
     for employee_id in (PETROV, 18, 20):  # Петров is in «Монтажники» already; 18 and 20 are in no group
         by_id(page, "member-option", "data-employee-id", employee_id).check()
@@ -313,8 +314,13 @@ def test_send_delivers_live(journey: Journey) -> None:
     expect(by_id(page, "delivery-row", "data-phone", RAW_NUMBER)).to_have_attribute("data-status", "Delivered")
     shot(page, "13-outbox-delivered")
     assert_not_reloaded(page)
-    delivered = [d for e in c.events("delivery.updated") if e["message_id"] == broadcast_id
-                 for d in e["deliveries"] if d["status"] == "Delivered"]
+    delivered = [
+        d
+        for e in c.events("delivery.updated")
+        if e["message_id"] == broadcast_id
+        for d in e["deliveries"]
+        if d["status"] == "Delivered"
+    ]
     assert len({d["id"] for d in delivered}) == 11, "the Delivered statuses did not come over the WebSocket"
     journey.ids["broadcast"] = broadcast_id
 
@@ -440,8 +446,11 @@ def test_threads_list_order_unread_preview_and_group_replies(journey: Journey) -
         expect(unknown).to_contain_text("Вы:")
         expect(unknown).to_contain_text(BROADCAST)
         # the unread badges match the server's per-user counts (the open thread is read)
-        open_thread = op.get_by_test_id("thread-view").get_attribute("data-thread-id") if \
-            op.get_by_test_id("thread-view").count() else None
+        open_thread = (
+            op.get_by_test_id("thread-view").get_attribute("data-thread-id")
+            if op.get_by_test_id("thread-view").count()
+            else None
+        )
         for thread in api_threads:
             if str(thread["id"]) == open_thread:
                 continue
@@ -495,8 +504,9 @@ def test_offline_catch_up_without_duplicates(journey: Journey) -> None:
     expect(thread_item(op, sidorov_thread).get_by_test_id("unread-badge")).to_have_count(0)
     expect(op.locator(f'[data-testid="thread-item"][data-thread-id="{sidorov_thread}"]')).to_have_count(1)
     # caught up by replay from where it stopped, not by reloading the page
-    assert any(url.endswith(f"/ws?last_event_id={last_seen}") for url in operator.socket_urls[sockets_before:]), \
+    assert any(url.endswith(f"/ws?last_event_id={last_seen}") for url in operator.socket_urls[sockets_before:]), (
         operator.socket_urls
+    )
     assert_not_reloaded(op)
     shot(op, "23-operator-caught-up")
     shot(c.page, "24-coordinator-group-thread")
@@ -504,7 +514,9 @@ def test_offline_catch_up_without_duplicates(journey: Journey) -> None:
 
 def test_phone_size_screens(journey: Journey, new_client: NewClient) -> None:
     """The same data on a 390×844 phone: list, thread with back button, menu, directory, phones."""
-    mobile = journey.mobile = new_client("mobile", viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=2)
+    mobile = journey.mobile = new_client(
+        "mobile", viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=2
+    )
     page = mobile.page
     mobile.goto()
     expect(page.get_by_test_id("login-form")).to_be_visible()

@@ -54,7 +54,8 @@ def test_inbound_markup_is_literal_text_and_runs_nothing(server: LiveServer, new
     # one more round trip through the socket, so anything the markup could have started has had its turn
     inbound(server, "+79161000001", "Контрольное сообщение")
     expect(page.locator('[data-testid="phone-message"][data-kind="sent"] p')).to_have_text(
-        [IMG, "Контрольное сообщение"])
+        [IMG, "Контрольное сообщение"]
+    )
     assert client.dialogs == []
     assert client.page_errors == []
     assert client.console_errors == []

@@ -35,12 +35,19 @@ async def count_by_status(db: Database, message_id: int | None = None) -> dict[s
 class InProcessGateway:
     """The gateway worker with the simulator driver, run as a task for a test."""
 
-    def __init__(self, db: Database, failure_rate: float = 0.0, dlr_delay_ms: float = 5.0,
-                 auto_reply_rate: float = 0.0) -> None:
+    def __init__(
+        self, db: Database, failure_rate: float = 0.0, dlr_delay_ms: float = 5.0, auto_reply_rate: float = 0.0
+    ) -> None:
         self.queue = DatabaseQueue(db, lease_seconds=30)
-        self.driver = SimulatorDriver(db, tps=100_000, submit_latency_ms=0, dlr_delay_ms=dlr_delay_ms,
-                                      failure_rate=failure_rate, auto_reply_rate=auto_reply_rate,
-                                      auto_reply_delay_seconds=0.01)
+        self.driver = SimulatorDriver(
+            db,
+            tps=100_000,
+            submit_latency_ms=0,
+            dlr_delay_ms=dlr_delay_ms,
+            failure_rate=failure_rate,
+            auto_reply_rate=auto_reply_rate,
+            auto_reply_delay_seconds=0.01,
+        )
         self.worker = GatewayWorker(db, self.queue, self.driver, batch=100, poll_seconds=0.05)
         self.task: asyncio.Task[None] | None = None
 

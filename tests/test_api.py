@@ -31,8 +31,12 @@ def refusing_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveSe
 async def stored_counts(db: Database) -> tuple[int, int, int]:
     """Messages, deliveries and events in the database."""
     async with db.read() as session:
-        return tuple([(await session.execute(select(func.count()).select_from(model))).scalar_one()
-                      for model in (Message, Delivery, Event)])  # type: ignore[return-value]
+        return tuple(
+            [
+                (await session.execute(select(func.count()).select_from(model))).scalar_one()
+                for model in (Message, Delivery, Event)
+            ]
+        )  # type: ignore[return-value]
 
 
 async def inbound(client: httpx.AsyncClient, sender: str, text: str) -> dict:
@@ -137,30 +141,31 @@ BAD_SENDS = [
     pytest.param(_json({"text": "   ", "recipients": {"employees": [1]}}), 422, "empty", id="empty-text"),
     pytest.param(_json({"text": "x" * 1001, "recipients": {"employees": [1]}}), 422, "1001", id="text-too-long"),
     pytest.param(_json({"text": "hi", "recipients": {"numbers": ["+7 123"]}}), 422, "+7 123", id="bad-number"),
-    pytest.param(_json({"text": "hi", "recipients": {"employees": [1], "groups": [999]}}), 422, "999",
-                 id="unknown-group"),
-    pytest.param(_json({"text": "hi", "recipients": {"employees": [424242]}}), 422, "424242",
-                 id="unknown-employee"),
+    pytest.param(
+        _json({"text": "hi", "recipients": {"employees": [1], "groups": [999]}}), 422, "999", id="unknown-group"
+    ),
+    pytest.param(_json({"text": "hi", "recipients": {"employees": [424242]}}), 422, "424242", id="unknown-employee"),
     pytest.param(_json({"text": "hi", "recipients": {}}), 422, "No recipients", id="no-recipients"),
     pytest.param(b'{"text": "hi", recipients: {"employees": [1]}}', 400, "malformed", id="malformed-json"),
     pytest.param(b'{"text": "hi", "recipients": {"employees": [1]', 400, "truncated", id="truncated-json"),
     pytest.param(_json({"text": 5, "recipients": {"employees": [1]}}), 400, "text", id="wrong-type"),
     pytest.param(_json({"text": "hi", "recipients": {"employees": "1"}}), 400, "employees", id="wrong-nested-type"),
-    pytest.param(_json({"text": "hi", "recipients": {"employees": [1]}, "priority": 1}), 400, "priority",
-                 id="unknown-field"),
+    pytest.param(
+        _json({"text": "hi", "recipients": {"employees": [1]}, "priority": 1}), 400, "priority", id="unknown-field"
+    ),
     pytest.param(_json({"text": "hi"}), 400, "recipients", id="missing-field"),
 ]
 
 
 @pytest.mark.parametrize(("body", "status", "named"), BAD_SENDS)
-async def test_bad_send_is_named_and_nothing_stored(refusing_server: LiveServer, body: bytes, status: int,
-                                                    named: str) -> None:
+async def test_bad_send_is_named_and_nothing_stored(
+    refusing_server: LiveServer, body: bytes, status: int, named: str
+) -> None:
     database = Database(refusing_server.settings.database_url)
     try:
         async with httpx.AsyncClient(base_url=refusing_server.url, timeout=10) as client:
             await login(client)
-            response = await client.post(f"{API}/messages", content=body,
-                                         headers={"content-type": "application/json"})
+            response = await client.post(f"{API}/messages", content=body, headers={"content-type": "application/json"})
             assert response.status_code == status, response.text
             assert named in response.json()["detail"]
             # Nothing stored, queued or announced, by this case or any earlier one.
@@ -171,8 +176,9 @@ async def test_bad_send_is_named_and_nothing_stored(refusing_server: LiveServer,
         await database.dispose()
 
 
-async def test_oversized_body_is_413_and_nothing_stored(client: httpx.AsyncClient, server: LiveServer,
-                                                        server_db: Database) -> None:
+async def test_oversized_body_is_413_and_nothing_stored(
+    client: httpx.AsyncClient, server: LiveServer, server_db: Database
+) -> None:
     limit = server.settings.max_body_bytes
     body = _json({"text": "hi", "recipients": {"numbers": ["+79031234567"] * (limit // 14 + 1)}})
     assert len(body) > limit
@@ -189,8 +195,9 @@ async def test_text_at_the_limit_is_accepted(client: httpx.AsyncClient) -> None:
 
 
 async def test_number_is_normalised_and_known_numbers_link_to_the_employee(client: httpx.AsyncClient) -> None:
-    response = await client.post(f"{API}/messages", json={
-        "text": "hi", "recipients": {"numbers": ["8 (916) 100-00-02", "+7 903 123-45-67"]}})
+    response = await client.post(
+        f"{API}/messages", json={"text": "hi", "recipients": {"numbers": ["8 (916) 100-00-02", "+7 903 123-45-67"]}}
+    )
     assert response.status_code == 201, response.text
     deliveries = {d["phone"]: d["employee_id"] for d in response.json()["deliveries"]}
     assert deliveries == {"+79161000002": 2, "+79031234567": None}
@@ -200,8 +207,10 @@ async def test_number_is_normalised_and_known_numbers_link_to_the_employee(clien
 
 
 async def test_employee_create_normalises_phone_and_refuses_duplicates(client: httpx.AsyncClient) -> None:
-    created = await client.post(f"{API}/employees", json={
-        "name": "Тестов Тест", "phone": "8 (926) 555-12-34", "position": "Стажёр", "group_ids": [1]})
+    created = await client.post(
+        f"{API}/employees",
+        json={"name": "Тестов Тест", "phone": "8 (926) 555-12-34", "position": "Стажёр", "group_ids": [1]},
+    )
     assert created.status_code == 201, created.text
     employee = created.json()
     assert employee["phone"] == "+79265551234" and employee["active"] is True and employee["group_ids"] == [1]
@@ -215,8 +224,9 @@ async def test_employee_create_normalises_phone_and_refuses_duplicates(client: h
 
     invalid = await client.post(f"{API}/employees", json={"name": "Кривой", "phone": "12345"})
     assert invalid.status_code == 422 and "12345" in invalid.json()["detail"]
-    unknown_group = await client.post(f"{API}/employees", json={
-        "name": "Без группы", "phone": "+79265550000", "group_ids": [77]})
+    unknown_group = await client.post(
+        f"{API}/employees", json={"name": "Без группы", "phone": "+79265550000", "group_ids": [77]}
+    )
     assert unknown_group.status_code == 422 and "77" in unknown_group.json()["detail"]
     assert len((await client.get(f"{API}/employees")).json()["items"]) == 21
 
@@ -240,16 +250,15 @@ async def test_employee_deactivation(client: httpx.AsyncClient) -> None:
 
 
 async def test_nested_groups_count_childrens_members_and_refuse_cycles(client: httpx.AsyncClient) -> None:
-    parent = await client.post(f"{API}/groups", json={"name": "Все на выезде", "color": "#123456",
-                                                      "member_ids": [18]})
+    parent = await client.post(f"{API}/groups", json={"name": "Все на выезде", "color": "#123456", "member_ids": [18]})
     assert parent.status_code == 201, parent.text
     parent_id = parent.json()["id"]
-    child = await client.post(f"{API}/groups", json={"name": "Бригада 1", "parent_id": parent_id,
-                                                     "member_ids": [19, 20, 18]})
+    child = await client.post(
+        f"{API}/groups", json={"name": "Бригада 1", "parent_id": parent_id, "member_ids": [19, 20, 18]}
+    )
     assert child.status_code == 201, child.text
     child_id = child.json()["id"]
-    grandchild = await client.post(f"{API}/groups", json={"name": "Звено 1", "parent_id": child_id,
-                                                          "member_ids": [1]})
+    grandchild = await client.post(f"{API}/groups", json={"name": "Звено 1", "parent_id": child_id, "member_ids": [1]})
     assert grandchild.status_code == 201
     groups = {g["id"]: g for g in (await client.get(f"{API}/groups")).json()["items"]}
     assert groups[parent_id]["member_ids"] == [18]
@@ -324,8 +333,9 @@ async def test_thread_messages_page_backwards(client: httpx.AsyncClient) -> None
 
 
 async def test_group_reply_joins_the_group_thread(client: httpx.AsyncClient) -> None:
-    sent = (await client.post(f"{API}/messages", json={"text": "#7 кто свободен?",
-                                                       "recipients": {"groups": [3]}})).json()
+    sent = (
+        await client.post(f"{API}/messages", json={"text": "#7 кто свободен?", "recipients": {"groups": [3]}})
+    ).json()
     reply = await inbound(client, "+79161000013", "#7 я")
     assert reply["reply_to_id"] == sent["id"]
     threads = {(t["kind"], t["ref_id"]): t for t in (await client.get(f"{API}/threads")).json()["items"]}
@@ -348,8 +358,9 @@ async def test_simulator_lists_the_twenty_phones(client: httpx.AsyncClient) -> N
 async def test_simulator_phone_shows_received_sms_once_sent(client: httpx.AsyncClient) -> None:
     url = f"{API}/simulator/phones/{EMPLOYEE_1_PHONE}/messages"
     assert (await client.get(url)).json()["items"] == []
-    sent = (await client.post(f"{API}/messages", json={"text": "Привет, телефон",
-                                                       "recipients": {"employees": [1]}})).json()
+    sent = (
+        await client.post(f"{API}/messages", json={"text": "Привет, телефон", "recipients": {"employees": [1]}})
+    ).json()
 
     async def received() -> bool:
         items = (await client.get(url)).json()["items"]
@@ -373,7 +384,8 @@ async def test_simulated_inbound_bad_input(client: httpx.AsyncClient, server_db:
     assert bad_number.status_code == 422 and "abc" in bad_number.json()["detail"]
     empty = await client.post(f"{API}/simulator/inbound", json={"from": EMPLOYEE_1_PHONE, "text": ""})
     assert empty.status_code == 400 and "text" in empty.json()["detail"]
-    unknown_short = await client.post(f"{API}/simulator/inbound",
-                                      json={"from": EMPLOYEE_1_PHONE, "text": "hi", "to": "0000"})
+    unknown_short = await client.post(
+        f"{API}/simulator/inbound", json={"from": EMPLOYEE_1_PHONE, "text": "hi", "to": "0000"}
+    )
     assert unknown_short.status_code == 422 and "0000" in unknown_short.json()["detail"]
     assert await stored_counts(server_db) == (0, 0, 0)

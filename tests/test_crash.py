@@ -35,8 +35,9 @@ PHONES = [f"+7926{5000000 + i:07}" for i in range(RECIPIENTS)]
 T = TypeVar("T")
 
 
-def _wait_until(check: Callable[[], T | None], timeout: float, what: str,
-                alive: Callable[[], None] = lambda: None) -> T:
+def _wait_until(
+    check: Callable[[], T | None], timeout: float, what: str, alive: Callable[[], None] = lambda: None
+) -> T:
     """Poll `check` until it returns something other than None/False; fail with `what` after the timeout."""
     deadline = time.monotonic() + timeout
     while True:
@@ -64,7 +65,10 @@ class Server:
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "communicator.cli", "serve", "--demo", "--port", str(self.port)],
-                env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
         _wait_until(self._healthy, 60, f"the server on port {self.port} to start", alive=self.check_alive)
         return self
@@ -140,14 +144,15 @@ class Store:
 
     def statuses(self, message_id: int) -> Counter[str]:
         rows = self._db().execute(
-            "SELECT status, count(*) FROM deliveries WHERE message_id = ? GROUP BY status", (message_id,))
+            "SELECT status, count(*) FROM deliveries WHERE message_id = ? GROUP BY status", (message_id,)
+        )
         return Counter(dict(rows.fetchall()))
 
     def deliveries(self, message_id: int) -> dict[int, tuple[str, str, bool, int]]:
         """id → (phone, status, possible_duplicate, attempts)."""
         rows = self._db().execute(
-            "SELECT id, phone, status, possible_duplicate, attempts FROM deliveries WHERE message_id = ?",
-            (message_id,))
+            "SELECT id, phone, status, possible_duplicate, attempts FROM deliveries WHERE message_id = ?", (message_id,)
+        )
         return {row[0]: (row[1], row[2], bool(row[3]), row[4]) for row in rows.fetchall()}
 
 
@@ -177,20 +182,23 @@ def servers() -> Iterator[list[Server]]:
 
 
 def test_sigkill_with_2000_in_flight_loses_none_and_repeats_only_the_window(
-    tmp_path: Path, servers: list[Server],
+    tmp_path: Path,
+    servers: list[Server],
 ) -> None:
     db_path, sim_log = tmp_path / "crash.db", tmp_path / "smsc.log"
     env = {name: value for name, value in os.environ.items() if not name.startswith("COMMUNICATOR_")}
-    env.update({
-        "COMMUNICATOR_DATABASE_URL": f"sqlite+aiosqlite:///{db_path}",
-        "COMMUNICATOR_DEMO_PASSWORD": PASSWORD,
-        "COMMUNICATOR_SIM_LOG_PATH": str(sim_log),
-        "COMMUNICATOR_SIM_TPS": "400",  # 2,000 take ~5 s: plenty in flight when the kill comes
-        "COMMUNICATOR_SIM_DLR_DELAY_MS": "500",  # and some Sent, waiting for their receipt
-        "COMMUNICATOR_GATEWAY_BATCH": str(BATCH),
-        "COMMUNICATOR_GATEWAY_LEASE_SECONDS": "2",  # the dead process's leases run out fast
-        "COMMUNICATOR_RELAY_INTERVAL_SECONDS": "0.2",  # and the new one looks for them often
-    })
+    env.update(
+        {
+            "COMMUNICATOR_DATABASE_URL": f"sqlite+aiosqlite:///{db_path}",
+            "COMMUNICATOR_DEMO_PASSWORD": PASSWORD,
+            "COMMUNICATOR_SIM_LOG_PATH": str(sim_log),
+            "COMMUNICATOR_SIM_TPS": "400",  # 2,000 take ~5 s: plenty in flight when the kill comes
+            "COMMUNICATOR_SIM_DLR_DELAY_MS": "500",  # and some Sent, waiting for their receipt
+            "COMMUNICATOR_GATEWAY_BATCH": str(BATCH),
+            "COMMUNICATOR_GATEWAY_LEASE_SECONDS": "2",  # the dead process's leases run out fast
+            "COMMUNICATOR_RELAY_INTERVAL_SECONDS": "0.2",  # and the new one looks for them often
+        }
+    )
     store = Store(db_path)
     try:
         _crash_and_recover(tmp_path, env, store, sim_log, servers)
@@ -198,15 +206,16 @@ def test_sigkill_with_2000_in_flight_loses_none_and_repeats_only_the_window(
         store.close()
 
 
-def _crash_and_recover(tmp_path: Path, env: dict[str, str], store: Store, sim_log: Path,
-                       servers: list[Server]) -> None:
+def _crash_and_recover(tmp_path: Path, env: dict[str, str], store: Store, sim_log: Path, servers: list[Server]) -> None:
     started = time.monotonic()
     first = Server(env, tmp_path / "server-1.log")
     servers.append(first)
     first.start()
     with first.login() as client:
-        response = client.post("/api/v1/messages", json={
-            "text": "Crash test: plant evacuation drill at 10:00", "recipients": {"numbers": PHONES}})
+        response = client.post(
+            "/api/v1/messages",
+            json={"text": "Crash test: plant evacuation drill at 10:00", "recipients": {"numbers": PHONES}},
+        )
         assert response.status_code == 201, response.text
         message = response.json()
     message_id = message["id"]
@@ -219,8 +228,11 @@ def _crash_and_recover(tmp_path: Path, env: dict[str, str], store: Store, sim_lo
     def in_window() -> bool:
         accepted = len(_accepted(sim_log))  # read the log first: it only grows
         statuses = store.statuses(message_id)
-        return _committed_sent(statuses) >= 5 * BATCH and statuses["Pending"] >= 2 * BATCH \
+        return (
+            _committed_sent(statuses) >= 5 * BATCH
+            and statuses["Pending"] >= 2 * BATCH
             and accepted > _committed_sent(statuses)
+        )
 
     def moment_to_kill() -> bool:
         if in_window():
@@ -252,8 +264,7 @@ def _crash_and_recover(tmp_path: Path, env: dict[str, str], store: Store, sim_lo
         return sum(statuses.values()) == RECIPIENTS and not statuses.keys() & {"Pending", "Sending", "Sent"}
 
     try:
-        _wait_until(all_final, 90, "every delivery to reach a final status after the restart",
-                    alive=second.check_alive)
+        _wait_until(all_final, 90, "every delivery to reach a final status after the restart", alive=second.check_alive)
     except AssertionError as error:
         raise AssertionError(f"{error}; now {dict(store.statuses(message_id))}\n{second.output()}") from None
     recovered_at = time.monotonic()
@@ -289,6 +300,8 @@ def _crash_and_recover(tmp_path: Path, env: dict[str, str], store: Store, sim_lo
         assert read.status_code == 200, read.text
         assert read.json()["summary"]["counts"] == {"Delivered": RECIPIENTS}
 
-    print(f"\ncrash test: killed at {dict(at_kill)}, "
-          f"{uncommitted} accepted but unrecorded, {extra} repeated, {len(flagged)} flagged; "
-          f"kill after {killed_at - started:.1f}s, recovered in {recovered_at - killed_at:.1f}s")
+    print(
+        f"\ncrash test: killed at {dict(at_kill)}, "
+        f"{uncommitted} accepted but unrecorded, {extra} repeated, {len(flagged)} flagged; "
+        f"kill after {killed_at - started:.1f}s, recovered in {recovered_at - killed_at:.1f}s"
+    )

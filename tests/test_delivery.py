@@ -24,12 +24,23 @@ from sqlalchemy import select
 ALL = list(RANK)
 
 
-@pytest.mark.parametrize(("old", "new", "allowed"), [
-    ("Pending", "Sending", True), ("Sending", "Sent", True), ("Sent", "Delivered", True),
-    ("Pending", "Cancelled", True), ("Sending", "Error", True), ("Sent", "NotDelivered", True),
-    ("Sent", "Sending", False), ("Delivered", "Sent", False), ("Delivered", "NotDelivered", False),
-    ("Sending", "Pending", False), ("Sent", "Sent", False), ("Error", "Delivered", False),
-])
+@pytest.mark.parametrize(
+    ("old", "new", "allowed"),
+    [
+        ("Pending", "Sending", True),
+        ("Sending", "Sent", True),
+        ("Sent", "Delivered", True),
+        ("Pending", "Cancelled", True),
+        ("Sending", "Error", True),
+        ("Sent", "NotDelivered", True),
+        ("Sent", "Sending", False),
+        ("Delivered", "Sent", False),
+        ("Delivered", "NotDelivered", False),
+        ("Sending", "Pending", False),
+        ("Sent", "Sent", False),
+        ("Error", "Delivered", False),
+    ],
+)
 def test_can_move(old: str, new: str, allowed: bool) -> None:
     assert can_move(old, new) is allowed
 
@@ -71,17 +82,21 @@ async def test_receipt_for_unknown_smsc_id_is_reported_unmatched(db: Database, a
     assert await _status(db) == "Sent"
 
 
-async def test_retryable_failure_goes_back_to_pending_then_errors_after_max_attempts(db: Database, admin: Actor) -> None:
+async def test_retryable_failure_goes_back_to_pending_then_errors_after_max_attempts(
+    db: Database, admin: Actor
+) -> None:
     await send_message(db, admin, MessageCreate(text="t", recipients=Recipients(employees=[1])))
     claimed = (await DatabaseQueue(db, 30).claim(10))[0]
-    await apply_submit_results(db, [SubmitResult(claimed.delivery_id, error="throttled", retryable=True)],
-                               {claimed.delivery_id: 1})
+    await apply_submit_results(
+        db, [SubmitResult(claimed.delivery_id, error="throttled", retryable=True)], {claimed.delivery_id: 1}
+    )
     assert await _status(db) == "Pending"
     assert await DatabaseQueue(db, 30).claim(10) == []  # held back by the retry delay
     async with db.write() as session:
         delivery = (await session.execute(select(Delivery))).scalar_one()
         delivery.lease_until = None
     claimed = (await DatabaseQueue(db, 30).claim(10))[0]
-    await apply_submit_results(db, [SubmitResult(claimed.delivery_id, error="throttled", retryable=True)],
-                               {claimed.delivery_id: 5})
+    await apply_submit_results(
+        db, [SubmitResult(claimed.delivery_id, error="throttled", retryable=True)], {claimed.delivery_id: 5}
+    )
     assert await _status(db) == "Error"

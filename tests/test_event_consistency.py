@@ -47,8 +47,12 @@ async def test_applying_events_equals_a_fresh_fetch(server: LiveServer) -> None:
         start = (await client.get(f"{API}/threads")).json()["last_event_id"]
         state: dict = {"messages": {}, "threads": {}, "deliveries": {}}
         async with open_socket(server, token, last_event_id=start) as socket:
-            sent = (await client.post(f"{API}/messages", json={
-                "text": "#501 сбор", "recipients": {"groups": [1], "numbers": ["+79035550101"]}})).json()
+            sent = (
+                await client.post(
+                    f"{API}/messages",
+                    json={"text": "#501 сбор", "recipients": {"groups": [1], "numbers": ["+79035550101"]}},
+                )
+            ).json()
             await inbound(client, "+79161000001", "#501 принял")
             await inbound(client, "+79035550101", "кто это?")
             while not _settled(state, sent["id"], 9):

@@ -36,8 +36,9 @@ async def test_prune_events_keeps_the_newest(db: Database, admin: Actor) -> None
 async def test_events_are_published_only_after_commit(db: Database, admin: Actor) -> None:
     with pytest.raises(RuntimeError):
         async with db.write() as session:
-            message = MessageRead(1, "in", "x", 1, "GSM-7", datetime.now(UTC), None, None, None, None, None,
-                                  Summary(0, {}))
+            message = MessageRead(
+                1, "in", "x", 1, "GSM-7", datetime.now(UTC), None, None, None, None, None, Summary(0, {})
+            )
             await record_event(session, admin.account_id, MessageCreated(message=message, thread_ids=[]))
             raise RuntimeError("roll back")
     assert db.published == []  # type: ignore[attr-defined]

@@ -21,8 +21,14 @@ from tests.helpers import InProcessGateway, count_by_status, wait_for
 async def _group_of(db: Database, admin: Actor, size: int, name: str = "Пятьдесят") -> int:
     """A new group with `size` new employees."""
     async with db.write() as session:
-        ids = [(await create_employee(session, admin, EmployeeCreate(
-            name=f"Сотрудник {i:03}", phone=f"+7926{5000000 + i:07}"))).id for i in range(size)]
+        ids = [
+            (
+                await create_employee(
+                    session, admin, EmployeeCreate(name=f"Сотрудник {i:03}", phone=f"+7926{5000000 + i:07}")
+                )
+            ).id
+            for i in range(size)
+        ]
         return (await create_group(session, admin, GroupCreate(name=name, member_ids=ids))).id
 
 
@@ -98,8 +104,9 @@ async def test_inbound_with_same_smsc_id_is_stored_once(db: Database, admin: Act
         ("hi", Recipients(), "No recipients"),
     ],
 )
-async def test_bad_input_is_named_and_nothing_stored(db: Database, admin: Actor, text: str,
-                                                     recipients: Recipients, named: str) -> None:
+async def test_bad_input_is_named_and_nothing_stored(
+    db: Database, admin: Actor, text: str, recipients: Recipients, named: str
+) -> None:
     with pytest.raises(InvalidInput) as refused:
         await send_message(db, admin, MessageCreate(text=text, recipients=recipients))
     assert named in refused.value.detail
@@ -117,9 +124,13 @@ async def test_other_accounts_message_is_not_found(db: Database, admin: Actor) -
 async def test_broadcast_shows_in_every_member_thread(db: Database, admin: Actor) -> None:
     sent = await send_message(db, admin, MessageCreate(text="всем", recipients=Recipients(groups=[3])))
     async with db.read() as session:
-        linked = (await session.execute(
-            select(Thread.kind, Thread.ref_id).join(ThreadMessage, ThreadMessage.thread_id == Thread.id)
-            .where(ThreadMessage.message_id == sent.id))).all()
+        linked = (
+            await session.execute(
+                select(Thread.kind, Thread.ref_id)
+                .join(ThreadMessage, ThreadMessage.thread_id == Thread.id)
+                .where(ThreadMessage.message_id == sent.id)
+            )
+        ).all()
     assert sorted(linked) == [("employee", e) for e in range(13, 18)] + [("group", 3)]
 
 

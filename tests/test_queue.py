@@ -16,8 +16,9 @@ from sqlalchemy import select, update
 
 async def _send_to_all(db: Database, admin: Actor) -> None:
     """One message to the 20 demo employees."""
-    await send_message(db, admin, MessageCreate(text="t", recipients=Recipients(groups=[1, 2, 3],
-                                                                                employees=list(range(1, 21)))))
+    await send_message(
+        db, admin, MessageCreate(text="t", recipients=Recipients(groups=[1, 2, 3], employees=list(range(1, 21))))
+    )
 
 
 async def test_claims_never_overlap(db: Database, admin: Actor) -> None:
@@ -35,8 +36,11 @@ async def test_expired_lease_is_reclaimed_and_flagged_possible_duplicate(db: Dat
     first = await queue.claim(5)
     assert not any(c.possible_duplicate for c in first)
     async with db.write() as session:  # the worker holding them died: its lease runs out
-        await session.execute(update(Delivery).where(Delivery.id.in_([c.delivery_id for c in first]))
-                              .values(lease_until=datetime.now(UTC) - timedelta(seconds=1)))
+        await session.execute(
+            update(Delivery)
+            .where(Delivery.id.in_([c.delivery_id for c in first]))
+            .values(lease_until=datetime.now(UTC) - timedelta(seconds=1))
+        )
     again = await queue.claim(5)
     assert [c.delivery_id for c in again] == [c.delivery_id for c in first]
     assert all(c.possible_duplicate and c.attempts == 2 for c in again)
@@ -47,8 +51,11 @@ async def test_claim_moves_to_sending_and_records_an_event(db: Database, admin: 
     db.published.clear()  # type: ignore[attr-defined]
     claimed = await DatabaseQueue(db, 30).claim(4)
     async with db.read() as session:
-        statuses = (await session.execute(select(Delivery.status).where(
-            Delivery.id.in_([c.delivery_id for c in claimed])))).scalars().all()
+        statuses = (
+            (await session.execute(select(Delivery.status).where(Delivery.id.in_([c.delivery_id for c in claimed]))))
+            .scalars()
+            .all()
+        )
     assert statuses == ["Sending"] * 4
     assert len(db.published) == 1 and b'"Sending"' in db.published[0].data  # type: ignore[attr-defined]
 
@@ -59,4 +66,3 @@ async def test_wait_returns_on_notify(db: Database) -> None:
     await asyncio.sleep(0)
     queue.notify()
     await asyncio.wait_for(waiter, 2)
-

@@ -24,12 +24,16 @@ def cluster(postgres_url: str) -> Iterator[tuple[LiveServer, LiveServer]]:
     common = {"redis_url": "redis://127.0.0.1:6379/0", "channel_prefix": prefix, "gateway_enabled": False}
     first = make_server(postgres_url, **common)
     second = LiveServer(first.settings).start()
-    env = {**os.environ, "COMMUNICATOR_DATABASE_URL": postgres_url, "COMMUNICATOR_REDIS_URL": common["redis_url"],
-           "COMMUNICATOR_CHANNEL_PREFIX": prefix, "COMMUNICATOR_SIM_DLR_DELAY_MS": "20",
-           # Polling this rarely means only the Redis wake-up can make a send quick.
-           "COMMUNICATOR_RELAY_INTERVAL_SECONDS": "60"}
-    gateway = subprocess.Popen([sys.executable, "-m", "communicator.cli", "gateway"], env=env,
-                               start_new_session=True)
+    env = {
+        **os.environ,
+        "COMMUNICATOR_DATABASE_URL": postgres_url,
+        "COMMUNICATOR_REDIS_URL": common["redis_url"],
+        "COMMUNICATOR_CHANNEL_PREFIX": prefix,
+        "COMMUNICATOR_SIM_DLR_DELAY_MS": "20",
+        # Polling this rarely means only the Redis wake-up can make a send quick.
+        "COMMUNICATOR_RELAY_INTERVAL_SECONDS": "60",
+    }
+    gateway = subprocess.Popen([sys.executable, "-m", "communicator.cli", "gateway"], env=env, start_new_session=True)
     yield first, second
     os.killpg(gateway.pid, signal.SIGTERM)
     gateway.wait(10)
@@ -67,7 +71,12 @@ async def test_events_cross_api_processes_and_gateway_process(cluster: tuple[Liv
             sent = await client.post("/api/v1/messages", json={"text": "выезд", "recipients": {"employees": [5]}})
             assert sent.status_code == 201, sent.text
             message_id = sent.json()["id"]
-            done = await _next_event(socket, lambda e: e["type"] == "delivery.updated"
-                                     and e["message_id"] == message_id
-                                     and e["summary"]["counts"].get("Delivered") == 1)
+            done = await _next_event(
+                socket,
+                lambda e: (
+                    e["type"] == "delivery.updated"
+                    and e["message_id"] == message_id
+                    and e["summary"]["counts"].get("Delivered") == 1
+                ),
+            )
     assert done["deliveries"][0]["phone"] == "+79161000005"

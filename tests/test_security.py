@@ -35,8 +35,9 @@ def _headers(server: LiveServer, headers: dict[str, str]) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("headers", CROSS_SITE)
-async def test_cross_site_send_is_refused_and_nothing_sent(server: LiveServer, client: httpx.AsyncClient,
-                                                           server_db: Database, headers: dict[str, str]) -> None:
+async def test_cross_site_send_is_refused_and_nothing_sent(
+    server: LiveServer, client: httpx.AsyncClient, server_db: Database, headers: dict[str, str]
+) -> None:
     response = await client.post(f"{API}/messages", json=SEND, headers=_headers(server, headers))
     assert response.status_code == 403 and "Cross-site" in response.json()["detail"]
     assert await stored_counts(server_db) == (0, 0, 0)
@@ -44,13 +45,17 @@ async def test_cross_site_send_is_refused_and_nothing_sent(server: LiveServer, c
     assert (await client.get(f"{API}/simulator/phones/+79161000001/messages")).json()["items"] == []
 
 
-@pytest.mark.parametrize("headers", [
-    pytest.param({"Origin": "same"}, id="same-origin"),
-    pytest.param({"Origin": "same", "Sec-Fetch-Site": "same-origin"}, id="sec-fetch-same-origin"),
-    pytest.param({}, id="script-without-origin"),
-])
-async def test_same_origin_send_is_accepted(server: LiveServer, client: httpx.AsyncClient, server_db: Database,
-                                            headers: dict[str, str]) -> None:
+@pytest.mark.parametrize(
+    "headers",
+    [
+        pytest.param({"Origin": "same"}, id="same-origin"),
+        pytest.param({"Origin": "same", "Sec-Fetch-Site": "same-origin"}, id="sec-fetch-same-origin"),
+        pytest.param({}, id="script-without-origin"),
+    ],
+)
+async def test_same_origin_send_is_accepted(
+    server: LiveServer, client: httpx.AsyncClient, server_db: Database, headers: dict[str, str]
+) -> None:
     response = await client.post(f"{API}/messages", json=SEND, headers=_headers(server, headers))
     assert response.status_code == 201, response.text
     assert (await stored_counts(server_db))[:2] == (1, 1)
@@ -78,8 +83,9 @@ async def test_every_state_change_is_guarded(server: LiveServer, client: httpx.A
 
 async def test_cross_site_login_is_refused(server: LiveServer) -> None:
     async with httpx.AsyncClient(base_url=server.url) as http:
-        response = await http.post(f"{API}/auth/login", json={"login": "admin", "password": DEMO_PASSWORD},
-                                    headers={"Origin": EVIL})
+        response = await http.post(
+            f"{API}/auth/login", json={"login": "admin", "password": DEMO_PASSWORD}, headers={"Origin": EVIL}
+        )
         assert response.status_code == 403 and "set-cookie" not in response.headers
 
 
@@ -131,31 +137,48 @@ async def test_security_headers_on_the_web_app_and_every_api_response(static_ser
     async with httpx.AsyncClient(base_url=static_server.url, timeout=10) as http:
         page = await http.get("/")
         assert page.status_code == 200 and "Communicator" in page.text
-        responses = [page, await http.get("/health"), await http.get(f"{API}/threads"),  # 401
-                     await http.get("/no/such/page"), await http.post(f"{API}/messages", json=SEND,
-                                                                       headers={"Origin": EVIL})]  # 403
+        responses = [
+            page,
+            await http.get("/health"),
+            await http.get(f"{API}/threads"),  # 401
+            await http.get("/no/such/page"),
+            await http.post(f"{API}/messages", json=SEND, headers={"Origin": EVIL}),
+        ]  # 403
         await login(http)
-        responses += [await http.get(f"{API}/threads"), await http.get(f"{API}/messages/424242"),  # 404
-                      await http.post(f"{API}/messages", content=b"{", headers={"content-type": "application/json"})]
+        responses += [
+            await http.get(f"{API}/threads"),
+            await http.get(f"{API}/messages/424242"),  # 404
+            await http.post(f"{API}/messages", content=b"{", headers={"content-type": "application/json"}),
+        ]
     assert [r.status_code for r in responses] == [200, 200, 401, 404, 403, 200, 404, 400]
     for response in responses:
         assert_security_headers(response)
 
 
 async def test_security_headers_without_a_built_web_app(server: LiveServer, client: httpx.AsyncClient) -> None:
-    for response in [await client.get("/health"), await client.get(f"{API}/employees"),
-                     await client.put(f"{API}/employees")]:  # 405
+    for response in [
+        await client.get("/health"),
+        await client.get(f"{API}/employees"),
+        await client.put(f"{API}/employees"),
+    ]:  # 405
         assert_security_headers(response)
 
 
 # --- sessions and passwords -------------------------------------------------------------------
 
 
-async def test_passwords_are_argon2id_and_tokens_stored_hashed(client: httpx.AsyncClient,
-                                                               server_db: Database) -> None:
-    created = await client.post(f"{API}/employees", json={
-        "name": "Оператор Смены", "phone": "+79265550101", "web_access": True, "role": "Operator",
-        "login": "operator", "password": "operator-password"})
+async def test_passwords_are_argon2id_and_tokens_stored_hashed(client: httpx.AsyncClient, server_db: Database) -> None:
+    created = await client.post(
+        f"{API}/employees",
+        json={
+            "name": "Оператор Смены",
+            "phone": "+79265550101",
+            "web_access": True,
+            "role": "Operator",
+            "login": "operator",
+            "password": "operator-password",
+        },
+    )
     assert created.status_code == 201, created.text
     async with server_db.read() as session:
         hashes = dict((await session.execute(select(User.login, User.password_hash))).all())
@@ -174,16 +197,27 @@ async def test_login_always_issues_a_new_session(server: LiveServer) -> None:
     async with httpx.AsyncClient(base_url=server.url) as http:
         tokens = []
         for _ in range(2):
-            response = await http.post(f"{API}/auth/login", json=body,
-                                       headers={"Cookie": f"communicator_session={planted}"})
+            response = await http.post(
+                f"{API}/auth/login", json=body, headers={"Cookie": f"communicator_session={planted}"}
+            )
             tokens.append(response.cookies["communicator_session"])
     assert len({planted, *tokens}) == 3
 
 
 async def test_deactivated_employee_loses_web_access_at_once(server: LiveServer, client: httpx.AsyncClient) -> None:
-    created = (await client.post(f"{API}/employees", json={
-        "name": "Временный", "phone": "+79265550102", "web_access": True, "role": "Operator",
-        "login": "temp", "password": "temp-password"})).json()
+    created = (
+        await client.post(
+            f"{API}/employees",
+            json={
+                "name": "Временный",
+                "phone": "+79265550102",
+                "web_access": True,
+                "role": "Operator",
+                "login": "temp",
+                "password": "temp-password",
+            },
+        )
+    ).json()
     async with httpx.AsyncClient(base_url=server.url) as temp:
         await login(temp, "temp", "temp-password")
         assert (await temp.get(f"{API}/threads")).status_code == 200
@@ -193,11 +227,20 @@ async def test_deactivated_employee_loses_web_access_at_once(server: LiveServer,
         assert response.status_code == 401
 
 
-async def test_base_user_may_not_send_or_change_the_directory(server: LiveServer, client: httpx.AsyncClient,
-                                                              server_db: Database) -> None:
-    await client.post(f"{API}/employees", json={
-        "name": "Просто Сотрудник", "phone": "+79265550103", "web_access": True, "role": "BaseUser",
-        "login": "base", "password": "base-password"})
+async def test_base_user_may_not_send_or_change_the_directory(
+    server: LiveServer, client: httpx.AsyncClient, server_db: Database
+) -> None:
+    await client.post(
+        f"{API}/employees",
+        json={
+            "name": "Просто Сотрудник",
+            "phone": "+79265550103",
+            "web_access": True,
+            "role": "BaseUser",
+            "login": "base",
+            "password": "base-password",
+        },
+    )
     async with httpx.AsyncClient(base_url=server.url) as base:
         user = await login(base, "base", "base-password")
         assert user["role"] == "BaseUser"

@@ -109,9 +109,7 @@ def test_segment_info_is_frozen() -> None:
     result = count_segments("a")
     with pytest.raises(AttributeError):
         result.parts = 5  # type: ignore[misc]
-    assert msgspec.json.encode(result) == (
-        b'{"encoding":"GSM-7","units":1,"parts":1,"per_part":160,"remaining":159}'
-    )
+    assert msgspec.json.encode(result) == (b'{"encoding":"GSM-7","units":1,"parts":1,"per_part":160,"remaining":159}')
 
 
 def check_packing(result: SegmentInfo, single: int, multi: int) -> None:

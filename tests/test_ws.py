@@ -29,8 +29,9 @@ FRAME_TIMEOUT = 10.0
 
 
 @asynccontextmanager
-async def open_socket(server: LiveServer, token: str | None, last_event_id: int | None = None,
-                      origin: str | None = "same") -> AsyncIterator[ClientConnection]:
+async def open_socket(
+    server: LiveServer, token: str | None, last_event_id: int | None = None, origin: str | None = "same"
+) -> AsyncIterator[ClientConnection]:
     """A WebSocket to /ws as a browser would open it: the session cookie and the page's Origin."""
     url = server.url.replace("http://", "ws://") + "/ws"
     if last_event_id is not None:
@@ -75,9 +76,13 @@ async def account_event_ids(database_url: str, account_id: int, after: int) -> l
     db = Database(database_url)
     try:
         async with db.read() as session:
-            return list((await session.execute(
-                select(Event.id).where(Event.account_id == account_id, Event.id > after).order_by(Event.id)
-            )).scalars())
+            return list(
+                (
+                    await session.execute(
+                        select(Event.id).where(Event.account_id == account_id, Event.id > after).order_by(Event.id)
+                    )
+                ).scalars()
+            )
     finally:
         await db.dispose()
 
@@ -95,8 +100,9 @@ async def test_inbound_and_delivery_updates_arrive_live(server: LiveServer, clie
         thread = (await client.get(f"{API}/threads")).json()["items"][0]
         assert frame["thread_ids"] == [thread["id"]] and thread["ref_id"] == 7
 
-        sent = (await client.post(f"{API}/messages", json={"text": "Принято", "recipients": {"employees": [1, 2]}})
-                ).json()
+        sent = (
+            await client.post(f"{API}/messages", json={"text": "Принято", "recipients": {"employees": [1, 2]}})
+        ).json()
         created = await next_frame(socket)
         assert created["type"] == "message.created" and created["id"] > frame["id"]
         assert created["message"]["id"] == sent["id"] and created["message"]["deliveries"] is None
@@ -116,8 +122,9 @@ async def test_inbound_and_delivery_updates_arrive_live(server: LiveServer, clie
         assert update["summary"] == {"total": 2, "counts": {"Delivered": 2}}
 
 
-async def test_socket_without_last_event_id_gets_events_after_it_opened(server: LiveServer,
-                                                                        client: httpx.AsyncClient) -> None:
+async def test_socket_without_last_event_id_gets_events_after_it_opened(
+    server: LiveServer, client: httpx.AsyncClient
+) -> None:
     await inbound(client, "+79161000008", "до подключения")
     async with open_socket(server, token_of(client)) as socket:
         after = await inbound(client, "+79161000008", "после подключения")
@@ -128,8 +135,9 @@ async def test_socket_without_last_event_id_gets_events_after_it_opened(server: 
 # --- catch-up ---------------------------------------------------------------------------------
 
 
-async def test_reconnect_replays_exactly_what_was_missed_then_streams_live(server: LiveServer,
-                                                                           client: httpx.AsyncClient) -> None:
+async def test_reconnect_replays_exactly_what_was_missed_then_streams_live(
+    server: LiveServer, client: httpx.AsyncClient
+) -> None:
     token = token_of(client)
     async with open_socket(server, token, await last_event_id(client)) as socket:
         first = await inbound(client, "+79161000009", "первое")
@@ -154,8 +162,9 @@ async def test_reconnect_replays_exactly_what_was_missed_then_streams_live(serve
         assert following[0]["id"] > ids[-1] and following[1]["id"] > following[0]["id"]
 
 
-async def test_reconnect_during_a_stream_of_events_has_no_gaps_or_duplicates(server: LiveServer,
-                                                                             client: httpx.AsyncClient) -> None:
+async def test_reconnect_during_a_stream_of_events_has_no_gaps_or_duplicates(
+    server: LiveServer, client: httpx.AsyncClient
+) -> None:
     token = token_of(client)
     start = await last_event_id(client)
     posted: list[int] = []
@@ -183,7 +192,8 @@ async def test_reconnect_during_a_stream_of_events_has_no_gaps_or_duplicates(ser
 
 
 async def test_event_committed_between_subscribe_and_replay_is_sent_once(
-        server: LiveServer, client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    server: LiveServer, client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Force the overlap the catch-up protocol exists for: an event that reaches the socket both live
     (it is published after the subscription) and in the replay (it is committed before the replay reads)."""
     real_replay = ws_module._replay
@@ -266,8 +276,11 @@ async def _second_account(database_url: str) -> None:
         async with db.write() as session:
             account = await create_account(session, "ООО «Другая»", short_number="5000")
             user = await create_user(session, account.id, "other", "other-password", "Administrator")
-            await create_employee(session, Actor(user.id, account.id, user.role, user.login, user.name),
-                                  EmployeeCreate(name="Чужой Сотрудник", phone="+79269990001"))
+            await create_employee(
+                session,
+                Actor(user.id, account.id, user.role, user.login, user.name),
+                EmployeeCreate(name="Чужой Сотрудник", phone="+79269990001"),
+            )
     finally:
         await db.dispose()
 
@@ -277,8 +290,10 @@ async def test_accounts_see_only_their_own_events(server: LiveServer, client: ht
     async with httpx.AsyncClient(base_url=server.url, timeout=10) as other:
         me = await login(other, "other", "other-password")
         assert me["account_id"] == 2
-        async with open_socket(server, token_of(client), await last_event_id(client)) as mine, \
-                open_socket(server, token_of(other), await last_event_id(other)) as theirs:
+        async with (
+            open_socket(server, token_of(client), await last_event_id(client)) as mine,
+            open_socket(server, token_of(other), await last_event_id(other)) as theirs,
+        ):
             ours = await inbound(client, "+79161000001", "наше")
             assert (await next_frame(mine))["message"]["id"] == ours["id"]
             foreign = await inbound(client, "+79269990001", "чужое")

@@ -107,13 +107,26 @@ def create_app(settings: Settings) -> Litestar:
             await db.dispose()
 
     static_dir = Path(settings.static_dir) if settings.static_dir else FRONTEND_DIST
-    route_handlers: list = [health, AuthController, EmployeeController, GroupController, MessageController,
-                            ThreadController, SimulatorController, events_socket]
+    route_handlers: list = [
+        health,
+        AuthController,
+        EmployeeController,
+        GroupController,
+        MessageController,
+        ThreadController,
+        SimulatorController,
+        events_socket,
+    ]
     if static_dir.is_dir():
-        route_handlers.append(create_static_files_router(
-            path="/", directories=[static_dir], html_mode=True, opt={"exclude_from_auth": True},
-            include_in_schema=False,
-        ))
+        route_handlers.append(
+            create_static_files_router(
+                path="/",
+                directories=[static_dir],
+                html_mode=True,
+                opt={"exclude_from_auth": True},
+                include_in_schema=False,
+            )
+        )
     return Litestar(
         route_handlers=route_handlers,
         plugins=[channels],
@@ -121,8 +134,10 @@ def create_app(settings: Settings) -> Litestar:
             DefineMiddleware(OriginGuardMiddleware, allowed_origins=settings.allowed_origins),
             DefineMiddleware(SessionAuthMiddleware, exclude=["^/schema"]),
         ],
-        dependencies={"db": Provide(lambda: db, sync_to_thread=False),
-                      "actor": Provide(_get_actor, sync_to_thread=False)},
+        dependencies={
+            "db": Provide(lambda: db, sync_to_thread=False),
+            "actor": Provide(_get_actor, sync_to_thread=False),
+        },
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         before_send=[add_security_headers],
         state=State({"settings": settings, "db": db, "queue": queue, "wake_gateways": wake_gateways}),

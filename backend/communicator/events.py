@@ -64,8 +64,12 @@ async def record_event(session: AsyncSession, account_id: int, event: AnyEvent) 
     row_id = (
         await session.execute(
             insert(EventRow)
-            .values(account_id=account_id, type=type(event).__struct_config__.tag, payload=payload,
-                    created_at=datetime.now(UTC))
+            .values(
+                account_id=account_id,
+                type=type(event).__struct_config__.tag,
+                payload=payload,
+                created_at=datetime.now(UTC),
+            )
             .returning(EventRow.id)
         )
     ).scalar_one()

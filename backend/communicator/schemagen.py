@@ -16,11 +16,8 @@ TARGET = Path(__file__).resolve().parents[2] / "shared-schemas" / "schemas.json"
 
 def render_schemas() -> str:
     """The JSON Schema document of every API struct and event, as text."""
-    _, components = msgspec.json.schema_components(
-        (*API_STRUCTS, *EVENT_STRUCTS), ref_template="#/$defs/{name}"
-    )
-    document = {"$schema": "https://json-schema.org/draft/2020-12/schema", "title": "Communicator",
-                "$defs": components}
+    _, components = msgspec.json.schema_components((*API_STRUCTS, *EVENT_STRUCTS), ref_template="#/$defs/{name}")
+    document = {"$schema": "https://json-schema.org/draft/2020-12/schema", "title": "Communicator", "$defs": components}
     return json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
 
 

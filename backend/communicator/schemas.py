@@ -9,9 +9,7 @@ import msgspec
 from msgspec import UNSET, Meta, Struct, UnsetType
 
 Role = Literal["Administrator", "Operator", "BaseUser"]
-Status = Literal[
-    "Pending", "Sending", "Sent", "NotSent", "Delivered", "NotDelivered", "TimedOut", "Error", "Cancelled"
-]
+Status = Literal["Pending", "Sending", "Sent", "NotSent", "Delivered", "NotDelivered", "TimedOut", "Error", "Cancelled"]
 Color = Annotated[str, Meta(pattern=r"^#[0-9a-fA-F]{6}$")]
 Name = Annotated[str, Meta(min_length=1, max_length=200)]
 Id = Annotated[int, Meta(ge=1)]
@@ -232,7 +230,24 @@ class Items(Struct):
 
 
 API_STRUCTS = (
-    LoginRequest, UserRead, EmployeeCreate, EmployeeUpdate, EmployeeRead, GroupCreate, GroupUpdate,
-    GroupRead, Recipients, MessageCreate, InboundCreate, Summary, DeliveryRead, MessageRead,
-    LastMessage, ThreadRead, ThreadPage, ReadMark, PhoneRead, PhoneMessage,
+    LoginRequest,
+    UserRead,
+    EmployeeCreate,
+    EmployeeUpdate,
+    EmployeeRead,
+    GroupCreate,
+    GroupUpdate,
+    GroupRead,
+    Recipients,
+    MessageCreate,
+    InboundCreate,
+    Summary,
+    DeliveryRead,
+    MessageRead,
+    LastMessage,
+    ThreadRead,
+    ThreadPage,
+    ReadMark,
+    PhoneRead,
+    PhoneMessage,
 )

@@ -21,13 +21,21 @@ class AuthController(Controller):
     tags = ["auth"]
 
     @post("/login", operation_id="login", exclude_from_auth=True, status_code=200)
-    async def login(self, db: NamedDependency[Database], data: JSONBody[LoginRequest], request: Request) -> Response[UserRead]:
+    async def login(
+        self, db: NamedDependency[Database], data: JSONBody[LoginRequest], request: Request
+    ) -> Response[UserRead]:
         """Check credentials; a new session (and cookie) every time, so a planted one is useless."""
         token, actor = await auth.login(db, data.login, data.password)
         async with db.read() as session:
             user = UserRead(**await auth.get_user_read(session, actor))
-        cookie = Cookie(key=SESSION_COOKIE, value=token, httponly=True, samesite="lax", path="/",
-                        secure=request.url.scheme == "https")
+        cookie = Cookie(
+            key=SESSION_COOKIE,
+            value=token,
+            httponly=True,
+            samesite="lax",
+            path="/",
+            secure=request.url.scheme == "https",
+        )
         return Response(user, cookies=[cookie])
 
     @post("/logout", operation_id="logout", status_code=204)

@@ -26,20 +26,30 @@ class EmployeeController(Controller):
     tags = ["directory"]
 
     @get("/", operation_id="listEmployees")
-    async def list_employees(self, db: NamedDependency[Database], actor: NamedDependency[Actor]) -> dict[str, list[EmployeeRead]]:
+    async def list_employees(
+        self, db: NamedDependency[Database], actor: NamedDependency[Actor]
+    ) -> dict[str, list[EmployeeRead]]:
         """Every employee of the account."""
         async with db.read() as session:
             return {"items": await employees.list_employees(session, actor)}
 
     @post("/", operation_id="createEmployee")
-    async def create_employee(self, db: NamedDependency[Database], actor: NamedDependency[Actor], data: JSONBody[EmployeeCreate]) -> EmployeeRead:
+    async def create_employee(
+        self, db: NamedDependency[Database], actor: NamedDependency[Actor], data: JSONBody[EmployeeCreate]
+    ) -> EmployeeRead:
         """Add an employee."""
         check_admin(actor)
         async with db.write() as session:
             return await employees.create_employee(session, actor, data)
 
     @patch("/{employee_id:int}", operation_id="updateEmployee")
-    async def update_employee(self, db: NamedDependency[Database], actor: NamedDependency[Actor], employee_id: FromPath[int], data: JSONBody[EmployeeUpdate]) -> EmployeeRead:
+    async def update_employee(
+        self,
+        db: NamedDependency[Database],
+        actor: NamedDependency[Actor],
+        employee_id: FromPath[int],
+        data: JSONBody[EmployeeUpdate],
+    ) -> EmployeeRead:
         """Change or deactivate an employee."""
         check_admin(actor)
         async with db.write() as session:
@@ -53,27 +63,39 @@ class GroupController(Controller):
     tags = ["directory"]
 
     @get("/", operation_id="listGroups")
-    async def list_groups(self, db: NamedDependency[Database], actor: NamedDependency[Actor]) -> dict[str, list[GroupRead]]:
+    async def list_groups(
+        self, db: NamedDependency[Database], actor: NamedDependency[Actor]
+    ) -> dict[str, list[GroupRead]]:
         """Every group of the account."""
         async with db.read() as session:
             return {"items": await groups.list_groups(session, actor)}
 
     @post("/", operation_id="createGroup")
-    async def create_group(self, db: NamedDependency[Database], actor: NamedDependency[Actor], data: JSONBody[GroupCreate]) -> GroupRead:
+    async def create_group(
+        self, db: NamedDependency[Database], actor: NamedDependency[Actor], data: JSONBody[GroupCreate]
+    ) -> GroupRead:
         """Add a group."""
         check_admin(actor)
         async with db.write() as session:
             return await groups.create_group(session, actor, data)
 
     @patch("/{group_id:int}", operation_id="updateGroup")
-    async def update_group(self, db: NamedDependency[Database], actor: NamedDependency[Actor], group_id: FromPath[int], data: JSONBody[GroupUpdate]) -> GroupRead:
+    async def update_group(
+        self,
+        db: NamedDependency[Database],
+        actor: NamedDependency[Actor],
+        group_id: FromPath[int],
+        data: JSONBody[GroupUpdate],
+    ) -> GroupRead:
         """Change a group."""
         check_admin(actor)
         async with db.write() as session:
             return await groups.update_group(session, actor, group_id, data)
 
     @delete("/{group_id:int}", operation_id="deleteGroup")
-    async def delete_group(self, db: NamedDependency[Database], actor: NamedDependency[Actor], group_id: FromPath[int]) -> None:
+    async def delete_group(
+        self, db: NamedDependency[Database], actor: NamedDependency[Actor], group_id: FromPath[int]
+    ) -> None:
         """Delete a group (its messages stay)."""
         check_admin(actor)
         async with db.write() as session:

@@ -20,20 +20,27 @@ def service_error_handler(_: Request, error: ServiceError) -> Response:
 
 def validation_error_handler(_: Request, error: ValidationException) -> Response:
     """A request Litestar could not decode: say which field and why."""
-    problems = [item.get("message", "") + (f" (at {item['key']})" if item.get("key") else "")
-                for item in (error.extra or []) if isinstance(item, dict)]
+    problems = [
+        item.get("message", "") + (f" (at {item['key']})" if item.get("key") else "")
+        for item in (error.extra or [])
+        if isinstance(item, dict)
+    ]
     reason = "; ".join(p for p in problems if p) or error.detail
     if "truncated" in reason or "malformed" in reason.lower():
         reason = f"the body is not valid JSON ({reason})"
     detail = "Invalid request: " + reason
-    return Response({"status_code": 400, "detail": detail, "extra": error.extra},
-                    status_code=400, media_type=MediaType.JSON)
+    return Response(
+        {"status_code": 400, "detail": detail, "extra": error.extra}, status_code=400, media_type=MediaType.JSON
+    )
 
 
 def http_error_handler(_: Request, error: HTTPException) -> Response:
     """Other HTTP errors in the same JSON shape."""
-    return Response({"status_code": error.status_code, "detail": error.detail},
-                    status_code=error.status_code, media_type=MediaType.JSON)
+    return Response(
+        {"status_code": error.status_code, "detail": error.detail},
+        status_code=error.status_code,
+        media_type=MediaType.JSON,
+    )
 
 
 EXCEPTION_HANDLERS = {

@@ -21,14 +21,22 @@ class MessageController(Controller):
     tags = ["messages"]
 
     @post("/", operation_id="sendMessage")
-    async def send_message(self, db: NamedDependency[Database], actor: NamedDependency[Actor], data: JSONBody[MessageCreate], request: Request) -> MessageRead:
+    async def send_message(
+        self,
+        db: NamedDependency[Database],
+        actor: NamedDependency[Actor],
+        data: JSONBody[MessageCreate],
+        request: Request,
+    ) -> MessageRead:
         """Accept a message for every recipient, or refuse it whole."""
         message = await messaging.send_message(db, actor, data)
         request.app.state.wake_gateways()
         return message
 
     @get("/{message_id:int}", operation_id="getMessage")
-    async def get_message(self, db: NamedDependency[Database], actor: NamedDependency[Actor], message_id: FromPath[int]) -> MessageRead:
+    async def get_message(
+        self, db: NamedDependency[Database], actor: NamedDependency[Actor], message_id: FromPath[int]
+    ) -> MessageRead:
         """A message with every recipient's status."""
         return await messaging.get_message(db, actor, message_id)
 
@@ -50,7 +58,11 @@ class ThreadController(Controller):
 
     @get("/{thread_id:int}/messages", operation_id="listThreadMessages")
     async def list_messages(
-        self, db: NamedDependency[Database], actor: NamedDependency[Actor], thread_id: FromPath[int], before_id: FromQuery[int | None] = None,
+        self,
+        db: NamedDependency[Database],
+        actor: NamedDependency[Actor],
+        thread_id: FromPath[int],
+        before_id: FromQuery[int | None] = None,
         limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
     ) -> ThreadPage:
         """A page of the thread, oldest first."""
@@ -58,7 +70,13 @@ class ThreadController(Controller):
             return await threads.list_thread_messages(session, actor, thread_id, before_id, limit)
 
     @post("/{thread_id:int}/read", operation_id="markThreadRead", status_code=204)
-    async def mark_read(self, db: NamedDependency[Database], actor: NamedDependency[Actor], thread_id: FromPath[int], data: JSONBody[ReadMark]) -> None:
+    async def mark_read(
+        self,
+        db: NamedDependency[Database],
+        actor: NamedDependency[Actor],
+        thread_id: FromPath[int],
+        data: JSONBody[ReadMark],
+    ) -> None:
         """Clear the unread count up to a message."""
         async with db.write() as session:
             await threads.mark_thread_read(session, actor, thread_id, data.last_message_id)

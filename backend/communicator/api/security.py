@@ -16,9 +16,11 @@ from communicator.services.auth import get_session_actor
 SESSION_COOKIE = "communicator_session"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 SECURITY_HEADERS = [
-    (b"content-security-policy",
-     b"default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
-     b"connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'"),
+    (
+        b"content-security-policy",
+        b"default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+        b"connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'",
+    ),
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"same-origin"),
     (b"x-frame-options", b"DENY"),
@@ -35,7 +37,9 @@ class SessionAuthMiddleware(AbstractAuthenticationMiddleware):
             raise NotAuthorizedException("Log in first.")
         settings = connection.app.state.settings
         actor = await get_session_actor(
-            connection.app.state.db, token, timedelta(minutes=settings.session_idle_minutes),
+            connection.app.state.db,
+            token,
+            timedelta(minutes=settings.session_idle_minutes),
             timedelta(hours=settings.session_absolute_hours),
         )
         if actor is None:
@@ -93,6 +97,5 @@ class OriginGuardMiddleware:
 async def _send_forbidden(send: Send) -> None:
     """A JSON 403 for a cross-site request."""
     body = msgspec.json.encode({"status_code": 403, "detail": "Cross-site request refused."})
-    await send({"type": "http.response.start", "status": 403,
-                "headers": [(b"content-type", b"application/json")]})
+    await send({"type": "http.response.start", "status": 403, "headers": [(b"content-type", b"application/json")]})
     await send({"type": "http.response.body", "body": body})

@@ -19,13 +19,17 @@ class SimulatorController(Controller):
     tags = ["simulator"]
 
     @get("/phones", operation_id="listPhones")
-    async def list_phones(self, db: NamedDependency[Database], actor: NamedDependency[Actor]) -> dict[str, list[PhoneRead]]:
+    async def list_phones(
+        self, db: NamedDependency[Database], actor: NamedDependency[Actor]
+    ) -> dict[str, list[PhoneRead]]:
         """Every employee's virtual phone."""
         async with db.read() as session:
             return {"items": await phones.list_phones(session, actor)}
 
     @get("/phones/{phone:str}/messages", operation_id="listPhoneMessages")
-    async def list_phone_messages(self, db: NamedDependency[Database], actor: NamedDependency[Actor], phone: FromPath[str]) -> dict[str, list[PhoneMessage]]:
+    async def list_phone_messages(
+        self, db: NamedDependency[Database], actor: NamedDependency[Actor], phone: FromPath[str]
+    ) -> dict[str, list[PhoneMessage]]:
         """What one phone received and sent."""
         async with db.read() as session:
             return {"items": await phones.list_phone_messages(session, actor, phone)}

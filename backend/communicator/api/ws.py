@@ -28,7 +28,9 @@ class _EventId(msgspec.Struct):
 _id_decoder = msgspec.json.Decoder(_EventId)
 
 
-async def _replay(db: NamedDependency[Database], socket: WebSocket, actor: NamedDependency[Actor], after: int) -> set[int]:
+async def _replay(
+    db: NamedDependency[Database], socket: WebSocket, actor: NamedDependency[Actor], after: int
+) -> set[int]:
     """Send stored events after `after` (or `resync` when they are gone); returns the ids sent."""
     async with db.read() as session:
         oldest = (await session.execute(select(func.min(Event.id)))).scalar_one()
@@ -37,10 +39,13 @@ async def _replay(db: NamedDependency[Database], socket: WebSocket, actor: Named
         if gone or newest - after > REPLAY_LIMIT:
             await socket.send_data(RESYNC_FRAME)
             return set()
-        rows = (await session.execute(
-            select(Event.id, Event.payload)
-            .where(Event.id > after, Event.account_id == actor.account_id).order_by(Event.id)
-        )).all()
+        rows = (
+            await session.execute(
+                select(Event.id, Event.payload)
+                .where(Event.id > after, Event.account_id == actor.account_id)
+                .order_by(Event.id)
+            )
+        ).all()
     for row_id, payload in rows:
         await socket.send_data(encode_stored(row_id, payload))
     return {row_id for row_id, _ in rows}
@@ -58,7 +63,12 @@ async def _watch_disconnect(socket: WebSocket, cancel: anyio.CancelScope) -> Non
 
 
 @websocket("/ws", opt={"exclude_from_auth": False})
-async def events_socket(socket: WebSocket, db: NamedDependency[Database], channels: NamedDependency[ChannelsPlugin], last_event_id: FromQuery[int | None] = None) -> None:
+async def events_socket(
+    socket: WebSocket,
+    db: NamedDependency[Database],
+    channels: NamedDependency[ChannelsPlugin],
+    last_event_id: FromQuery[int | None] = None,
+) -> None:
     """Subscribe first, replay what was missed, then stream live events without repeating any."""
     actor: Actor = socket.user
     # Subscribe before accepting: once the client sees the socket open, no live event can slip past it.

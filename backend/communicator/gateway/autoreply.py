@@ -40,10 +40,13 @@ class AutoReplier:
         """Send one reply, quoting the order tag of the message it answers."""
         await asyncio.sleep(self.delay * (0.5 + self.rng.random()))
         async with self.db.read() as session:
-            row = (await session.execute(
-                select(Delivery.account_id, Delivery.phone, Message.text)
-                .join(Message, Message.id == Delivery.message_id).where(Delivery.smsc_id == smsc_id)
-            )).first()
+            row = (
+                await session.execute(
+                    select(Delivery.account_id, Delivery.phone, Message.text)
+                    .join(Message, Message.id == Delivery.message_id)
+                    .where(Delivery.smsc_id == smsc_id)
+                )
+            ).first()
         if row is None:
             return
         tags = extract_tags(row.text)

@@ -23,9 +23,13 @@ def wakeup_channel(prefix: str) -> str:
 def build_gateway(settings: Settings, db: Database, queue: DatabaseQueue) -> GatewayWorker:
     """A gateway worker with the simulator driver, configured from settings."""
     driver = SimulatorDriver(
-        db, tps=settings.sim_tps, submit_latency_ms=settings.sim_submit_latency_ms,
-        dlr_delay_ms=settings.sim_dlr_delay_ms, failure_rate=settings.sim_failure_rate,
-        log_path=settings.sim_log_path, auto_reply_rate=settings.sim_auto_reply_rate,
+        db,
+        tps=settings.sim_tps,
+        submit_latency_ms=settings.sim_submit_latency_ms,
+        dlr_delay_ms=settings.sim_dlr_delay_ms,
+        failure_rate=settings.sim_failure_rate,
+        log_path=settings.sim_log_path,
+        auto_reply_rate=settings.sim_auto_reply_rate,
     )
     return GatewayWorker(db, queue, driver, settings.gateway_batch, settings.relay_interval_seconds)
 

@@ -31,9 +31,19 @@ UNMATCHED_GIVE_UP_SECONDS = 60.0
 class SimulatorDriver:
     """A Driver whose SMSC lives in this process."""
 
-    def __init__(self, db: Database, *, tps: float, submit_latency_ms: float, dlr_delay_ms: float,
-                 failure_rate: float, log_path: str | None = None, rng: random.Random | None = None,
-                 auto_reply_rate: float = 0.0, auto_reply_delay_seconds: float = 3.0) -> None:
+    def __init__(
+        self,
+        db: Database,
+        *,
+        tps: float,
+        submit_latency_ms: float,
+        dlr_delay_ms: float,
+        failure_rate: float,
+        log_path: str | None = None,
+        rng: random.Random | None = None,
+        auto_reply_rate: float = 0.0,
+        auto_reply_delay_seconds: float = 3.0,
+    ) -> None:
         self.db = db
         self.tps = tps
         self.latency = submit_latency_ms / 1000
@@ -49,9 +59,15 @@ class SimulatorDriver:
     async def start(self) -> None:
         """Resume receipts for messages the SMSC accepted before a restart, then start reporting."""
         async with self.db.read() as session:
-            pending = (await session.execute(
-                select(Delivery.smsc_id).where(Delivery.status == "Sent", Delivery.smsc_id.like("sim-%"))
-            )).scalars().all()
+            pending = (
+                (
+                    await session.execute(
+                        select(Delivery.smsc_id).where(Delivery.status == "Sent", Delivery.smsc_id.like("sim-%"))
+                    )
+                )
+                .scalars()
+                .all()
+            )
         for smsc_id in pending:
             self._schedule(smsc_id)
         self._task = asyncio.create_task(self._report_loop(), name="simulator-receipts")
@@ -66,8 +82,7 @@ class SimulatorDriver:
         """Accept every message after the configured latency; receipts follow after the DLR delay."""
         if self.latency:
             await asyncio.sleep(self.latency)
-        results = [SubmitResult(c.delivery_id, smsc_id=f"sim-{c.delivery_id}-{secrets.token_hex(4)}")
-                   for c in batch]
+        results = [SubmitResult(c.delivery_id, smsc_id=f"sim-{c.delivery_id}-{secrets.token_hex(4)}") for c in batch]
         self._log_accepted(batch, results)
         for result in results:
             self._schedule(result.smsc_id or "")

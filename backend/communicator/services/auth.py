@@ -96,6 +96,11 @@ async def get_user_read(session: AsyncSession, actor: Actor) -> dict[str, object
     """The current user with the account name."""
     account = await session.get(Account, actor.account_id)
     return {
-        "id": actor.user_id, "login": actor.login, "role": actor.role, "account_id": actor.account_id,
-        "account_name": account.name if account else "", "employee_id": actor.employee_id, "name": actor.name,
+        "id": actor.user_id,
+        "login": actor.login,
+        "role": actor.role,
+        "account_id": actor.account_id,
+        "account_name": account.name if account else "",
+        "employee_id": actor.employee_id,
+        "name": actor.name,
     }

@@ -48,7 +48,7 @@ class Receipt(msgspec.Struct, frozen=True):
 
 def retry_delay(attempts: int) -> timedelta:
     """Back-off before the next attempt after a retryable failure."""
-    return timedelta(seconds=min(2 ** attempts, 300))
+    return timedelta(seconds=min(2**attempts, 300))
 
 
 async def _update_many(session: AsyncSession, key: str, new: str, rows: list[dict]) -> None:
@@ -60,13 +60,15 @@ async def _update_many(session: AsyncSession, key: str, new: str, rows: list[dic
     statement = (
         update(table)
         # Statuses are our own constants, inlined: executemany cannot expand an IN list.
-        .where(table.c[key] == bindparam("k"),
-               table.c.status.in_([literal_column(f"'{old}'") for old in statuses_before(new)]))
+        .where(
+            table.c[key] == bindparam("k"),
+            table.c.status.in_([literal_column(f"'{old}'") for old in statuses_before(new)]),
+        )
         .values(status=new, **values)
     )
-    await (await session.connection()).execute(statement, [
-        {("k" if name == "k" else f"v_{name}"): value for name, value in row.items()} for row in rows
-    ])
+    await (await session.connection()).execute(
+        statement, [{("k" if name == "k" else f"v_{name}"): value for name, value in row.items()} for row in rows]
+    )
 
 
 async def apply_submit_results(db: Database, results: Sequence[SubmitResult], attempts: dict[int, int]) -> None:
@@ -78,8 +80,12 @@ async def apply_submit_results(db: Database, results: Sequence[SubmitResult], at
     final = [r for r in failed if r not in retry]
     async with db.write() as session:
         await _update_many(session, "id", "Sent", sent)
-        await _update_many(session, "id", "Error", [
-            {"k": r.delivery_id, "error": (r.error or "")[:200], "updated_at": now} for r in final])
+        await _update_many(
+            session,
+            "id",
+            "Error",
+            [{"k": r.delivery_id, "error": (r.error or "")[:200], "updated_at": now} for r in final],
+        )
         await _requeue(session, retry, attempts, now)
         await record_status_events(session, [r.delivery_id for r in results])
 
@@ -89,8 +95,12 @@ async def _requeue(session: AsyncSession, retry: list[SubmitResult], attempts: d
     # The one backward move: the SMSC refused the submit, so nothing reached the phone.
     for r in retry:
         await session.execute(
-            update(Delivery).where(Delivery.id == r.delivery_id, Delivery.status == "Sending").values(
-                status="Pending", error=(r.error or "")[:200], updated_at=now,
+            update(Delivery)
+            .where(Delivery.id == r.delivery_id, Delivery.status == "Sending")
+            .values(
+                status="Pending",
+                error=(r.error or "")[:200],
+                updated_at=now,
                 lease_until=now + retry_delay(attempts.get(r.delivery_id, 1)),
             )
         )
@@ -105,11 +115,17 @@ async def apply_receipts(db: Database, receipts: Sequence[Receipt]) -> set[str]:
     now = datetime.now(UTC)
     async with db.write() as session:
         for status in sorted({r.status for r in receipts}):
-            await _update_many(session, "smsc_id", status, [
-                {"k": r.smsc_id, "error": r.error, "updated_at": now} for r in receipts if r.status == status])
-        matched = (await session.execute(
-            select(Delivery.id, Delivery.smsc_id).where(Delivery.smsc_id.in_([r.smsc_id for r in receipts]))
-        )).all()
+            await _update_many(
+                session,
+                "smsc_id",
+                status,
+                [{"k": r.smsc_id, "error": r.error, "updated_at": now} for r in receipts if r.status == status],
+            )
+        matched = (
+            await session.execute(
+                select(Delivery.id, Delivery.smsc_id).where(Delivery.smsc_id.in_([r.smsc_id for r in receipts]))
+            )
+        ).all()
         await record_status_events(session, [row.id for row in matched])
     return {r.smsc_id for r in receipts} - {row.smsc_id for row in matched}
 

@@ -44,14 +44,19 @@ async def seed_demo(db: Database, admin_password: str) -> bool:
         if (await session.execute(select(User.id).where(User.login == "admin"))).first():
             return False
         account: Account = await create_account(session, DEMO_ACCOUNT)
-        admin = await create_user(session, account.id, "admin", admin_password, "Administrator",
-                                  name="Администратор")
+        admin = await create_user(session, account.id, "admin", admin_password, "Administrator", name="Администратор")
         actor = Actor(admin.id, account.id, admin.role, admin.login, admin.name)
-        groups = {name: (await create_group(session, actor, GroupCreate(name=name, color=color))).id
-                  for name, color in DEMO_GROUPS}
+        groups = {
+            name: (await create_group(session, actor, GroupCreate(name=name, color=color))).id
+            for name, color in DEMO_GROUPS
+        }
         for name, phone, position, group in DEMO_PEOPLE:
             email = f"user{phone[-2:]}@energomontazh.example"
-            await create_employee(session, actor, EmployeeCreate(
-                name=name, phone=phone, email=email, position=position,
-                group_ids=[groups[group]] if group else []))
+            await create_employee(
+                session,
+                actor,
+                EmployeeCreate(
+                    name=name, phone=phone, email=email, position=position, group_ids=[groups[group]] if group else []
+                ),
+            )
     return True

@@ -47,8 +47,17 @@ def _read(employee: Employee, user: User | None, group_ids: list[int]) -> Employ
     """The API view of an employee."""
     web = user is not None and user.active
     return EmployeeRead(
-        employee.id, employee.name, employee.phone, employee.email, employee.position, employee.active,
-        group_ids, web, user.role if user else None, user.login if user else None, employee.operator,
+        employee.id,
+        employee.name,
+        employee.phone,
+        employee.email,
+        employee.position,
+        employee.active,
+        group_ids,
+        web,
+        user.role if user else None,
+        user.login if user else None,
+        employee.operator,
         employee.operator is None or employee.operator in REPLY_CAPABLE_OPERATORS,
     )
 
@@ -63,9 +72,9 @@ async def get_employee(session: AsyncSession, actor: Actor, employee_id: int) ->
 
 async def _check_phone_free(session: AsyncSession, account_id: int, phone: str, employee_id: int | None) -> None:
     """Two employees of one account cannot share a phone."""
-    other = (await session.execute(
-        select(Employee.id).where(Employee.account_id == account_id, Employee.phone == phone)
-    )).scalar_one_or_none()
+    other = (
+        await session.execute(select(Employee.id).where(Employee.account_id == account_id, Employee.phone == phone))
+    ).scalar_one_or_none()
     if other is not None and other != employee_id:
         raise Conflict(f"Phone {phone} already belongs to another employee.", {"phone": phone}, code="phone_taken")
 
@@ -76,8 +85,13 @@ async def create_employee(session: AsyncSession, actor: Actor, data: EmployeeCre
     await _check_phone_free(session, actor.account_id, phone, None)
     await check_groups_exist(session, actor.account_id, data.group_ids)
     employee = Employee(
-        account_id=actor.account_id, name=data.name.strip(), phone=phone, email=data.email or None,
-        position=data.position or None, operator=detect_operator(phone), active=True,
+        account_id=actor.account_id,
+        name=data.name.strip(),
+        phone=phone,
+        email=data.email or None,
+        position=data.position or None,
+        operator=detect_operator(phone),
+        active=True,
     )
     session.add(employee)
     await session.flush()
@@ -90,7 +104,11 @@ async def create_employee(session: AsyncSession, actor: Actor, data: EmployeeCre
 
 
 async def _apply_web_access(
-    session: AsyncSession, actor: Actor, employee: Employee, role: str | None, login: str | None,
+    session: AsyncSession,
+    actor: Actor,
+    employee: Employee,
+    role: str | None,
+    login: str | None,
     password: str | None,
 ) -> None:
     """Create or update the employee's web login."""
@@ -100,10 +118,17 @@ async def _apply_web_access(
             raise InvalidInput("Web access needs a login and a password.", code="web_access_needs_login")
         if (await session.execute(select(User.id).where(User.login == login))).first():
             raise Conflict(f"Login «{login}» is taken.", {"login": login}, code="login_taken")
-        session.add(User(
-            account_id=actor.account_id, login=login, password_hash=hash_password(password),
-            role=role or "BaseUser", employee_id=employee.id, name=employee.name, active=True,
-        ))
+        session.add(
+            User(
+                account_id=actor.account_id,
+                login=login,
+                password_hash=hash_password(password),
+                role=role or "BaseUser",
+                employee_id=employee.id,
+                name=employee.name,
+                active=True,
+            )
+        )
         return
     user.active = True
     user.role = role or user.role

@@ -43,8 +43,9 @@ async def check_groups_exist(session: AsyncSession, account_id: int, group_ids: 
         return
     missing = sorted(wanted - set(await _parents(session, account_id)))
     if missing:
-        raise InvalidInput(f"Unknown group id(s): {', '.join(map(str, missing))}.", {"groups": missing},
-                           code="unknown_groups")
+        raise InvalidInput(
+            f"Unknown group id(s): {', '.join(map(str, missing))}.", {"groups": missing}, code="unknown_groups"
+        )
 
 
 async def list_group_member_ids(session: AsyncSession, account_id: int, group_ids: Iterable[int]) -> set[int]:
@@ -62,9 +63,11 @@ async def list_group_member_ids(session: AsyncSession, account_id: int, group_id
 
 async def list_groups(session: AsyncSession, actor: Actor) -> list[GroupRead]:
     """The account's groups with direct members and nested member counts."""
-    groups = (await session.execute(
-        select(Group).where(Group.account_id == actor.account_id).order_by(Group.name)
-    )).scalars().all()
+    groups = (
+        (await session.execute(select(Group).where(Group.account_id == actor.account_id).order_by(Group.name)))
+        .scalars()
+        .all()
+    )
     members: dict[int, list[int]] = {}
     active: set[int] = set()
     rows = await session.execute(
@@ -109,13 +112,22 @@ async def _check_parent(session: AsyncSession, account_id: int, group_id: int | 
 async def _check_employees_exist(session: AsyncSession, account_id: int, employee_ids: Iterable[int]) -> None:
     """Raise naming the employee ids that are not in the account."""
     wanted = set(employee_ids)
-    found = set((await session.execute(
-        select(Employee.id).where(Employee.account_id == account_id, Employee.id.in_(wanted))
-    )).scalars()) if wanted else set()
+    found = (
+        set(
+            (
+                await session.execute(
+                    select(Employee.id).where(Employee.account_id == account_id, Employee.id.in_(wanted))
+                )
+            ).scalars()
+        )
+        if wanted
+        else set()
+    )
     missing = sorted(wanted - found)
     if missing:
-        raise InvalidInput(f"Unknown employee id(s): {', '.join(map(str, missing))}.", {"employees": missing},
-                           code="unknown_employees")
+        raise InvalidInput(
+            f"Unknown employee id(s): {', '.join(map(str, missing))}.", {"employees": missing}, code="unknown_employees"
+        )
 
 
 async def _set_members(session: AsyncSession, group_id: int, employee_ids: Iterable[int]) -> None:
@@ -157,4 +169,3 @@ async def delete_group(session: AsyncSession, actor: Actor, group_id: int) -> No
     await session.execute(update(Group).where(Group.parent_id == group_id).values(parent_id=group.parent_id))
     await session.execute(delete(GroupMember).where(GroupMember.group_id == group_id))
     await session.delete(group)
-

@@ -42,28 +42,45 @@ def _text_hash(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-async def _find_duplicate(session: AsyncSession, account_id: int, smsc_id: str | None, phone: str,
-                          text_hash: str) -> Message | None:
+async def _find_duplicate(
+    session: AsyncSession, account_id: int, smsc_id: str | None, phone: str, text_hash: str
+) -> Message | None:
     """The same MO already stored (same SMSC id, sender and text), if any."""
     if smsc_id is None:
         return None
-    return (await session.execute(select(Message).where(
-        Message.account_id == account_id, Message.smsc_id == smsc_id, Message.sender_phone == phone,
-        Message.text_hash == text_hash,
-    ))).scalars().first()
+    return (
+        (
+            await session.execute(
+                select(Message).where(
+                    Message.account_id == account_id,
+                    Message.smsc_id == smsc_id,
+                    Message.sender_phone == phone,
+                    Message.text_hash == text_hash,
+                )
+            )
+        )
+        .scalars()
+        .first()
+    )
 
 
 async def _reply_context(session: AsyncSession, account_id: int, phone: str) -> tuple[int | None, list[int]]:
     """The most recent outbound message to this phone and the groups it was sent to."""
-    reply_to = (await session.execute(
-        select(Delivery.message_id).where(Delivery.account_id == account_id, Delivery.phone == phone)
-        .order_by(Delivery.id.desc()).limit(1)
-    )).scalar_one_or_none()
+    reply_to = (
+        await session.execute(
+            select(Delivery.message_id)
+            .where(Delivery.account_id == account_id, Delivery.phone == phone)
+            .order_by(Delivery.id.desc())
+            .limit(1)
+        )
+    ).scalar_one_or_none()
     if reply_to is None:
         return None, []
-    groups = (await session.execute(
-        select(MessageTarget.group_id).where(MessageTarget.message_id == reply_to)
-    )).scalars().all()
+    groups = (
+        (await session.execute(select(MessageTarget.group_id).where(MessageTarget.message_id == reply_to)))
+        .scalars()
+        .all()
+    )
     return reply_to, list(groups)
 
 
@@ -77,19 +94,31 @@ async def record_inbound(
         duplicate = await _find_duplicate(session, account_id, smsc_id, phone, text_hash)
         if duplicate is not None:
             return (await list_message_reads(session, [duplicate]))[0]
-        employee_id = (await session.execute(select(Employee.id).where(
-            Employee.account_id == account_id, Employee.phone == phone))).scalar_one_or_none()
+        employee_id = (
+            await session.execute(select(Employee.id).where(Employee.account_id == account_id, Employee.phone == phone))
+        ).scalar_one_or_none()
         reply_to, groups = await _reply_context(session, account_id, phone)
         segments = count_segments(text)
         message = Message(
-            account_id=account_id, direction="in", text=text, parts=max(segments.parts, 1),
-            encoding=segments.encoding, created_at=datetime.now(UTC), sender_phone=phone,
-            employee_id=employee_id, reply_to_id=reply_to, smsc_id=smsc_id, text_hash=text_hash,
+            account_id=account_id,
+            direction="in",
+            text=text,
+            parts=max(segments.parts, 1),
+            encoding=segments.encoding,
+            created_at=datetime.now(UTC),
+            sender_phone=phone,
+            employee_id=employee_id,
+            reply_to_id=reply_to,
+            smsc_id=smsc_id,
+            text_hash=text_hash,
         )
         session.add(message)
         await session.flush()
-        own = await get_thread_id(session, account_id, "employee", employee_id) if employee_id else \
-            await get_thread_id(session, account_id, "unknown")
+        own = (
+            await get_thread_id(session, account_id, "employee", employee_id)
+            if employee_id
+            else await get_thread_id(session, account_id, "unknown")
+        )
         threads = [own] + [await get_thread_id(session, account_id, "group", g) for g in groups]
         await record_in_threads(session, message.id, threads)
         thread_ids = await touch_threads(session, message.id, message.created_at)

@@ -41,8 +41,16 @@ async def list_delivery_reads(session: AsyncSession, deliveries: Sequence[Delive
     """Deliveries with their employees' names."""
     names = await _names(session, Employee, {d.employee_id for d in deliveries})
     return [
-        DeliveryRead(d.id, d.phone, d.employee_id, names.get(d.employee_id), d.status, d.updated_at, d.error,
-                     d.possible_duplicate)
+        DeliveryRead(
+            d.id,
+            d.phone,
+            d.employee_id,
+            names.get(d.employee_id),
+            d.status,
+            d.updated_at,
+            d.error,
+            d.possible_duplicate,
+        )
         for d in deliveries
     ]
 
@@ -57,15 +65,27 @@ async def list_message_reads(
     employees = await _names(session, Employee, {m.employee_id for m in messages})
     deliveries: dict[int, list[DeliveryRead]] = {}
     if with_deliveries and ids:
-        rows = (await session.execute(
-            select(Delivery).where(Delivery.message_id.in_(ids)).order_by(Delivery.id)
-        )).scalars().all()
+        rows = (
+            (await session.execute(select(Delivery).where(Delivery.message_id.in_(ids)).order_by(Delivery.id)))
+            .scalars()
+            .all()
+        )
         for read, row in zip(await list_delivery_reads(session, rows), rows, strict=True):
             deliveries.setdefault(row.message_id, []).append(read)
     return [
         MessageRead(
-            m.id, m.direction, m.text, m.parts, m.encoding, m.created_at, authors.get(m.author_user_id),
-            m.sender_phone, m.employee_id, employees.get(m.employee_id), m.reply_to_id, summaries[m.id],
+            m.id,
+            m.direction,
+            m.text,
+            m.parts,
+            m.encoding,
+            m.created_at,
+            authors.get(m.author_user_id),
+            m.sender_phone,
+            m.employee_id,
+            employees.get(m.employee_id),
+            m.reply_to_id,
+            summaries[m.id],
             deliveries.get(m.id, []) if with_deliveries else None,
         )
         for m in messages

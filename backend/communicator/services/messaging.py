@@ -30,22 +30,37 @@ def check_text(text: str) -> str:
     if not text.strip():
         raise InvalidInput("The message text is empty.", code="text_empty")
     if len(text) > MAX_TEXT_LENGTH:
-        raise InvalidInput(f"The message text is {len(text)} characters long; the limit is {MAX_TEXT_LENGTH}.",
-                           {"length": len(text), "limit": MAX_TEXT_LENGTH}, code="text_too_long")
+        raise InvalidInput(
+            f"The message text is {len(text)} characters long; the limit is {MAX_TEXT_LENGTH}.",
+            {"length": len(text), "limit": MAX_TEXT_LENGTH},
+            code="text_too_long",
+        )
     return text
 
 
 async def _check_employees(session: AsyncSession, account_id: int, ids: list[int]) -> dict[int, str]:
     """Active employees of the account by id → phone, or InvalidInput naming the unknown ids."""
     wanted = set(ids)
-    rows = dict((await session.execute(
-        select(Employee.id, Employee.phone)
-        .where(Employee.account_id == account_id, Employee.id.in_(wanted), Employee.active.is_(True))
-    )).all()) if wanted else {}
+    rows = (
+        dict(
+            (
+                await session.execute(
+                    select(Employee.id, Employee.phone).where(
+                        Employee.account_id == account_id, Employee.id.in_(wanted), Employee.active.is_(True)
+                    )
+                )
+            ).all()
+        )
+        if wanted
+        else {}
+    )
     missing = sorted(wanted - rows.keys())
     if missing:
-        raise InvalidInput(f"Unknown or inactive employee id(s): {', '.join(map(str, missing))}.",
-                           {"employees": missing}, code="unknown_employees")
+        raise InvalidInput(
+            f"Unknown or inactive employee id(s): {', '.join(map(str, missing))}.",
+            {"employees": missing},
+            code="unknown_employees",
+        )
     return rows
 
 
@@ -55,14 +70,31 @@ async def resolve_recipients(session: AsyncSession, actor: Actor, data: MessageC
     await check_groups_exist(session, actor.account_id, data.recipients.groups)
     direct = await _check_employees(session, actor.account_id, data.recipients.employees)
     via_groups = await list_group_member_ids(session, actor.account_id, data.recipients.groups)
-    members = dict((await session.execute(
-        select(Employee.id, Employee.phone).where(Employee.id.in_(via_groups - direct.keys()))
-    )).all()) if via_groups else {}
+    members = (
+        dict(
+            (
+                await session.execute(
+                    select(Employee.id, Employee.phone).where(Employee.id.in_(via_groups - direct.keys()))
+                )
+            ).all()
+        )
+        if via_groups
+        else {}
+    )
     phones: dict[str, int | None] = {phone: employee_id for employee_id, phone in {**members, **direct}.items()}
-    known = dict((await session.execute(
-        select(Employee.phone, Employee.id).where(Employee.account_id == actor.account_id,
-                                                  Employee.phone.in_(numbers))
-    )).all()) if numbers else {}
+    known = (
+        dict(
+            (
+                await session.execute(
+                    select(Employee.phone, Employee.id).where(
+                        Employee.account_id == actor.account_id, Employee.phone.in_(numbers)
+                    )
+                )
+            ).all()
+        )
+        if numbers
+        else {}
+    )
     for phone in numbers:
         phones.setdefault(phone, known.get(phone))
     if not phones:
@@ -91,16 +123,34 @@ async def _record_outbound(
     """Insert the message, its deliveries and its thread links."""
     now = datetime.now(UTC)
     segments = count_segments(text)
-    message = Message(account_id=actor.account_id, direction="out", text=text, parts=segments.parts,
-                      encoding=segments.encoding, created_at=now, author_user_id=actor.user_id)
+    message = Message(
+        account_id=actor.account_id,
+        direction="out",
+        text=text,
+        parts=segments.parts,
+        encoding=segments.encoding,
+        created_at=now,
+        author_user_id=actor.user_id,
+    )
     session.add(message)
     await session.flush()
-    await session.execute(insert(Delivery), [
-        {"account_id": actor.account_id, "message_id": message.id, "phone": phone, "employee_id": employee_id,
-         "status": "Pending", "parts": segments.parts, "attempts": 0, "updated_at": now,
-         "possible_duplicate": False}
-        for phone, employee_id in phones.items()
-    ])
+    await session.execute(
+        insert(Delivery),
+        [
+            {
+                "account_id": actor.account_id,
+                "message_id": message.id,
+                "phone": phone,
+                "employee_id": employee_id,
+                "status": "Pending",
+                "parts": segments.parts,
+                "attempts": 0,
+                "updated_at": now,
+                "possible_duplicate": False,
+            }
+            for phone, employee_id in phones.items()
+        ],
+    )
     for group_id in sorted(set(group_ids)):
         session.add(MessageTarget(message_id=message.id, group_id=group_id))
     threads = [await get_thread_id(session, actor.account_id, "group", g) for g in sorted(set(group_ids))]

@@ -18,5 +18,6 @@ async def check_may_send(
     # Per-operator recipient lists arrive with the accounts-and-roles issue; until then
     # Administrators and Operators may send to anyone in their own account.
     if actor.role not in SENDING_ROLES:
-        raise Forbidden(f"The role {actor.role} may not send messages.", {"recipients": sorted(phones)},
-                        code="role_may_not_send")
+        raise Forbidden(
+            f"The role {actor.role} may not send messages.", {"recipients": sorted(phones)}, code="role_may_not_send"
+        )

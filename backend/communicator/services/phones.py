@@ -24,19 +24,23 @@ async def list_phones(session: AsyncSession, actor: Actor) -> list[PhoneRead]:
     return [PhoneRead(phone, employee_id, name) for phone, employee_id, name in rows]
 
 
-async def list_phone_messages(session: AsyncSession, actor: Actor, raw_phone: str, limit: int = 100) -> list[PhoneMessage]:
+async def list_phone_messages(
+    session: AsyncSession, actor: Actor, raw_phone: str, limit: int = 100
+) -> list[PhoneMessage]:
     """The newest SMS on one phone, received and sent, oldest first."""
     phone = check_phone(raw_phone)
     received = await session.execute(
         select(Delivery.id, Message.text, Delivery.updated_at, Delivery.status)
         .join(Message, Message.id == Delivery.message_id)
         .where(Delivery.account_id == actor.account_id, Delivery.phone == phone, Delivery.status.in_(RECEIVED))
-        .order_by(Delivery.id.desc()).limit(limit)
+        .order_by(Delivery.id.desc())
+        .limit(limit)
     )
     sent = await session.execute(
         select(Message.id, Message.text, Message.created_at)
         .where(Message.account_id == actor.account_id, Message.direction == "in", Message.sender_phone == phone)
-        .order_by(Message.id.desc()).limit(limit)
+        .order_by(Message.id.desc())
+        .limit(limit)
     )
     items = [PhoneMessage(i, "received", t, at, s) for i, t, at, s in received]
     items += [PhoneMessage(i, "sent", t, at, None) for i, t, at in sent]

@@ -31,9 +31,11 @@ async def get_thread_id(session: AsyncSession, account_id: int, kind: str, ref_i
         .values(account_id=account_id, kind=kind, ref_id=ref_id)
         .on_conflict_do_nothing()
     )
-    return (await session.execute(
-        select(Thread.id).where(Thread.account_id == account_id, Thread.kind == kind, Thread.ref_id == ref_id)
-    )).scalar_one()
+    return (
+        await session.execute(
+            select(Thread.id).where(Thread.account_id == account_id, Thread.kind == kind, Thread.ref_id == ref_id)
+        )
+    ).scalar_one()
 
 
 async def record_in_employee_threads(session: AsyncSession, account_id: int, message_id: int) -> None:
@@ -43,17 +45,22 @@ async def record_in_employee_threads(session: AsyncSession, account_id: int, mes
     )
     await session.execute(
         _insert_ignoring_conflicts(session, Thread)
-        .from_select(["account_id", "kind", "ref_id"],
-                     select(Delivery.account_id, func.cast("employee", Thread.kind.type), Delivery.employee_id)
-                     .where(Delivery.employee_id.in_(recipients), Delivery.message_id == message_id))
+        .from_select(
+            ["account_id", "kind", "ref_id"],
+            select(Delivery.account_id, func.cast("employee", Thread.kind.type), Delivery.employee_id).where(
+                Delivery.employee_id.in_(recipients), Delivery.message_id == message_id
+            ),
+        )
         .on_conflict_do_nothing()
     )
     await session.execute(
         _insert_ignoring_conflicts(session, ThreadMessage)
-        .from_select(["thread_id", "message_id"],
-                     select(Thread.id, func.cast(message_id, ThreadMessage.message_id.type))
-                     .where(Thread.account_id == account_id, Thread.kind == "employee",
-                            Thread.ref_id.in_(recipients)))
+        .from_select(
+            ["thread_id", "message_id"],
+            select(Thread.id, func.cast(message_id, ThreadMessage.message_id.type)).where(
+                Thread.account_id == account_id, Thread.kind == "employee", Thread.ref_id.in_(recipients)
+            ),
+        )
         .on_conflict_do_nothing()
     )
 
@@ -62,9 +69,9 @@ async def record_in_threads(session: AsyncSession, message_id: int, thread_ids: 
     """Put a message in the given threads."""
     if thread_ids:
         await session.execute(
-            _insert_ignoring_conflicts(session, ThreadMessage).values(
-                [{"thread_id": t, "message_id": message_id} for t in sorted(set(thread_ids))]
-            ).on_conflict_do_nothing()
+            _insert_ignoring_conflicts(session, ThreadMessage)
+            .values([{"thread_id": t, "message_id": message_id} for t in sorted(set(thread_ids))])
+            .on_conflict_do_nothing()
         )
 
 
@@ -81,10 +88,15 @@ async def _titles(session: AsyncSession, threads: list[Thread]) -> dict[int, tup
     """Title and colour per thread."""
     employee_ids = [t.ref_id for t in threads if t.kind == "employee"]
     group_ids = [t.ref_id for t in threads if t.kind == "group"]
-    employees = dict((await session.execute(
-        select(Employee.id, Employee.name).where(Employee.id.in_(employee_ids)))).all())
-    groups = {gid: (name, color) for gid, name, color in await session.execute(
-        select(Group.id, Group.name, Group.color).where(Group.id.in_(group_ids)))}
+    employees = dict(
+        (await session.execute(select(Employee.id, Employee.name).where(Employee.id.in_(employee_ids)))).all()
+    )
+    groups = {
+        gid: (name, color)
+        for gid, name, color in await session.execute(
+            select(Group.id, Group.name, Group.color).where(Group.id.in_(group_ids))
+        )
+    }
     titles: dict[int, tuple[str, str | None]] = {}
     for t in threads:
         if t.kind == "employee":
@@ -101,10 +113,14 @@ async def _unread_counts(session: AsyncSession, actor: Actor, thread_ids: list[i
     rows = await session.execute(
         select(ThreadMessage.thread_id, func.count())
         .join(Message, Message.id == ThreadMessage.message_id)
-        .outerjoin(ThreadRead, and_(ThreadRead.thread_id == ThreadMessage.thread_id,
-                                    ThreadRead.user_id == actor.user_id))
-        .where(ThreadMessage.thread_id.in_(thread_ids), Message.direction == "in",
-               ThreadMessage.message_id > func.coalesce(ThreadRead.last_read_message_id, 0))
+        .outerjoin(
+            ThreadRead, and_(ThreadRead.thread_id == ThreadMessage.thread_id, ThreadRead.user_id == actor.user_id)
+        )
+        .where(
+            ThreadMessage.thread_id.in_(thread_ids),
+            Message.direction == "in",
+            ThreadMessage.message_id > func.coalesce(ThreadRead.last_read_message_id, 0),
+        )
         .group_by(ThreadMessage.thread_id)
     )
     return dict(rows.all())
@@ -112,16 +128,25 @@ async def _unread_counts(session: AsyncSession, actor: Actor, thread_ids: list[i
 
 async def list_threads(session: AsyncSession, actor: Actor) -> list[ThreadView]:
     """Threads with activity, newest first, with previews and unread counts."""
-    threads = list((await session.execute(
-        select(Thread).where(Thread.account_id == actor.account_id, Thread.last_message_id.is_not(None))
-        # A broadcast is the newest activity of its group and of every member: the group goes first.
-        .order_by(Thread.last_message_id.desc(), case(KIND_ORDER, value=Thread.kind, else_=3), Thread.id)
-    )).scalars())
+    threads = list(
+        (
+            await session.execute(
+                select(Thread)
+                .where(Thread.account_id == actor.account_id, Thread.last_message_id.is_not(None))
+                # A broadcast is the newest activity of its group and of every member: the group goes first.
+                .order_by(Thread.last_message_id.desc(), case(KIND_ORDER, value=Thread.kind, else_=3), Thread.id)
+            )
+        ).scalars()
+    )
     ids = [t.id for t in threads]
     titles = await _titles(session, threads)
     unread = await _unread_counts(session, actor, ids)
-    last = {m.id: m for m in (await session.execute(
-        select(Message).where(Message.id.in_([t.last_message_id for t in threads])))).scalars()}
+    last = {
+        m.id: m
+        for m in (
+            await session.execute(select(Message).where(Message.id.in_([t.last_message_id for t in threads])))
+        ).scalars()
+    }
     return [_thread_view(t, titles[t.id], last.get(t.last_message_id), unread.get(t.id, 0)) for t in threads]
 
 
@@ -142,8 +167,11 @@ async def list_thread_messages(
 ) -> ThreadPage:
     """A page of the thread's messages, oldest first, ending before `before_id`."""
     await _get_thread(session, actor, thread_id)
-    query = (select(Message).join(ThreadMessage, ThreadMessage.message_id == Message.id)
-             .where(ThreadMessage.thread_id == thread_id))
+    query = (
+        select(Message)
+        .join(ThreadMessage, ThreadMessage.message_id == Message.id)
+        .where(ThreadMessage.thread_id == thread_id)
+    )
     if before_id is not None:
         query = query.where(Message.id < before_id)
     rows = list((await session.execute(query.order_by(Message.id.desc()).limit(limit + 1))).scalars())

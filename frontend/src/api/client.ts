@@ -24,17 +24,24 @@ export interface FieldError {
 /** The thread list, with the id of the newest event it already reflects. */
 export type ThreadList = Items<ThreadRead> & { last_event_id?: number };
 
-/** An HTTP error carrying the server's human-readable `detail`. */
+/**
+ * An HTTP error (status 0: the server could not be reached) carrying the server's English `detail`,
+ * its stable `code` and `extra` (what the refusal named) for translation, and validation field errors.
+ */
 export class ApiError extends Error {
   readonly status: number;
   readonly detail: string;
   readonly fieldErrors: FieldError[];
+  readonly code: string | null;
+  readonly extra: unknown;
 
-  constructor(status: number, detail: string, fieldErrors: FieldError[] = []) {
+  constructor(status: number, detail: string, fieldErrors: FieldError[] = [], code: string | null = null, extra?: unknown) {
     super(detail);
     this.status = status;
     this.detail = detail;
     this.fieldErrors = fieldErrors;
+    this.code = code;
+    this.extra = extra;
   }
 }
 
@@ -65,15 +72,17 @@ export function parseFieldErrors(extra: unknown): FieldError[] {
 
 async function toApiError(response: Response): Promise<ApiError> {
   let detail = response.statusText || `HTTP ${response.status}`;
-  let fields: FieldError[] = [];
+  let body: { detail?: unknown; code?: unknown; extra?: unknown } | null = null;
   try {
-    const body = await response.json();
-    if (body && typeof body.detail === 'string') detail = body.detail;
-    fields = parseFieldErrors(body?.extra);
+    body = await response.json();
   } catch {
     // not JSON: keep the status text
   }
-  return new ApiError(response.status, detail, fields);
+  if (body && typeof body.detail === 'string') detail = body.detail;
+  const code = body && typeof body.code === 'string' ? body.code : null;
+  // a coded refusal's `extra` names values (numbers, ids, a login), not form fields
+  const fields = code ? [] : parseFieldErrors(body?.extra);
+  return new ApiError(response.status, detail, fields, code, body?.extra);
 }
 
 async function request<T>(method: string, path: string, body?: unknown): Promise<T> {

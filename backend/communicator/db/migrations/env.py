@@ -15,7 +15,8 @@ config = context.config
 def _run(connection) -> None:  # noqa: ANN001
     """Run the migrations on one connection."""
     context.configure(
-        connection=connection, target_metadata=Base.metadata,
+        connection=connection,
+        target_metadata=Base.metadata,
         render_as_batch=connection.dialect.name == "sqlite",
     )
     with context.begin_transaction():

@@ -23,19 +23,18 @@ def _serve(settings: Settings, args: argparse.Namespace) -> None:
     upgrade(settings.database_url)
     if args.demo:
         password = settings.demo_password or secrets.token_urlsafe(9)
-        created = asyncio.run(_seed(settings, password))
-        login_note = f"admin / {password}" if created or settings.demo_password else "admin / (set earlier)"
-        print(f"Communicator demo: http://{args.host}:{args.port}/  login: {login_note}", flush=True)
+        asyncio.run(_seed(settings, password))
+        print(f"Communicator demo: http://{args.host}:{args.port}/  login: admin / {password}", flush=True)
     uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="warning", ws="websockets-sansio")
 
 
-async def _seed(settings: Settings, password: str) -> bool:
-    """Seed the demo account; returns whether it was created now."""
+async def _seed(settings: Settings, password: str) -> None:
+    """Seed the demo account (or reset its admin's password)."""
     from communicator.services.demo import seed_demo
 
     db = Database(settings.database_url)
     try:
-        return await seed_demo(db, password)
+        await seed_demo(db, password)
     finally:
         await db.dispose()
 

@@ -8,6 +8,7 @@ from communicator.db.models import Account, User
 from communicator.db.session import Database
 from communicator.schemas import EmployeeCreate, GroupCreate
 from communicator.services.accounts import create_account, create_user
+from communicator.services.auth import hash_password
 from communicator.services.actors import Actor
 from communicator.services.employees import create_employee
 from communicator.services.groups import create_group
@@ -39,9 +40,12 @@ DEMO_GROUPS = [("Монтажники", "#2e7d32"), ("Замерщики", "#156
 
 
 async def seed_demo(db: Database, admin_password: str) -> bool:
-    """Create the demo account unless the admin login exists; returns whether it was created."""
+    """Create the demo account, or give its admin this password again; returns whether it was created."""
     async with db.write() as session:
-        if (await session.execute(select(User.id).where(User.login == "admin"))).first():
+        admin_user = (await session.execute(select(User).where(User.login == "admin"))).scalar_one_or_none()
+        if admin_user is not None:
+            # The printed login must work on every start of the demo, not only the first.
+            admin_user.password_hash = hash_password(admin_password)
             return False
         account: Account = await create_account(session, DEMO_ACCOUNT)
         admin = await create_user(session, account.id, "admin", admin_password, "Administrator", name="Администратор")

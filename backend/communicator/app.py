@@ -59,6 +59,7 @@ def _publisher(channels: ChannelsPlugin, prefix: str):  # noqa: ANN202
     """Publishes committed events on their account's channel."""
 
     def publish(events: list[Published]) -> None:
+        """Hand each event to the channels backend (non-blocking)."""
         for event in events:
             channels.publish(event.data, channels=[channel_for(prefix, event.account_id)])
 
@@ -76,23 +77,14 @@ async def _prune_forever(db: Database, keep: int, every_seconds: float = 60.0) -
         await asyncio.sleep(every_seconds)
 
 
-def create_app(settings: Settings) -> Litestar:
-    """The all-in-one application for these settings."""
-    db = Database(settings.database_url)
-    queue = DatabaseQueue(db, settings.gateway_lease_seconds)
-    channels = ChannelsPlugin(backend=_channels_backend(settings), arbitrary_channels_allowed=True)
-    db.on_commit = _publisher(channels, settings.channel_prefix)
-
-    def wake_gateways() -> None:
-        """New deliveries: wake this process's worker, and the gateway processes when scaled out."""
-        queue.notify()
-        if settings.redis_url:
-            channels.publish(b"1", [wakeup_channel(settings.channel_prefix)])
+def _lifespan(settings: Settings, db: Database, queue: DatabaseQueue):  # noqa: ANN202
+    """Start the background tasks (gateway, event pruning) with the app and stop them with it."""
 
     @contextlib.asynccontextmanager
-    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+    async def lifespan(_app: Litestar) -> AsyncIterator[None]:
+        """Run the tasks while the app serves."""
         worker = build_gateway(settings, db, queue) if settings.gateway_enabled else None
-        tasks: list[asyncio.Task[None]] = [asyncio.create_task(_prune_forever(db, settings.event_retention))]
+        tasks = [asyncio.create_task(_prune_forever(db, settings.event_retention), name="prune-events")]
         if worker:
             await worker.driver.start()
             tasks.append(asyncio.create_task(worker.run(), name="gateway"))
@@ -106,8 +98,12 @@ def create_app(settings: Settings) -> Litestar:
                 await worker.driver.stop()
             await db.dispose()
 
-    static_dir = Path(settings.static_dir) if settings.static_dir else FRONTEND_DIST
-    route_handlers: list = [
+    return lifespan
+
+
+def _route_handlers(settings: Settings) -> list:
+    """Every route, and the built web app at / when there is one."""
+    handlers: list = [
         health,
         AuthController,
         EmployeeController,
@@ -117,8 +113,9 @@ def create_app(settings: Settings) -> Litestar:
         SimulatorController,
         events_socket,
     ]
+    static_dir = Path(settings.static_dir) if settings.static_dir else FRONTEND_DIST
     if static_dir.is_dir():
-        route_handlers.append(
+        handlers.append(
             create_static_files_router(
                 path="/",
                 directories=[static_dir],
@@ -127,8 +124,29 @@ def create_app(settings: Settings) -> Litestar:
                 include_in_schema=False,
             )
         )
+    return handlers
+
+
+def _waker(settings: Settings, queue: DatabaseQueue, channels: ChannelsPlugin):  # noqa: ANN202
+    """What the api calls after accepting deliveries."""
+
+    def wake_gateways() -> None:
+        """Wake this process's worker, and the gateway processes when scaled out."""
+        queue.notify()
+        if settings.redis_url:
+            channels.publish(b"1", [wakeup_channel(settings.channel_prefix)])
+
+    return wake_gateways
+
+
+def create_app(settings: Settings) -> Litestar:
+    """The all-in-one application for these settings."""
+    db = Database(settings.database_url)
+    queue = DatabaseQueue(db, settings.gateway_lease_seconds)
+    channels = ChannelsPlugin(backend=_channels_backend(settings), arbitrary_channels_allowed=True)
+    db.on_commit = _publisher(channels, settings.channel_prefix)
     return Litestar(
-        route_handlers=route_handlers,
+        route_handlers=_route_handlers(settings),
         plugins=[channels],
         middleware=[
             DefineMiddleware(OriginGuardMiddleware, allowed_origins=settings.allowed_origins),
@@ -140,8 +158,10 @@ def create_app(settings: Settings) -> Litestar:
         },
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         before_send=[add_security_headers],
-        state=State({"settings": settings, "db": db, "queue": queue, "wake_gateways": wake_gateways}),
-        lifespan=[lifespan],
+        state=State(
+            {"settings": settings, "db": db, "queue": queue, "wake_gateways": _waker(settings, queue, channels)}
+        ),
+        lifespan=[_lifespan(settings, db, queue)],
         request_max_body_size=settings.max_body_bytes,
         openapi_config=OpenAPIConfig(title="Communicator", version="1", path="/schema"),
     )

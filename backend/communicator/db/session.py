@@ -15,6 +15,7 @@ def _configure_sqlite(engine: AsyncEngine, immediate: bool) -> None:
 
     @event.listens_for(engine.sync_engine, "connect")
     def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        """Set the pragmas on every new connection."""
         # Take over transaction control from pysqlite so our BEGIN is the one used.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
@@ -26,6 +27,7 @@ def _configure_sqlite(engine: AsyncEngine, immediate: bool) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def on_begin(conn: Any) -> None:
+        """Open the transaction our way."""
         # IMMEDIATE takes the write lock up front, so a read-then-write never fails with BUSY.
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 

@@ -84,6 +84,18 @@ async def _reply_context(session: AsyncSession, account_id: int, phone: str) -> 
     return reply_to, list(groups)
 
 
+async def _record_in_threads(session: AsyncSession, message: Message, groups: list[int]) -> list[int]:
+    """The sender's own thread (or the unknown senders'), plus the threads of the broadcast it answers."""
+    account_id = message.account_id
+    if message.employee_id:
+        own = await get_thread_id(session, account_id, "employee", message.employee_id)
+    else:
+        own = await get_thread_id(session, account_id, "unknown")
+    threads = [own] + [await get_thread_id(session, account_id, "group", g) for g in groups]
+    await record_in_threads(session, message.id, threads)
+    return await touch_threads(session, message.id, message.created_at)
+
+
 async def record_inbound(
     db: Database, account_id: int, sender: str, text: str, smsc_id: str | None = None
 ) -> MessageRead:
@@ -114,14 +126,7 @@ async def record_inbound(
         )
         session.add(message)
         await session.flush()
-        own = (
-            await get_thread_id(session, account_id, "employee", employee_id)
-            if employee_id
-            else await get_thread_id(session, account_id, "unknown")
-        )
-        threads = [own] + [await get_thread_id(session, account_id, "group", g) for g in groups]
-        await record_in_threads(session, message.id, threads)
-        thread_ids = await touch_threads(session, message.id, message.created_at)
+        thread_ids = await _record_in_threads(session, message, groups)
         read = (await list_message_reads(session, [message]))[0]
         await record_event(session, account_id, MessageCreated(message=read, thread_ids=thread_ids))
     return read

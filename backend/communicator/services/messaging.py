@@ -117,6 +117,25 @@ async def send_message(db: Database, actor: Actor, data: MessageCreate) -> Messa
     return read
 
 
+async def _insert_deliveries(session: AsyncSession, message: Message, phones: dict[str, int | None]) -> None:
+    """One Pending delivery per phone, in one multi-row insert (the queue is these rows)."""
+    rows = [
+        {
+            "account_id": message.account_id,
+            "message_id": message.id,
+            "phone": phone,
+            "employee_id": employee_id,
+            "status": "Pending",
+            "parts": message.parts,
+            "attempts": 0,
+            "updated_at": message.created_at,
+            "possible_duplicate": False,
+        }
+        for phone, employee_id in phones.items()
+    ]
+    await session.execute(insert(Delivery), rows)
+
+
 async def _record_outbound(
     session: AsyncSession, actor: Actor, text: str, group_ids: list[int], phones: dict[str, int | None]
 ) -> Message:
@@ -134,23 +153,7 @@ async def _record_outbound(
     )
     session.add(message)
     await session.flush()
-    await session.execute(
-        insert(Delivery),
-        [
-            {
-                "account_id": actor.account_id,
-                "message_id": message.id,
-                "phone": phone,
-                "employee_id": employee_id,
-                "status": "Pending",
-                "parts": segments.parts,
-                "attempts": 0,
-                "updated_at": now,
-                "possible_duplicate": False,
-            }
-            for phone, employee_id in phones.items()
-        ],
-    )
+    await _insert_deliveries(session, message, phones)
     for group_id in sorted(set(group_ids)):
         session.add(MessageTarget(message_id=message.id, group_id=group_id))
     threads = [await get_thread_id(session, actor.account_id, "group", g) for g in sorted(set(group_ids))]

@@ -1,1 +1,1 @@
-"""Database: typed models, engine and session plumbing, alembic migrations."""
+"""Database: typed models, engine and session plumbing, alembic migrations. See docs/db.md."""

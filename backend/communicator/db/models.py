@@ -1,4 +1,4 @@
-"""SQLAlchemy 2 typed models; every row of customer data carries its account_id."""
+"""SQLAlchemy 2 typed models; every row of customer data carries its account_id. See docs/db.md."""
 
 from __future__ import annotations
 

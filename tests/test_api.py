@@ -221,6 +221,8 @@ async def test_employee_create_normalises_phone_and_refuses_duplicates(client: h
     assert duplicate.status_code == 409 and "+79265551234" in duplicate.json()["detail"]
     existing = await client.post(f"{API}/employees", json={"name": "Двойник", "phone": EMPLOYEE_1_PHONE})
     assert existing.status_code == 409
+    taken = await client.patch(f"{API}/employees/{employee['id']}", json={"phone": EMPLOYEE_1_PHONE})
+    assert taken.status_code == 409 and taken.json()["code"] == "phone_taken"
 
     invalid = await client.post(f"{API}/employees", json={"name": "Кривой", "phone": "12345"})
     assert invalid.status_code == 422 and "12345" in invalid.json()["detail"]

@@ -141,9 +141,9 @@ async def update_employee(session: AsyncSession, actor: Actor, employee_id: int,
     employee = await access_row(session, Employee, employee_id, actor, "Employee")
     changes = given_fields(data)
     if "phone" in changes:
-        employee.phone = check_phone(changes["phone"])
-        employee.operator = detect_operator(employee.phone)
-        await _check_phone_free(session, actor.account_id, employee.phone, employee.id)
+        phone = check_phone(changes["phone"])
+        await _check_phone_free(session, actor.account_id, phone, employee.id)  # before the row changes
+        employee.phone, employee.operator = phone, detect_operator(phone)
     for field in ("name", "email", "position", "active"):
         if field in changes:
             setattr(employee, field, changes[field])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import and_, case, func, select, update
+from sqlalchemy import and_, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -133,8 +133,7 @@ async def list_threads(session: AsyncSession, actor: Actor) -> list[ThreadView]:
             await session.execute(
                 select(Thread)
                 .where(Thread.account_id == actor.account_id, Thread.last_message_id.is_not(None))
-                # A broadcast is the newest activity of its group and of every member: the group goes first.
-                .order_by(Thread.last_message_id.desc(), case(KIND_ORDER, value=Thread.kind, else_=3), Thread.id)
+                .order_by(Thread.last_message_id.desc())
             )
         ).scalars()
     )
@@ -147,7 +146,10 @@ async def list_threads(session: AsyncSession, actor: Actor) -> list[ThreadView]:
             await session.execute(select(Message).where(Message.id.in_([t.last_message_id for t in threads])))
         ).scalars()
     }
-    return [_thread_view(t, titles[t.id], last.get(t.last_message_id), unread.get(t.id, 0)) for t in threads]
+    views = [_thread_view(t, titles[t.id], last.get(t.last_message_id), unread.get(t.id, 0)) for t in threads]
+    # Ties (one broadcast in many threads) by kind, then title, as the web app orders them.
+    views.sort(key=lambda v: (-(v.last_message.id if v.last_message else 0), KIND_ORDER.get(v.kind, 3), v.title, v.id))
+    return views
 
 
 def _thread_view(thread: Thread, title: tuple[str, str | None], last: Message | None, unread: int) -> ThreadView:

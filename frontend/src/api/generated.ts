@@ -38,6 +38,7 @@ export interface DeliveryRead {
   error: string | null;
   id: number;
   phone: string;
+  possible_duplicate?: boolean;
   status:
     | 'Cancelled'
     | 'Delivered'

@@ -1,5 +1,6 @@
 /** Recipient chips (employees, groups, raw numbers) and their de-duplicated phone count. */
 import type { EmployeeRead, GroupRead, Recipients } from '../api/types';
+import { matchesQuery } from './search';
 
 export type RecipientChip =
   | { kind: 'employee'; id: number }
@@ -107,23 +108,19 @@ export function suggestRecipients(
   chosen: RecipientChip[],
   limit = 8,
 ): RecipientSuggestion[] {
-  const q = query.trim().toLocaleLowerCase();
-  const digits = q.replace(/\D/g, '');
   const taken = new Set(chosen.map(chipKey));
   const out: RecipientSuggestion[] = [];
   for (const g of groups) {
     const chip: RecipientChip = { kind: 'group', id: g.id };
     if (taken.has(chipKey(chip))) continue;
-    if (!q || g.name.toLocaleLowerCase().includes(q)) {
+    if (matchesQuery(query, [g.name])) {
       out.push({ chip, label: g.name, sublabel: String(g.member_count), color: g.color });
     }
   }
   for (const e of employees) {
     const chip: RecipientChip = { kind: 'employee', id: e.id };
     if (!e.active || taken.has(chipKey(chip))) continue;
-    const byName = e.name.toLocaleLowerCase().includes(q);
-    const byPhone = digits.length >= 3 && e.phone.replace(/\D/g, '').includes(digits);
-    if (!q || byName || byPhone) out.push({ chip, label: e.name, sublabel: e.phone, color: null });
+    if (matchesQuery(query, [e.name], e.phone)) out.push({ chip, label: e.name, sublabel: e.phone, color: null });
   }
   return out.slice(0, limit);
 }

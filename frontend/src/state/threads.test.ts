@@ -13,6 +13,26 @@ describe('sortThreads', () => {
     const sorted = sortThreads([list()[2], list()[1], list()[0]]);
     expect(sorted.map((t) => t.id)).toEqual([1, 2, 3]);
   });
+
+  it('puts the group before its members when a broadcast is the last message of all of them', () => {
+    const at = '2026-11-01T09:00:00Z';
+    const last = (id: number) => ({ id, direction: 'out' as const, text: 'x', created_at: at });
+    const threads = [
+      thread({ id: 12, kind: 'employee', title: 'Яковлев', last_activity_at: at, last_message: last(7) }),
+      thread({ id: 13, kind: 'employee', title: 'Борисов', last_activity_at: at, last_message: last(7) }),
+      thread({ id: 14, kind: 'unknown', title: 'Unknown', last_activity_at: at, last_message: last(7) }),
+      thread({ id: 11, kind: 'group', title: 'Монтажники', last_activity_at: at, last_message: last(7) }),
+      thread({ id: 20, kind: 'employee', title: 'Абрамов', last_activity_at: at, last_message: last(8) }),
+      thread({ id: 21, kind: 'group', title: 'Замерщики', last_activity_at: at, last_message: last(6) }),
+    ];
+    // same time: the newer message first; same message: group, unknown, employees by title
+    expect(sortThreads(threads).map((t) => t.id)).toEqual([20, 11, 14, 13, 12, 21]);
+  });
+
+  it('breaks a tie of kind and title by id', () => {
+    const twins = [thread({ id: 9, title: 'Иван' }), thread({ id: 4, title: 'Иван' })];
+    expect(sortThreads(twins).map((t) => t.id)).toEqual([4, 9]);
+  });
 });
 
 describe('applyMessageToThreads', () => {
@@ -23,6 +43,11 @@ describe('applyMessageToThreads', () => {
     expect(threads[0].id).toBe(2);
     expect(threads[0].last_message?.text).toBe('готово');
     expect(threads[0].unread).toBe(1);
+  });
+  it('puts the group thread above its members when a broadcast bumps them all', () => {
+    const msg = message({ id: 10, direction: 'out', created_at: '2026-11-01T10:00:00Z' });
+    const threads = [...list(), thread({ id: 4, title: 'Борис', last_activity_at: '2026-11-01T07:00:00Z' })];
+    expect(applyMessageToThreads(threads, msg, [1, 2, 4], null).threads.map((t) => t.id)).toEqual([2, 4, 1, 3]);
   });
   it('does not count unread for the open thread', () => {
     const msg = message({ id: 10, direction: 'in', created_at: '2026-11-01T10:00:00Z' });

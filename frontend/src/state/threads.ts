@@ -1,5 +1,6 @@
 /** Thread-list reducer: bump on new messages, unread counts, newest activity first. */
 import type { MessageRead, ThreadRead } from '../api/types';
+import { matchesQuery } from './search';
 
 export interface ThreadListResult {
   threads: ThreadRead[];
@@ -11,12 +12,25 @@ function activityKey(thread: ThreadRead): number {
   return thread.last_activity_at ? Date.parse(thread.last_activity_at) || 0 : 0;
 }
 
-/** Newest activity first; threads without activity last; ties by id descending. */
+/** A broadcast is the last message of its group's thread and of every member's: the group goes first. */
+const KIND_ORDER: Record<ThreadRead['kind'], number> = { group: 0, unknown: 1, employee: 2 };
+
+const titleCollator = new Intl.Collator('ru');
+
+/**
+ * Newest activity first (threads without activity last), then the newer last message; threads that
+ * share their last message: group, then unknown, then employee threads, each by title; then by id.
+ * The server orders the list the same way.
+ */
 export function sortThreads(threads: ThreadRead[]): ThreadRead[] {
-  return [...threads].sort((a, b) => {
-    const byTime = activityKey(b) - activityKey(a);
-    return byTime !== 0 ? byTime : b.id - a.id;
-  });
+  return [...threads].sort(
+    (a, b) =>
+      activityKey(b) - activityKey(a) ||
+      (b.last_message?.id ?? 0) - (a.last_message?.id ?? 0) ||
+      (KIND_ORDER[a.kind] ?? 3) - (KIND_ORDER[b.kind] ?? 3) ||
+      titleCollator.compare(a.title, b.title) ||
+      a.id - b.id,
+  );
 }
 
 /**
@@ -64,12 +78,8 @@ export function totalUnread(threads: ThreadRead[]): number {
 
 /** Threads whose title or last message matches the query (case-insensitive). */
 export function filterThreads(threads: ThreadRead[], query: string): ThreadRead[] {
-  const q = query.trim().toLocaleLowerCase();
-  if (!q) return threads;
-  return threads.filter(
-    (t) =>
-      t.title.toLocaleLowerCase().includes(q) || (t.last_message?.text ?? '').toLocaleLowerCase().includes(q),
-  );
+  if (!query.trim()) return threads;
+  return threads.filter((t) => matchesQuery(query, [t.title, t.last_message?.text]));
 }
 
 function maxIso(a: string | null, b: string): string {

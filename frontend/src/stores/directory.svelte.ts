@@ -1,6 +1,8 @@
 /** Employees and groups, loaded once and shared by the directory page and the recipient picker. */
 import { api } from '../api/client';
 import type { EmployeeCreate, EmployeeRead, EmployeeUpdate, GroupCreate, GroupRead, GroupUpdate } from '../api/types';
+import { errorMessage } from '../i18n/errors';
+import { t } from '../i18n/index.svelte';
 
 class DirectoryStore {
   employees = $state.raw<EmployeeRead[]>([]);
@@ -38,38 +40,38 @@ class DirectoryStore {
       this.loaded = true;
       this.error = null;
     } catch (error) {
-      this.error = error instanceof Error ? error.message : String(error);
+      this.error = errorMessage(error, t);
     }
   }
 
-  async createEmployee(data: EmployeeCreate): Promise<EmployeeRead> {
-    const created = await api.createEmployee(data);
+  /**
+   * A change, then both lists again: an employee's groups change the groups' member counts, and a
+   * group's members change the employees' group chips.
+   */
+  private async thenReload<T>(change: Promise<T>): Promise<T> {
+    const result = await change;
     await this.load(true);
-    return created;
+    return result;
   }
 
-  async updateEmployee(id: number, data: EmployeeUpdate): Promise<EmployeeRead> {
-    const updated = await api.updateEmployee(id, data);
-    // group membership and counts change with an employee's groups: refetch both
-    await this.load(true);
-    return updated;
+  createEmployee(data: EmployeeCreate): Promise<EmployeeRead> {
+    return this.thenReload(api.createEmployee(data));
   }
 
-  async createGroup(data: GroupCreate): Promise<GroupRead> {
-    const created = await api.createGroup(data);
-    await this.load(true);
-    return created;
+  updateEmployee(id: number, data: EmployeeUpdate): Promise<EmployeeRead> {
+    return this.thenReload(api.updateEmployee(id, data));
   }
 
-  async updateGroup(id: number, data: GroupUpdate): Promise<GroupRead> {
-    const updated = await api.updateGroup(id, data);
-    await this.load(true);
-    return updated;
+  createGroup(data: GroupCreate): Promise<GroupRead> {
+    return this.thenReload(api.createGroup(data));
   }
 
-  async deleteGroup(id: number): Promise<void> {
-    await api.deleteGroup(id);
-    await this.load(true);
+  updateGroup(id: number, data: GroupUpdate): Promise<GroupRead> {
+    return this.thenReload(api.updateGroup(id, data));
+  }
+
+  deleteGroup(id: number): Promise<void> {
+    return this.thenReload(api.deleteGroup(id));
   }
 
   clear(): void {

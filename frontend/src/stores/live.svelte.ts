@@ -2,7 +2,7 @@
  * Live conversation state: the thread list, the open thread, the new-message outbox, and the
  * WebSocket that keeps them current. The reducers it calls live in state/ (no DOM, unit-tested).
  */
-import { api, ApiError } from '../api/client';
+import { api } from '../api/client';
 import type { AppEvent, MessageCreatedEvent, Recipients, ThreadRead } from '../api/types';
 import { t } from '../i18n/index.svelte';
 import { applyMessageToThreads, markThreadRead, sortThreads } from '../state/threads';
@@ -18,6 +18,7 @@ import {
   type Timeline,
 } from '../state/timeline';
 import { EventStream, socketUrl, type ConnectionState, type SocketLike } from '../sync/eventStream';
+import { errorText } from './errorText';
 import { notifications } from './notifications.svelte';
 
 /** Called for every applied event, and with null when everything must be refetched. */
@@ -31,12 +32,6 @@ let clientCounter = 0;
 function newClientId(): string {
   clientCounter += 1;
   return `c${Date.now().toString(36)}-${clientCounter}`;
-}
-
-/** A human sentence for a failed request. */
-export function errorText(error: unknown): string {
-  if (error instanceof ApiError) return error.detail || t('common.networkError');
-  return t('common.networkError');
 }
 
 class LiveStore {

@@ -1,0 +1,85 @@
+/**
+ * A failed request as a sentence in the UI's language. Service refusals carry a stable `code` and
+ * the values they name in `extra` (docs/api.md, "Errors"); unknown codes, and 400 validation errors
+ * (no code), keep the server's own `detail`.
+ */
+import { ApiError } from '../api/client';
+import type { MessageKey } from './ru';
+import type { Params } from './translate';
+import type { Translate } from './types';
+
+/** Optional display names for ids an error names (the directory knows them; inactive ones too). */
+export interface ErrorNames {
+  employee?: (id: number) => string | undefined;
+  group?: (id: number) => string | undefined;
+}
+
+/** The message's params from `extra`, or null when `extra` lacks what the message needs. */
+type Reader = (extra: Record<string, unknown>, names: ErrorNames) => Params | null;
+
+const none: Reader = () => ({});
+
+/** One named value: extra[name] must be a string or a number. */
+function value(name: string): Reader {
+  return (extra) => {
+    const found = extra[name];
+    return typeof found === 'string' || typeof found === 'number' ? { [name]: found } : null;
+  };
+}
+
+/** A non-empty list, joined with commas; `count` picks the plural form. Ids become names where known. */
+function list(name: string, lookup?: (names: ErrorNames) => ((id: number) => string | undefined) | undefined): Reader {
+  return (extra, names) => {
+    const found = extra[name];
+    if (!Array.isArray(found) || found.length === 0) return null;
+    const nameOf = lookup?.(names);
+    const items = found.map((item) => (typeof item === 'number' && nameOf?.(item)) || String(item));
+    return { [name]: items.join(', '), count: items.length };
+  };
+}
+
+function both(...readers: Reader[]): Reader {
+  return (extra, names) => {
+    const params: Params = {};
+    for (const reader of readers) {
+      const part = reader(extra, names);
+      if (part === null) return null;
+      Object.assign(params, part);
+    }
+    return params;
+  };
+}
+
+/** Every code the API documents: the message key and what it interpolates. */
+const CODES: Record<string, [MessageKey, Reader]> = {
+  text_empty: ['error.text_empty', none],
+  text_too_long: ['error.text_too_long', both(value('length'), value('limit'))],
+  invalid_phone: ['error.invalid_phone', list('numbers')],
+  unknown_groups: ['error.unknown_groups', list('groups', (names) => names.group)],
+  unknown_employees: ['error.unknown_employees', list('employees', (names) => names.employee)],
+  no_recipients: ['error.no_recipients', none],
+  phone_taken: ['error.phone_taken', value('phone')],
+  login_taken: ['error.login_taken', value('login')],
+  web_access_needs_login: ['error.web_access_needs_login', none],
+  group_cycle: ['error.group_cycle', none],
+  not_found: ['error.not_found', none],
+  bad_credentials: ['login.badCredentials', none],
+  admin_only: ['error.admin_only', none],
+  role_may_not_send: ['error.role_may_not_send', none],
+};
+
+function record(extra: unknown): Record<string, unknown> {
+  return extra && typeof extra === 'object' && !Array.isArray(extra) ? (extra as Record<string, unknown>) : {};
+}
+
+/** The sentence to show for a failed request (or anything else a request threw). */
+export function errorMessage(error: unknown, t: Translate, names: ErrorNames = {}): string {
+  if (!(error instanceof ApiError) || error.status === 0) return t('common.networkError');
+  const known = error.code ? CODES[error.code] : undefined;
+  if (known) {
+    const [key, read] = known;
+    const params = read(record(error.extra), names);
+    if (params) return t(key, params);
+  }
+  return error.detail || t('common.networkError');
+}

@@ -253,3 +253,12 @@ async def test_base_user_may_not_send_or_change_the_directory(
     employees = (await client.get(f"{API}/employees")).json()["items"]
     assert all(e["active"] for e in employees if e["id"] == 1)
     assert len((await client.get(f"{API}/groups")).json()["items"]) == 3
+
+
+def test_simulator_endpoints_exist_only_with_the_simulator_driver(sqlite_url: str) -> None:
+    live = make_server(sqlite_url, gateway_driver="none", gateway_enabled=False)
+    try:
+        response = httpx.post(f"{live.url}{API}/simulator/inbound", json={"from": "+79161000001", "text": "x"})
+        assert response.status_code in (404, 405)
+    finally:
+        live.stop()

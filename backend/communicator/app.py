@@ -110,9 +110,10 @@ def _route_handlers(settings: Settings) -> list:
         GroupController,
         MessageController,
         ThreadController,
-        SimulatorController,
         events_socket,
     ]
+    if settings.gateway_driver == "simulator":
+        handlers.append(SimulatorController)
     static_dir = Path(settings.static_dir) if settings.static_dir else FRONTEND_DIST
     if static_dir.is_dir():
         handlers.append(

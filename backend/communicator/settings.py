@@ -29,6 +29,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     max_body_bytes: int = 1_000_000
     # the gateway
     gateway_enabled: bool = True
+    # Only "simulator" exists yet; the Phones page and POST /api/v1/simulator/inbound exist only with it,
+    # because they let anyone who can reach the server play an SMSC.
+    gateway_driver: str = "simulator"
     gateway_batch: int = 200
     gateway_lease_seconds: float = 30.0
     relay_interval_seconds: float = 5.0

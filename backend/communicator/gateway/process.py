@@ -22,6 +22,10 @@ def wakeup_channel(prefix: str) -> str:
 
 def build_gateway(settings: Settings, db: Database, queue: DatabaseQueue) -> GatewayWorker:
     """A gateway worker with the simulator driver, configured from settings."""
+    if settings.gateway_driver != "simulator":
+        raise SystemExit(
+            f"Unknown COMMUNICATOR_GATEWAY_DRIVER {settings.gateway_driver!r}: only 'simulator' exists yet"
+        )
     driver = SimulatorDriver(
         db,
         tps=settings.sim_tps,

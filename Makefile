@@ -17,7 +17,7 @@ test: deps services frontend
 	cd frontend && npm test
 	$(UV) run pytest -q
 
-bench: deps frontend
+bench: deps
 	$(UV) run python bench/run_all.py
 
 schemas: deps

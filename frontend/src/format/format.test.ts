@@ -4,6 +4,7 @@ import type { MessageKey } from '../i18n/ru';
 import { ru } from '../i18n/ru';
 import { render, type Params } from '../i18n/translate';
 import type { Translate } from '../i18n/types';
+import { noRepliesHint, operatorName } from './operator';
 import { summaryText, summaryTone } from './summary';
 import { formatRelative } from './time';
 
@@ -44,5 +45,23 @@ describe('formatRelative', () => {
     expect(formatRelative(at(new Date(2026, 2, 12, 10, 0, 0)), now, 'en', tEn)).toBe('Mar 12');
     expect(formatRelative(at(new Date(2025, 2, 12, 10, 0, 0)), now, 'ru', tRu)).toBe('12.03.2025');
     expect(formatRelative(null, now, 'ru', tRu)).toBe('');
+  });
+});
+
+describe('noRepliesHint', () => {
+  const employee = (operator: string | null, reply_capable: boolean) => ({ operator, reply_capable });
+  it('names the operator whose replies cannot come back', () => {
+    expect(noRepliesHint(employee('MegaFon', false), tRu)).toBe('ответы не дойдут — оператор МегаФон');
+    expect(noRepliesHint(employee('Beeline', false), tEn)).toBe("replies can't come back — operator Beeline");
+    expect(noRepliesHint(employee('other', false), tRu)).toBe('ответы не дойдут — другой оператор');
+  });
+  it('says nothing when replies come back, or for no employee (a raw number)', () => {
+    expect(noRepliesHint(employee('MTS', true), tRu)).toBeNull();
+    expect(noRepliesHint(employee(null, true), tRu)).toBeNull();
+    expect(noRepliesHint(undefined, tRu)).toBeNull();
+  });
+  it('shows an unlisted operator code as it is', () => {
+    expect(operatorName('Yota', tRu)).toBe('Yota');
+    expect(operatorName('T2', tRu)).toBe('T2');
   });
 });

@@ -64,7 +64,6 @@ export const en: Record<MessageKey, Entry> = {
   'threads.loadOlder': 'Show earlier messages',
   'threads.emptyThread': 'No messages in this conversation yet',
   'threads.unknownHint': 'Messages from numbers that are not in the directory',
-  'threads.notReplyCapable': "Replies from this operator's numbers cannot come back",
   'threads.unreadCount': { one: '{count} unread', other: '{count} unread' },
 
   'message.parts': { one: '{count} SMS', other: '{count} SMS' },
@@ -73,6 +72,8 @@ export const en: Record<MessageKey, Entry> = {
   'message.showRecipients': 'Recipients',
   'message.hideRecipients': 'Hide recipients',
   'message.loadingRecipients': 'Loading recipients…',
+  'message.possibleDuplicate': 'possible duplicate',
+  'message.possibleDuplicateHint': 'The gateway restarted after the operator had accepted this SMS and sent it again, so the phone may have got it twice',
 
   'summary.delivered': 'Delivered {delivered} of {total}',
   'summary.pending': { one: '{count} pending', other: '{count} pending' },
@@ -104,7 +105,6 @@ export const en: Record<MessageKey, Entry> = {
   'composer.noRecipients': 'Add at least one recipient',
   'composer.noSuggestions': 'Nobody found. Type a full number and press Enter',
   'composer.members': { one: '{count} member', other: '{count} members' },
-  'composer.noReplies': 'replies cannot come back',
   'composer.sentTitle': 'Sent',
   'composer.openThread': 'Open conversation',
   'composer.hint': 'Enter to send, Shift+Enter for a new line',
@@ -146,6 +146,15 @@ export const en: Record<MessageKey, Entry> = {
   'directory.searchMembers': 'Find an employee',
   'directory.selectedMembers': 'Selected: {count}',
   'directory.confirmDelete': 'Delete group “{name}”? Its employees stay in the directory.',
+
+  'operator.MTS': 'MTS',
+  'operator.MegaFon': 'MegaFon',
+  'operator.Beeline': 'Beeline',
+  'operator.T2': 'T2',
+  'operator.other': 'other operator',
+  'recipient.noReplies': "replies can't come back — operator {operator}",
+  'recipient.noRepliesOther': "replies can't come back — other operator",
+  'recipient.noRepliesTitle': "The SMS gets through, but a reply from this number will not come back: two-way messaging works only with the operators connected for replies",
 
   'role.Administrator': 'Administrator',
   'role.Operator': 'Operator',

@@ -63,7 +63,6 @@ export const ru = {
   'threads.loadOlder': 'Показать более ранние',
   'threads.emptyThread': 'В этом диалоге ещё нет сообщений',
   'threads.unknownHint': 'Сообщения с номеров, которых нет в справочнике',
-  'threads.notReplyCapable': 'Ответы с номера этого оператора не доходят',
   'threads.unreadCount': { one: '{count} непрочитанное', few: '{count} непрочитанных', many: '{count} непрочитанных', other: '{count} непрочитанного' },
 
   'message.parts': { one: '{count} SMS', few: '{count} SMS', many: '{count} SMS', other: '{count} SMS' },
@@ -72,6 +71,8 @@ export const ru = {
   'message.showRecipients': 'Получатели',
   'message.hideRecipients': 'Скрыть получателей',
   'message.loadingRecipients': 'Загрузка получателей…',
+  'message.possibleDuplicate': 'возможен дубль',
+  'message.possibleDuplicateHint': 'Шлюз перезапустился после того, как оператор принял это SMS, и отправил его ещё раз — на телефон могли прийти две копии',
 
   'summary.delivered': 'Доставлено {delivered} из {total}',
   'summary.pending': { one: '{count} ожидает', few: '{count} ожидают', many: '{count} ожидают', other: '{count} ожидают' },
@@ -103,7 +104,6 @@ export const ru = {
   'composer.noRecipients': 'Добавьте хотя бы одного получателя',
   'composer.noSuggestions': 'Никого не найдено. Номер можно ввести целиком и нажать Enter',
   'composer.members': { one: '{count} участник', few: '{count} участника', many: '{count} участников', other: '{count} участника' },
-  'composer.noReplies': 'ответы не придут',
   'composer.sentTitle': 'Отправленные',
   'composer.openThread': 'Открыть диалог',
   'composer.hint': 'Enter — отправить, Shift+Enter — новая строка',
@@ -145,6 +145,15 @@ export const ru = {
   'directory.searchMembers': 'Найти сотрудника',
   'directory.selectedMembers': 'Выбрано: {count}',
   'directory.confirmDelete': 'Удалить группу «{name}»? Сотрудники останутся в справочнике.',
+
+  'operator.MTS': 'МТС',
+  'operator.MegaFon': 'МегаФон',
+  'operator.Beeline': 'Билайн',
+  'operator.T2': 'T2',
+  'operator.other': 'другой оператор',
+  'recipient.noReplies': 'ответы не дойдут — оператор {operator}',
+  'recipient.noRepliesOther': 'ответы не дойдут — другой оператор',
+  'recipient.noRepliesTitle': 'SMS дойдёт, но ответ с этого номера не вернётся: двусторонняя связь работает только с операторами, подключёнными для ответов',
 
   'role.Administrator': 'Администратор',
   'role.Operator': 'Оператор',

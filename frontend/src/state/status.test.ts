@@ -42,6 +42,25 @@ describe('mergeDelivery', () => {
     const next = delivery({ status: 'Error', error: 'boom', updated_at: '2026-11-01T10:01:00Z' });
     expect(mergeDelivery(current, next).error).toBe('boom');
   });
+  it('takes possible_duplicate from a re-sent copy (same status, later)', () => {
+    const current = delivery({ status: 'Sending' });
+    const resent = delivery({ status: 'Sending', possible_duplicate: true, updated_at: '2026-11-01T10:00:40Z' });
+    expect(mergeDelivery(current, resent).possible_duplicate).toBe(true);
+  });
+  it('keeps possible_duplicate once set, even from a copy that is otherwise ignored', () => {
+    const flagged = delivery({ status: 'Sent', possible_duplicate: true, updated_at: '2026-11-01T10:00:40Z' });
+    expect(mergeDelivery(flagged, delivery({ status: 'Delivered', updated_at: '2026-11-01T10:00:50Z' }))).toMatchObject({
+      status: 'Delivered',
+      possible_duplicate: true,
+    });
+    const delivered = delivery({ status: 'Delivered', updated_at: '2026-11-01T10:00:50Z' });
+    expect(mergeDelivery(delivered, flagged)).toMatchObject({ status: 'Delivered', possible_duplicate: true });
+  });
+  it('treats a missing flag as false', () => {
+    const current = delivery({ status: 'Sent' });
+    delete current.possible_duplicate;
+    expect(mergeDelivery(current, delivery({ status: 'Sent' }))).toBe(current);
+  });
 });
 
 describe('mergeDeliveries', () => {

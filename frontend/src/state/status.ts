@@ -29,11 +29,17 @@ export function canAdvance(current: DeliveryStatus, next: DeliveryStatus): boole
   return statusRank(next) > statusRank(current);
 }
 
-/** The newer of two versions of one delivery: status only moves forward. */
+/**
+ * The newer of two versions of one delivery: status only moves forward, and `possible_duplicate`
+ * once set stays set (the server never clears it; a stale copy must not hide it).
+ */
 export function mergeDelivery(current: DeliveryRead, next: DeliveryRead): DeliveryRead {
-  if (canAdvance(current.status, next.status)) return { ...current, ...next };
-  if (current.status === next.status && Date.parse(next.updated_at) > Date.parse(current.updated_at)) return { ...current, ...next };
-  return current;
+  const newer =
+    canAdvance(current.status, next.status) ||
+    (current.status === next.status && Date.parse(next.updated_at) > Date.parse(current.updated_at));
+  const merged = newer ? { ...current, ...next } : current;
+  const duplicate = Boolean(current.possible_duplicate || next.possible_duplicate);
+  return Boolean(merged.possible_duplicate) === duplicate ? merged : { ...merged, possible_duplicate: duplicate };
 }
 
 /** Merge updated deliveries into a list by id; unknown ids are added. */

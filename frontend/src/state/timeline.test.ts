@@ -99,6 +99,19 @@ describe('applyDeliveryUpdate', () => {
     expect(next[0].deliveries?.map((d) => d.status)).toEqual(['Delivered', 'NotDelivered']);
     expect(next[0].summary.counts).toEqual({ Delivered: 1, NotDelivered: 1 });
   });
+  it('marks a loaded delivery as a possible duplicate', () => {
+    const list = [
+      message({ id: 1, summary: { total: 1, counts: { Sending: 1 } }, deliveries: [delivery({ id: 1, status: 'Sending' })] }),
+    ];
+    const next = applyDeliveryUpdate(
+      list,
+      event({
+        deliveries: [delivery({ id: 1, status: 'Sent', possible_duplicate: true, updated_at: '2026-11-01T10:00:30Z' })],
+        summary: { total: 1, counts: { Sent: 1 } },
+      }),
+    );
+    expect(next[0].deliveries?.[0]).toMatchObject({ status: 'Sent', possible_duplicate: true });
+  });
   it('does not let an older summary undo a newer one', () => {
     const list = [message({ id: 1, summary: { total: 2, counts: { Delivered: 2 } } })];
     const next = applyDeliveryUpdate(list, event({ summary: { total: 2, counts: { Sent: 2 } } }));

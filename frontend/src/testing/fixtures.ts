@@ -29,6 +29,7 @@ export function delivery(overrides: Partial<DeliveryRead> = {}): DeliveryRead {
     status: 'Pending',
     updated_at: '2026-11-01T10:00:00Z',
     error: null,
+    possible_duplicate: false,
     ...overrides,
   };
 }

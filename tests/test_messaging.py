@@ -70,6 +70,7 @@ async def test_inbound_reply_attaches_to_employee_and_group_broadcast(db: Databa
     threads = {(t.kind, t.ref_id): t for t in await _threads(db, admin)}
     group_thread, employee_thread = threads[("group", 1)], threads[("employee", 1)]
     assert group_thread.unread == 1 and employee_thread.unread == 1
+    assert group_thread.last_message.sender_name == "Иванов Сергей Петрович"
     async with db.read() as session:
         page = await list_thread_messages(session, admin, group_thread.id, None, 50)
     assert [m.id for m in page.items] == [sent.id, reply.id]

@@ -177,6 +177,7 @@ class LastMessage(Struct):
     direction: str
     text: str
     created_at: datetime
+    sender_name: str | None = None  # who wrote an inbound message (name, or phone when unknown)
 
 
 class ThreadRead(Struct):

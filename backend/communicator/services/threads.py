@@ -140,21 +140,30 @@ async def list_threads(session: AsyncSession, actor: Actor) -> list[ThreadView]:
     ids = [t.id for t in threads]
     titles = await _titles(session, threads)
     unread = await _unread_counts(session, actor, ids)
-    last = {
-        m.id: m
-        for m in (
-            await session.execute(select(Message).where(Message.id.in_([t.last_message_id for t in threads])))
-        ).scalars()
-    }
+    last = await _last_messages(session, [t.last_message_id for t in threads])
     views = [_thread_view(t, titles[t.id], last.get(t.last_message_id), unread.get(t.id, 0)) for t in threads]
     # Ties (one broadcast in many threads) by kind, then title, as the web app orders them.
     views.sort(key=lambda v: (-(v.last_message.id if v.last_message else 0), KIND_ORDER.get(v.kind, 3), v.title, v.id))
     return views
 
 
-def _thread_view(thread: Thread, title: tuple[str, str | None], last: Message | None, unread: int) -> ThreadView:
+async def _last_messages(session: AsyncSession, message_ids: list[int | None]) -> dict[int, LastMessage]:
+    """Previews of the given messages, with who wrote the inbound ones."""
+    rows = await session.execute(
+        select(Message, Employee.name)
+        .outerjoin(Employee, Employee.id == Message.employee_id)
+        .where(Message.id.in_([m for m in message_ids if m is not None]))
+    )
+    return {
+        m.id: LastMessage(
+            m.id, m.direction, m.text[:140], m.created_at, (name or m.sender_phone) if m.direction == "in" else None
+        )
+        for m, name in rows
+    }
+
+
+def _thread_view(thread: Thread, title: tuple[str, str | None], preview: LastMessage | None, unread: int) -> ThreadView:
     """The API view of one thread."""
-    preview = LastMessage(last.id, last.direction, last.text[:140], last.created_at) if last else None
     ref = thread.ref_id if thread.kind != "unknown" else None
     return ThreadView(thread.id, thread.kind, ref, title[0], title[1], preview, thread.last_activity_at, unread)
 

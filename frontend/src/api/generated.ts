@@ -190,6 +190,7 @@ export interface LastMessage {
   created_at: string;
   direction: string;
   id: number;
+  sender_name?: string | null;
   text: string;
 }
 /**

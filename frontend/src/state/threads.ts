@@ -57,6 +57,7 @@ export function applyMessageToThreads(
         direction: message.direction,
         text: message.text,
         created_at: message.created_at,
+        sender_name: message.direction === 'in' ? (message.employee_name ?? message.sender_phone) : null,
       },
       last_activity_at: maxIso(thread.last_activity_at, message.created_at),
       unread: thread.unread + unreadBump,

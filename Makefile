@@ -3,11 +3,11 @@ SHELL := /bin/bash
 UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 export UV_LINK_MODE := copy
 PORT ?= 8000
-# In the demo a third of the virtual phones answer on their own, so a send gets replies without clicking.
-export COMMUNICATOR_SIM_AUTO_REPLY_RATE ?= 0.3
 
 .PHONY: run test bench schemas frontend deps services lint test-backend test-frontend
 
+# In the demo a third of the virtual phones answer on their own, so a send gets replies without clicking.
+run: export COMMUNICATOR_SIM_AUTO_REPLY_RATE ?= 0.3
 run: deps frontend
 	$(UV) run communicator db upgrade
 	$(UV) run communicator serve --demo --port $(PORT)

@@ -186,6 +186,8 @@ class ThreadMessage(Base):
     """A message shown in a thread (a broadcast sits in many)."""
 
     __tablename__ = "thread_messages"
+    # Finding a message's threads (touch_threads) must not scan every link of every thread.
+    __table_args__ = (Index("ix_thread_messages_message", "message_id"),)
     thread_id: Mapped[int] = mapped_column(ForeignKey("threads.id"), primary_key=True)
     message_id: Mapped[int] = mapped_column(BigId, ForeignKey("messages.id"), primary_key=True)
 

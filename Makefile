@@ -15,7 +15,7 @@ run: deps frontend
 test: deps services frontend
 	$(UV) run python -m communicator.schemagen --check
 	cd frontend && npm test
-	$(UV) run pytest -q
+	COMMUNICATOR_E2E_REQUIRED=1 $(UV) run pytest -q
 
 bench: deps
 	$(UV) run python bench/run_all.py

@@ -15,8 +15,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-from communicator.db.migrate import upgrade
-from communicator.settings import load_settings
 from playwright.sync_api import (
     Browser,
     BrowserContext,
@@ -28,6 +26,8 @@ from playwright.sync_api import (
     sync_playwright,
 )
 
+from communicator.db.migrate import upgrade
+from communicator.settings import load_settings
 from tests.conftest import DEMO_PASSWORD, LiveServer, seed
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -77,10 +77,12 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 @pytest.fixture(scope="session", autouse=True)
 def _prerequisites() -> None:
     """The built front end and Debian's Chromium; the artifacts folder, emptied of old screenshots."""
+    # `make test` builds the front end and installs Chromium, so there (and in CI) a missing one is a failure.
+    missing = pytest.fail if os.environ.get("CI") or os.environ.get("COMMUNICATOR_E2E_REQUIRED") else pytest.skip
     if not DIST_INDEX.is_file():
-        pytest.skip("frontend/dist is missing: run `cd frontend && npm run build` first")
+        missing("frontend/dist is missing: run `cd frontend && npm run build` first")
     if not Path(CHROMIUM).is_file():
-        pytest.skip(f"no Chromium at {CHROMIUM} (set COMMUNICATOR_E2E_CHROMIUM; never `playwright install`)")
+        missing(f"no Chromium at {CHROMIUM} (set COMMUNICATOR_E2E_CHROMIUM; never `playwright install`)")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     for old in ARTIFACTS.glob("*.png"):
         old.unlink()

@@ -140,3 +140,12 @@ async def test_group_thread_comes_before_its_members_on_a_tie(db: Database, admi
     threads = await _threads(db, admin)
     assert (threads[0].kind, threads[0].ref_id) == ("group", 3)
     assert [t.kind for t in threads[1:]] == ["employee"] * 5
+
+
+async def test_every_invalid_number_is_named_at_once(db: Database, admin: Actor) -> None:
+    recipients = Recipients(numbers=["+79031234567", "12345", "+7 000", "abc"])
+    with pytest.raises(InvalidInput) as refused:
+        await send_message(db, admin, MessageCreate(text="hi", recipients=recipients))
+    assert refused.value.extra == {"numbers": ["12345", "+7 000", "abc"]}
+    assert all(raw in refused.value.detail for raw in ("12345", "+7 000", "abc"))
+    assert await _count(db, Message) == 0

@@ -7,6 +7,7 @@ from typing import Annotated
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, Parameter
+
 from communicator.db.session import Database
 from communicator.events import get_last_event_id
 from communicator.schemas import MessageCreate, MessageRead, ReadMark, ThreadPage, ThreadRead

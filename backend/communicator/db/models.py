@@ -10,12 +10,12 @@ from sqlalchemy import (
     Boolean,
     DateTime,
     Dialect,
-    TypeDecorator,
     ForeignKey,
     Index,
     Integer,
     String,
     Text,
+    TypeDecorator,
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column

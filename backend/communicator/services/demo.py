@@ -8,8 +8,8 @@ from communicator.db.models import Account, User
 from communicator.db.session import Database
 from communicator.schemas import EmployeeCreate, GroupCreate
 from communicator.services.accounts import create_account, create_user
-from communicator.services.auth import hash_password
 from communicator.services.actors import Actor
+from communicator.services.auth import hash_password
 from communicator.services.employees import create_employee
 from communicator.services.groups import create_group
 

@@ -7,12 +7,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from communicator.db.models import Employee, GroupMember, User
 from communicator.schemas import EmployeeCreate, EmployeeRead, EmployeeUpdate
+from communicator.services.access import access_row, given_fields
 from communicator.services.actors import Actor
 from communicator.services.auth import hash_password
 from communicator.services.errors import Conflict, InvalidInput, NotFound
 from communicator.services.groups import check_groups_exist
 from communicator.sms.phones import InvalidPhone, detect_operator, normalize_phone
-from communicator.services.access import access_row, given_fields
 
 REPLY_CAPABLE_OPERATORS = frozenset({"MTS"})
 

@@ -9,9 +9,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from communicator.db.models import Employee, Group, GroupMember
 from communicator.schemas import GroupCreate, GroupRead, GroupUpdate
+from communicator.services.access import access_row, given_fields
 from communicator.services.actors import Actor
 from communicator.services.errors import InvalidInput, NotFound
-from communicator.services.access import access_row, given_fields
 
 
 async def _parents(session: AsyncSession, account_id: int) -> dict[int, int | None]:

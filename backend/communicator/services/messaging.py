@@ -13,14 +13,14 @@ from communicator.db.session import Database
 from communicator.events import MessageCreated, record_event
 from communicator.schemas import MessageCreate, MessageRead
 from communicator.services import permissions
+from communicator.services.access import access_row
 from communicator.services.actors import Actor
-from communicator.services.employees import check_phone
 from communicator.services.errors import InvalidInput
 from communicator.services.groups import check_groups_exist, list_group_member_ids
 from communicator.services.message_views import list_message_reads
 from communicator.services.threads import get_thread_id, record_in_employee_threads, record_in_threads, touch_threads
+from communicator.sms.phones import InvalidPhone, normalize_phone
 from communicator.sms.segments import count_segments
-from communicator.services.access import access_row
 
 MAX_TEXT_LENGTH = 1000
 
@@ -64,37 +64,47 @@ async def _check_employees(session: AsyncSession, account_id: int, ids: list[int
     return rows
 
 
+def check_numbers(raw_numbers: list[str]) -> list[str]:
+    """The E.164 form of every number, or one InvalidInput naming all the invalid ones."""
+    valid, invalid = [], []
+    for raw in raw_numbers:
+        try:
+            valid.append(normalize_phone(raw))
+        except InvalidPhone:
+            invalid.append(raw)
+    if invalid:
+        listed = ", ".join(f"«{raw}»" for raw in invalid)
+        raise InvalidInput(f"Invalid phone number(s): {listed}.", {"numbers": invalid}, code="invalid_phone")
+    return valid
+
+
+async def _phones_by_employee(session: AsyncSession, employee_ids: set[int]) -> dict[int, str]:
+    """The phone of each given employee."""
+    if not employee_ids:
+        return {}
+    rows = await session.execute(select(Employee.id, Employee.phone).where(Employee.id.in_(employee_ids)))
+    return dict(rows.all())
+
+
+async def _employees_by_phone(session: AsyncSession, account_id: int, phones: list[str]) -> dict[str, int]:
+    """Which of these phones belong to employees of the account."""
+    if not phones:
+        return {}
+    rows = await session.execute(
+        select(Employee.phone, Employee.id).where(Employee.account_id == account_id, Employee.phone.in_(phones))
+    )
+    return dict(rows.all())
+
+
 async def resolve_recipients(session: AsyncSession, actor: Actor, data: MessageCreate) -> dict[str, int | None]:
     """Every recipient phone (de-duplicated) mapped to its employee, if any."""
-    numbers = [check_phone(raw) for raw in data.recipients.numbers]
+    numbers = check_numbers(data.recipients.numbers)
     await check_groups_exist(session, actor.account_id, data.recipients.groups)
     direct = await _check_employees(session, actor.account_id, data.recipients.employees)
     via_groups = await list_group_member_ids(session, actor.account_id, data.recipients.groups)
-    members = (
-        dict(
-            (
-                await session.execute(
-                    select(Employee.id, Employee.phone).where(Employee.id.in_(via_groups - direct.keys()))
-                )
-            ).all()
-        )
-        if via_groups
-        else {}
-    )
+    members = await _phones_by_employee(session, via_groups - direct.keys())
     phones: dict[str, int | None] = {phone: employee_id for employee_id, phone in {**members, **direct}.items()}
-    known = (
-        dict(
-            (
-                await session.execute(
-                    select(Employee.phone, Employee.id).where(
-                        Employee.account_id == actor.account_id, Employee.phone.in_(numbers)
-                    )
-                )
-            ).all()
-        )
-        if numbers
-        else {}
-    )
+    known = await _employees_by_phone(session, actor.account_id, numbers)
     for phone in numbers:
         phones.setdefault(phone, known.get(phone))
     if not phones:

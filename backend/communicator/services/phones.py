@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from communicator.db.models import Delivery, Employee, Message
 from communicator.schemas import PhoneMessage, PhoneRead
 from communicator.services.actors import Actor
 from communicator.services.employees import check_phone
-from sqlalchemy.ext.asyncio import AsyncSession
 
 # What a phone has received: the SMSC accepted it (and may have reported on it).
 RECEIVED = ("Sent", "Delivered")

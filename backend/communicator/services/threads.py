@@ -9,10 +9,11 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from communicator.db.models import Delivery, Employee, Group, Message, Thread, ThreadMessage, ThreadRead
-from communicator.schemas import LastMessage, ThreadPage, ThreadRead as ThreadView
+from communicator.schemas import LastMessage, ThreadPage
+from communicator.schemas import ThreadRead as ThreadView
+from communicator.services.access import access_row
 from communicator.services.actors import Actor
 from communicator.services.message_views import list_message_reads
-from communicator.services.access import access_row
 
 UNKNOWN_TITLE = "Неизвестные"
 KIND_ORDER = {"group": 0, "unknown": 1, "employee": 2}

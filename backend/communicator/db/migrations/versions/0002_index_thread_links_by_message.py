@@ -6,8 +6,6 @@ Create Date: 2026-11-25 09:21:38.088298
 """
 
 from alembic import op
-import sqlalchemy as sa
-
 
 revision = "0002"
 down_revision = "0001"

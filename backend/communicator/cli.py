@@ -49,7 +49,7 @@ async def _add_user(settings: Settings, args: argparse.Namespace) -> None:
     db = Database(settings.database_url)
     try:
         async with db.write() as session:
-            account_id = (await session.execute(select(Account.id).where(Account.name == args.account))).scalar()
+            account_id = await session.scalar(select(Account.id).where(Account.name == args.account))
             if account_id is None:
                 account_id = (await create_account(session, args.account)).id
             await create_user(session, account_id, args.login, args.password, args.role)

@@ -61,18 +61,17 @@ async def record_event(session: AsyncSession, account_id: int, event: AnyEvent) 
         # Serialise event writers so ids commit in id order; catch-up relies on that.
         await session.execute(text("SELECT pg_advisory_xact_lock(4938)"))
     payload = _encoder.encode(event).decode()
-    row_id = (
-        await session.execute(
-            insert(EventRow)
-            .values(
-                account_id=account_id,
-                type=type(event).__struct_config__.tag,
-                payload=payload,
-                created_at=datetime.now(UTC),
-            )
-            .returning(EventRow.id)
+    statement = (
+        insert(EventRow)
+        .values(
+            account_id=account_id,
+            type=type(event).__struct_config__.tag,
+            payload=payload,
+            created_at=datetime.now(UTC),
         )
-    ).scalar_one()
+        .returning(EventRow.id)
+    )
+    row_id = (await session.execute(statement)).scalar_one()
     data = _encoder.encode(msgspec.structs.replace(event, id=row_id))
     session.info.setdefault("events", []).append(Published(account_id, row_id, data))
     return row_id

@@ -39,13 +39,12 @@ async def _replay(
         if gone or newest - after > REPLAY_LIMIT:
             await socket.send_data(RESYNC_FRAME)
             return set()
-        rows = (
-            await session.execute(
-                select(Event.id, Event.payload)
-                .where(Event.id > after, Event.account_id == actor.account_id)
-                .order_by(Event.id)
-            )
-        ).all()
+        query = (
+            select(Event.id, Event.payload)
+            .where(Event.id > after, Event.account_id == actor.account_id)
+            .order_by(Event.id)
+        )
+        rows = (await session.execute(query)).all()
     for row_id, payload in rows:
         await socket.send_data(encode_stored(row_id, payload))
     return {row_id for row_id, _ in rows}

@@ -39,14 +39,13 @@ class AutoReplier:
     async def _reply(self, smsc_id: str) -> None:
         """Send one reply, quoting the order tag of the message it answers."""
         await asyncio.sleep(self.delay * (0.5 + self.rng.random()))
+        query = (
+            select(Delivery.account_id, Delivery.phone, Message.text)
+            .join(Message, Message.id == Delivery.message_id)
+            .where(Delivery.smsc_id == smsc_id)
+        )
         async with self.db.read() as session:
-            row = (
-                await session.execute(
-                    select(Delivery.account_id, Delivery.phone, Message.text)
-                    .join(Message, Message.id == Delivery.message_id)
-                    .where(Delivery.smsc_id == smsc_id)
-                )
-            ).first()
+            row = (await session.execute(query)).first()
         if row is None:
             return
         tags = extract_tags(row.text)

@@ -58,16 +58,9 @@ class SimulatorDriver:
 
     async def start(self) -> None:
         """Resume receipts for messages the SMSC accepted before a restart, then start reporting."""
+        query = select(Delivery.smsc_id).where(Delivery.status == "Sent", Delivery.smsc_id.like("sim-%"))
         async with self.db.read() as session:
-            pending = (
-                (
-                    await session.execute(
-                        select(Delivery.smsc_id).where(Delivery.status == "Sent", Delivery.smsc_id.like("sim-%"))
-                    )
-                )
-                .scalars()
-                .all()
-            )
+            pending = (await session.scalars(query)).all()
         for smsc_id in pending:
             self._schedule(smsc_id)
         self._task = asyncio.create_task(self._report_loop(), name="simulator-receipts")

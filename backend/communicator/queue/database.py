@@ -51,33 +51,25 @@ class DatabaseQueue:
     async def claim(self, limit: int) -> list[Claimed]:
         """Lease up to `limit` deliveries and move them to Sending, recording the change."""
         now = datetime.now(UTC)
+        move_to_sending = (
+            update(Delivery)
+            .where(Delivery.id.in_(self._claimable(now, limit).scalar_subquery()))
+            .values(
+                possible_duplicate=or_(Delivery.possible_duplicate, Delivery.status == "Sending"),
+                status="Sending",
+                lease_until=now + self.lease,
+                attempts=Delivery.attempts + 1,
+                updated_at=now,
+            )
+            .returning(Delivery.id, Delivery.message_id, Delivery.phone, Delivery.attempts, Delivery.possible_duplicate)
+            .execution_options(synchronize_session=False)
+        )
         async with self.db.write() as session:
-            rows = (
-                await session.execute(
-                    update(Delivery)
-                    .where(Delivery.id.in_(self._claimable(now, limit).scalar_subquery()))
-                    .values(
-                        possible_duplicate=or_(Delivery.possible_duplicate, Delivery.status == "Sending"),
-                        status="Sending",
-                        lease_until=now + self.lease,
-                        attempts=Delivery.attempts + 1,
-                        updated_at=now,
-                    )
-                    .returning(
-                        Delivery.id, Delivery.message_id, Delivery.phone, Delivery.attempts, Delivery.possible_duplicate
-                    )
-                    .execution_options(synchronize_session=False)
-                )
-            ).all()
+            rows = (await session.execute(move_to_sending)).all()
             if not rows:
                 return []
-            texts = dict(
-                (
-                    await session.execute(
-                        select(Message.id, Message.text).where(Message.id.in_({r.message_id for r in rows}))
-                    )
-                ).all()
-            )
+            text_query = select(Message.id, Message.text).where(Message.id.in_({r.message_id for r in rows}))
+            texts = dict((await session.execute(text_query)).all())
             await record_status_events(session, [r.id for r in rows])
         return sorted(
             (Claimed(r.id, r.message_id, r.phone, texts[r.message_id], r.attempts, r.possible_duplicate) for r in rows),

@@ -44,7 +44,7 @@ def _token_hash(token: str) -> str:
 async def login(db: Database, login_name: str, password: str) -> tuple[str, Actor]:
     """Check credentials and open a new session; returns the cookie token and the actor."""
     async with db.read() as session:
-        user = (await session.execute(select(User).where(User.login == login_name))).scalar_one_or_none()
+        user = await session.scalar(select(User).where(User.login == login_name))
     password_hash = user.password_hash if user and user.active else _DUMMY_HASH
     ok = await anyio.to_thread.run_sync(_verify, password_hash, password)
     if not ok or user is None or not user.active:
@@ -71,13 +71,12 @@ async def get_session_actor(db: Database, token: str, idle: timedelta, absolute:
     """The actor behind a session token, or None when unknown, expired or deactivated."""
     now = datetime.now(UTC)
     async with db.read() as session:
-        row = (
-            await session.execute(
-                select(WebSession, User)
-                .join(User, User.id == WebSession.user_id)
-                .where(WebSession.token_hash == _token_hash(token))
-            )
-        ).first()
+        query = (
+            select(WebSession, User)
+            .join(User, User.id == WebSession.user_id)
+            .where(WebSession.token_hash == _token_hash(token))
+        )
+        row = (await session.execute(query)).first()
     if row is None:
         return None
     web_session, user = row
@@ -86,9 +85,8 @@ async def get_session_actor(db: Database, token: str, idle: timedelta, absolute:
         return None
     if now - seen > SEEN_GRANULARITY:
         async with db.write() as session:
-            await session.execute(
-                update(WebSession).where(WebSession.token_hash == web_session.token_hash).values(last_seen_at=now)
-            )
+            touch = update(WebSession).where(WebSession.token_hash == web_session.token_hash).values(last_seen_at=now)
+            await session.execute(touch)
     return _actor(user)
 
 

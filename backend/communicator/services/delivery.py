@@ -66,9 +66,9 @@ async def _update_many(session: AsyncSession, key: str, new: str, rows: list[dic
         )
         .values(status=new, **values)
     )
-    await (await session.connection()).execute(
-        statement, [{("k" if name == "k" else f"v_{name}"): value for name, value in row.items()} for row in rows]
-    )
+    params = [{("k" if name == "k" else f"v_{name}"): value for name, value in row.items()} for row in rows]
+    connection = await session.connection()
+    await connection.execute(statement, params)
 
 
 async def apply_submit_results(db: Database, results: Sequence[SubmitResult], attempts: dict[int, int]) -> None:
@@ -94,7 +94,7 @@ async def _requeue(session: AsyncSession, retry: list[SubmitResult], attempts: d
     """Put retryable failures back to Pending, not before their back-off ends."""
     # The one backward move: the SMSC refused the submit, so nothing reached the phone.
     for r in retry:
-        await session.execute(
+        statement = (
             update(Delivery)
             .where(Delivery.id == r.delivery_id, Delivery.status == "Sending")
             .values(
@@ -104,6 +104,7 @@ async def _requeue(session: AsyncSession, retry: list[SubmitResult], attempts: d
                 lease_until=now + retry_delay(attempts.get(r.delivery_id, 1)),
             )
         )
+        await session.execute(statement)
 
 
 async def apply_receipts(db: Database, receipts: Sequence[Receipt]) -> set[str]:
@@ -121,11 +122,8 @@ async def apply_receipts(db: Database, receipts: Sequence[Receipt]) -> set[str]:
                 status,
                 [{"k": r.smsc_id, "error": r.error, "updated_at": now} for r in receipts if r.status == status],
             )
-        matched = (
-            await session.execute(
-                select(Delivery.id, Delivery.smsc_id).where(Delivery.smsc_id.in_([r.smsc_id for r in receipts]))
-            )
-        ).all()
+        query = select(Delivery.id, Delivery.smsc_id).where(Delivery.smsc_id.in_([r.smsc_id for r in receipts]))
+        matched = (await session.execute(query)).all()
         await record_status_events(session, [row.id for row in matched])
     return {r.smsc_id for r in receipts} - {row.smsc_id for row in matched}
 
@@ -135,7 +133,7 @@ async def record_status_events(session: AsyncSession, delivery_ids: Iterable[int
     ids = sorted(set(delivery_ids))
     if not ids:
         return
-    rows = (await session.execute(select(Delivery).where(Delivery.id.in_(ids)).order_by(Delivery.id))).scalars().all()
+    rows = (await session.scalars(select(Delivery).where(Delivery.id.in_(ids)).order_by(Delivery.id))).all()
     by_message: dict[int, list[Delivery]] = {}
     for row in rows:
         by_message.setdefault(row.message_id, []).append(row)

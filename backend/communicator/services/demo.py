@@ -42,7 +42,7 @@ DEMO_GROUPS = [("Монтажники", "#2e7d32"), ("Замерщики", "#156
 async def seed_demo(db: Database, admin_password: str) -> bool:
     """Create the demo account, or give its admin this password again; returns whether it was created."""
     async with db.write() as session:
-        admin_user = (await session.execute(select(User).where(User.login == "admin"))).scalar_one_or_none()
+        admin_user = await session.scalar(select(User).where(User.login == "admin"))
         if admin_user is not None:
             # The printed login must work on every start of the demo, not only the first.
             admin_user.password_hash = hash_password(admin_password)

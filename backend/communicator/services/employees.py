@@ -32,13 +32,13 @@ async def list_employees(session: AsyncSession, actor: Actor, ids: list[int] | N
     if ids is not None:
         query = query.where(Employee.id.in_(ids))
     rows = (await session.execute(query)).all()
-    memberships: dict[int, list[int]] = {}
-    member_rows = await session.execute(
+    member_query = (
         select(GroupMember.employee_id, GroupMember.group_id)
         .where(GroupMember.employee_id.in_([employee.id for employee, _ in rows]))
         .order_by(GroupMember.group_id)
     )
-    for employee_id, group_id in member_rows:
+    memberships: dict[int, list[int]] = {}
+    for employee_id, group_id in await session.execute(member_query):
         memberships.setdefault(employee_id, []).append(group_id)
     return [_read(employee, user, memberships.get(employee.id, [])) for employee, user in rows]
 
@@ -72,9 +72,8 @@ async def get_employee(session: AsyncSession, actor: Actor, employee_id: int) ->
 
 async def _check_phone_free(session: AsyncSession, account_id: int, phone: str, employee_id: int | None) -> None:
     """Two employees of one account cannot share a phone."""
-    other = (
-        await session.execute(select(Employee.id).where(Employee.account_id == account_id, Employee.phone == phone))
-    ).scalar_one_or_none()
+    query = select(Employee.id).where(Employee.account_id == account_id, Employee.phone == phone)
+    other = await session.scalar(query)
     if other is not None and other != employee_id:
         raise Conflict(f"Phone {phone} already belongs to another employee.", {"phone": phone}, code="phone_taken")
 
@@ -112,6 +111,7 @@ async def _apply_web_access(
     password: str | None,
 ) -> None:
     """Create or update the employee's web login."""
+    # Not session.scalar: users.employee_id is not unique, and a second login must not go unnoticed.
     user = (await session.execute(select(User).where(User.employee_id == employee.id))).scalar_one_or_none()
     if user is None:
         if not login or not password:

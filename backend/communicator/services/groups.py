@@ -53,30 +53,27 @@ async def list_group_member_ids(session: AsyncSession, account_id: int, group_id
     closure = _with_descendants(await _parents(session, account_id), group_ids)
     if not closure:
         return set()
-    rows = await session.execute(
+    query = (
         select(GroupMember.employee_id)
         .join(Employee, Employee.id == GroupMember.employee_id)
         .where(GroupMember.group_id.in_(closure), Employee.active.is_(True))
     )
-    return set(rows.scalars())
+    return set(await session.scalars(query))
 
 
 async def list_groups(session: AsyncSession, actor: Actor) -> list[GroupRead]:
     """The account's groups with direct members and nested member counts."""
-    groups = (
-        (await session.execute(select(Group).where(Group.account_id == actor.account_id).order_by(Group.name)))
-        .scalars()
-        .all()
-    )
-    members: dict[int, list[int]] = {}
-    active: set[int] = set()
-    rows = await session.execute(
+    group_query = select(Group).where(Group.account_id == actor.account_id).order_by(Group.name)
+    groups = (await session.scalars(group_query)).all()
+    member_query = (
         select(GroupMember.group_id, GroupMember.employee_id, Employee.active)
         .join(Employee, Employee.id == GroupMember.employee_id)
         .where(Employee.account_id == actor.account_id)
         .order_by(GroupMember.employee_id)
     )
-    for group_id, employee_id, is_active in rows:
+    members: dict[int, list[int]] = {}
+    active: set[int] = set()
+    for group_id, employee_id, is_active in await session.execute(member_query):
         members.setdefault(group_id, []).append(employee_id)
         if is_active:
             active.add(employee_id)
@@ -112,17 +109,10 @@ async def _check_parent(session: AsyncSession, account_id: int, group_id: int | 
 async def _check_employees_exist(session: AsyncSession, account_id: int, employee_ids: Iterable[int]) -> None:
     """Raise naming the employee ids that are not in the account."""
     wanted = set(employee_ids)
-    found = (
-        set(
-            (
-                await session.execute(
-                    select(Employee.id).where(Employee.account_id == account_id, Employee.id.in_(wanted))
-                )
-            ).scalars()
-        )
-        if wanted
-        else set()
-    )
+    found: set[int] = set()
+    if wanted:
+        query = select(Employee.id).where(Employee.account_id == account_id, Employee.id.in_(wanted))
+        found = set(await session.scalars(query))
     missing = sorted(wanted - found)
     if missing:
         raise InvalidInput(

@@ -28,10 +28,10 @@ async def get_account_for_inbound(db: Database, short_number: str | None, phone:
             query = query.where(Account.short_number == short_number)
         else:
             known = select(Employee.account_id).where(Employee.phone == phone)
-            found = (await session.execute(known.order_by(Employee.account_id).limit(1))).scalar_one_or_none()
+            found = await session.scalar(known.order_by(Employee.account_id).limit(1))
             if found is not None:
                 return found
-        account_id = (await session.execute(query.limit(1))).scalar_one_or_none()
+        account_id = await session.scalar(query.limit(1))
     if account_id is None:
         raise InvalidInput(f"No account uses the short number {short_number!r}.", code="unknown_short_number")
     return account_id
@@ -48,39 +48,27 @@ async def _find_duplicate(
     """The same MO already stored (same SMSC id, sender and text), if any."""
     if smsc_id is None:
         return None
-    return (
-        (
-            await session.execute(
-                select(Message).where(
-                    Message.account_id == account_id,
-                    Message.smsc_id == smsc_id,
-                    Message.sender_phone == phone,
-                    Message.text_hash == text_hash,
-                )
-            )
-        )
-        .scalars()
-        .first()
+    query = select(Message).where(
+        Message.account_id == account_id,
+        Message.smsc_id == smsc_id,
+        Message.sender_phone == phone,
+        Message.text_hash == text_hash,
     )
+    return await session.scalar(query)
 
 
 async def _reply_context(session: AsyncSession, account_id: int, phone: str) -> tuple[int | None, list[int]]:
     """The most recent outbound message to this phone and the groups it was sent to."""
-    reply_to = (
-        await session.execute(
-            select(Delivery.message_id)
-            .where(Delivery.account_id == account_id, Delivery.phone == phone)
-            .order_by(Delivery.id.desc())
-            .limit(1)
-        )
-    ).scalar_one_or_none()
+    last_sent = (
+        select(Delivery.message_id)
+        .where(Delivery.account_id == account_id, Delivery.phone == phone)
+        .order_by(Delivery.id.desc())
+        .limit(1)
+    )
+    reply_to = await session.scalar(last_sent)
     if reply_to is None:
         return None, []
-    groups = (
-        (await session.execute(select(MessageTarget.group_id).where(MessageTarget.message_id == reply_to)))
-        .scalars()
-        .all()
-    )
+    groups = await session.scalars(select(MessageTarget.group_id).where(MessageTarget.message_id == reply_to))
     return reply_to, list(groups)
 
 
@@ -106,9 +94,8 @@ async def record_inbound(
         duplicate = await _find_duplicate(session, account_id, smsc_id, phone, text_hash)
         if duplicate is not None:
             return (await list_message_reads(session, [duplicate]))[0]
-        employee_id = (
-            await session.execute(select(Employee.id).where(Employee.account_id == account_id, Employee.phone == phone))
-        ).scalar_one_or_none()
+        employee_query = select(Employee.id).where(Employee.account_id == account_id, Employee.phone == phone)
+        employee_id = await session.scalar(employee_query)
         reply_to, groups = await _reply_context(session, account_id, phone)
         segments = count_segments(text)
         message = Message(

@@ -16,12 +16,12 @@ async def get_summaries(session: AsyncSession, message_ids: Sequence[int]) -> di
     summaries: dict[int, Summary] = {mid: Summary(0, {}) for mid in message_ids}
     if not message_ids:
         return summaries
-    rows = await session.execute(
+    query = (
         select(Delivery.message_id, Delivery.status, func.count())
         .where(Delivery.message_id.in_(message_ids))
         .group_by(Delivery.message_id, Delivery.status)
     )
-    for message_id, status, count in rows:
+    for message_id, status, count in await session.execute(query):
         summary = summaries[message_id]
         summary.counts[status] = count
         summary.total += count
@@ -65,11 +65,8 @@ async def list_message_reads(
     employees = await _names(session, Employee, {m.employee_id for m in messages})
     deliveries: dict[int, list[DeliveryRead]] = {}
     if with_deliveries and ids:
-        rows = (
-            (await session.execute(select(Delivery).where(Delivery.message_id.in_(ids)).order_by(Delivery.id)))
-            .scalars()
-            .all()
-        )
+        query = select(Delivery).where(Delivery.message_id.in_(ids)).order_by(Delivery.id)
+        rows = (await session.scalars(query)).all()
         for read, row in zip(await list_delivery_reads(session, rows), rows, strict=True):
             deliveries.setdefault(row.message_id, []).append(read)
     return [

@@ -41,19 +41,12 @@ def check_text(text: str) -> str:
 async def _check_employees(session: AsyncSession, account_id: int, ids: list[int]) -> dict[int, str]:
     """Active employees of the account by id → phone, or InvalidInput naming the unknown ids."""
     wanted = set(ids)
-    rows = (
-        dict(
-            (
-                await session.execute(
-                    select(Employee.id, Employee.phone).where(
-                        Employee.account_id == account_id, Employee.id.in_(wanted), Employee.active.is_(True)
-                    )
-                )
-            ).all()
+    rows: dict[int, str] = {}
+    if wanted:
+        query = select(Employee.id, Employee.phone).where(
+            Employee.account_id == account_id, Employee.id.in_(wanted), Employee.active.is_(True)
         )
-        if wanted
-        else {}
-    )
+        rows = dict((await session.execute(query)).all())
     missing = sorted(wanted - rows.keys())
     if missing:
         raise InvalidInput(
@@ -90,9 +83,8 @@ async def _employees_by_phone(session: AsyncSession, account_id: int, phones: li
     """Which of these phones belong to employees of the account."""
     if not phones:
         return {}
-    rows = await session.execute(
-        select(Employee.phone, Employee.id).where(Employee.account_id == account_id, Employee.phone.in_(phones))
-    )
+    query = select(Employee.phone, Employee.id).where(Employee.account_id == account_id, Employee.phone.in_(phones))
+    rows = await session.execute(query)
     return dict(rows.all())
 
 

@@ -16,11 +16,12 @@ RECEIVED = ("Sent", "Delivered")
 
 async def list_phones(session: AsyncSession, actor: Actor) -> list[PhoneRead]:
     """Every active employee's virtual phone."""
-    rows = await session.execute(
+    query = (
         select(Employee.phone, Employee.id, Employee.name)
         .where(Employee.account_id == actor.account_id, Employee.active.is_(True))
         .order_by(Employee.name)
     )
+    rows = await session.execute(query)
     return [PhoneRead(phone, employee_id, name) for phone, employee_id, name in rows]
 
 
@@ -29,19 +30,21 @@ async def list_phone_messages(
 ) -> list[PhoneMessage]:
     """The newest SMS on one phone, received and sent, oldest first."""
     phone = check_phone(raw_phone)
-    received = await session.execute(
+    received_query = (
         select(Delivery.id, Message.text, Delivery.updated_at, Delivery.status)
         .join(Message, Message.id == Delivery.message_id)
         .where(Delivery.account_id == actor.account_id, Delivery.phone == phone, Delivery.status.in_(RECEIVED))
         .order_by(Delivery.id.desc())
         .limit(limit)
     )
-    sent = await session.execute(
+    sent_query = (
         select(Message.id, Message.text, Message.created_at)
         .where(Message.account_id == actor.account_id, Message.direction == "in", Message.sender_phone == phone)
         .order_by(Message.id.desc())
         .limit(limit)
     )
+    received = await session.execute(received_query)
+    sent = await session.execute(sent_query)
     items = [PhoneMessage(i, "received", t, at, s) for i, t, at, s in received]
     items += [PhoneMessage(i, "sent", t, at, None) for i, t, at in sent]
     return sorted(items, key=lambda m: m.at)[-limit:]

@@ -27,16 +27,15 @@ def _insert_ignoring_conflicts(session: AsyncSession, model: type):  # noqa: ANN
 
 async def get_thread_id(session: AsyncSession, account_id: int, kind: str, ref_id: int = 0) -> int:
     """The id of a thread, created when missing."""
-    await session.execute(
+    create = (
         _insert_ignoring_conflicts(session, Thread)
         .values(account_id=account_id, kind=kind, ref_id=ref_id)
         .on_conflict_do_nothing()
     )
-    return (
-        await session.execute(
-            select(Thread.id).where(Thread.account_id == account_id, Thread.kind == kind, Thread.ref_id == ref_id)
-        )
-    ).scalar_one()
+    await session.execute(create)
+    query = select(Thread.id).where(Thread.account_id == account_id, Thread.kind == kind, Thread.ref_id == ref_id)
+    # scalar_one: the row exists after the insert above, so a miss is a bug and must raise.
+    return (await session.execute(query)).scalar_one()
 
 
 async def record_in_employee_threads(session: AsyncSession, account_id: int, message_id: int) -> None:
@@ -44,60 +43,51 @@ async def record_in_employee_threads(session: AsyncSession, account_id: int, mes
     recipients = select(Delivery.employee_id).where(
         Delivery.message_id == message_id, Delivery.employee_id.is_not(None)
     )
-    await session.execute(
+    employee_kind = func.cast("employee", Thread.kind.type)
+    employee_threads = select(Delivery.account_id, employee_kind, Delivery.employee_id).where(
+        Delivery.employee_id.in_(recipients), Delivery.message_id == message_id
+    )
+    create_threads = (
         _insert_ignoring_conflicts(session, Thread)
-        .from_select(
-            ["account_id", "kind", "ref_id"],
-            select(Delivery.account_id, func.cast("employee", Thread.kind.type), Delivery.employee_id).where(
-                Delivery.employee_id.in_(recipients), Delivery.message_id == message_id
-            ),
-        )
+        .from_select(["account_id", "kind", "ref_id"], employee_threads)
         .on_conflict_do_nothing()
     )
-    await session.execute(
+    await session.execute(create_threads)
+    thread_links = select(Thread.id, func.cast(message_id, ThreadMessage.message_id.type)).where(
+        Thread.account_id == account_id, Thread.kind == "employee", Thread.ref_id.in_(recipients)
+    )
+    link_message = (
         _insert_ignoring_conflicts(session, ThreadMessage)
-        .from_select(
-            ["thread_id", "message_id"],
-            select(Thread.id, func.cast(message_id, ThreadMessage.message_id.type)).where(
-                Thread.account_id == account_id, Thread.kind == "employee", Thread.ref_id.in_(recipients)
-            ),
-        )
+        .from_select(["thread_id", "message_id"], thread_links)
         .on_conflict_do_nothing()
     )
+    await session.execute(link_message)
 
 
 async def record_in_threads(session: AsyncSession, message_id: int, thread_ids: list[int]) -> None:
     """Put a message in the given threads."""
     if thread_ids:
-        await session.execute(
-            _insert_ignoring_conflicts(session, ThreadMessage)
-            .values([{"thread_id": t, "message_id": message_id} for t in sorted(set(thread_ids))])
-            .on_conflict_do_nothing()
-        )
+        rows = [{"thread_id": t, "message_id": message_id} for t in sorted(set(thread_ids))]
+        link_message = _insert_ignoring_conflicts(session, ThreadMessage).values(rows).on_conflict_do_nothing()
+        await session.execute(link_message)
 
 
 async def touch_threads(session: AsyncSession, message_id: int, at: datetime) -> list[int]:
     """Make the message the newest activity of its threads; returns their ids."""
     in_message = select(ThreadMessage.thread_id).where(ThreadMessage.message_id == message_id)
-    await session.execute(
-        update(Thread).where(Thread.id.in_(in_message)).values(last_message_id=message_id, last_activity_at=at)
-    )
-    return list((await session.execute(in_message.order_by(ThreadMessage.thread_id))).scalars())
+    touch = update(Thread).where(Thread.id.in_(in_message)).values(last_message_id=message_id, last_activity_at=at)
+    await session.execute(touch)
+    return list(await session.scalars(in_message.order_by(ThreadMessage.thread_id)))
 
 
 async def _titles(session: AsyncSession, threads: list[Thread]) -> dict[int, tuple[str, str | None]]:
     """Title and colour per thread."""
     employee_ids = [t.ref_id for t in threads if t.kind == "employee"]
     group_ids = [t.ref_id for t in threads if t.kind == "group"]
-    employees = dict(
-        (await session.execute(select(Employee.id, Employee.name).where(Employee.id.in_(employee_ids)))).all()
-    )
-    groups = {
-        gid: (name, color)
-        for gid, name, color in await session.execute(
-            select(Group.id, Group.name, Group.color).where(Group.id.in_(group_ids))
-        )
-    }
+    employee_query = select(Employee.id, Employee.name).where(Employee.id.in_(employee_ids))
+    employees = dict((await session.execute(employee_query)).all())
+    group_query = select(Group.id, Group.name, Group.color).where(Group.id.in_(group_ids))
+    groups = {gid: (name, color) for gid, name, color in await session.execute(group_query)}
     titles: dict[int, tuple[str, str | None]] = {}
     for t in threads:
         if t.kind == "employee":
@@ -111,12 +101,11 @@ async def _titles(session: AsyncSession, threads: list[Thread]) -> dict[int, tup
 
 async def _unread_counts(session: AsyncSession, actor: Actor, thread_ids: list[int]) -> dict[int, int]:
     """Inbound messages after the user's read mark, per thread."""
-    rows = await session.execute(
+    own_mark = and_(ThreadRead.thread_id == ThreadMessage.thread_id, ThreadRead.user_id == actor.user_id)
+    query = (
         select(ThreadMessage.thread_id, func.count())
         .join(Message, Message.id == ThreadMessage.message_id)
-        .outerjoin(
-            ThreadRead, and_(ThreadRead.thread_id == ThreadMessage.thread_id, ThreadRead.user_id == actor.user_id)
-        )
+        .outerjoin(ThreadRead, own_mark)
         .where(
             ThreadMessage.thread_id.in_(thread_ids),
             Message.direction == "in",
@@ -124,20 +113,18 @@ async def _unread_counts(session: AsyncSession, actor: Actor, thread_ids: list[i
         )
         .group_by(ThreadMessage.thread_id)
     )
+    rows = await session.execute(query)
     return dict(rows.all())
 
 
 async def list_threads(session: AsyncSession, actor: Actor) -> list[ThreadView]:
     """Threads with activity, newest first, with previews and unread counts."""
-    threads = list(
-        (
-            await session.execute(
-                select(Thread)
-                .where(Thread.account_id == actor.account_id, Thread.last_message_id.is_not(None))
-                .order_by(Thread.last_message_id.desc())
-            )
-        ).scalars()
+    query = (
+        select(Thread)
+        .where(Thread.account_id == actor.account_id, Thread.last_message_id.is_not(None))
+        .order_by(Thread.last_message_id.desc())
     )
+    threads = list(await session.scalars(query))
     ids = [t.id for t in threads]
     titles = await _titles(session, threads)
     unread = await _unread_counts(session, actor, ids)
@@ -150,11 +137,12 @@ async def list_threads(session: AsyncSession, actor: Actor) -> list[ThreadView]:
 
 async def _last_messages(session: AsyncSession, message_ids: list[int | None]) -> dict[int, LastMessage]:
     """Previews of the given messages, with who wrote the inbound ones."""
-    rows = await session.execute(
+    query = (
         select(Message, Employee.name)
         .outerjoin(Employee, Employee.id == Message.employee_id)
         .where(Message.id.in_([m for m in message_ids if m is not None]))
     )
+    rows = await session.execute(query)
     return {
         m.id: LastMessage(
             m.id, m.direction, m.text[:140], m.created_at, (name or m.sender_phone) if m.direction == "in" else None
@@ -186,7 +174,9 @@ async def list_thread_messages(
     )
     if before_id is not None:
         query = query.where(Message.id < before_id)
-    rows = list((await session.execute(query.order_by(Message.id.desc()).limit(limit + 1))).scalars())
+    # One row past the page tells whether there is more.
+    query = query.order_by(Message.id.desc()).limit(limit + 1)
+    rows = list(await session.scalars(query))
     page = list(reversed(rows[:limit]))
     return ThreadPage(await list_message_reads(session, page), has_more=len(rows) > limit)
 

@@ -149,3 +149,15 @@ async def test_every_invalid_number_is_named_at_once(db: Database, admin: Actor)
     assert refused.value.extra == {"numbers": ["12345", "+7 000", "abc"]}
     assert all(raw in refused.value.detail for raw in ("12345", "+7 000", "abc"))
     assert await _count(db, Message) == 0
+
+
+async def test_employee_thread_carries_that_employees_own_delivery(db: Database, admin: Actor) -> None:
+    sent = await send_message(db, admin, MessageCreate(text="всем", recipients=Recipients(groups=[3])))
+    threads = {(t.kind, t.ref_id): t for t in await _threads(db, admin)}
+    async with db.read() as session:
+        own = await list_thread_messages(session, admin, threads[("employee", 14)].id, None, 50)
+        group = await list_thread_messages(session, admin, threads[("group", 3)].id, None, 50)
+    [message] = own.items
+    assert message.id == sent.id and message.summary.total == 5
+    assert [(d.employee_id, d.status) for d in message.deliveries or []] == [(14, "Pending")]
+    assert group.items[0].deliveries is None

@@ -56,9 +56,9 @@ async def list_delivery_reads(session: AsyncSession, deliveries: Sequence[Delive
 
 
 async def list_message_reads(
-    session: AsyncSession, messages: Sequence[Message], with_deliveries: bool = False
+    session: AsyncSession, messages: Sequence[Message], with_deliveries: bool = False, for_employee: int | None = None
 ) -> list[MessageRead]:
-    """Messages as the API shows them, in the given order."""
+    """Messages as the API shows them, in the given order; deliveries optionally only one employee's."""
     ids = [m.id for m in messages]
     summaries = await get_summaries(session, ids)
     authors = await _names(session, User, {m.author_user_id for m in messages})
@@ -66,6 +66,8 @@ async def list_message_reads(
     deliveries: dict[int, list[DeliveryRead]] = {}
     if with_deliveries and ids:
         query = select(Delivery).where(Delivery.message_id.in_(ids)).order_by(Delivery.id)
+        if for_employee is not None:
+            query = query.where(Delivery.employee_id == for_employee)
         rows = (await session.scalars(query)).all()
         for read, row in zip(await list_delivery_reads(session, rows), rows, strict=True):
             deliveries.setdefault(row.message_id, []).append(read)

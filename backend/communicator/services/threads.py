@@ -165,8 +165,12 @@ async def _get_thread(session: AsyncSession, actor: Actor, thread_id: int) -> Th
 async def list_thread_messages(
     session: AsyncSession, actor: Actor, thread_id: int, before_id: int | None, limit: int
 ) -> ThreadPage:
-    """A page of the thread's messages, oldest first, ending before `before_id`."""
-    await _get_thread(session, actor, thread_id)
+    """A page of the thread's messages, oldest first, ending before `before_id`.
+
+    In an employee's thread each outbound message carries that employee's own delivery, so a
+    broadcast shows whether this person got it, not only the whole broadcast's summary.
+    """
+    thread = await _get_thread(session, actor, thread_id)
     query = (
         select(Message)
         .join(ThreadMessage, ThreadMessage.message_id == Message.id)
@@ -178,7 +182,11 @@ async def list_thread_messages(
     query = query.order_by(Message.id.desc()).limit(limit + 1)
     rows = list(await session.scalars(query))
     page = list(reversed(rows[:limit]))
-    return ThreadPage(await list_message_reads(session, page), has_more=len(rows) > limit)
+    if thread.kind == "employee":
+        reads = await list_message_reads(session, page, with_deliveries=True, for_employee=thread.ref_id)
+    else:
+        reads = await list_message_reads(session, page)
+    return ThreadPage(reads, has_more=len(rows) > limit)
 
 
 async def mark_thread_read(session: AsyncSession, actor: Actor, thread_id: int, last_message_id: int) -> None:

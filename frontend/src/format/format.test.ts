@@ -5,7 +5,7 @@ import { ru } from '../i18n/ru';
 import { render, type Params } from '../i18n/translate';
 import type { Translate } from '../i18n/types';
 import { noRepliesHint, operatorName } from './operator';
-import { summaryText, summaryTone } from './summary';
+import { broadcastNote, summaryText, summaryTone } from './summary';
 import { formatRelative } from './time';
 
 const tRu: Translate = (key: MessageKey, params?: Params) => render(ru[key], 'ru', params);
@@ -27,6 +27,10 @@ describe('summaryText', () => {
   });
   it('handles no recipients', () => {
     expect(summaryText({ total: 0, counts: {} }, tEn)).toBe('No recipients');
+  });
+  it('puts a broadcast\'s aggregate as a note: «рассылка: доставлено 7 из 7»', () => {
+    expect(broadcastNote({ total: 7, counts: { Delivered: 7 } }, tRu)).toBe('рассылка: доставлено 7 из 7');
+    expect(broadcastNote({ total: 7, counts: { Delivered: 5, Sent: 2 } }, tEn)).toBe('broadcast: delivered 5 of 7, 2 pending');
   });
   it('tones', () => {
     expect(summaryTone({ total: 1, counts: { Delivered: 1 } })).toBe('done');

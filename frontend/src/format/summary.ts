@@ -20,3 +20,12 @@ export function summaryTone(summary: DeliverySummary): 'done' | 'failed' | 'prog
   if (b.pending > 0) return 'progress';
   return 'done';
 }
+
+/**
+ * The aggregate as a small note under one employee's own status of a broadcast:
+ * «рассылка: доставлено 7 из 7» / "broadcast: delivered 7 of 7".
+ */
+export function broadcastNote(summary: DeliverySummary, t: Translate): string {
+  const text = summaryText(summary, t);
+  return t('summary.broadcast', { summary: text.charAt(0).toLowerCase() + text.slice(1) });
+}

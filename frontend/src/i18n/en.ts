@@ -72,6 +72,7 @@ export const en: Record<MessageKey, Entry> = {
   'message.showRecipients': 'Recipients',
   'message.hideRecipients': 'Hide recipients',
   'message.loadingRecipients': 'Loading recipients…',
+  'message.ownDelivery': "This employee's delivery status",
   'message.possibleDuplicate': 'possible duplicate',
   'message.possibleDuplicateHint': 'The gateway restarted after the operator had accepted this SMS and sent it again, so the phone may have got it twice',
 
@@ -79,6 +80,7 @@ export const en: Record<MessageKey, Entry> = {
   'summary.pending': { one: '{count} pending', other: '{count} pending' },
   'summary.failed': { one: '{count} failed', other: '{count} failed' },
   'summary.cancelled': { one: '{count} cancelled', other: '{count} cancelled' },
+  'summary.broadcast': 'broadcast: {summary}',
   'summary.noRecipients': 'No recipients',
 
   'status.Pending': 'Pending',

@@ -71,6 +71,7 @@ export const ru = {
   'message.showRecipients': 'Получатели',
   'message.hideRecipients': 'Скрыть получателей',
   'message.loadingRecipients': 'Загрузка получателей…',
+  'message.ownDelivery': 'Статус доставки этому сотруднику',
   'message.possibleDuplicate': 'возможен дубль',
   'message.possibleDuplicateHint': 'Шлюз перезапустился после того, как оператор принял это SMS, и отправил его ещё раз — на телефон могли прийти две копии',
 
@@ -78,6 +79,7 @@ export const ru = {
   'summary.pending': { one: '{count} ожидает', few: '{count} ожидают', many: '{count} ожидают', other: '{count} ожидают' },
   'summary.failed': { one: '{count} не доставлено', few: '{count} не доставлено', many: '{count} не доставлено', other: '{count} не доставлено' },
   'summary.cancelled': { one: '{count} отменено', few: '{count} отменено', many: '{count} отменено', other: '{count} отменено' },
+  'summary.broadcast': 'рассылка: {summary}',
   'summary.noRecipients': 'Нет получателей',
 
   'status.Pending': 'Ожидает',

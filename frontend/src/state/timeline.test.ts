@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { DeliveryUpdatedEvent } from '../api/types';
+import type { DeliveryRead, DeliveryUpdatedEvent } from '../api/types';
 import { delivery, message } from '../testing/fixtures';
 import {
   addEcho,
@@ -10,6 +10,7 @@ import {
   mergeMessages,
   removeEcho,
   nestReplies,
+  ownDelivery,
   resolveEcho,
   type LocalEcho,
 } from './timeline';
@@ -120,6 +121,83 @@ describe('applyDeliveryUpdate', () => {
   it('leaves the list alone for a message not shown', () => {
     const list = [message({ id: 1 })];
     expect(applyDeliveryUpdate(list, event({ message_id: 9 }))).toBe(list);
+  });
+});
+
+describe('a broadcast in an employee thread', () => {
+  const ME = 7;
+  const mine = (status: DeliveryRead['status'], at = '2026-11-01T10:00:10Z') =>
+    delivery({ id: 70, employee_id: ME, employee_name: 'Я', phone: '+79160000007', status, updated_at: at });
+  const other = (id: number, status: DeliveryRead['status']) =>
+    delivery({ id, employee_id: id, employee_name: `N${id}`, phone: `+7916000000${id}`, status });
+  const update = (deliveries: DeliveryRead[], counts: Record<string, number>): DeliveryUpdatedEvent => ({
+    id: 100,
+    type: 'delivery.updated',
+    message_id: 1,
+    deliveries,
+    summary: { total: 3, counts },
+  });
+  const page = () => [message({ id: 1, summary: { total: 3, counts: { Pending: 3 } }, deliveries: [mine('Pending')] })];
+
+  it('applies only this employee\'s row, never the other recipients\'', () => {
+    const next = applyDeliveryUpdate(
+      page(),
+      update([other(1, 'Sending'), mine('Sending'), other(2, 'Sending')], { Sending: 3 }),
+      ME,
+    );
+    expect(next[0].deliveries).toEqual([mine('Sending')]);
+    expect(next[0].summary).toEqual({ total: 3, counts: { Sending: 3 } });
+  });
+  it('moves the own status forward only: Pending → Sending → Sent → Delivered', () => {
+    let list = page();
+    list = applyDeliveryUpdate(list, update([mine('Sending')], { Sending: 1, Pending: 2 }), ME);
+    list = applyDeliveryUpdate(list, update([mine('Sent')], { Sent: 1, Pending: 2 }), ME);
+    expect(ownDelivery(list[0], ME)?.status).toBe('Sent');
+    // a late, replayed copy does not undo it
+    list = applyDeliveryUpdate(list, update([mine('Sending')], { Sending: 1, Pending: 2 }), ME);
+    expect(ownDelivery(list[0], ME)?.status).toBe('Sent');
+    list = applyDeliveryUpdate(list, update([other(1, 'Delivered')], { Sent: 1, Delivered: 1, Pending: 1 }), ME);
+    expect(ownDelivery(list[0], ME)?.status).toBe('Sent');
+    list = applyDeliveryUpdate(list, update([mine('Delivered')], { Delivered: 3 }), ME);
+    expect(ownDelivery(list[0], ME)?.status).toBe('Delivered');
+    expect(list[0].deliveries).toHaveLength(1);
+    expect(list[0].summary.counts).toEqual({ Delivered: 3 });
+  });
+  it('takes the own row from an event when the message came without deliveries (message.created)', () => {
+    const created = [message({ id: 1, summary: { total: 3, counts: { Pending: 3 } }, deliveries: null })];
+    const none = applyDeliveryUpdate(created, update([other(1, 'Sending')], { Sending: 1, Pending: 2 }), ME);
+    expect(none[0].deliveries).toBeNull();
+    const next = applyDeliveryUpdate(none, update([mine('Sending'), other(2, 'Sending')], { Sending: 2, Pending: 1 }), ME);
+    expect(next[0].deliveries).toEqual([mine('Sending')]);
+  });
+  it('without a known employee keeps to the rows it holds', () => {
+    const next = applyDeliveryUpdate(page(), update([other(1, 'Sent'), mine('Sent')], { Sent: 2, Pending: 1 }));
+    expect(next[0].deliveries).toEqual([mine('Sent')]);
+  });
+  it('updates everyone once the full recipient list is loaded', () => {
+    const full = [message({ id: 1, summary: { total: 3, counts: { Pending: 3 } }, deliveries: [other(1, 'Pending'), mine('Pending'), other(2, 'Pending')] })];
+    const next = applyDeliveryUpdate(full, update([other(1, 'Sent'), mine('Sent')], { Sent: 2, Pending: 1 }), ME);
+    expect(next[0].deliveries?.map((d) => d.status)).toEqual(['Sent', 'Sent', 'Pending']);
+  });
+
+  describe('ownDelivery', () => {
+    it('is the employee\'s row', () => {
+      const m = message({ summary: { total: 3, counts: { Sent: 1, Pending: 2 } }, deliveries: [other(1, 'Pending'), mine('Sent', '2026-11-01T10:00:20Z')] });
+      expect(ownDelivery(m, ME)).toEqual({ status: 'Sent', delivery: mine('Sent', '2026-11-01T10:00:20Z') });
+    });
+    it('follows from a uniform summary before the row is known', () => {
+      expect(ownDelivery(message({ summary: { total: 3, counts: { Pending: 3 } } }), ME)).toEqual({ status: 'Pending', delivery: null });
+      expect(ownDelivery(message({ summary: { total: 3, counts: { Delivered: 3, Sent: 0 } } }), ME)?.status).toBe('Delivered');
+    });
+    it('is unknown for a mixed summary without the row', () => {
+      expect(ownDelivery(message({ summary: { total: 3, counts: { Sent: 1, Pending: 2 } } }), ME)).toBeNull();
+    });
+    it('is not used for a message to this employee alone, an inbound message, or outside employee threads', () => {
+      const single = message({ summary: { total: 1, counts: { Delivered: 1 } }, deliveries: [mine('Delivered')] });
+      expect(ownDelivery(single, ME)).toBeNull();
+      expect(ownDelivery(message({ direction: 'in', summary: { total: 3, counts: { Pending: 3 } } }), ME)).toBeNull();
+      expect(ownDelivery(message({ summary: { total: 3, counts: { Pending: 3 } } }), null)).toBeNull();
+    });
   });
 });
 

@@ -1,5 +1,5 @@
 /** Message/delivery reducer for one open thread: server messages plus local echoes. */
-import type { DeliveryUpdatedEvent, MessageRead } from '../api/types';
+import type { DeliveryRead, DeliveryStatus, DeliveryUpdatedEvent, MessageRead } from '../api/types';
 import { mergeDeliveries, newerSummary, summarise } from './status';
 
 /** A message being sent, shown at once and replaced by the server's message. */
@@ -65,19 +65,53 @@ export function removeEcho(timeline: Timeline, clientId: string): Timeline {
   return { ...timeline, echoes: timeline.echoes.filter((e) => e.clientId !== clientId) };
 }
 
-/** Apply new delivery statuses and the summary to the message they belong to. */
-export function applyDeliveryUpdate(messages: MessageRead[], event: DeliveryUpdatedEvent): MessageRead[] {
+/**
+ * Apply new delivery statuses and the summary to the message they belong to. Only rows the
+ * message already holds are merged, plus, in an employee's thread (`ownEmployeeId`), that
+ * employee's own row: a thread page carries just that one delivery of a broadcast, and the
+ * event's rows for everyone else must not leak into it.
+ */
+export function applyDeliveryUpdate(
+  messages: MessageRead[],
+  event: DeliveryUpdatedEvent,
+  ownEmployeeId: number | null = null,
+): MessageRead[] {
   const index = messages.findIndex((m) => m.id === event.message_id);
   if (index < 0) return messages;
   const current = messages[index];
+  const known = new Set((current.deliveries ?? []).map((d) => d.id));
+  const rows = event.deliveries.filter(
+    (d) => known.has(d.id) || (ownEmployeeId !== null && d.employee_id === ownEmployeeId),
+  );
   const updated = mergeMessage(current, {
     ...current,
-    deliveries: current.deliveries ? event.deliveries : null,
+    deliveries: current.deliveries || rows.length > 0 ? rows : null,
     summary: event.summary,
   });
   const next = [...messages];
   next[index] = updated;
   return next;
+}
+
+/** True for an outbound message shown in an employee's thread that went to more than one recipient. */
+export function isBroadcastInEmployeeThread(message: MessageRead, ownEmployeeId: number | null): boolean {
+  return ownEmployeeId !== null && message.direction === 'out' && message.summary.total > 1;
+}
+
+/**
+ * This employee's own status of a broadcast shown in their thread: their delivery row when
+ * known; before the first row arrives (a `message.created` event carries no deliveries) it
+ * follows from the summary when every delivery has the same status; otherwise unknown (null).
+ */
+export function ownDelivery(
+  message: MessageRead,
+  ownEmployeeId: number | null,
+): { status: DeliveryStatus; delivery: DeliveryRead | null } | null {
+  if (!isBroadcastInEmployeeThread(message, ownEmployeeId)) return null;
+  const delivery = message.deliveries?.find((d) => d.employee_id === ownEmployeeId) ?? null;
+  if (delivery) return { status: delivery.status, delivery };
+  const uniform = Object.entries(message.summary.counts).find(([, count]) => count === message.summary.total);
+  return uniform ? { status: uniform[0] as DeliveryStatus, delivery: null } : null;
 }
 
 export interface MessageNode {

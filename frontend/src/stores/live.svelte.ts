@@ -224,10 +224,17 @@ class LiveStore {
     }
   }
 
+  /** The employee whose thread is open (their own delivery of a broadcast is tracked), else null. */
+  openEmployeeId(): number | null {
+    const thread = this.threads.find((item) => item.id === this.openThreadId);
+    return thread?.kind === 'employee' ? thread.ref_id : null;
+  }
+
   applyEvent(event: AppEvent): void {
     if (event.type === 'message.created') this.applyMessageCreated(event);
     else if (event.type === 'delivery.updated') {
-      this.timeline = { ...this.timeline, messages: applyDeliveryUpdate(this.timeline.messages, event) };
+      const own = this.openEmployeeId();
+      this.timeline = { ...this.timeline, messages: applyDeliveryUpdate(this.timeline.messages, event, own) };
       this.outbox = { ...this.outbox, messages: applyDeliveryUpdate(this.outbox.messages, event) };
     }
     this.listeners.forEach((listener) => listener(event));

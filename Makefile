@@ -9,8 +9,7 @@ PORT ?= 8000
 # In the demo a third of the virtual phones answer on their own, so a send gets replies without clicking.
 run: export COMMUNICATOR_SIM_AUTO_REPLY_RATE ?= 0.3
 run: deps frontend
-	$(UV) run communicator db upgrade
-	$(UV) run communicator serve --demo --port $(PORT)
+	$(UV) run communicator serve --demo --port $(PORT)  # serve migrates first
 
 test: deps services frontend
 	$(UV) run python -m communicator.schemagen --check

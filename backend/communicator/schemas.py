@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-import msgspec
 from msgspec import UNSET, Meta, Struct, UnsetType
 
 Role = Literal["Administrator", "Operator", "BaseUser"]
@@ -222,12 +221,6 @@ class PhoneMessage(Struct):
     text: str
     at: datetime
     status: str | None
-
-
-class Items(Struct):
-    """A JSON list wrapped for extension."""
-
-    items: list[msgspec.Raw]
 
 
 API_STRUCTS = (

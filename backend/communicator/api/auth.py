@@ -27,7 +27,7 @@ class AuthController(Controller):
         """Check credentials; a new session (and cookie) every time, so a planted one is useless."""
         token, actor = await auth.login(db, data.login, data.password)
         async with db.read() as session:
-            user = UserRead(**await auth.get_user_read(session, actor))
+            user = await auth.get_user_read(session, actor)
         cookie = Cookie(
             key=SESSION_COOKIE,
             value=token,
@@ -48,4 +48,4 @@ class AuthController(Controller):
     async def me(self, db: NamedDependency[Database], actor: NamedDependency[Actor]) -> UserRead:
         """The logged-in user."""
         async with db.read() as session:
-            return UserRead(**await auth.get_user_read(session, actor))
+            return await auth.get_user_read(session, actor)

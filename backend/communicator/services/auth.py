@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from communicator.db.models import Account, User, WebSession
 from communicator.db.session import Database
+from communicator.schemas import UserRead
 from communicator.services.actors import Actor
 from communicator.services.errors import Unauthorized
 
@@ -90,15 +91,10 @@ async def get_session_actor(db: Database, token: str, idle: timedelta, absolute:
     return _actor(user)
 
 
-async def get_user_read(session: AsyncSession, actor: Actor) -> dict[str, object]:
+async def get_user_read(session: AsyncSession, actor: Actor) -> UserRead:
     """The current user with the account name."""
     account = await session.get(Account, actor.account_id)
-    return {
-        "id": actor.user_id,
-        "login": actor.login,
-        "role": actor.role,
-        "account_id": actor.account_id,
-        "account_name": account.name if account else "",
-        "employee_id": actor.employee_id,
-        "name": actor.name,
-    }
+    account_name = account.name if account else ""
+    return UserRead(
+        actor.user_id, actor.login, actor.role, actor.account_id, account_name, actor.employee_id, actor.name
+    )

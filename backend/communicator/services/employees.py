@@ -12,6 +12,7 @@ from communicator.services.actors import Actor
 from communicator.services.auth import hash_password
 from communicator.services.errors import Conflict, InvalidInput, NotFound
 from communicator.services.groups import check_groups_exist
+from communicator.services.permissions import check_may_edit_directory
 from communicator.sms.phones import InvalidPhone, detect_operator, normalize_phone
 
 REPLY_CAPABLE_OPERATORS = frozenset({"MTS"})
@@ -80,6 +81,7 @@ async def _check_phone_free(session: AsyncSession, account_id: int, phone: str, 
 
 async def create_employee(session: AsyncSession, actor: Actor, data: EmployeeCreate) -> EmployeeRead:
     """Add an employee, their groups and (when asked) their web login."""
+    check_may_edit_directory(actor)
     phone = check_phone(data.phone)
     await _check_phone_free(session, actor.account_id, phone, None)
     await check_groups_exist(session, actor.account_id, data.group_ids)
@@ -138,6 +140,7 @@ async def _apply_web_access(
 
 async def update_employee(session: AsyncSession, actor: Actor, employee_id: int, data: EmployeeUpdate) -> EmployeeRead:
     """Change an employee; deactivating also closes their web access."""
+    check_may_edit_directory(actor)
     employee = await access_row(session, Employee, employee_id, actor, "Employee")
     changes = given_fields(data)
     if "phone" in changes:

@@ -12,6 +12,7 @@ from communicator.schemas import GroupCreate, GroupRead, GroupUpdate
 from communicator.services.access import access_row, given_fields
 from communicator.services.actors import Actor
 from communicator.services.errors import InvalidInput, NotFound
+from communicator.services.permissions import check_may_edit_directory
 
 
 async def _parents(session: AsyncSession, account_id: int) -> dict[int, int | None]:
@@ -130,6 +131,7 @@ async def _set_members(session: AsyncSession, group_id: int, employee_ids: Itera
 
 async def create_group(session: AsyncSession, actor: Actor, data: GroupCreate) -> GroupRead:
     """Create a group with its members."""
+    check_may_edit_directory(actor)
     await _check_parent(session, actor.account_id, None, data.parent_id)
     await _check_employees_exist(session, actor.account_id, data.member_ids)
     group = Group(account_id=actor.account_id, name=data.name.strip(), color=data.color, parent_id=data.parent_id)
@@ -141,6 +143,7 @@ async def create_group(session: AsyncSession, actor: Actor, data: GroupCreate) -
 
 async def update_group(session: AsyncSession, actor: Actor, group_id: int, data: GroupUpdate) -> GroupRead:
     """Change a group's name, colour, parent or members."""
+    check_may_edit_directory(actor)
     await access_row(session, Group, group_id, actor, "Group")
     changes = given_fields(data)
     if "parent_id" in changes:
@@ -155,6 +158,7 @@ async def update_group(session: AsyncSession, actor: Actor, group_id: int, data:
 
 async def delete_group(session: AsyncSession, actor: Actor, group_id: int) -> None:
     """Delete a group; its subgroups move up to its parent. Messages keep their history."""
+    check_may_edit_directory(actor)
     group = await access_row(session, Group, group_id, actor, "Group")
     await session.execute(update(Group).where(Group.parent_id == group_id).values(parent_id=group.parent_id))
     await session.execute(delete(GroupMember).where(GroupMember.group_id == group_id))

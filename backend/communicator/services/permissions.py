@@ -11,6 +11,12 @@ from communicator.services.errors import Forbidden
 SENDING_ROLES = frozenset({"Administrator", "Operator"})
 
 
+def check_may_edit_directory(actor: Actor) -> None:
+    """Only an Administrator changes employees and groups."""
+    if not actor.is_admin:
+        raise Forbidden("Only an Administrator may change the directory.", code="admin_only")
+
+
 async def check_may_send(
     session: AsyncSession, actor: Actor, recipients: Recipients, phones: dict[str, int | None]
 ) -> None:

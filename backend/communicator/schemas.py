@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from msgspec import UNSET, Meta, Struct, UnsetType
 
@@ -12,6 +12,12 @@ Status = Literal["Pending", "Sending", "Sent", "NotSent", "Delivered", "NotDeliv
 Color = Annotated[str, Meta(pattern=r"^#[0-9a-fA-F]{6}$")]
 Name = Annotated[str, Meta(min_length=1, max_length=200)]
 Id = Annotated[int, Meta(ge=1)]
+# A tag name without '#': letters, digits, '_' or '-' in any script (SPEC §3).
+TagName = Annotated[str, Meta(pattern=r"^#?[\w-]{1,100}$")]
+Login = Annotated[str, Meta(min_length=1, max_length=100, pattern=r"^[^\s]+$")]
+Password = Annotated[str, Meta(min_length=8, max_length=200)]
+Plan = Literal["Company", "Employee"]
+Scope = Literal["messages:send", "messages:read", "directory:read", "directory:write"]
 
 
 class LoginRequest(Struct, forbid_unknown_fields=True):
@@ -31,6 +37,8 @@ class UserRead(Struct):
     account_name: str
     employee_id: int | None
     name: str
+    may_send_all: bool = True
+    platform_admin: bool = False
 
 
 class EmployeeCreate(Struct, forbid_unknown_fields=True, kw_only=True):
@@ -41,6 +49,7 @@ class EmployeeCreate(Struct, forbid_unknown_fields=True, kw_only=True):
     email: str | None = None
     position: str | None = None
     group_ids: list[Id] = []
+    tags: list[TagName] = []
     web_access: bool = False
     role: Role | None = None
     login: str | None = None
@@ -55,6 +64,7 @@ class EmployeeUpdate(Struct, forbid_unknown_fields=True, kw_only=True):
     email: str | None | UnsetType = UNSET
     position: str | None | UnsetType = UNSET
     group_ids: list[Id] | UnsetType = UNSET
+    tags: list[TagName] | UnsetType = UNSET
     web_access: bool | UnsetType = UNSET
     role: Role | None | UnsetType = UNSET
     login: str | None | UnsetType = UNSET
@@ -77,6 +87,7 @@ class EmployeeRead(Struct):
     login: str | None
     operator: str | None
     reply_capable: bool
+    tags: list[str] = []
 
 
 class GroupCreate(Struct, forbid_unknown_fields=True, kw_only=True):
@@ -109,11 +120,12 @@ class GroupRead(Struct):
 
 
 class Recipients(Struct, forbid_unknown_fields=True, kw_only=True):
-    """Who a message goes to: any mix of employees, groups and raw numbers."""
+    """Who a message goes to: any mix of employees, groups, tag subscribers and raw numbers."""
 
     employees: list[int] = []
     groups: list[int] = []
     numbers: list[str] = []
+    tags: list[TagName] = []
 
 
 class MessageCreate(Struct, forbid_unknown_fields=True, kw_only=True):
@@ -223,6 +235,135 @@ class PhoneMessage(Struct):
     status: str | None
 
 
+class WebUserCreate(Struct, forbid_unknown_fields=True, kw_only=True):
+    """A new web login of the account (POST /api/v1/users)."""
+
+    login: Login
+    password: Password
+    role: Role
+    employee_id: Id | None = None
+    name: str = ""
+
+
+class WebUserUpdate(Struct, forbid_unknown_fields=True, kw_only=True):
+    """Changes to a web login; absent fields stay as they are."""
+
+    role: Role | UnsetType = UNSET
+    password: Password | UnsetType = UNSET
+    active: bool | UnsetType = UNSET
+    name: str | UnsetType = UNSET
+
+
+class WebUserRead(Struct):
+    """A web login as the admin's users page shows it."""
+
+    id: int
+    login: str
+    name: str
+    role: Role
+    employee_id: int | None
+    active: bool
+    may_send_all: bool
+
+
+class PermissionsUpdate(Struct, forbid_unknown_fields=True, kw_only=True):
+    """Whom an Operator may send to: everyone, or the listed groups, employees and tag subscribers."""
+
+    all: bool = False
+    groups: list[Id] = []
+    employees: list[Id] = []
+    tags: list[TagName] = []
+
+
+class ResolvedEmployee(Struct):
+    """An employee a permission set reaches."""
+
+    id: int
+    name: str
+    phone: str
+
+
+class PermissionsRead(Struct):
+    """A user's permissions and exactly which employees they resolve to."""
+
+    all: bool
+    groups: list[int]
+    employees: list[int]
+    tags: list[str]
+    resolved: list[ResolvedEmployee]
+
+
+class TokenCreate(Struct, forbid_unknown_fields=True, kw_only=True):
+    """A new API token."""
+
+    name: Name
+    scopes: Annotated[list[Scope], Meta(min_length=1)]
+
+
+class TokenRead(Struct, kw_only=True):
+    """An API token without its secret."""
+
+    id: int
+    name: str
+    scopes: list[str]
+    prefix: str
+    created_by: str
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+class TokenCreated(TokenRead, kw_only=True):
+    """A token just created: the only time its secret is shown."""
+
+    token: str
+
+
+class AuditEntryRead(Struct):
+    """One line of the audit log."""
+
+    id: int
+    at: datetime
+    actor_name: str
+    action: str
+    target_type: str
+    target_id: int | None
+    target_name: str
+    details: dict[str, Any]
+
+
+class AuditPage(Struct):
+    """A page of the audit log, newest first."""
+
+    items: list[AuditEntryRead]
+    has_more: bool
+
+
+class AccountCreate(Struct, forbid_unknown_fields=True, kw_only=True):
+    """A new client company with its first Administrator (platform admin only)."""
+
+    name: Name
+    short_number: Annotated[str, Meta(pattern=r"^\d{3,15}$")]
+    sender_names: list[Annotated[str, Meta(min_length=1, max_length=11)]] = []
+    plan: Plan = "Company"
+    admin_login: Login
+    admin_password: Password
+    admin_name: str = ""
+
+
+class AccountRead(Struct):
+    """A client company."""
+
+    id: int
+    name: str
+    short_number: str
+    sender_names: list[str]
+    plan: Plan
+    created_at: datetime
+    users: int
+    employees: int
+
+
 API_STRUCTS = (
     LoginRequest,
     UserRead,
@@ -244,4 +385,17 @@ API_STRUCTS = (
     ReadMark,
     PhoneRead,
     PhoneMessage,
+    WebUserCreate,
+    WebUserUpdate,
+    WebUserRead,
+    PermissionsUpdate,
+    ResolvedEmployee,
+    PermissionsRead,
+    TokenCreate,
+    TokenRead,
+    TokenCreated,
+    AuditEntryRead,
+    AuditPage,
+    AccountCreate,
+    AccountRead,
 )

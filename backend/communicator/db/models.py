@@ -84,6 +84,78 @@ class User(Base):
     employee_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"))
     name: Mapped[str] = mapped_column(String(200), default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # An Operator sends to everyone when set, otherwise only to the permit_* rows below.
+    may_send_all: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Runs the platform: creates client accounts. Not a role inside an account.
+    platform_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class PermitGroup(Base):
+    """An Operator may reach this group's members (nested groups included)."""
+
+    __tablename__ = "permit_groups"
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"), primary_key=True)
+
+
+class PermitEmployee(Base):
+    """An Operator may reach this employee."""
+
+    __tablename__ = "permit_employees"
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id", ondelete="CASCADE"), primary_key=True)
+
+
+class PermitTag(Base):
+    """An Operator may reach this tag's subscribers; the tag is stored case-folded."""
+
+    __tablename__ = "permit_tags"
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    tag: Mapped[str] = mapped_column(String(100), primary_key=True)
+
+
+class EmployeeTag(Base):
+    """An employee subscribed to a tag (case-folded, without '#')."""
+
+    __tablename__ = "employee_tags"
+    __table_args__ = (Index("ix_employee_tags_tag", "account_id", "tag"),)
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id", ondelete="CASCADE"), primary_key=True)
+    tag: Mapped[str] = mapped_column(String(100), primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+
+
+class ApiToken(Base):
+    """A named API token; only its HMAC-SHA256 (keyed by the server secret) is stored."""
+
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    scopes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(16))
+    # The token acts with this user's role and recipient permissions, narrowed by its scopes.
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column()
+    last_used_at: Mapped[datetime | None] = mapped_column()
+    revoked_at: Mapped[datetime | None] = mapped_column()
+
+
+class AuditEntry(Base):
+    """Who changed what, when: employees, groups, users, permissions, tokens, accounts."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_account", "account_id", "id"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    at: Mapped[datetime] = mapped_column()
+    actor_user_id: Mapped[int | None] = mapped_column(Integer)
+    actor_name: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(40))
+    target_type: Mapped[str] = mapped_column(String(20))
+    target_id: Mapped[int | None] = mapped_column(Integer)
+    target_name: Mapped[str] = mapped_column(String(200), default="")
+    details: Mapped[dict] = mapped_column(JSON, default=dict)
 
 
 class WebSession(Base):

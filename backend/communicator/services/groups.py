@@ -12,29 +12,8 @@ from communicator.schemas import GroupCreate, GroupRead, GroupUpdate
 from communicator.services.access import access_row, given_fields
 from communicator.services.actors import Actor
 from communicator.services.errors import InvalidInput, NotFound
+from communicator.services.group_tree import get_group_parents, with_descendants
 from communicator.services.permissions import check_may_edit_directory
-
-
-async def _parents(session: AsyncSession, account_id: int) -> dict[int, int | None]:
-    """Every group of the account mapped to its parent."""
-    rows = await session.execute(select(Group.id, Group.parent_id).where(Group.account_id == account_id))
-    return {group_id: parent for group_id, parent in rows}
-
-
-def _with_descendants(parents: dict[int, int | None], roots: Iterable[int]) -> set[int]:
-    """The given groups and every group nested below them."""
-    children: dict[int, list[int]] = {}
-    for group_id, parent in parents.items():
-        if parent is not None:
-            children.setdefault(parent, []).append(group_id)
-    seen: set[int] = set()
-    stack = list(roots)
-    while stack:
-        group_id = stack.pop()
-        if group_id not in seen:
-            seen.add(group_id)
-            stack.extend(children.get(group_id, ()))
-    return seen
 
 
 async def check_groups_exist(session: AsyncSession, account_id: int, group_ids: Iterable[int]) -> None:
@@ -42,7 +21,7 @@ async def check_groups_exist(session: AsyncSession, account_id: int, group_ids: 
     wanted = set(group_ids)
     if not wanted:
         return
-    missing = sorted(wanted - set(await _parents(session, account_id)))
+    missing = sorted(wanted - set(await get_group_parents(session, account_id)))
     if missing:
         raise InvalidInput(
             f"Unknown group id(s): {', '.join(map(str, missing))}.", {"groups": missing}, code="unknown_groups"
@@ -51,7 +30,7 @@ async def check_groups_exist(session: AsyncSession, account_id: int, group_ids: 
 
 async def list_group_member_ids(session: AsyncSession, account_id: int, group_ids: Iterable[int]) -> set[int]:
     """Active employees in the groups, nested groups included."""
-    closure = _with_descendants(await _parents(session, account_id), group_ids)
+    closure = with_descendants(await get_group_parents(session, account_id), group_ids)
     if not closure:
         return set()
     query = (
@@ -81,7 +60,7 @@ async def list_groups(session: AsyncSession, actor: Actor) -> list[GroupRead]:
     parents = {group.id: group.parent_id for group in groups}
     result = []
     for group in groups:
-        nested = _with_descendants(parents, [group.id])
+        nested = with_descendants(parents, [group.id])
         # Counted as a send would: inactive members get nothing, so they are not counted.
         count = len({e for g in nested for e in members.get(g, ()) if e in active})
         result.append(GroupRead(group.id, group.name, group.color, group.parent_id, members.get(group.id, []), count))
@@ -100,10 +79,10 @@ async def _check_parent(session: AsyncSession, account_id: int, group_id: int | 
     """The parent must exist and must not be the group itself or nested inside it."""
     if parent_id is None:
         return
-    parents = await _parents(session, account_id)
+    parents = await get_group_parents(session, account_id)
     if parent_id not in parents:
         raise InvalidInput(f"Unknown parent group id: {parent_id}.", {"groups": [parent_id]}, code="unknown_groups")
-    if group_id is not None and parent_id in _with_descendants(parents, [group_id]):
+    if group_id is not None and parent_id in with_descendants(parents, [group_id]):
         raise InvalidInput("A group cannot be nested inside itself or its own subgroup.", code="group_cycle")
 
 

@@ -109,7 +109,7 @@ async def send_message(db: Database, actor: Actor, data: MessageCreate) -> Messa
     text = check_text(data.text)
     async with db.write() as session:
         phones = await resolve_recipients(session, actor, data)
-        await permissions.check_may_send(session, actor, data.recipients, phones)
+        await permissions.check_may_send(session, actor, phones)
         message = await _record_outbound(session, actor, text, data.recipients.groups, phones)
         read = (await list_message_reads(session, [message], with_deliveries=True))[0]
         thread_ids = await touch_threads(session, message.id, message.created_at)

@@ -1,14 +1,52 @@
-"""Who may send to whom and see what: one place, used by every entry point."""
+"""Who may send to whom and see what: one place, used by every entry point (web, REST, M2M, e-mail).
+
+See docs/permissions.md.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+import msgspec
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from communicator.schemas import Recipients
+from communicator.db.models import Employee, EmployeeTag, GroupMember, PermitEmployee, PermitGroup, PermitTag
 from communicator.services.actors import Actor
 from communicator.services.errors import Forbidden
+from communicator.services.group_tree import get_group_parents, with_descendants
 
 SENDING_ROLES = frozenset({"Administrator", "Operator"})
+FORBIDDEN_NAMED_IN_DETAIL = 20
+
+
+class Reach(msgspec.Struct, frozen=True):
+    """What an actor may reach: every recipient of the account, or just these employees and group threads."""
+
+    everyone: bool
+    employee_ids: frozenset[int] = frozenset()
+    group_ids: frozenset[int] = frozenset()
+
+    def sees_thread(self, kind: str, ref_id: int) -> bool:
+        """Whether a thread (employee, group or unknown senders) is visible."""
+        if self.everyone:
+            return True
+        if kind == "employee":
+            return ref_id in self.employee_ids
+        return kind == "group" and ref_id in self.group_ids
+
+    def sees_employee(self, employee_id: int | None) -> bool:
+        """Whether an employee (None: a phone outside the directory) is visible."""
+        return self.everyone or (employee_id is not None and employee_id in self.employee_ids)
+
+
+EVERYONE = Reach(everyone=True)
+
+
+def check_is_admin(actor: Actor) -> None:
+    """Only the account's Administrator may do this."""
+    if not actor.is_admin:
+        raise Forbidden("Only an Administrator may do this.", code="admin_only")
 
 
 def check_may_edit_directory(actor: Actor) -> None:
@@ -17,13 +55,85 @@ def check_may_edit_directory(actor: Actor) -> None:
         raise Forbidden("Only an Administrator may change the directory.", code="admin_only")
 
 
-async def check_may_send(
-    session: AsyncSession, actor: Actor, recipients: Recipients, phones: dict[str, int | None]
-) -> None:
-    """Refuse the whole send when the actor may not send to any of the recipients."""
-    # Per-operator recipient lists arrive with the accounts-and-roles issue; until then
-    # Administrators and Operators may send to anyone in their own account.
+def check_is_platform_admin(actor: Actor) -> None:
+    """Only a platform admin manages client accounts."""
+    if not actor.platform_admin or actor.token_id is not None:
+        raise Forbidden("Only a platform administrator may manage accounts.", code="platform_admin_only")
+
+
+def check_scope(actor: Actor, scope: str) -> None:
+    """An API token may do only what its scopes allow; a web session holds every scope."""
+    if scope not in actor.scopes:
+        raise Forbidden(f"This API token lacks the scope «{scope}».", {"scope": scope}, code="scope_missing")
+
+
+async def resolve_permitted(
+    session: AsyncSession, account_id: int, groups: Iterable[int], employees: Iterable[int], tags: Iterable[str]
+) -> tuple[set[int], set[int]]:
+    """The employees (direct, via groups with their nested groups, via tag subscriptions) and the group threads."""
+    group_ids = with_descendants(await get_group_parents(session, account_id), groups)
+    employee_ids = set(employees)
+    if group_ids:
+        employee_ids |= set(
+            await session.scalars(select(GroupMember.employee_id).where(GroupMember.group_id.in_(group_ids)))
+        )
+    tag_list = list(tags)
+    if tag_list:
+        subscribers = select(EmployeeTag.employee_id).where(
+            EmployeeTag.account_id == account_id, EmployeeTag.tag.in_(tag_list)
+        )
+        employee_ids |= set(await session.scalars(subscribers))
+    if employee_ids:
+        # Only this account's employees, whatever ids were stored.
+        own = select(Employee.id).where(Employee.account_id == account_id, Employee.id.in_(employee_ids))
+        employee_ids = set(await session.scalars(own))
+    return employee_ids, group_ids
+
+
+async def get_reach(session: AsyncSession, actor: Actor) -> Reach:
+    """What the actor may see and send to, resolved now (permissions and membership change)."""
+    if actor.reaches_everyone:
+        return EVERYONE
+    if actor.role != "Operator":
+        # A BaseUser sees only their own conversation.
+        own = frozenset({actor.employee_id}) if actor.employee_id else frozenset()
+        return Reach(everyone=False, employee_ids=own)
+    groups = await session.scalars(select(PermitGroup.group_id).where(PermitGroup.user_id == actor.user_id))
+    groups = list(groups)
+    employees = list(
+        await session.scalars(select(PermitEmployee.employee_id).where(PermitEmployee.user_id == actor.user_id))
+    )
+    tags = list(await session.scalars(select(PermitTag.tag).where(PermitTag.user_id == actor.user_id)))
+    employee_ids, group_ids = await resolve_permitted(session, actor.account_id, groups, employees, tags)
+    return Reach(everyone=False, employee_ids=frozenset(employee_ids), group_ids=frozenset(group_ids))
+
+
+async def check_may_send(session: AsyncSession, actor: Actor, phones: dict[str, int | None]) -> None:
+    """Refuse the whole send, naming every forbidden recipient, unless the actor may reach them all."""
+    check_scope(actor, "messages:send")
     if actor.role not in SENDING_ROLES:
         raise Forbidden(
             f"The role {actor.role} may not send messages.", {"recipients": sorted(phones)}, code="role_may_not_send"
         )
+    reach = await get_reach(session, actor)
+    if reach.everyone:
+        return
+    refused = {phone: employee_id for phone, employee_id in phones.items() if not reach.sees_employee(employee_id)}
+    if refused:
+        raise await _forbidden_recipients(session, refused)
+
+
+async def _forbidden_recipients(session: AsyncSession, refused: dict[str, int | None]) -> Forbidden:
+    """The refusal naming each forbidden recipient (employee name and phone, or the bare number)."""
+    ids = [e for e in refused.values() if e is not None]
+    names = dict((await session.execute(select(Employee.id, Employee.name).where(Employee.id.in_(ids)))).all())
+    listed = [
+        {"phone": phone, "employee_id": employee_id, "name": names.get(employee_id) if employee_id else None}
+        for phone, employee_id in sorted(refused.items())
+    ]
+    shown = [
+        f"{r['name']} ({r['phone']})" if r["name"] else str(r["phone"]) for r in listed[:FORBIDDEN_NAMED_IN_DETAIL]
+    ]
+    more = len(listed) - len(shown)
+    detail = "You may not send to: " + ", ".join(shown) + (f" and {more} more" if more else "") + ". Nothing was sent."
+    return Forbidden(detail, {"forbidden": listed}, code="forbidden_recipients")

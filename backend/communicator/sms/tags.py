@@ -14,3 +14,8 @@ def extract_tags(text: str) -> list[str]:
     # NFC first: a decomposed "й" (и + combining breve) is not \w and would cut the tag.
     found = _TAG.findall(unicodedata.normalize("NFC", text))
     return list(dict.fromkeys(tag.casefold() for tag in found))
+
+
+def normalize_tag(name: str) -> str:
+    """The stored form of a tag name: without '#', NFC, casefolded ("#Авария" → "авария")."""
+    return unicodedata.normalize("NFC", name.strip()).lstrip("#").casefold()

@@ -2,6 +2,10 @@
  * Run `npm run gen:types` (also run before every build). */
 
 export interface CommunicatorSchemas {
+  AccountCreate: AccountCreate;
+  AccountRead: AccountRead;
+  AuditEntryRead: AuditEntryRead;
+  AuditPage: AuditPage;
   DeliveryRead: DeliveryRead;
   DeliveryUpdated: DeliveryUpdated;
   EmployeeCreate: EmployeeCreate;
@@ -16,15 +20,81 @@ export interface CommunicatorSchemas {
   MessageCreate: MessageCreate;
   MessageCreated: MessageCreated;
   MessageRead: MessageRead;
+  PermissionsRead: PermissionsRead;
+  PermissionsUpdate: PermissionsUpdate;
   PhoneMessage: PhoneMessage;
   PhoneRead: PhoneRead;
   ReadMark: ReadMark;
   Recipients: Recipients;
+  ResolvedEmployee: ResolvedEmployee;
   Resync: Resync;
   Summary: Summary;
   ThreadPage: ThreadPage;
   ThreadRead: ThreadRead;
+  TokenCreate: TokenCreate;
+  TokenCreated: TokenCreated;
+  TokenRead: TokenRead;
   UserRead: UserRead;
+  WebUserCreate: WebUserCreate;
+  WebUserRead: WebUserRead;
+  WebUserUpdate: WebUserUpdate;
+}
+/**
+ * A new client company with its first Administrator (platform admin only).
+ *
+ * This interface was referenced by `CommunicatorSchemas`'s JSON-Schema
+ * via the `definition` "AccountCreate".
+ */
+export interface AccountCreate {
+  admin_login: string;
+  admin_name?: string;
+  admin_password: string;
+  name: string;
+  plan?: 'Company' | 'Employee';
+  sender_names?: string[];
+  short_number: string;
+}
+/**
+ * A client company.
+ *
+ * This interface was referenced by `CommunicatorSchemas`'s JSON-Schema
+ * via the `definition` "AccountRead".
+ */
+export interface AccountRead {
+  created_at: string;
+  employees: number;
+  id: number;
+  name: string;
+  plan: 'Company' | 'Employee';
+  sender_names: string[];
+  short_number: string;
+  users: number;
+}
+/**
+ * One line of the audit log.
+ *
+ * This interface was referenced by `CommunicatorSchemas`'s JSON-Schema
+ * via the `definition` "AuditEntryRead".
+ */
+export interface AuditEntryRead {
+  action: string;
+  actor_name: string;
+  at: string;
+  details: {};
+  id: number;
+  target_id: number | null;
+  target_name: string;
+  target_type: string;
+}
+/**
+ * A page of the audit log, newest first.
+ *
+ * This interface was referenced by `CommunicatorSchemas`'s JSON-Schema
+ * via the `definition` "AuditPage".
+ */
+export interface AuditPage {
+  has_more: boolean;
+  items: AuditEntryRead[];
 }
 /**
  * One recipient of an outbound message.
@@ -91,6 +161,7 @@ export interface EmployeeCreate {
   phone: string;
   position?: string | null;
   role?: ('Administrator' | 'BaseUser' | 'Operator') | null;
+  tags?: string[];
   web_access?: boolean;
 }
 /**
@@ -111,6 +182,7 @@ export interface EmployeeRead {
   position: string | null;
   reply_capable: boolean;
   role: ('Administrator' | 'BaseUser' | 'Operator') | null;
+  tags?: string[];
   web_access: boolean;
 }
 /**
@@ -129,6 +201,7 @@ export interface EmployeeUpdate {
   phone?: string;
   position?: string | null;
   role?: ('Administrator' | 'BaseUser' | 'Operator') | null;
+  tags?: string[];
   web_access?: boolean;
 }
 /**
@@ -214,7 +287,7 @@ export interface MessageCreate {
   text: string;
 }
 /**
- * Who a message goes to: any mix of employees, groups and raw numbers.
+ * Who a message goes to: any mix of employees, groups, tag subscribers and raw numbers.
  *
  * This interface was referenced by `CommunicatorSchemas`'s JSON-Schema
  * via the `definition` "Recipients".
@@ -223,6 +296,7 @@ export interface Recipients {
   employees?: number[];
   groups?: number[];
   numbers?: string[];
+  tags?: string[];
 }
 /**
  * A message was sent or received; thread_ids are the threads it shows in.
@@ -256,6 +330,42 @@ export interface MessageRead {
   sender_phone: string | null;
   summary: Summary;
   text: string;
+}
+/**
+ * A user's permissions and exactly which employees they resolve to.
+ *
+ * This interface was referenced by `CommunicatorSchemas`'s JSON-Schema
+ * via the `definition` "PermissionsRead".
+ */
+export interface PermissionsRead {
+  all: boolean;
+  employees: number[];
+  groups: number[];
+  resolved: ResolvedEmployee[];
+  tags: string[];
+}
+/**
+ * An employee a permission set reaches.
+ *
+ * This interface was referenced by `CommunicatorSchemas`'s JSON-Schema
+ * via the `definition` "ResolvedEmployee".
+ */
+export interface ResolvedEmployee {
+  id: number;
+  name: string;
+  phone: string;
+}
+/**
+ * Whom an Operator may send to: everyone, or the listed groups, employees and tag subscribers.
+ *
+ * This interface was referenced by `CommunicatorSchemas`'s JSON-Schema
+ * via the `definition` "PermissionsUpdate".
+ */
+export interface PermissionsUpdate {
+  all?: boolean;
+  employees?: number[];
+  groups?: number[];
+  tags?: string[];
 }
 /**
  * An SMS as a virtual phone sees it.
@@ -326,6 +436,55 @@ export interface ThreadRead {
   unread: number;
 }
 /**
+ * A new API token.
+ *
+ * This interface was referenced by `CommunicatorSchemas`'s JSON-Schema
+ * via the `definition` "TokenCreate".
+ */
+export interface TokenCreate {
+  name: string;
+  /**
+   * @minItems 1
+   */
+  scopes: [
+    'directory:read' | 'directory:write' | 'messages:read' | 'messages:send',
+    ...('directory:read' | 'directory:write' | 'messages:read' | 'messages:send')[]
+  ];
+}
+/**
+ * A token just created: the only time its secret is shown.
+ *
+ * This interface was referenced by `CommunicatorSchemas`'s JSON-Schema
+ * via the `definition` "TokenCreated".
+ */
+export interface TokenCreated {
+  created_at: string;
+  created_by: string;
+  id: number;
+  last_used_at: string | null;
+  name: string;
+  prefix: string;
+  revoked_at: string | null;
+  scopes: string[];
+  token: string;
+}
+/**
+ * An API token without its secret.
+ *
+ * This interface was referenced by `CommunicatorSchemas`'s JSON-Schema
+ * via the `definition` "TokenRead".
+ */
+export interface TokenRead {
+  created_at: string;
+  created_by: string;
+  id: number;
+  last_used_at: string | null;
+  name: string;
+  prefix: string;
+  revoked_at: string | null;
+  scopes: string[];
+}
+/**
  * The logged-in user.
  *
  * This interface was referenced by `CommunicatorSchemas`'s JSON-Schema
@@ -337,6 +496,48 @@ export interface UserRead {
   employee_id: number | null;
   id: number;
   login: string;
+  may_send_all?: boolean;
+  name: string;
+  platform_admin?: boolean;
+  role: 'Administrator' | 'BaseUser' | 'Operator';
+}
+/**
+ * A new web login of the account (POST /api/v1/users).
+ *
+ * This interface was referenced by `CommunicatorSchemas`'s JSON-Schema
+ * via the `definition` "WebUserCreate".
+ */
+export interface WebUserCreate {
+  employee_id?: number | null;
+  login: string;
+  name?: string;
+  password: string;
+  role: 'Administrator' | 'BaseUser' | 'Operator';
+}
+/**
+ * A web login as the admin's users page shows it.
+ *
+ * This interface was referenced by `CommunicatorSchemas`'s JSON-Schema
+ * via the `definition` "WebUserRead".
+ */
+export interface WebUserRead {
+  active: boolean;
+  employee_id: number | null;
+  id: number;
+  login: string;
+  may_send_all: boolean;
   name: string;
   role: 'Administrator' | 'BaseUser' | 'Operator';
+}
+/**
+ * Changes to a web login; absent fields stay as they are.
+ *
+ * This interface was referenced by `CommunicatorSchemas`'s JSON-Schema
+ * via the `definition` "WebUserUpdate".
+ */
+export interface WebUserUpdate {
+  active?: boolean;
+  name?: string;
+  password?: string;
+  role?: 'Administrator' | 'BaseUser' | 'Operator';
 }

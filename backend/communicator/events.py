@@ -84,6 +84,16 @@ def encode_stored(row_id: int, payload: str) -> bytes:
 
 
 RESYNC_FRAME = _encoder.encode(Resync())
+# Internal, never sent to browsers: who may see what in this account changed (permissions, users,
+# groups, employees). Each open WebSocket re-checks its session and recomputes its reach.
+ACCESS_CHANGED_FRAME = b'{"type":"access.changed","id":0}'
+
+
+def note_access_changed(session: AsyncSession, account_id: int) -> None:
+    """After this transaction commits, tell the account's open WebSockets to re-check their access."""
+    pending = session.info.setdefault("events", [])
+    if not any(p.id == 0 and p.account_id == account_id for p in pending):
+        pending.append(Published(account_id, 0, ACCESS_CHANGED_FRAME))
 
 
 async def get_last_event_id(session: AsyncSession) -> int:

@@ -6,12 +6,13 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 
+from sqlalchemy import func, select
+
 from communicator.db.models import Delivery
 from communicator.db.session import Database
 from communicator.gateway.simulator import SimulatorDriver
 from communicator.gateway.worker import GatewayWorker
 from communicator.queue.database import DatabaseQueue
-from sqlalchemy import func, select
 
 
 async def wait_for(check: Callable[[], Awaitable[bool]], timeout: float = 10.0, what: str = "condition") -> None:
@@ -21,6 +22,15 @@ async def wait_for(check: Callable[[], Awaitable[bool]], timeout: float = 10.0, 
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout}s waiting for {what}")
         await asyncio.sleep(0.01)
+
+
+def wait_for_sync(check: Callable[[], bool], timeout: float = 10.0, what: str = "condition") -> None:
+    """Poll a plain condition until true; fail with `what` after the timeout."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(0.01)
 
 
 async def count_by_status(db: Database, message_id: int | None = None) -> dict[str, int]:

@@ -9,20 +9,35 @@ from communicator.db.models import Delivery, Employee, Message
 from communicator.schemas import PhoneMessage, PhoneRead
 from communicator.services.actors import Actor
 from communicator.services.employees import check_phone
+from communicator.services.errors import NotFound
+from communicator.services.permissions import get_reach
 
 # What a phone has received: the SMSC accepted it (and may have reported on it).
 RECEIVED = ("Sent", "Delivered")
 
 
 async def list_phones(session: AsyncSession, actor: Actor) -> list[PhoneRead]:
-    """Every active employee's virtual phone."""
+    """The virtual phone of every active employee the actor may reach."""
+    reach = await get_reach(session, actor)
     query = (
         select(Employee.phone, Employee.id, Employee.name)
         .where(Employee.account_id == actor.account_id, Employee.active.is_(True))
         .order_by(Employee.name)
     )
     rows = await session.execute(query)
-    return [PhoneRead(phone, employee_id, name) for phone, employee_id, name in rows]
+    return [
+        PhoneRead(phone, employee_id, name) for phone, employee_id, name in rows if reach.sees_employee(employee_id)
+    ]
+
+
+async def _check_may_see_phone(session: AsyncSession, actor: Actor, phone: str) -> None:
+    """A phone the actor may not reach answers 404, like an unknown one."""
+    reach = await get_reach(session, actor)
+    if reach.everyone:
+        return
+    owner = select(Employee.id).where(Employee.account_id == actor.account_id, Employee.phone == phone)
+    if not reach.sees_employee(await session.scalar(owner)):
+        raise NotFound(f"Phone {phone} not found.", code="not_found")
 
 
 async def list_phone_messages(
@@ -30,6 +45,7 @@ async def list_phone_messages(
 ) -> list[PhoneMessage]:
     """The newest SMS on one phone, received and sent, oldest first."""
     phone = check_phone(raw_phone)
+    await _check_may_see_phone(session, actor, phone)
     received_query = (
         select(Delivery.id, Message.text, Delivery.updated_at, Delivery.status)
         .join(Message, Message.id == Delivery.message_id)

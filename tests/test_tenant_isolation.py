@@ -1,0 +1,279 @@
+"""Tenant isolation: a hypothesis state machine acts as the users of two accounts on a live server.
+
+Every response and every WebSocket frame one account gets is checked for the other account's marker
+(in every name and text it created) and phone prefix; every id of the other account must answer exactly
+like an id that never existed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import httpx
+import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, rule, run_state_machine_as_test
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import ClientConnection, connect
+
+from communicator.db.session import Database
+from communicator.services.accounts import create_account, create_user
+from tests.conftest import API, LiveServer, free_port
+from tests.helpers import wait_for_sync
+
+MARKS = {"A": "tenantAlpha", "B": "tenantBravo"}
+PHONE_PREFIXES = {"A": "+7916111", "B": "+7916222"}
+SHORT_NUMBERS = {"A": "4938", "B": "5050"}
+PASSWORD = "isolation-password"
+MIN_STEPS = 2000
+NEVER_EXISTED = 987_654_321
+_serial = itertools.count(1)
+
+
+@dataclass
+class Tenant:
+    """One account as the state machine sees it: a logged-in browser, a token, a live socket, its ids."""
+
+    key: str
+    other: str
+    http: httpx.Client
+    bearer: httpx.Client
+    socket: ClientConnection
+    frames: list[str] = field(default_factory=list)
+    ids: dict[str, list[int]] = field(default_factory=dict)
+    phones: list[str] = field(default_factory=list)
+
+    def check_clean(self, text: str, where: str) -> None:
+        """Nothing of the other account in what this one received."""
+        for leak in (MARKS[self.other], PHONE_PREFIXES[self.other]):
+            assert leak not in text, (
+                f"account {self.key} got {leak!r} of account {self.other} from {where}: {text[:300]}"
+            )
+
+    def add_id(self, kind: str, value: int) -> None:
+        """Remember an id this account owns."""
+        self.ids.setdefault(kind, []).append(value)
+
+
+def _collect(tenant: Tenant) -> None:
+    """Keep every frame the account's socket receives (runs in a thread until the socket closes)."""
+    try:
+        for frame in tenant.socket:
+            tenant.frames.append(frame if isinstance(frame, str) else frame.decode())
+    except ConnectionClosed:
+        pass
+
+
+async def _create_accounts(url: str) -> None:
+    """Two accounts, each with its Administrator, on their own short numbers."""
+    db = Database(url)
+    try:
+        async with db.write() as session:
+            for key in ("A", "B"):
+                account = await create_account(session, f"{MARKS[key]} company", SHORT_NUMBERS[key])
+                await create_user(session, account.id, f"{MARKS[key]}-admin", PASSWORD, "Administrator")
+    finally:
+        await db.dispose()
+
+
+def _open_tenant(server: LiveServer, key: str, other: str) -> Tenant:
+    """Log in, create an API token, open the WebSocket."""
+    http = httpx.Client(base_url=server.url, timeout=10)
+    login = http.post(f"{API}/auth/login", json={"login": f"{MARKS[key]}-admin", "password": PASSWORD})
+    assert login.status_code == 200, login.text
+    created = http.post(f"{API}/tokens", json={"name": f"{MARKS[key]} token", "scopes": ["messages:read"]})
+    assert created.status_code == 201, created.text
+    bearer = httpx.Client(
+        base_url=server.url, timeout=10, headers={"Authorization": f"Bearer {created.json()['token']}"}
+    )
+    last_event_id = http.get(f"{API}/threads").json()["last_event_id"]
+    socket = connect(
+        server.url.replace("http://", "ws://") + f"/ws?last_event_id={last_event_id}",
+        additional_headers={
+            "Cookie": f"communicator_session={http.cookies['communicator_session']}",
+            "Origin": server.url,
+        },
+        proxy=None,
+    )
+    tenant = Tenant(key, other, http, bearer, socket)
+    tenant.add_id("token", created.json()["id"])
+    threading.Thread(target=_collect, args=(tenant,), daemon=True).start()
+    return tenant
+
+
+@pytest.fixture(scope="module")
+def tenants(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Tenant]]:
+    """A live server with accounts A and B, each logged in with a socket open."""
+    from communicator.db.migrate import upgrade
+    from communicator.settings import load_settings
+
+    url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('isolation') / 'isolation.db'}"
+    upgrade(url)
+    asyncio.run(_create_accounts(url))
+    settings = load_settings({}, database_url=url, sim_dlr_delay_ms=5.0, sim_submit_latency_ms=0.0, port=free_port())
+    server = LiveServer(settings).start()
+    found = {"A": _open_tenant(server, "A", "B"), "B": _open_tenant(server, "B", "A")}
+    yield found
+    for tenant in found.values():
+        tenant.socket.close()
+        tenant.http.close()
+        tenant.bearer.close()
+    server.stop()
+
+
+# Requests that name one object by id; each must treat another account's id like one that never existed.
+BY_ID = {
+    "employee": [("PATCH", "/employees/{id}", {"position": "x"})],
+    "group": [("PATCH", "/groups/{id}", {"color": "#000000"}), ("DELETE", "/groups/{id}", None)],
+    "thread": [("GET", "/threads/{id}/messages", None), ("POST", "/threads/{id}/read", {"last_message_id": 1})],
+    "message": [("GET", "/messages/{id}", None)],
+    "user": [("PATCH", "/users/{id}", {"name": "x"}), ("GET", "/users/{id}/permissions", None)],
+    "token": [("DELETE", "/tokens/{id}", None)],
+    "send-employee": [("POST", "/messages", "employee")],
+    "send-group": [("POST", "/messages", "group")],
+}
+
+
+class TwoAccounts(RuleBasedStateMachine):
+    """Users of two accounts creating, listing, reading, sending and probing each other's ids."""
+
+    tenants: dict[str, Tenant]
+    steps = 0
+
+    def _tenant(self, key: str) -> Tenant:
+        """The acting account; every rule counts as a step."""
+        TwoAccounts.steps += 1
+        return self.tenants[key]
+
+    def _request(self, tenant: Tenant, method: str, path: str, body: object = None, *, bearer: bool = False):
+        """One request as the account, its body checked for leaks."""
+        client = tenant.bearer if bearer else tenant.http
+        response = client.request(method, f"{API}{path}", json=body)
+        tenant.check_clean(response.text, f"{method} {path}")
+        return response
+
+    @rule(key=st.sampled_from("AB"))
+    def create_employee(self, key: str) -> None:
+        """Add an employee with the account's marker and phone prefix."""
+        tenant = self._tenant(key)
+        serial = next(_serial)
+        phone = f"{PHONE_PREFIXES[key]}{serial:04d}"
+        body = {"name": f"{MARKS[key]} employee {serial}", "phone": phone, "tags": [f"{MARKS[key]}{serial % 3}"]}
+        response = self._request(tenant, "POST", "/employees", body)
+        assert response.status_code in (200, 201), response.text
+        tenant.add_id("employee", response.json()["id"])
+        tenant.phones.append(phone)
+
+    @rule(key=st.sampled_from("AB"), data=st.data())
+    def create_group(self, key: str, data: st.DataObject) -> None:
+        """Add a group holding some of the account's employees."""
+        tenant = self._tenant(key)
+        members = data.draw(st.lists(st.sampled_from(tenant.ids.get("employee", [0])), max_size=4, unique=True))
+        body = {"name": f"{MARKS[key]} group {next(_serial)}", "member_ids": [m for m in members if m]}
+        response = self._request(tenant, "POST", "/groups", body)
+        assert response.status_code in (200, 201), response.text
+        tenant.add_id("group", response.json()["id"])
+
+    @rule(key=st.sampled_from("AB"), data=st.data())
+    def send(self, key: str, data: st.DataObject) -> None:
+        """Send to some of the account's employees and groups."""
+        tenant = self._tenant(key)
+        employees = data.draw(st.lists(st.sampled_from(tenant.ids.get("employee", [0])), max_size=3, unique=True))
+        groups = data.draw(st.lists(st.sampled_from(tenant.ids.get("group", [0])), max_size=2, unique=True))
+        recipients = {"employees": [e for e in employees if e], "groups": [g for g in groups if g]}
+        if not tenant.phones:
+            recipients["numbers"] = [f"{PHONE_PREFIXES[key]}9999"]
+        body = {"text": f"{MARKS[key]} message {next(_serial)}", "recipients": recipients}
+        response = self._request(tenant, "POST", "/messages", body)
+        if response.status_code == 422 and response.json().get("code") == "no_recipients":
+            return  # every chosen group was empty
+        assert response.status_code in (200, 201), response.text
+        tenant.add_id("message", response.json()["id"])
+
+    @rule(key=st.sampled_from("AB"), data=st.data())
+    def receive(self, key: str, data: st.DataObject) -> None:
+        """An SMS from one of the account's phones (or an unknown one) to its short number."""
+        tenant = self._tenant(key)
+        sender = data.draw(st.sampled_from([*tenant.phones, f"{PHONE_PREFIXES[key]}8888"]))
+        body = {"from": sender, "to": SHORT_NUMBERS[key], "text": f"{MARKS[key]} reply {next(_serial)}"}
+        response = tenant.http.post(f"{API}/simulator/inbound", json=body)
+        assert response.status_code in (200, 201), response.text
+        tenant.add_id("message", response.json()["id"])
+
+    @rule(key=st.sampled_from("AB"), bearer=st.booleans())
+    def list_everything(self, key: str, bearer: bool) -> None:
+        """Every list the account can read; the thread ids are remembered for probing."""
+        tenant = self._tenant(key)
+        paths = ["/threads", "/employees", "/groups", "/tags"]
+        if not bearer:
+            paths += ["/users", "/tokens", "/audit", "/simulator/phones", "/auth/me"]
+        for path in paths:
+            response = self._request(tenant, "GET", path, bearer=bearer)
+            assert response.status_code == 200, f"{path}: {response.text}"
+        threads = self._request(tenant, "GET", "/threads").json()["items"]
+        tenant.ids["thread"] = [t["id"] for t in threads]
+        users = self._request(tenant, "GET", "/users").json()["items"]
+        tenant.ids["user"] = [u["id"] for u in users]
+
+    @rule(key=st.sampled_from("AB"), data=st.data())
+    def read_own(self, key: str, data: st.DataObject) -> None:
+        """A thread page and a message of the account's own."""
+        tenant = self._tenant(key)
+        for kind, path in (("thread", "/threads/{id}/messages"), ("message", "/messages/{id}")):
+            if tenant.ids.get(kind):
+                own = data.draw(st.sampled_from(tenant.ids[kind]))
+                response = self._request(tenant, "GET", path.format(id=own))
+                assert response.status_code == 200, response.text
+
+    @rule(key=st.sampled_from("AB"), kind=st.sampled_from(sorted(BY_ID)), data=st.data())
+    def probe_other_accounts_id(self, key: str, kind: str, data: st.DataObject) -> None:
+        """An id of the other account answers exactly like an id that never existed."""
+        tenant = self._tenant(key)
+        owned = self.tenants[tenant.other].ids.get(kind.removeprefix("send-"), [])
+        if not owned:
+            return
+        foreign = data.draw(st.sampled_from(owned))
+        for method, path, body in BY_ID[kind]:
+            probe = self._by_id_request(tenant, method, path, body, foreign)
+            missing = self._by_id_request(tenant, method, path, body, NEVER_EXISTED)
+            assert probe.status_code == missing.status_code, f"{method} {path} {kind} {foreign}: {probe.text}"
+            assert probe.status_code in (404, 422), probe.text
+            assert probe.json().get("code") == missing.json().get("code")
+
+    def _by_id_request(self, tenant: Tenant, method: str, path: str, body: object, object_id: int) -> httpx.Response:
+        """The request naming `object_id`, in the path or as a recipient."""
+        if body in ("employee", "group"):
+            recipients = {f"{body}s": [object_id]}
+            return self._request(tenant, method, path, {"text": "probe", "recipients": recipients})
+        return self._request(tenant, method, path.format(id=object_id), body)
+
+
+def wait_for_own_frames(tenant: Tenant) -> None:
+    """The socket did carry the account's own events (so the leak check below saw real traffic)."""
+    marker = MARKS[tenant.key]
+    wait_for_sync(lambda: any(marker in frame for frame in tenant.frames), what=f"a frame of account {tenant.key}")
+
+
+def test_accounts_never_see_each_other(tenants: dict[str, Tenant]) -> None:
+    """≥ 2,000 steps over both accounts: 0 responses or events of the other account; foreign ids are 404."""
+    TwoAccounts.tenants = tenants
+    run_settings = settings(
+        max_examples=40,
+        stateful_step_count=80,
+        deadline=None,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    while TwoAccounts.steps < MIN_STEPS:
+        run_state_machine_as_test(TwoAccounts, settings=run_settings)
+    for tenant in tenants.values():
+        wait_for_own_frames(tenant)
+        for frame in tenant.frames:
+            tenant.check_clean(frame, "the WebSocket")
+            assert json.loads(frame)["type"] != "access.changed"

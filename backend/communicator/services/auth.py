@@ -65,7 +65,16 @@ async def logout(db: Database, token: str) -> None:
 
 def _actor(user: User) -> Actor:
     """The actor for a user row."""
-    return Actor(user.id, user.account_id, user.role, user.login, user.name or user.login, user.employee_id)
+    return Actor(
+        user.id,
+        user.account_id,
+        user.role,
+        user.login,
+        user.name or user.login,
+        user.employee_id,
+        may_send_all=user.may_send_all,
+        platform_admin=user.platform_admin,
+    )
 
 
 async def get_session_actor(db: Database, token: str, idle: timedelta, absolute: timedelta) -> Actor | None:
@@ -96,5 +105,13 @@ async def get_user_read(session: AsyncSession, actor: Actor) -> UserRead:
     account = await session.get(Account, actor.account_id)
     account_name = account.name if account else ""
     return UserRead(
-        actor.user_id, actor.login, actor.role, actor.account_id, account_name, actor.employee_id, actor.name
+        actor.user_id,
+        actor.login,
+        actor.role,
+        actor.account_id,
+        account_name,
+        actor.employee_id,
+        actor.name,
+        actor.may_send_all,
+        actor.platform_admin,
     )

@@ -282,3 +282,11 @@ class Event(Base):
     type: Mapped[str] = mapped_column(String(40))
     payload: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column()
+
+
+class ServerSecret(Base):
+    """A secret the server generated for itself (when COMMUNICATOR_SECRET_KEY is unset); shared by every process."""
+
+    __tablename__ = "server_secrets"
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))

@@ -1,5 +1,8 @@
 /** Typed REST client for /api/v1 (docs/api.md); session cookie, JSON in and out. */
 import type {
+  AccountCreate,
+  AccountRead,
+  AuditPage,
   EmployeeCreate,
   EmployeeRead,
   EmployeeUpdate,
@@ -10,10 +13,19 @@ import type {
   MessageCreate,
   MessagePage,
   MessageRead,
+  PermissionsRead,
+  PermissionsUpdate,
   SimulatorMessage,
   SimulatorPhone,
+  TagCount,
   ThreadRead,
+  TokenCreated,
+  TokenRead,
+  TokenScope,
   UserRead,
+  WebUserCreate,
+  WebUserRead,
+  WebUserUpdate,
 } from './types';
 
 export interface FieldError {
@@ -115,6 +127,13 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
 
 const enc = encodeURIComponent;
 
+/** `limit` and, for an older page, `before_id`: the newest-first paging of threads and the audit log. */
+function pageQuery(beforeId: number | undefined, limit: number): URLSearchParams {
+  const query = new URLSearchParams({ limit: String(limit) });
+  if (beforeId !== undefined) query.set('before_id', String(beforeId));
+  return query;
+}
+
 export const api = {
   login: (login: string, password: string) => request<UserRead>('POST', '/auth/login', { login, password }),
   logout: () => request<void>('POST', '/auth/logout'),
@@ -133,13 +152,29 @@ export const api = {
   getMessage: (id: number) => request<MessageRead>('GET', `/messages/${id}`),
 
   listThreads: () => request<ThreadList>('GET', '/threads'),
-  listThreadMessages: (id: number, beforeId?: number, limit = 50) => {
-    const query = new URLSearchParams({ limit: String(limit) });
-    if (beforeId !== undefined) query.set('before_id', String(beforeId));
-    return request<MessagePage>('GET', `/threads/${id}/messages?${query}`);
-  },
+  listThreadMessages: (id: number, beforeId?: number, limit = 50) =>
+    request<MessagePage>('GET', `/threads/${id}/messages?${pageQuery(beforeId, limit)}`),
   markThreadRead: (id: number, lastMessageId: number) =>
     request<void>('POST', `/threads/${id}/read`, { last_message_id: lastMessageId }),
+
+  listTags: () => request<Items<TagCount>>('GET', '/tags'),
+
+  listUsers: () => request<Items<WebUserRead>>('GET', '/users'),
+  createUser: (data: WebUserCreate) => request<WebUserRead>('POST', '/users', data),
+  updateUser: (id: number, data: WebUserUpdate) => request<WebUserRead>('PATCH', `/users/${id}`, data),
+  getPermissions: (userId: number) => request<PermissionsRead>('GET', `/users/${userId}/permissions`),
+  putPermissions: (userId: number, data: PermissionsUpdate) =>
+    request<PermissionsRead>('PUT', `/users/${userId}/permissions`, data),
+  previewPermissions: (data: PermissionsUpdate) => request<PermissionsRead>('POST', '/permissions/preview', data),
+
+  listTokens: () => request<Items<TokenRead>>('GET', '/tokens'),
+  createToken: (name: string, scopes: TokenScope[]) => request<TokenCreated>('POST', '/tokens', { name, scopes }),
+  revokeToken: (id: number) => request<void>('DELETE', `/tokens/${id}`),
+
+  listAudit: (beforeId?: number, limit = 50) => request<AuditPage>('GET', `/audit?${pageQuery(beforeId, limit)}`),
+
+  listAccounts: () => request<Items<AccountRead>>('GET', '/platform/accounts'),
+  createAccount: (data: AccountCreate) => request<AccountRead>('POST', '/platform/accounts', data),
 
   listPhones: () => request<Items<SimulatorPhone>>('GET', '/simulator/phones'),
   listPhoneMessages: (phone: string) =>

@@ -22,11 +22,34 @@ export type MessagePage = G.ThreadPage;
 export type SimulatorPhone = G.PhoneRead;
 export type SimulatorMessage = G.PhoneMessage;
 export type InboundCreate = G.InboundCreate;
+export type WebUserRead = G.WebUserRead;
+export type WebUserCreate = G.WebUserCreate;
+export type WebUserUpdate = G.WebUserUpdate;
+export type PermissionsRead = G.PermissionsRead;
+export type PermissionsUpdate = Required<G.PermissionsUpdate>;
+export type ResolvedEmployee = G.ResolvedEmployee;
+export type TokenRead = G.TokenRead;
+export type TokenCreated = G.TokenCreated;
+export type TokenScope = G.TokenCreate['scopes'][number];
+export type AuditEntry = G.AuditEntryRead;
+export type AuditPage = G.AuditPage;
+export type AccountRead = G.AccountRead;
+export type AccountCreate = G.AccountCreate;
+export type Plan = AccountRead['plan'];
+
+/** A subscription tag and how many employees follow it (GET /tags). */
+export interface TagCount {
+  tag: string;
+  subscribers: number;
+}
 
 export type DeliveryStatus = DeliveryRead['status'];
 export type Role = UserRead['role'];
 export type Direction = MessageRead['direction'];
 export type ThreadKind = ThreadRead['kind'];
+
+/** Every API token scope, in the order the form lists them. */
+export const TOKEN_SCOPES: readonly TokenScope[] = ['messages:send', 'messages:read', 'directory:read', 'directory:write'];
 
 /** Every status, in lifecycle order. */
 export const STATUSES: readonly DeliveryStatus[] = [
@@ -41,7 +64,7 @@ export const STATUSES: readonly DeliveryStatus[] = [
   'Cancelled',
 ];
 
-/** Recipients as the client builds them: all three lists present. */
+/** Recipients as the client builds them: every list present. */
 export type Recipients = Required<G.Recipients>;
 
 /** Events always carry their global id on the wire. */

@@ -1,15 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { en } from '../i18n/en';
-import type { MessageKey } from '../i18n/ru';
-import { ru } from '../i18n/ru';
-import { render, type Params } from '../i18n/translate';
-import type { Translate } from '../i18n/types';
+import { tEn, tRu } from '../testing/translators';
 import { noRepliesHint, operatorName } from './operator';
 import { broadcastNote, summaryText, summaryTone } from './summary';
 import { formatRelative } from './time';
-
-const tRu: Translate = (key: MessageKey, params?: Params) => render(ru[key], 'ru', params);
-const tEn: Translate = (key: MessageKey, params?: Params) => render(en[key], 'en', params);
 
 describe('summaryText', () => {
   it('says «Доставлено 47 из 50, 3 ожидают»', () => {

@@ -1,14 +1,9 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { api, ApiError } from '../api/client';
+import { tEn, tRu } from '../testing/translators';
 import { en } from './en';
 import { errorMessage } from './errors';
-import { ru, type MessageKey } from './ru';
-import { render, type Entry, type Params } from './translate';
-
-const translator = (dictionary: Record<MessageKey, Entry>, locale: string) => (key: MessageKey, params?: Params) =>
-  render(dictionary[key], locale, params);
-const tRu = translator(ru, 'ru');
-const tEn = translator(en, 'en');
+import { ru } from './ru';
 
 const refusal = (code: string | null, extra?: unknown, detail = 'English detail.', status = 422) =>
   new ApiError(status, detail, [], code, extra);
@@ -56,11 +51,13 @@ describe('errorMessage: codes in the UI language', () => {
       unknown_employees: { employees: [1] },
       phone_taken: { phone: '+7' },
       login_taken: { login: 'a' },
+      too_many_attempts: { retry_after: 60 },
+      forbidden_recipients: { forbidden: [{ phone: '+7', employee_id: null, name: null }] },
     };
     const codes = [
       'text_empty', 'text_too_long', 'invalid_phone', 'unknown_groups', 'unknown_employees', 'no_recipients',
       'phone_taken', 'login_taken', 'web_access_needs_login', 'group_cycle', 'not_found', 'bad_credentials',
-      'admin_only', 'role_may_not_send',
+      'admin_only', 'role_may_not_send', 'too_many_attempts', 'forbidden_recipients', 'self_lockout',
     ];
     for (const code of codes) {
       for (const t of [tRu, tEn]) {
@@ -73,6 +70,31 @@ describe('errorMessage: codes in the UI language', () => {
     expect(errorMessage(refusal('role_may_not_send', { recipients: ['+7'] }, 'x', 403), tEn)).toBe(
       'Your role may not send messages',
     );
+  });
+
+  it('says when to try signing in again, in whole minutes with the right plural', () => {
+    const after = (seconds: number) => refusal('too_many_attempts', { retry_after: seconds }, 'x', 429);
+    expect(errorMessage(after(30), tRu)).toBe('Слишком много попыток входа. Повторите через 1 минуту.');
+    expect(errorMessage(after(120), tRu)).toBe('Слишком много попыток входа. Повторите через 2 минуты.');
+    expect(errorMessage(after(301), tRu)).toBe('Слишком много попыток входа. Повторите через 6 минут.');
+    expect(errorMessage(after(21 * 60), tRu)).toBe('Слишком много попыток входа. Повторите через 21 минуту.');
+    expect(errorMessage(after(900), tEn)).toBe('Too many sign-in attempts. Try again in 15 minutes.');
+    expect(errorMessage(refusal('too_many_attempts', {}, 'Slow down.', 429), tRu)).toBe('Slow down.');
+  });
+
+  it('names the forbidden recipients of a refused send, the first ten and how many more', () => {
+    const two = refusal('forbidden_recipients', {
+      forbidden: [
+        { phone: '+79160000001', employee_id: 4, name: 'Петров' },
+        { phone: '+79160000002', employee_id: null, name: null },
+      ],
+    }, 'x', 403);
+    expect(errorMessage(two, tRu)).toBe('Нельзя отправить: Петров (+79160000001), +79160000002. Ничего не отправлено.');
+    expect(errorMessage(two, tEn)).toBe('You may not send to: Петров (+79160000001), +79160000002. Nothing was sent.');
+    const many = Array.from({ length: 13 }, (_, i) => ({ phone: `+7900000000${i}`, employee_id: null, name: null }));
+    const text = errorMessage(refusal('forbidden_recipients', { forbidden: many }, 'x', 403), tRu);
+    expect(text).toContain(', +79000000009 и ещё 3. Ничего не отправлено.');
+    expect(text).not.toContain('+790000000010');
   });
 
   it('keeps the detail for unknown codes, validation errors and extras missing a value', () => {

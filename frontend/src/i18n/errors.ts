@@ -15,7 +15,7 @@ export interface ErrorNames {
 }
 
 /** The message's params from `extra`, or null when `extra` lacks what the message needs. */
-type Reader = (extra: Record<string, unknown>, names: ErrorNames) => Params | null;
+type Reader = (extra: Record<string, unknown>, names: ErrorNames, t: Translate) => Params | null;
 
 const none: Reader = () => ({});
 
@@ -38,11 +38,34 @@ function list(name: string, lookup?: (names: ErrorNames) => ((id: number) => str
   };
 }
 
+/** How many forbidden recipients a refusal names before «и ещё N». */
+export const FORBIDDEN_SHOWN = 10;
+
+/** «Иванов (+7916…), +7903… и ещё 5»: who a send may not reach, by name where the server knows it. */
+const forbidden: Reader = (extra, _names, t) => {
+  const found = extra.forbidden;
+  if (!Array.isArray(found) || found.length === 0) return null;
+  const shown = found.slice(0, FORBIDDEN_SHOWN).map((item) => {
+    const { name, phone } = record(item);
+    return typeof name === 'string' && name ? `${name} (${String(phone ?? '')})` : String(phone ?? '');
+  });
+  const more = found.length - shown.length;
+  const listed = shown.join(', ');
+  return { recipients: more > 0 ? `${listed} ${t('error.andMore', { count: more })}` : listed };
+};
+
+/** A login throttle's `retry_after` (seconds) in whole minutes, at least one. */
+const retryMinutes: Reader = (extra) => {
+  const seconds = extra.retry_after;
+  if (typeof seconds !== 'number' || !Number.isFinite(seconds)) return null;
+  return { count: Math.max(1, Math.ceil(seconds / 60)) };
+};
+
 function both(...readers: Reader[]): Reader {
-  return (extra, names) => {
+  return (extra, names, t) => {
     const params: Params = {};
     for (const reader of readers) {
-      const part = reader(extra, names);
+      const part = reader(extra, names, t);
       if (part === null) return null;
       Object.assign(params, part);
     }
@@ -66,6 +89,9 @@ const CODES: Record<string, [MessageKey, Reader]> = {
   bad_credentials: ['login.badCredentials', none],
   admin_only: ['error.admin_only', none],
   role_may_not_send: ['error.role_may_not_send', none],
+  too_many_attempts: ['error.too_many_attempts', retryMinutes],
+  forbidden_recipients: ['error.forbidden_recipients', forbidden],
+  self_lockout: ['error.self_lockout', none],
 };
 
 function record(extra: unknown): Record<string, unknown> {
@@ -78,7 +104,7 @@ export function errorMessage(error: unknown, t: Translate, names: ErrorNames = {
   const known = error.code ? CODES[error.code] : undefined;
   if (known) {
     const [key, read] = known;
-    const params = read(record(error.extra), names);
+    const params = read(record(error.extra), names, t);
     if (params) return t(key, params);
   }
   return error.detail || t('common.networkError');

@@ -83,6 +83,11 @@ describe('recipientPhones', () => {
   it('skips inactive employees', () => {
     expect(recipientPhones([{ kind: 'group', id: 12 }], employees, groups).size).toBe(0);
   });
+  it('reaches the active subscribers of a tag, once each', () => {
+    const subscribed = employees.map((e) => ({ ...e, tags: e.id === 3 || e.id === 4 ? ['Авария'] : [] }));
+    const chips: RecipientChip[] = [{ kind: 'tag', tag: 'авария' }, { kind: 'employee', id: 4 }];
+    expect([...recipientPhones(chips, subscribed, groups)]).toEqual(['+79035554433']);
+  });
   it('counts raw numbers of strangers', () => {
     const chips: RecipientChip[] = [{ kind: 'number', phone: '+79990001122' }, { kind: 'number', phone: '89990001122' }];
     expect(recipientPhones(chips, employees, groups).size).toBe(1);
@@ -105,7 +110,8 @@ describe('groups and chips', () => {
       { kind: 'group', id: 10 },
       { kind: 'number', phone: '+79990001122' },
     ];
-    expect(toRecipients(chips)).toEqual({ employees: [1], groups: [10], numbers: ['+79990001122'] });
+    expect(toRecipients(chips)).toEqual({ employees: [1], groups: [10], tags: [], numbers: ['+79990001122'] });
+    expect(toRecipients([{ kind: 'tag', tag: 'авария' }])).toEqual({ employees: [], groups: [], tags: ['авария'], numbers: [] });
   });
 });
 
@@ -113,6 +119,14 @@ describe('suggestRecipients', () => {
   it('matches by name, groups first, and hides chosen and inactive', () => {
     const found = suggestRecipients('', employees, groups, [{ kind: 'employee', id: 2 }]);
     expect(found.map((s) => s.label)).toEqual(['Монтажники', 'Север', 'Офис', 'Иван Петров', 'Олег Ким']);
+  });
+  it('offers tags after groups, and only tags for a query starting with #', () => {
+    const tags = [{ tag: 'авария', subscribers: 3 }, { tag: 'пожар', subscribers: 1 }];
+    const all = suggestRecipients('', employees, groups, [{ kind: 'tag', tag: 'пожар' }], tags, 20);
+    expect(all.map((s) => s.label)).toEqual(['Монтажники', 'Север', 'Офис', '#авария', 'Иван Петров', 'Пётр Сидоров', 'Олег Ким']);
+    expect(all[3]).toMatchObject({ chip: { kind: 'tag', tag: 'авария' }, sublabel: '3' });
+    expect(suggestRecipients('#ав', employees, groups, [], tags).map((s) => s.label)).toEqual(['#авария']);
+    expect(suggestRecipients('#', employees, groups, [], tags).map((s) => s.label)).toEqual(['#авария', '#пожар']);
   });
   it('matches by phone digits', () => {
     expect(suggestRecipients('555', employees, groups, []).map((s) => s.label)).toEqual(['Олег Ким']);

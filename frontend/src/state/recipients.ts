@@ -1,14 +1,28 @@
-/** Recipient chips (employees, groups, raw numbers) and their de-duplicated phone count. */
-import type { EmployeeRead, GroupRead, Recipients } from '../api/types';
+/** Recipient chips (employees, groups, tags, raw numbers) and their de-duplicated phone count. */
+import type { EmployeeRead, GroupRead, Recipients, TagCount } from '../api/types';
 import { matchesQuery } from './search';
+import { normaliseTag, subscribes } from './tags';
 
 export type RecipientChip =
   | { kind: 'employee'; id: number }
   | { kind: 'group'; id: number }
+  | { kind: 'tag'; tag: string }
   | { kind: 'number'; phone: string };
 
+/** What a chip names: an id, a tag or a phone number. */
+export function chipValue(chip: RecipientChip): string | number {
+  switch (chip.kind) {
+    case 'number':
+      return chip.phone;
+    case 'tag':
+      return chip.tag;
+    default:
+      return chip.id;
+  }
+}
+
 export function chipKey(chip: RecipientChip): string {
-  return chip.kind === 'number' ? `number:${chip.phone}` : `${chip.kind}:${chip.id}`;
+  return `${chip.kind}:${chipValue(chip)}`;
 }
 
 /**
@@ -57,7 +71,10 @@ export function groupWithDescendants(groupId: number, groups: GroupRead[]): Set<
   return result;
 }
 
-/** Every phone the chips reach, normalised and de-duplicated (inactive employees get nothing). */
+/**
+ * Every phone the chips reach, normalised and de-duplicated (inactive employees get nothing). A tag
+ * reaches the listed employees who subscribe to it.
+ */
 export function recipientPhones(
   chips: RecipientChip[],
   employees: EmployeeRead[],
@@ -74,6 +91,8 @@ export function recipientPhones(
     else if (chip.kind === 'number') {
       const phone = normalisePhone(chip.phone);
       if (phone) phones.add(phone);
+    } else if (chip.kind === 'tag') {
+      for (const employee of employees) if (subscribes(employee, normaliseTag(chip.tag))) addEmployee(employee.id);
     } else {
       const ids = groupWithDescendants(chip.id, groups);
       for (const g of groups) if (ids.has(g.id)) g.member_ids.forEach(addEmployee);
@@ -84,10 +103,11 @@ export function recipientPhones(
 
 /** The request body's recipients for a set of chips. */
 export function toRecipients(chips: RecipientChip[]): Recipients {
-  const recipients: Recipients = { employees: [], groups: [], numbers: [] };
+  const recipients: Recipients = { employees: [], groups: [], tags: [], numbers: [] };
   for (const chip of chips) {
     if (chip.kind === 'employee') recipients.employees.push(chip.id);
     else if (chip.kind === 'group') recipients.groups.push(chip.id);
+    else if (chip.kind === 'tag') recipients.tags.push(chip.tag);
     else recipients.numbers.push(chip.phone);
   }
   return recipients;
@@ -100,16 +120,25 @@ export interface RecipientSuggestion {
   color: string | null;
 }
 
-/** Employees and groups matching the query by name or phone digits, groups first. */
+/**
+ * Groups, tags and employees matching the query by name or phone digits, in that order. A query
+ * starting with '#' looks for tags only.
+ */
 export function suggestRecipients(
   query: string,
   employees: EmployeeRead[],
   groups: GroupRead[],
   chosen: RecipientChip[],
+  tags: TagCount[] = [],
   limit = 8,
 ): RecipientSuggestion[] {
   const taken = new Set(chosen.map(chipKey));
   const out: RecipientSuggestion[] = [];
+  const tagQuery = normaliseTag(query);
+  const tagSuggestions = tags
+    .map(({ tag, subscribers }) => ({ chip: { kind: 'tag', tag } as RecipientChip, label: `#${tag}`, sublabel: String(subscribers), color: null }))
+    .filter(({ chip, label }) => !taken.has(chipKey(chip)) && matchesQuery(tagQuery, [label]));
+  if (query.trim().startsWith('#')) return tagSuggestions.slice(0, limit);
   for (const g of groups) {
     const chip: RecipientChip = { kind: 'group', id: g.id };
     if (taken.has(chipKey(chip))) continue;
@@ -117,6 +146,7 @@ export function suggestRecipients(
       out.push({ chip, label: g.name, sublabel: String(g.member_count), color: g.color });
     }
   }
+  out.push(...tagSuggestions);
   for (const e of employees) {
     const chip: RecipientChip = { kind: 'employee', id: e.id };
     if (!e.active || taken.has(chipKey(chip))) continue;

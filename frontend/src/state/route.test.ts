@@ -9,6 +9,12 @@ describe('routes', () => {
     expect(parseRoute('#/new')).toEqual({ name: 'new' });
     expect(parseRoute('#/directory/groups')).toEqual({ name: 'directory', tab: 'groups' });
     expect(parseRoute('#/phones/%2B79161234567')).toEqual({ name: 'phones', phone: '+79161234567' });
+    expect(parseRoute('#/users')).toEqual({ name: 'users', userId: null });
+    expect(parseRoute('#/users/7')).toEqual({ name: 'users', userId: 7 });
+    expect(parseRoute('#/users/0')).toEqual({ name: 'users', userId: null });
+    expect(parseRoute('#/tokens')).toEqual({ name: 'tokens' });
+    expect(parseRoute('#/audit')).toEqual({ name: 'audit' });
+    expect(parseRoute('#/accounts')).toEqual({ name: 'accounts' });
   });
   it('round-trips', () => {
     const routes: Route[] = [
@@ -16,6 +22,11 @@ describe('routes', () => {
       { name: 'new' },
       { name: 'directory', tab: 'employees' },
       { name: 'phones', phone: '+79161234567' },
+      { name: 'users', userId: null },
+      { name: 'users', userId: 4 },
+      { name: 'tokens' },
+      { name: 'audit' },
+      { name: 'accounts' },
     ];
     for (const route of routes) expect(parseRoute(routeHash(route))).toEqual(route);
   });

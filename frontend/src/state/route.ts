@@ -1,10 +1,20 @@
-/** Hash routes of the app: #/threads/12, #/new, #/directory/groups, #/phones/+7916… */
+/** Hash routes of the app: #/threads/12, #/new, #/directory/groups, #/phones/+7916…, #/users/5, #/tokens, #/audit, #/accounts */
 
 export type Route =
   | { name: 'threads'; threadId: number | null }
   | { name: 'new' }
   | { name: 'directory'; tab: 'employees' | 'groups' }
-  | { name: 'phones'; phone: string | null };
+  | { name: 'phones'; phone: string | null }
+  | { name: 'users'; userId: number | null }
+  | { name: 'tokens' }
+  | { name: 'audit' }
+  | { name: 'accounts' };
+
+/** A positive integer id from a route part, else null. */
+function routeId(part: string | undefined): number | null {
+  const id = Number(part);
+  return part && Number.isInteger(id) && id > 0 ? id : null;
+}
 
 export function parseRoute(hash: string): Route {
   const parts = hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(safeDecode);
@@ -16,10 +26,14 @@ export function parseRoute(hash: string): Route {
       return { name: 'directory', tab: arg === 'groups' ? 'groups' : 'employees' };
     case 'phones':
       return { name: 'phones', phone: arg ?? null };
-    case 'threads': {
-      const id = Number(arg);
-      return { name: 'threads', threadId: arg && Number.isInteger(id) && id > 0 ? id : null };
-    }
+    case 'users':
+      return { name: 'users', userId: routeId(arg) };
+    case 'tokens':
+    case 'audit':
+    case 'accounts':
+      return { name: head };
+    case 'threads':
+      return { name: 'threads', threadId: routeId(arg) };
     default:
       return { name: 'threads', threadId: null };
   }
@@ -35,6 +49,12 @@ export function routeHash(route: Route): string {
       return route.phone ? `#/phones/${encodeURIComponent(route.phone)}` : '#/phones';
     case 'threads':
       return route.threadId ? `#/threads/${route.threadId}` : '#/threads';
+    case 'users':
+      return route.userId ? `#/users/${route.userId}` : '#/users';
+    case 'tokens':
+    case 'audit':
+    case 'accounts':
+      return `#/${route.name}`;
   }
 }
 

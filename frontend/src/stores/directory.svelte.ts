@@ -1,12 +1,16 @@
-/** Employees and groups, loaded once and shared by the directory page and the recipient picker. */
+/**
+ * Employees, groups and subscription tags (only what the user may see), loaded once and shared by
+ * the directory page, the recipient picker and the permissions editor.
+ */
 import { api } from '../api/client';
-import type { EmployeeCreate, EmployeeRead, EmployeeUpdate, GroupCreate, GroupRead, GroupUpdate } from '../api/types';
+import type { EmployeeCreate, EmployeeRead, EmployeeUpdate, GroupCreate, GroupRead, GroupUpdate, TagCount } from '../api/types';
 import { errorMessage } from '../i18n/errors';
 import { t } from '../i18n/index.svelte';
 
 class DirectoryStore {
   employees = $state.raw<EmployeeRead[]>([]);
   groups = $state.raw<GroupRead[]>([]);
+  tags = $state.raw<TagCount[]>([]);
   loading = $state(false);
   loaded = $state(false);
   error = $state<string | null>(null);
@@ -34,9 +38,15 @@ class DirectoryStore {
 
   private async fetchAll(): Promise<void> {
     try {
-      const [employees, groups] = await Promise.all([api.listEmployees(), api.listGroups()]);
+      // tags are a convenience (chips, suggestions): without them the directory still works
+      const [employees, groups, tags] = await Promise.all([
+        api.listEmployees(),
+        api.listGroups(),
+        api.listTags().catch(() => ({ items: [] })),
+      ]);
       this.employees = employees.items;
       this.groups = groups.items;
+      this.tags = tags.items;
       this.loaded = true;
       this.error = null;
     } catch (error) {
@@ -77,6 +87,7 @@ class DirectoryStore {
   clear(): void {
     this.employees = [];
     this.groups = [];
+    this.tags = [];
     this.loaded = false;
   }
 }

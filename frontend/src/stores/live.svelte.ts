@@ -20,6 +20,7 @@ import {
 import { EventStream, socketUrl, type ConnectionState, type SocketLike } from '../sync/eventStream';
 import { errorText } from './errorText';
 import { notifications } from './notifications.svelte';
+import { session } from './session.svelte';
 
 /** Called for every applied event, and with null when everything must be refetched. */
 export type LiveListener = (event: AppEvent | null) => void;
@@ -68,6 +69,7 @@ class LiveStore {
       onEvent: (event) => this.applyEvent(event),
       onResync: () => void this.resync(),
       onStateChange: (state) => (this.connection = state),
+      onSessionEnded: () => session.end(),
     });
     window.addEventListener('online', this.onOnline);
     window.addEventListener('offline', this.onOffline);

@@ -1,19 +1,33 @@
-/** Who is signed in: restored from the session cookie, set by login, cleared by logout or a 401. */
+/**
+ * Who is signed in: restored from the session cookie, set by login, cleared by logout, a 401 or the
+ * server closing the WebSocket because the session ended (then the login page says so).
+ */
 import { api, ApiError, onUnauthorized } from '../api/client';
 import type { UserRead } from '../api/types';
+import { t } from '../i18n/index.svelte';
 
 class Session {
   user = $state<UserRead | null>(null);
   restoring = $state(true);
+  /** why the user is on the login page although they had signed in (the session ended), else null */
+  notice = $state<string | null>(null);
 
   constructor() {
-    onUnauthorized(() => {
-      this.user = null;
-    });
+    onUnauthorized(() => this.end());
   }
 
   get isAdmin(): boolean {
     return this.user?.role === 'Administrator';
+  }
+
+  get isPlatformAdmin(): boolean {
+    return this.user?.platform_admin === true;
+  }
+
+  /** The server ended the session (logout elsewhere, user deactivated, timeout). */
+  end(): void {
+    if (this.user) this.notice = t('login.sessionEnded');
+    this.user = null;
   }
 
   async restore(): Promise<void> {
@@ -30,6 +44,7 @@ class Session {
   /** Sign in; throws ApiError (401 = bad credentials). */
   async login(login: string, password: string): Promise<void> {
     this.user = await api.login(login, password);
+    this.notice = null;
   }
 
   async logout(): Promise<void> {

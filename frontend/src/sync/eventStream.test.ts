@@ -17,8 +17,8 @@ class FakeSocket implements SocketLike {
   send(frame: object) {
     this.onmessage?.({ data: JSON.stringify(frame) });
   }
-  drop() {
-    this.onclose?.({});
+  drop(code = 1006) {
+    this.onclose?.({ code });
   }
   close() {
     this.closed = true;
@@ -59,6 +59,7 @@ function setup() {
   const events: AppEvent[] = [];
   const states: string[] = [];
   let resyncs = 0;
+  let sessionEnds = 0;
   const timer = new FakeTimer();
   const stream = new EventStream({
     url: (last) => socketUrl({ protocol: 'https:', host: 'example.test' }, last),
@@ -70,10 +71,11 @@ function setup() {
     onEvent: (e) => events.push(e),
     onResync: () => (resyncs += 1),
     onStateChange: (s) => states.push(s),
+    onSessionEnded: () => (sessionEnds += 1),
     timer,
     backoff: { baseMs: 1000, maxMs: 8000, random: () => 0.999999 },
   });
-  return { sockets, events, states, timer, stream, resyncs: () => resyncs };
+  return { sockets, events, states, timer, stream, resyncs: () => resyncs, sessionEnds: () => sessionEnds };
 }
 
 describe('EventCursor', () => {
@@ -223,5 +225,28 @@ describe('EventStream', () => {
     expect(t.sockets).toHaveLength(2);
     t.timer.advance(60_000);
     expect(t.sockets).toHaveLength(2);
+  });
+
+  it('stops for good when the server ends the session (close code 4401)', () => {
+    const t = setup();
+    t.stream.start();
+    t.sockets[0].open();
+    t.sockets[0].drop(4401);
+    expect(t.sessionEnds()).toBe(1);
+    expect(t.stream.connectionState).toBe('offline');
+    expect(t.timer.delays).toEqual([]);
+    t.timer.advance(60_000);
+    t.stream.reconnectNow();
+    expect(t.sockets).toHaveLength(1);
+  });
+
+  it('reconnects after any other close code, without ending the session', () => {
+    const t = setup();
+    t.stream.start();
+    t.sockets[0].open();
+    t.sockets[0].drop(1001);
+    t.timer.advance(60_000);
+    expect(t.sockets).toHaveLength(2);
+    expect(t.sessionEnds()).toBe(0);
   });
 });

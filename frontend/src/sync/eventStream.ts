@@ -1,13 +1,18 @@
 /**
  * The one WebSocket to /ws: applies each event once, in order, and catches up after a drop.
  * On reconnect it passes last_event_id so the server replays what was missed; ids at or below
- * the last applied one are dropped. Socket, timer and randomness are injected for tests.
+ * the last applied one are dropped. A close with code 4401 means the session is over (logout
+ * elsewhere, user deactivated): no reconnect, `onSessionEnded` instead. Socket, timer and
+ * randomness are injected for tests.
  */
 import type { AppEvent } from '../api/types';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff';
 import { EventCursor, parseFrame } from './eventCursor';
 
 export type ConnectionState = 'connecting' | 'online' | 'offline';
+
+/** The close code the server uses when the session behind the socket has ended. */
+export const SESSION_ENDED_CLOSE_CODE = 4401;
 
 /** The part of WebSocket this module uses. */
 export interface SocketLike {
@@ -31,6 +36,8 @@ export interface EventStreamOptions {
   /** everything must be refetched: the server said so, or events may have been missed */
   onResync: () => void;
   onStateChange?: (state: ConnectionState) => void;
+  /** the server closed the socket because the session ended; the stream has stopped */
+  onSessionEnded?: () => void;
   timer?: Timer;
   backoff?: BackoffOptions;
 }
@@ -116,7 +123,7 @@ export class EventStream {
     this.socket = socket;
     socket.onopen = () => this.handleOpen();
     socket.onmessage = (ev) => this.handleFrame(ev.data);
-    socket.onclose = () => this.handleClose(socket);
+    socket.onclose = (ev) => this.handleClose(socket, ev);
     socket.onerror = () => undefined; // a close always follows
   }
 
@@ -138,11 +145,16 @@ export class EventStream {
     if (frame.event) this.options.onEvent(frame.event);
   }
 
-  private handleClose(socket: SocketLike): void {
+  private handleClose(socket: SocketLike, ev?: unknown): void {
     if (socket !== this.socket) return;
     this.socket = null;
     if (this.stopped) return;
     this.setState('offline');
+    if (closeCode(ev) === SESSION_ENDED_CLOSE_CODE) {
+      this.stopped = true;
+      this.options.onSessionEnded?.();
+      return;
+    }
     const delay = backoffDelay(this.attempt, this.backoff);
     this.attempt += 1;
     this.retryHandle = this.timer.setTimeout(() => {
@@ -161,4 +173,9 @@ export class EventStream {
     this.state = state;
     this.options.onStateChange?.(state);
   }
+}
+
+function closeCode(ev: unknown): number | undefined {
+  const code = ev && typeof ev === 'object' ? (ev as { code?: unknown }).code : undefined;
+  return typeof code === 'number' ? code : undefined;
 }

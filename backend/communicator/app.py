@@ -20,11 +20,12 @@ from litestar.static_files import create_static_files_router
 from sqlalchemy import text
 
 from communicator.api.auth import AuthController
-from communicator.api.directory import EmployeeController, GroupController
+from communicator.api.directory import EmployeeController, GroupController, TagController
 from communicator.api.errors import EXCEPTION_HANDLERS
 from communicator.api.messages import MessageController, ThreadController
 from communicator.api.security import OriginGuardMiddleware, SessionAuthMiddleware, add_security_headers
 from communicator.api.simulator import SimulatorController
+from communicator.api.users import UserController
 from communicator.api.ws import events_socket
 from communicator.db.session import Database
 from communicator.events import Published, channel_for, prune_events
@@ -110,6 +111,8 @@ def _route_handlers(settings: Settings) -> list:
         GroupController,
         MessageController,
         ThreadController,
+        TagController,
+        UserController,
         events_socket,
     ]
     if settings.gateway_driver == "simulator":

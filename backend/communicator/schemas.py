@@ -90,6 +90,13 @@ class EmployeeRead(Struct):
     tags: list[str] = []
 
 
+class TagRead(Struct):
+    """A tag employees subscribe to, with how many active subscribers the caller may see."""
+
+    tag: str
+    subscribers: int
+
+
 class GroupCreate(Struct, forbid_unknown_fields=True, kw_only=True):
     """A new group."""
 
@@ -398,4 +405,5 @@ API_STRUCTS = (
     AuditPage,
     AccountCreate,
     AccountRead,
+    TagRead,
 )

@@ -7,7 +7,15 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
 from communicator.db.session import Database
-from communicator.schemas import EmployeeCreate, EmployeeRead, EmployeeUpdate, GroupCreate, GroupRead, GroupUpdate
+from communicator.schemas import (
+    EmployeeCreate,
+    EmployeeRead,
+    EmployeeUpdate,
+    GroupCreate,
+    GroupRead,
+    GroupUpdate,
+    TagRead,
+)
 from communicator.services import employees, groups
 from communicator.services.actors import Actor
 
@@ -22,7 +30,7 @@ class EmployeeController(Controller):
     async def list_employees(
         self, db: NamedDependency[Database], actor: NamedDependency[Actor]
     ) -> dict[str, list[EmployeeRead]]:
-        """Every employee of the account."""
+        """The employees the caller may see."""
         async with db.read() as session:
             return {"items": await employees.list_employees(session, actor)}
 
@@ -57,7 +65,7 @@ class GroupController(Controller):
     async def list_groups(
         self, db: NamedDependency[Database], actor: NamedDependency[Actor]
     ) -> dict[str, list[GroupRead]]:
-        """Every group of the account."""
+        """The groups the caller may see."""
         async with db.read() as session:
             return {"items": await groups.list_groups(session, actor)}
 
@@ -88,3 +96,16 @@ class GroupController(Controller):
         """Delete a group (its messages stay)."""
         async with db.write() as session:
             await groups.delete_group(session, actor, group_id)
+
+
+class TagController(Controller):
+    """/api/v1/tags"""
+
+    path = "/api/v1/tags"
+    tags = ["directory"]
+
+    @get("/", operation_id="listTags", opt={"scope": "directory:read"})
+    async def list_tags(self, db: NamedDependency[Database], actor: NamedDependency[Actor]) -> dict[str, list[TagRead]]:
+        """The tags employees subscribe to, with their subscriber counts."""
+        async with db.read() as session:
+            return {"items": await employees.list_tags(session, actor)}

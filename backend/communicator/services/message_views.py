@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from communicator.db.models import Delivery, Employee, Message, User
 from communicator.schemas import DeliveryRead, MessageRead, Summary
+from communicator.services.permissions import EVERYONE, Reach
 
 
 async def get_summaries(session: AsyncSession, message_ids: Sequence[int]) -> dict[int, Summary]:
@@ -56,36 +57,59 @@ async def list_delivery_reads(session: AsyncSession, deliveries: Sequence[Delive
 
 
 async def list_message_reads(
-    session: AsyncSession, messages: Sequence[Message], with_deliveries: bool = False, for_employee: int | None = None
+    session: AsyncSession,
+    messages: Sequence[Message],
+    with_deliveries: bool = False,
+    for_employee: int | None = None,
+    reach: Reach = EVERYONE,
 ) -> list[MessageRead]:
-    """Messages as the API shows them, in the given order; deliveries optionally only one employee's."""
+    """Messages as the API shows them, in the given order; deliveries optionally only one employee's.
+
+    A restricted caller gets only the deliveries of employees they reach, and the sender of an inbound
+    message they do not reach (a reply in a group thread) stays anonymous: no name, no phone.
+    """
     ids = [m.id for m in messages]
     summaries = await get_summaries(session, ids)
     authors = await _names(session, User, {m.author_user_id for m in messages})
     employees = await _names(session, Employee, {m.employee_id for m in messages})
-    deliveries: dict[int, list[DeliveryRead]] = {}
-    if with_deliveries and ids:
-        query = select(Delivery).where(Delivery.message_id.in_(ids)).order_by(Delivery.id)
-        if for_employee is not None:
-            query = query.where(Delivery.employee_id == for_employee)
-        rows = (await session.scalars(query)).all()
-        for read, row in zip(await list_delivery_reads(session, rows), rows, strict=True):
-            deliveries.setdefault(row.message_id, []).append(read)
-    return [
-        MessageRead(
-            m.id,
-            m.direction,
-            m.text,
-            m.parts,
-            m.encoding,
-            m.created_at,
-            authors.get(m.author_user_id),
-            m.sender_phone,
-            m.employee_id,
-            employees.get(m.employee_id),
-            m.reply_to_id,
-            summaries[m.id],
-            deliveries.get(m.id, []) if with_deliveries else None,
+    deliveries = await _list_deliveries(session, ids, for_employee, reach) if with_deliveries else {}
+    reads = []
+    for m in messages:
+        hidden = m.direction == "in" and not reach.sees_employee(m.employee_id)
+        employee_id = None if hidden else m.employee_id
+        reads.append(
+            MessageRead(
+                m.id,
+                m.direction,
+                m.text,
+                m.parts,
+                m.encoding,
+                m.created_at,
+                authors.get(m.author_user_id),
+                None if hidden else m.sender_phone,
+                employee_id,
+                employees.get(employee_id),
+                m.reply_to_id,
+                summaries[m.id],
+                deliveries.get(m.id, []) if with_deliveries else None,
+            )
         )
-        for m in messages
-    ]
+    return reads
+
+
+async def _list_deliveries(
+    session: AsyncSession, message_ids: list[int], for_employee: int | None, reach: Reach
+) -> dict[int, list[DeliveryRead]]:
+    """The deliveries of each message: one employee's, or those the caller may see."""
+    found: dict[int, list[DeliveryRead]] = {}
+    if not message_ids:
+        return found
+    query = select(Delivery).where(Delivery.message_id.in_(message_ids)).order_by(Delivery.id)
+    if for_employee is not None:
+        query = query.where(Delivery.employee_id == for_employee)
+    if not reach.everyone:
+        query = query.where(Delivery.employee_id.in_(reach.employee_ids))
+    rows = (await session.scalars(query)).all()
+    for read, row in zip(await list_delivery_reads(session, rows), rows, strict=True):
+        found.setdefault(row.message_id, []).append(read)
+    return found

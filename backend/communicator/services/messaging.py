@@ -8,7 +8,7 @@ import msgspec
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from communicator.db.models import Delivery, Employee, Message, MessageTarget
+from communicator.db.models import Delivery, Employee, EmployeeTag, Message, MessageTarget
 from communicator.db.session import Database
 from communicator.events import MessageCreated, record_event
 from communicator.schemas import MessageCreate, MessageRead
@@ -18,9 +18,16 @@ from communicator.services.actors import Actor
 from communicator.services.errors import InvalidInput
 from communicator.services.groups import check_groups_exist, list_group_member_ids
 from communicator.services.message_views import list_message_reads
-from communicator.services.threads import get_thread_id, record_in_employee_threads, record_in_threads, touch_threads
+from communicator.services.threads import (
+    check_message_visible,
+    get_thread_id,
+    record_in_employee_threads,
+    record_in_threads,
+    touch_threads,
+)
 from communicator.sms.phones import InvalidPhone, normalize_phone
 from communicator.sms.segments import count_segments
+from communicator.sms.tags import normalize_tag
 
 MAX_TEXT_LENGTH = 1000
 
@@ -88,19 +95,38 @@ async def _employees_by_phone(session: AsyncSession, account_id: int, phones: li
     return dict(rows.all())
 
 
+async def _list_tag_subscribers(session: AsyncSession, account_id: int, tags: list[str]) -> set[int]:
+    """Active subscribers of the tags, or InvalidInput naming every tag no active employee subscribes to."""
+    wanted = {normalize_tag(tag) for tag in tags}
+    if not wanted:
+        return set()
+    query = (
+        select(EmployeeTag.tag, EmployeeTag.employee_id)
+        .join(Employee, Employee.id == EmployeeTag.employee_id)
+        .where(EmployeeTag.account_id == account_id, EmployeeTag.tag.in_(wanted), Employee.active.is_(True))
+    )
+    rows = (await session.execute(query)).all()
+    unknown = sorted(wanted - {tag for tag, _ in rows})
+    if unknown:
+        listed = ", ".join(f"#{tag}" for tag in unknown)
+        raise InvalidInput(f"No active employee subscribes to {listed}.", {"tags": unknown}, code="unknown_tags")
+    return {employee_id for _, employee_id in rows}
+
+
 async def resolve_recipients(session: AsyncSession, actor: Actor, data: MessageCreate) -> dict[str, int | None]:
     """Every recipient phone (de-duplicated) mapped to its employee, if any."""
     numbers = check_numbers(data.recipients.numbers)
     await check_groups_exist(session, actor.account_id, data.recipients.groups)
     direct = await _check_employees(session, actor.account_id, data.recipients.employees)
     via_groups = await list_group_member_ids(session, actor.account_id, data.recipients.groups)
-    members = await _phones_by_employee(session, via_groups - direct.keys())
+    via_tags = await _list_tag_subscribers(session, actor.account_id, data.recipients.tags)
+    members = await _phones_by_employee(session, (via_groups | via_tags) - direct.keys())
     phones: dict[str, int | None] = {phone: employee_id for employee_id, phone in {**members, **direct}.items()}
     known = await _employees_by_phone(session, actor.account_id, numbers)
     for phone in numbers:
         phones.setdefault(phone, known.get(phone))
     if not phones:
-        raise InvalidInput("No recipients: choose employees, groups or phone numbers.", code="no_recipients")
+        raise InvalidInput("No recipients: choose employees, groups, tags or phone numbers.", code="no_recipients")
     return phones
 
 
@@ -167,7 +193,9 @@ async def _record_outbound(
 
 
 async def get_message(db: Database, actor: Actor, message_id: int) -> MessageRead:
-    """One message of the caller's account, with its deliveries."""
+    """One message the caller may see, with the deliveries they may see (the summary counts them all)."""
     async with db.read() as session:
         message = await access_row(session, Message, message_id, actor, "Message")
-        return (await list_message_reads(session, [message], with_deliveries=True))[0]
+        reach = await permissions.get_reach(session, actor)
+        await check_message_visible(session, reach, message.id)
+        return (await list_message_reads(session, [message], with_deliveries=True, reach=reach))[0]

@@ -90,6 +90,14 @@ async def resolve_permitted(
     return employee_ids, group_ids
 
 
+async def get_permits(session: AsyncSession, user_id: int) -> tuple[list[int], list[int], list[str]]:
+    """The groups, employees and tags a user is permitted, as stored (sorted)."""
+    groups = await session.scalars(select(PermitGroup.group_id).where(PermitGroup.user_id == user_id))
+    employees = await session.scalars(select(PermitEmployee.employee_id).where(PermitEmployee.user_id == user_id))
+    tags = await session.scalars(select(PermitTag.tag).where(PermitTag.user_id == user_id))
+    return sorted(groups), sorted(employees), sorted(tags)
+
+
 async def get_reach(session: AsyncSession, actor: Actor) -> Reach:
     """What the actor may see and send to, resolved now (permissions and membership change)."""
     if actor.reaches_everyone:
@@ -98,12 +106,7 @@ async def get_reach(session: AsyncSession, actor: Actor) -> Reach:
         # A BaseUser sees only their own conversation.
         own = frozenset({actor.employee_id}) if actor.employee_id else frozenset()
         return Reach(everyone=False, employee_ids=own)
-    groups = await session.scalars(select(PermitGroup.group_id).where(PermitGroup.user_id == actor.user_id))
-    groups = list(groups)
-    employees = list(
-        await session.scalars(select(PermitEmployee.employee_id).where(PermitEmployee.user_id == actor.user_id))
-    )
-    tags = list(await session.scalars(select(PermitTag.tag).where(PermitTag.user_id == actor.user_id)))
+    groups, employees, tags = await get_permits(session, actor.user_id)
     employee_ids, group_ids = await resolve_permitted(session, actor.account_id, groups, employees, tags)
     return Reach(everyone=False, employee_ids=frozenset(employee_ids), group_ids=frozenset(group_ids))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import ColumnElement, and_, func, or_, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,7 +13,9 @@ from communicator.schemas import LastMessage, ThreadPage
 from communicator.schemas import ThreadRead as ThreadView
 from communicator.services.access import access_row
 from communicator.services.actors import Actor
+from communicator.services.errors import NotFound
 from communicator.services.message_views import list_message_reads
+from communicator.services.permissions import Reach, get_reach
 
 UNKNOWN_TITLE = "Неизвестные"
 KIND_ORDER = {"group": 0, "unknown": 1, "employee": 2}
@@ -117,26 +119,51 @@ async def _unread_counts(session: AsyncSession, actor: Actor, thread_ids: list[i
     return dict(rows.all())
 
 
+def visible_threads(reach: Reach) -> ColumnElement[bool]:
+    """The SQL condition on Thread for the threads a reach sees («Неизвестные» only with everyone)."""
+    if reach.everyone:
+        return true()
+    return or_(
+        and_(Thread.kind == "employee", Thread.ref_id.in_(reach.employee_ids)),
+        and_(Thread.kind == "group", Thread.ref_id.in_(reach.group_ids)),
+    )
+
+
+async def check_message_visible(session: AsyncSession, reach: Reach, message_id: int) -> None:
+    """A message in none of the caller's visible threads looks exactly like a missing one."""
+    if reach.everyone:
+        return
+    query = (
+        select(ThreadMessage.thread_id)
+        .join(Thread, Thread.id == ThreadMessage.thread_id)
+        .where(ThreadMessage.message_id == message_id, visible_threads(reach))
+        .limit(1)
+    )
+    if await session.scalar(query) is None:
+        raise NotFound(f"Message {message_id} not found.", code="not_found")
+
+
 async def list_threads(session: AsyncSession, actor: Actor) -> list[ThreadView]:
-    """Threads with activity, newest first, with previews and unread counts."""
+    """The threads the caller may see that have activity, newest first, with previews and unread counts."""
+    reach = await get_reach(session, actor)
     query = (
         select(Thread)
-        .where(Thread.account_id == actor.account_id, Thread.last_message_id.is_not(None))
+        .where(Thread.account_id == actor.account_id, Thread.last_message_id.is_not(None), visible_threads(reach))
         .order_by(Thread.last_message_id.desc())
     )
     threads = list(await session.scalars(query))
     ids = [t.id for t in threads]
     titles = await _titles(session, threads)
     unread = await _unread_counts(session, actor, ids)
-    last = await _last_messages(session, [t.last_message_id for t in threads])
+    last = await _last_messages(session, [t.last_message_id for t in threads], reach)
     views = [_thread_view(t, titles[t.id], last.get(t.last_message_id), unread.get(t.id, 0)) for t in threads]
     # Ties (one broadcast in many threads) by kind, then title, as the web app orders them.
     views.sort(key=lambda v: (-(v.last_message.id if v.last_message else 0), KIND_ORDER.get(v.kind, 3), v.title, v.id))
     return views
 
 
-async def _last_messages(session: AsyncSession, message_ids: list[int | None]) -> dict[int, LastMessage]:
-    """Previews of the given messages, with who wrote the inbound ones."""
+async def _last_messages(session: AsyncSession, message_ids: list[int | None], reach: Reach) -> dict[int, LastMessage]:
+    """Previews of the given messages, with who wrote the inbound ones (when the caller may see them)."""
     query = (
         select(Message, Employee.name)
         .outerjoin(Employee, Employee.id == Message.employee_id)
@@ -145,7 +172,11 @@ async def _last_messages(session: AsyncSession, message_ids: list[int | None]) -
     rows = await session.execute(query)
     return {
         m.id: LastMessage(
-            m.id, m.direction, m.text[:140], m.created_at, (name or m.sender_phone) if m.direction == "in" else None
+            m.id,
+            m.direction,
+            m.text[:140],
+            m.created_at,
+            (name or m.sender_phone) if m.direction == "in" and reach.sees_employee(m.employee_id) else None,
         )
         for m, name in rows
     }
@@ -157,9 +188,13 @@ def _thread_view(thread: Thread, title: tuple[str, str | None], preview: LastMes
     return ThreadView(thread.id, thread.kind, ref, title[0], title[1], preview, thread.last_activity_at, unread)
 
 
-async def _get_thread(session: AsyncSession, actor: Actor, thread_id: int) -> Thread:
-    """One thread of the caller's account."""
-    return await access_row(session, Thread, thread_id, actor, "Thread")
+async def _get_thread(session: AsyncSession, actor: Actor, thread_id: int) -> tuple[Thread, Reach]:
+    """One thread the caller may see (an invisible one looks exactly like a missing one), with their reach."""
+    thread = await access_row(session, Thread, thread_id, actor, "Thread")
+    reach = await get_reach(session, actor)
+    if not reach.sees_thread(thread.kind, thread.ref_id):
+        raise NotFound(f"Thread {thread_id} not found.", code="not_found")
+    return thread, reach
 
 
 async def list_thread_messages(
@@ -170,7 +205,7 @@ async def list_thread_messages(
     In an employee's thread each outbound message carries that employee's own delivery, so a
     broadcast shows whether this person got it, not only the whole broadcast's summary.
     """
-    thread = await _get_thread(session, actor, thread_id)
+    thread, reach = await _get_thread(session, actor, thread_id)
     query = (
         select(Message)
         .join(ThreadMessage, ThreadMessage.message_id == Message.id)
@@ -183,9 +218,9 @@ async def list_thread_messages(
     rows = list(await session.scalars(query))
     page = list(reversed(rows[:limit]))
     if thread.kind == "employee":
-        reads = await list_message_reads(session, page, with_deliveries=True, for_employee=thread.ref_id)
+        reads = await list_message_reads(session, page, True, for_employee=thread.ref_id, reach=reach)
     else:
-        reads = await list_message_reads(session, page)
+        reads = await list_message_reads(session, page, reach=reach)
     return ThreadPage(reads, has_more=len(rows) > limit)
 
 

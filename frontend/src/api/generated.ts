@@ -29,6 +29,7 @@ export interface CommunicatorSchemas {
   ResolvedEmployee: ResolvedEmployee;
   Resync: Resync;
   Summary: Summary;
+  TagRead: TagRead;
   ThreadPage: ThreadPage;
   ThreadRead: ThreadRead;
   TokenCreate: TokenCreate;
@@ -408,6 +409,16 @@ export interface ReadMark {
  */
 export interface Resync {
   type: 'resync';
+}
+/**
+ * A tag employees subscribe to, with how many active subscribers the caller may see.
+ *
+ * This interface was referenced by `CommunicatorSchemas`'s JSON-Schema
+ * via the `definition` "TagRead".
+ */
+export interface TagRead {
+  subscribers: number;
+  tag: string;
 }
 /**
  * A page of a thread's messages, oldest first.

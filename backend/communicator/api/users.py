@@ -1,0 +1,75 @@
+"""Web logins and their recipient permissions (Administrators). See docs/permissions.md."""
+
+from __future__ import annotations
+
+from litestar import Controller, get, patch, post, put
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody
+
+from communicator.db.session import Database
+from communicator.schemas import PermissionsRead, PermissionsUpdate, WebUserCreate, WebUserRead, WebUserUpdate
+from communicator.services import users
+from communicator.services.actors import Actor
+
+
+class UserController(Controller):
+    """/api/v1/users and /api/v1/permissions"""
+
+    path = "/api/v1"
+    tags = ["users"]
+
+    @get("/users", operation_id="listUsers")
+    async def list_users(
+        self, db: NamedDependency[Database], actor: NamedDependency[Actor]
+    ) -> dict[str, list[WebUserRead]]:
+        """Every web login of the account."""
+        async with db.read() as session:
+            return {"items": await users.list_users(session, actor)}
+
+    @post("/users", operation_id="createUser")
+    async def create_user(
+        self, db: NamedDependency[Database], actor: NamedDependency[Actor], data: JSONBody[WebUserCreate]
+    ) -> WebUserRead:
+        """Add a web login."""
+        async with db.write() as session:
+            return await users.create_web_user(session, actor, data)
+
+    @patch("/users/{user_id:int}", operation_id="updateUser")
+    async def update_user(
+        self,
+        db: NamedDependency[Database],
+        actor: NamedDependency[Actor],
+        user_id: FromPath[int],
+        data: JSONBody[WebUserUpdate],
+    ) -> WebUserRead:
+        """Change a login's role, name, password, or deactivate it."""
+        async with db.write() as session:
+            return await users.update_web_user(session, actor, user_id, data)
+
+    @get("/users/{user_id:int}/permissions", operation_id="getPermissions")
+    async def get_permissions(
+        self, db: NamedDependency[Database], actor: NamedDependency[Actor], user_id: FromPath[int]
+    ) -> PermissionsRead:
+        """Whom the user may send to, and the employees that resolves to."""
+        async with db.read() as session:
+            return await users.get_permissions(session, actor, user_id)
+
+    @put("/users/{user_id:int}/permissions", operation_id="setPermissions")
+    async def set_permissions(
+        self,
+        db: NamedDependency[Database],
+        actor: NamedDependency[Actor],
+        user_id: FromPath[int],
+        data: JSONBody[PermissionsUpdate],
+    ) -> PermissionsRead:
+        """Replace whom the user may send to."""
+        async with db.write() as session:
+            return await users.apply_permissions(session, actor, user_id, data)
+
+    @post("/permissions/preview", operation_id="previewPermissions", status_code=200)
+    async def preview_permissions(
+        self, db: NamedDependency[Database], actor: NamedDependency[Actor], data: JSONBody[PermissionsUpdate]
+    ) -> PermissionsRead:
+        """The employees a permission set would reach, without saving it."""
+        async with db.read() as session:
+            return await users.preview_permissions(session, actor, data)

@@ -21,6 +21,7 @@ from communicator.schemas import EmployeeCreate
 from communicator.services.accounts import create_account, create_user
 from communicator.services.actors import Actor
 from communicator.services.employees import create_employee
+from communicator.services.event_filter import EventView
 from communicator.services.inbound import record_inbound
 from tests.conftest import API, LiveServer, login
 from tests.test_api import inbound
@@ -199,9 +200,9 @@ async def test_event_committed_between_subscribe_and_replay_is_sent_once(
     real_replay = ws_module._replay
     between: list[int] = []
 
-    async def replay_after_a_commit(db: Database, socket: object, actor: Actor, after: int) -> set[int]:
-        between.append((await record_inbound(db, actor.account_id, "+79161000012", "между")).id)
-        return await real_replay(db, socket, actor, after)  # type: ignore[arg-type]
+    async def replay_after_a_commit(db: Database, socket: object, view: EventView, after: int) -> set[int]:
+        between.append((await record_inbound(db, view.actor.account_id, "+79161000012", "между")).id)
+        return await real_replay(db, socket, view, after)  # type: ignore[arg-type]
 
     monkeypatch.setattr(ws_module, "_replay", replay_after_a_commit)
     async with open_socket(server, token_of(client), await last_event_id(client)) as socket:

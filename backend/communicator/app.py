@@ -19,12 +19,20 @@ from litestar.openapi import OpenAPIConfig
 from litestar.static_files import create_static_files_router
 from sqlalchemy import text
 
+from communicator.api.audit import audit_log
 from communicator.api.auth import AuthController
 from communicator.api.directory import EmployeeController, GroupController, TagController
 from communicator.api.errors import EXCEPTION_HANDLERS
 from communicator.api.messages import MessageController, ThreadController
-from communicator.api.security import OriginGuardMiddleware, SessionAuthMiddleware, add_security_headers
+from communicator.api.platform import PlatformController
+from communicator.api.security import (
+    OriginGuardMiddleware,
+    SessionAuthMiddleware,
+    add_security_headers,
+    check_route_scope,
+)
 from communicator.api.simulator import SimulatorController
+from communicator.api.tokens import TokenController
 from communicator.api.users import UserController
 from communicator.api.ws import events_socket
 from communicator.db.session import Database
@@ -32,6 +40,8 @@ from communicator.events import Published, channel_for, prune_events
 from communicator.gateway.process import build_gateway, wakeup_channel
 from communicator.queue.database import DatabaseQueue
 from communicator.services.actors import Actor
+from communicator.services.server_secret import get_server_secret
+from communicator.services.throttle import build_login_throttle
 from communicator.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -82,8 +92,9 @@ def _lifespan(settings: Settings, db: Database, queue: DatabaseQueue):  # noqa: 
     """Start the background tasks (gateway, event pruning) with the app and stop them with it."""
 
     @contextlib.asynccontextmanager
-    async def lifespan(_app: Litestar) -> AsyncIterator[None]:
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
         """Run the tasks while the app serves."""
+        app.state.server_secret = await get_server_secret(db, settings.secret_key)
         worker = build_gateway(settings, db, queue) if settings.gateway_enabled else None
         tasks = [asyncio.create_task(_prune_forever(db, settings.event_retention), name="prune-events")]
         if worker:
@@ -97,6 +108,7 @@ def _lifespan(settings: Settings, db: Database, queue: DatabaseQueue):  # noqa: 
             await asyncio.gather(*tasks, return_exceptions=True)
             if worker:
                 await worker.driver.stop()
+            await app.state.login_throttle.store.close()
             await db.dispose()
 
     return lifespan
@@ -113,6 +125,9 @@ def _route_handlers(settings: Settings) -> list:
         ThreadController,
         TagController,
         UserController,
+        TokenController,
+        PlatformController,
+        audit_log,
         events_socket,
     ]
     if settings.gateway_driver == "simulator":
@@ -161,9 +176,16 @@ def create_app(settings: Settings) -> Litestar:
             "actor": Provide(_get_actor, sync_to_thread=False),
         },
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        guards=[check_route_scope],
         before_send=[add_security_headers],
         state=State(
-            {"settings": settings, "db": db, "queue": queue, "wake_gateways": _waker(settings, queue, channels)}
+            {
+                "settings": settings,
+                "db": db,
+                "queue": queue,
+                "wake_gateways": _waker(settings, queue, channels),
+                "login_throttle": build_login_throttle(settings),
+            }
         ),
         lifespan=[_lifespan(settings, db, queue)],
         request_max_body_size=settings.max_body_bytes,

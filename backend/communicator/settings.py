@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import secrets
 from pathlib import Path
 
 import msgspec
@@ -16,6 +15,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
 
     database_url: str = "sqlite+aiosqlite:///./data/communicator.db"
     redis_url: str | None = None
+    # Keys API-token hashes and trusted-device cookies. Unset: generated on first start and kept in the
+    # database (table server_secrets); set it to keep the secret out of the database and its backups.
     secret_key: str = ""
     demo_password: str | None = None
     host: str = "127.0.0.1"
@@ -25,6 +26,13 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     channel_prefix: str = "communicator"
     session_idle_minutes: int = 60 * 12
     session_absolute_hours: int = 24 * 7
+    # Login throttling (docs/security.md): failed logins counted in a window that starts at the first failure.
+    login_window_seconds: int = 15 * 60
+    login_max_failures_per_login_ip: int = 5
+    login_max_failures_per_ip: int = 50
+    # Applies only to clients without a trusted-device cookie for that login (a distributed guessing attack).
+    login_max_failures_per_login: int = 20
+    trusted_device_days: int = 90
     event_retention: int = 100_000
     max_body_bytes: int = 1_000_000
     # the gateway
@@ -67,8 +75,6 @@ def load_settings(environ: dict[str, str] | None = None, **overrides: object) ->
         if raw is not None and raw != "":
             values[field.name] = _convert(raw, field.type)
     values.update(overrides)
-    if not values.get("secret_key"):
-        values["secret_key"] = secrets.token_hex(32)
     settings = Settings(**values)  # type: ignore[arg-type]
     _ensure_sqlite_dir(settings.database_url)
     return settings

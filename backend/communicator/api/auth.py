@@ -1,4 +1,4 @@
-"""Login, logout and the current user."""
+"""Login (throttled), logout and the current user. See docs/security.md."""
 
 from __future__ import annotations
 
@@ -7,11 +7,29 @@ from litestar.datastructures import Cookie
 from litestar.di import NamedDependency
 from litestar.params import JSONBody
 
+from communicator.api.errors import service_error_handler
 from communicator.api.security import SESSION_COOKIE
 from communicator.db.session import Database
 from communicator.schemas import LoginRequest, UserRead
 from communicator.services import auth
 from communicator.services.actors import Actor
+from communicator.services.throttle import TooManyAttempts, get_device_cookie, is_trusted_device
+
+DEVICE_COOKIE = "communicator_device"
+DAY_SECONDS = 24 * 60 * 60
+
+
+def too_many_attempts_handler(request: Request, error: TooManyAttempts) -> Response:
+    """429 in the usual error shape, with Retry-After."""
+    response = service_error_handler(request, error)
+    response.headers["Retry-After"] = str(error.retry_after)
+    return response
+
+
+def _cookie(request: Request, key: str, value: str, max_age: int | None = None, path: str = "/") -> Cookie:
+    """An HttpOnly, SameSite=Lax cookie, Secure over HTTPS."""
+    secure = request.url.scheme == "https"
+    return Cookie(key=key, value=value, httponly=True, samesite="lax", path=path, secure=secure, max_age=max_age)
 
 
 class AuthController(Controller):
@@ -19,29 +37,35 @@ class AuthController(Controller):
 
     path = "/api/v1/auth"
     tags = ["auth"]
+    exception_handlers = {TooManyAttempts: too_many_attempts_handler}  # noqa: RUF012
 
     @post("/login", operation_id="login", exclude_from_auth=True, status_code=200)
     async def login(
         self, db: NamedDependency[Database], data: JSONBody[LoginRequest], request: Request
     ) -> Response[UserRead]:
-        """Check credentials; a new session (and cookie) every time, so a planted one is useless."""
-        token, actor = await auth.login(db, data.login, data.password)
+        """Check credentials (throttled first); a new session every time, ending the one the browser had."""
+        state = request.app.state
+        device_age = state.settings.trusted_device_days * DAY_SECONDS
+        ip = request.client.host if request.client else "unknown"
+        trusted = is_trusted_device(state.server_secret, request.cookies.get(DEVICE_COOKIE), data.login, device_age)
+        await state.login_throttle.record_attempt(data.login, ip, trusted)
+        token, actor = await auth.login(db, data.login, data.password, request.cookies.get(SESSION_COOKIE))
+        await state.login_throttle.record_success(data.login, ip)
         async with db.read() as session:
             user = await auth.get_user_read(session, actor)
-        cookie = Cookie(
-            key=SESSION_COOKIE,
-            value=token,
-            httponly=True,
-            samesite="lax",
-            path="/",
-            secure=request.url.scheme == "https",
-        )
-        return Response(user, cookies=[cookie])
+        device = get_device_cookie(state.server_secret, data.login)
+        cookies = [
+            _cookie(request, SESSION_COOKIE, token),
+            _cookie(request, DEVICE_COOKIE, device, max_age=device_age, path=self.path),
+        ]
+        return Response(user, cookies=cookies)
 
     @post("/logout", operation_id="logout", status_code=204)
-    async def logout(self, db: NamedDependency[Database], request: Request) -> Response[None]:
+    async def logout(
+        self, db: NamedDependency[Database], actor: NamedDependency[Actor], request: Request
+    ) -> Response[None]:
         """End the session server-side and clear the cookie."""
-        await auth.logout(db, request.auth)
+        await auth.logout(db, actor, request.auth.value)
         return Response(None, status_code=204, cookies=[Cookie(key=SESSION_COOKIE, value="", max_age=0, path="/")])
 
     @get("/me", operation_id="me")

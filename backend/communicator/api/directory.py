@@ -26,7 +26,7 @@ class EmployeeController(Controller):
     path = "/api/v1/employees"
     tags = ["directory"]
 
-    @get("/", operation_id="listEmployees")
+    @get("/", operation_id="listEmployees", opt={"scope": "directory:read"})
     async def list_employees(
         self, db: NamedDependency[Database], actor: NamedDependency[Actor]
     ) -> dict[str, list[EmployeeRead]]:
@@ -34,7 +34,7 @@ class EmployeeController(Controller):
         async with db.read() as session:
             return {"items": await employees.list_employees(session, actor)}
 
-    @post("/", operation_id="createEmployee")
+    @post("/", operation_id="createEmployee", opt={"scope": "directory:write"})
     async def create_employee(
         self, db: NamedDependency[Database], actor: NamedDependency[Actor], data: JSONBody[EmployeeCreate]
     ) -> EmployeeRead:
@@ -42,7 +42,7 @@ class EmployeeController(Controller):
         async with db.write() as session:
             return await employees.create_employee(session, actor, data)
 
-    @patch("/{employee_id:int}", operation_id="updateEmployee")
+    @patch("/{employee_id:int}", operation_id="updateEmployee", opt={"scope": "directory:write"})
     async def update_employee(
         self,
         db: NamedDependency[Database],
@@ -61,7 +61,7 @@ class GroupController(Controller):
     path = "/api/v1/groups"
     tags = ["directory"]
 
-    @get("/", operation_id="listGroups")
+    @get("/", operation_id="listGroups", opt={"scope": "directory:read"})
     async def list_groups(
         self, db: NamedDependency[Database], actor: NamedDependency[Actor]
     ) -> dict[str, list[GroupRead]]:
@@ -69,7 +69,7 @@ class GroupController(Controller):
         async with db.read() as session:
             return {"items": await groups.list_groups(session, actor)}
 
-    @post("/", operation_id="createGroup")
+    @post("/", operation_id="createGroup", opt={"scope": "directory:write"})
     async def create_group(
         self, db: NamedDependency[Database], actor: NamedDependency[Actor], data: JSONBody[GroupCreate]
     ) -> GroupRead:
@@ -77,7 +77,7 @@ class GroupController(Controller):
         async with db.write() as session:
             return await groups.create_group(session, actor, data)
 
-    @patch("/{group_id:int}", operation_id="updateGroup")
+    @patch("/{group_id:int}", operation_id="updateGroup", opt={"scope": "directory:write"})
     async def update_group(
         self,
         db: NamedDependency[Database],
@@ -89,7 +89,7 @@ class GroupController(Controller):
         async with db.write() as session:
             return await groups.update_group(session, actor, group_id, data)
 
-    @delete("/{group_id:int}", operation_id="deleteGroup")
+    @delete("/{group_id:int}", operation_id="deleteGroup", opt={"scope": "directory:write"})
     async def delete_group(
         self, db: NamedDependency[Database], actor: NamedDependency[Actor], group_id: FromPath[int]
     ) -> None:

@@ -21,7 +21,7 @@ class MessageController(Controller):
     path = "/api/v1/messages"
     tags = ["messages"]
 
-    @post("/", operation_id="sendMessage")
+    @post("/", operation_id="sendMessage", opt={"scope": "messages:send"})
     async def send_message(
         self,
         db: NamedDependency[Database],
@@ -34,7 +34,7 @@ class MessageController(Controller):
         request.app.state.wake_gateways()
         return message
 
-    @get("/{message_id:int}", operation_id="getMessage")
+    @get("/{message_id:int}", operation_id="getMessage", opt={"scope": "messages:read"})
     async def get_message(
         self, db: NamedDependency[Database], actor: NamedDependency[Actor], message_id: FromPath[int]
     ) -> MessageRead:
@@ -48,7 +48,7 @@ class ThreadController(Controller):
     path = "/api/v1/threads"
     tags = ["threads"]
 
-    @get("/", operation_id="listThreads")
+    @get("/", operation_id="listThreads", opt={"scope": "messages:read"})
     async def list_threads(self, db: NamedDependency[Database], actor: NamedDependency[Actor]) -> dict[str, object]:
         """Threads, newest activity first, and the event id to follow live updates from."""
         async with db.read() as session:
@@ -57,7 +57,7 @@ class ThreadController(Controller):
             items: list[ThreadRead] = await threads.list_threads(session, actor)
         return {"items": items, "last_event_id": last_event_id}
 
-    @get("/{thread_id:int}/messages", operation_id="listThreadMessages")
+    @get("/{thread_id:int}/messages", operation_id="listThreadMessages", opt={"scope": "messages:read"})
     async def list_messages(
         self,
         db: NamedDependency[Database],
@@ -70,7 +70,7 @@ class ThreadController(Controller):
         async with db.read() as session:
             return await threads.list_thread_messages(session, actor, thread_id, before_id, limit)
 
-    @post("/{thread_id:int}/read", operation_id="markThreadRead", status_code=204)
+    @post("/{thread_id:int}/read", operation_id="markThreadRead", status_code=204, opt={"scope": "messages:read"})
     async def mark_read(
         self,
         db: NamedDependency[Database],

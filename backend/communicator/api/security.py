@@ -1,17 +1,24 @@
-"""Session authentication, same-origin checks (CSRF) and security headers. See docs/security.md."""
+"""Session and API-token authentication, token scopes, same-origin checks (CSRF), headers. See docs/security.md."""
 
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Literal
 from urllib.parse import urlsplit
 
 import msgspec
 from litestar.connection import ASGIConnection
+from litestar.datastructures import State
 from litestar.exceptions import NotAuthorizedException
+from litestar.handlers import BaseRouteHandler
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from communicator.services.actors import Actor
 from communicator.services.auth import get_session_actor
+from communicator.services.errors import Forbidden
+from communicator.services.permissions import check_scope
+from communicator.services.tokens import get_token_actor
 
 SESSION_COOKIE = "communicator_session"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -27,24 +34,58 @@ SECURITY_HEADERS = [
 ]
 
 
+class Credential(msgspec.Struct, frozen=True):
+    """What a connection authenticated with: a session cookie or an API token (Authorization: Bearer)."""
+
+    kind: Literal["session", "token"]
+    value: str
+
+
+def get_credential(connection: ASGIConnection) -> Credential | None:
+    """The bearer token if the request names one, else the session cookie."""
+    scheme, _, value = connection.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return Credential("token", value.strip())
+    cookie = connection.cookies.get(SESSION_COOKIE)
+    return Credential("session", cookie) if cookie else None
+
+
+async def get_credential_actor(state: State, credential: Credential) -> Actor | None:
+    """Who the credential stands for now, or None when it no longer works."""
+    if credential.kind == "token":
+        return await get_token_actor(state.db, state.server_secret, credential.value)
+    settings = state.settings
+    return await get_session_actor(
+        state.db,
+        credential.value,
+        timedelta(minutes=settings.session_idle_minutes),
+        timedelta(hours=settings.session_absolute_hours),
+    )
+
+
 class SessionAuthMiddleware(AbstractAuthenticationMiddleware):
-    """Turns the session cookie into the Actor on `request.user`."""
+    """Turns the session cookie or bearer token into the Actor on `request.user` (`request.auth`: the Credential)."""
 
     async def authenticate_request(self, connection: ASGIConnection) -> AuthenticationResult:
-        """Look the session up server-side; expired, logged-out or deactivated sessions fail."""
-        token = connection.cookies.get(SESSION_COOKIE)
-        if not token:
+        """Look the credential up server-side; expired, logged-out, revoked or deactivated ones fail."""
+        credential = get_credential(connection)
+        if credential is None:
             raise NotAuthorizedException("Log in first.")
-        settings = connection.app.state.settings
-        actor = await get_session_actor(
-            connection.app.state.db,
-            token,
-            timedelta(minutes=settings.session_idle_minutes),
-            timedelta(hours=settings.session_absolute_hours),
-        )
+        actor = await get_credential_actor(connection.app.state, credential)
         if actor is None:
             raise NotAuthorizedException("Your session has ended; log in again.")
-        return AuthenticationResult(user=actor, auth=token)
+        return AuthenticationResult(user=actor, auth=credential)
+
+
+def check_route_scope(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
+    """Global guard: an API token reaches only routes that name a scope (opt["scope"]) it holds."""
+    actor = connection.scope.get("user")
+    if not isinstance(actor, Actor) or actor.token_id is None:
+        return
+    scope = handler.opt.get("scope")
+    if scope is None:
+        raise Forbidden("API tokens may not use this endpoint.", code="token_not_allowed")
+    check_scope(actor, scope)
 
 
 def _header(scope: Scope, name: bytes) -> str | None:

@@ -1,4 +1,7 @@
-"""GET /ws: live events with catch-up from `last_event_id`. See docs/events.md."""
+"""GET /ws: live events with catch-up from `last_event_id`, filtered by what the user may see. See docs/events.md.
+
+Close codes: 4401 the session (or API token) stopped working; 4403 a foreign Origin (api/security.py).
+"""
 
 from __future__ import annotations
 
@@ -6,17 +9,22 @@ import anyio
 import msgspec
 from litestar import WebSocket, websocket
 from litestar.channels import ChannelsPlugin
+from litestar.channels.subscriber import Subscriber
 from litestar.di import NamedDependency
 from litestar.exceptions import WebSocketDisconnect
 from litestar.params import FromQuery
 from sqlalchemy import func, select
 
+from communicator.api.security import Credential, get_credential_actor
 from communicator.db.models import Event
 from communicator.db.session import Database
-from communicator.events import RESYNC_FRAME, channel_for, encode_stored
-from communicator.services.actors import Actor
+from communicator.events import ACCESS_CHANGED_FRAME, RESYNC_FRAME, channel_for, encode_stored
+from communicator.services.event_filter import EventView, load_event_view
 
 REPLAY_LIMIT = 5000
+# A safety net behind access.changed (a lost publish, an expired session): re-check this often.
+RECHECK_SECONDS = 60.0
+SESSION_ENDED = 4401
 
 
 class _EventId(msgspec.Struct):
@@ -28,10 +36,8 @@ class _EventId(msgspec.Struct):
 _id_decoder = msgspec.json.Decoder(_EventId)
 
 
-async def _replay(
-    db: NamedDependency[Database], socket: WebSocket, actor: NamedDependency[Actor], after: int
-) -> set[int]:
-    """Send stored events after `after` (or `resync` when they are gone); returns the ids sent."""
+async def _replay(db: Database, socket: WebSocket, view: EventView, after: int) -> set[int]:
+    """Send the stored events after `after` this user may see (or `resync`); returns every id read."""
     async with db.read() as session:
         oldest = (await session.execute(select(func.min(Event.id)))).scalar_one()
         newest = (await session.execute(select(func.max(Event.id)))).scalar_one() or 0
@@ -41,12 +47,14 @@ async def _replay(
             return set()
         query = (
             select(Event.id, Event.payload)
-            .where(Event.id > after, Event.account_id == actor.account_id)
+            .where(Event.id > after, Event.account_id == view.actor.account_id)
             .order_by(Event.id)
         )
         rows = (await session.execute(query)).all()
     for row_id, payload in rows:
-        await socket.send_data(encode_stored(row_id, payload))
+        frame = await view.get_frame(encode_stored(row_id, payload))
+        if frame is not None:
+            await socket.send_data(frame)
     return {row_id for row_id, _ in rows}
 
 
@@ -61,7 +69,33 @@ async def _watch_disconnect(socket: WebSocket, cancel: anyio.CancelScope) -> Non
         cancel.cancel()
 
 
-@websocket("/ws", opt={"exclude_from_auth": False})
+async def _request_rechecks(subscriber: Subscriber) -> None:
+    """Every RECHECK_SECONDS, queue an access check behind the events already waiting."""
+    while True:
+        await anyio.sleep(RECHECK_SECONDS)
+        subscriber.put_nowait(ACCESS_CHANGED_FRAME)
+
+
+async def _stream(socket: WebSocket, subscriber: Subscriber, view: EventView, sent: set[int]) -> None:
+    """Forward live events through the view until the client leaves or its session ends."""
+    credential: Credential = socket.auth
+    async for data in subscriber.iter_events():
+        if data == ACCESS_CHANGED_FRAME:
+            # Internal, never forwarded: re-check the session and recompute what this user sees.
+            actor = await get_credential_actor(socket.app.state, credential)
+            if actor is None:
+                await socket.close(code=SESSION_ENDED, reason="Session ended")
+                return
+            view = await load_event_view(view.db, actor)
+            continue
+        if sent and _id_decoder.decode(data).id in sent:
+            continue
+        frame = data if view.reach.everyone else await view.get_frame(data)  # everyone: no decoding at all
+        if frame is not None:
+            await socket.send_data(frame)
+
+
+@websocket("/ws", opt={"exclude_from_auth": False, "scope": "messages:read"})
 async def events_socket(
     socket: WebSocket,
     db: NamedDependency[Database],
@@ -69,18 +103,18 @@ async def events_socket(
     last_event_id: FromQuery[int | None] = None,
 ) -> None:
     """Subscribe first, replay what was missed, then stream live events without repeating any."""
-    actor: Actor = socket.user
     # Subscribe before accepting: once the client sees the socket open, no live event can slip past it.
-    subscriber = await channels.subscribe([channel_for(socket.app.state.settings.channel_prefix, actor.account_id)])
+    channel = channel_for(socket.app.state.settings.channel_prefix, socket.user.account_id)
+    subscriber = await channels.subscribe([channel])
     try:
         await socket.accept()
-        sent = await _replay(db, socket, actor, last_event_id) if last_event_id is not None else set()
+        view = await load_event_view(db, socket.user)
+        sent = await _replay(db, socket, view, last_event_id) if last_event_id is not None else set()
         async with anyio.create_task_group() as tasks:
             tasks.start_soon(_watch_disconnect, socket, tasks.cancel_scope)
-            async for data in subscriber.iter_events():
-                if sent and _id_decoder.decode(data).id in sent:
-                    continue
-                await socket.send_data(data)
+            tasks.start_soon(_request_rechecks, subscriber)
+            await _stream(socket, subscriber, view, sent)
+            tasks.cancel_scope.cancel()
     except WebSocketDisconnect:
         pass
     finally:

@@ -1,25 +1,86 @@
-"""Accounts (companies) and their first users; the demo account."""
+"""Accounts (companies) and their first users: created by a platform admin (API) or on the command line."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from communicator.db.models import Account, User
+from communicator.db.models import Account, Employee, User
+from communicator.schemas import AccountCreate, AccountRead
+from communicator.services.actors import Actor
+from communicator.services.audit import record_audit
 from communicator.services.auth import hash_password
 from communicator.services.errors import Conflict
+from communicator.services.permissions import check_is_platform_admin
 
 
-async def create_account(session: AsyncSession, name: str, short_number: str = "4938") -> Account:
+async def create_account(
+    session: AsyncSession,
+    name: str,
+    short_number: str = "4938",
+    sender_names: Sequence[str] = (),
+    plan: str = "Company",
+) -> Account:
     """A new company."""
     account = Account(
-        name=name, short_number=short_number, sender_names=[], plan="Company", created_at=datetime.now(UTC)
+        name=name,
+        short_number=short_number,
+        sender_names=list(sender_names),
+        plan=plan,
+        created_at=datetime.now(UTC),
     )
     session.add(account)
     await session.flush()
     return account
+
+
+async def create_account_with_admin(session: AsyncSession, data: AccountCreate) -> tuple[Account, User]:
+    """A company and its first Administrator; a taken login refuses both (the transaction rolls back)."""
+    account = await create_account(session, data.name, data.short_number, data.sender_names, data.plan)
+    admin = await create_user(
+        session, account.id, data.admin_login, data.admin_password, "Administrator", name=data.admin_name
+    )
+    return account, admin
+
+
+async def add_client_account(session: AsyncSession, actor: Actor, data: AccountCreate) -> AccountRead:
+    """A platform admin adds a client company with its first Administrator; logged in the new account's audit."""
+    check_is_platform_admin(actor)
+    account, admin = await create_account_with_admin(session, data)
+    details = {"short_number": account.short_number, "plan": account.plan, "admin_login": admin.login}
+    await record_audit(session, actor, "account.created", ("account", account.id, account.name), details, account.id)
+    return _read(account, users=1, employees=0)
+
+
+def _read(account: Account, users: int, employees: int) -> AccountRead:
+    """An account as the platform pages show it."""
+    return AccountRead(
+        account.id,
+        account.name,
+        account.short_number,
+        list(account.sender_names),
+        account.plan,  # type: ignore[arg-type]
+        account.created_at,
+        users,
+        employees,
+    )
+
+
+async def list_accounts(session: AsyncSession, actor: Actor) -> list[AccountRead]:
+    """Every client company with its numbers of users and employees (platform admin only)."""
+    check_is_platform_admin(actor)
+    users = select(User.account_id, func.count().label("n")).group_by(User.account_id).subquery()
+    employees = select(Employee.account_id, func.count().label("n")).group_by(Employee.account_id).subquery()
+    query = (
+        select(Account, func.coalesce(users.c.n, 0), func.coalesce(employees.c.n, 0))
+        .outerjoin(users, users.c.account_id == Account.id)
+        .outerjoin(employees, employees.c.account_id == Account.id)
+        .order_by(Account.id)
+    )
+    return [_read(account, *counts) for account, *counts in (await session.execute(query)).all()]
 
 
 async def create_user(

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from communicator.db.models import Account, User, WebSession
 from communicator.db.session import Database
+from communicator.events import note_access_changed
 from communicator.schemas import UserRead
 from communicator.services.actors import Actor
 from communicator.services.errors import Unauthorized
@@ -42,8 +43,8 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-async def login(db: Database, login_name: str, password: str) -> tuple[str, Actor]:
-    """Check credentials and open a new session; returns the cookie token and the actor."""
+async def login(db: Database, login_name: str, password: str, old_token: str | None = None) -> tuple[str, Actor]:
+    """Check credentials and open a new session, ending the one presented (if any); returns the new token."""
     async with db.read() as session:
         user = await session.scalar(select(User).where(User.login == login_name))
     password_hash = user.password_hash if user and user.active else _DUMMY_HASH
@@ -53,14 +54,18 @@ async def login(db: Database, login_name: str, password: str) -> tuple[str, Acto
     token = secrets.token_urlsafe(32)
     now = datetime.now(UTC)
     async with db.write() as session:
+        if old_token:
+            # Rotation: a session cookie planted or left in this browser dies with this login.
+            await session.execute(delete(WebSession).where(WebSession.token_hash == _token_hash(old_token)))
         session.add(WebSession(token_hash=_token_hash(token), user_id=user.id, created_at=now, last_seen_at=now))
     return token, _actor(user)
 
 
-async def logout(db: Database, token: str) -> None:
-    """Delete the session server-side."""
+async def logout(db: Database, actor: Actor, token: str) -> None:
+    """Delete the session server-side; the user's open WebSockets re-check theirs and this one closes."""
     async with db.write() as session:
         await session.execute(delete(WebSession).where(WebSession.token_hash == _token_hash(token)))
+        note_access_changed(session, actor.account_id)
 
 
 def _actor(user: User) -> Actor:

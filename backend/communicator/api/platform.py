@@ -1,0 +1,35 @@
+"""Client accounts, for platform admins (a web session only: API tokens never reach these routes)."""
+
+from __future__ import annotations
+
+from litestar import Controller, get, post
+from litestar.di import NamedDependency
+from litestar.params import JSONBody
+
+from communicator.db.session import Database
+from communicator.schemas import AccountCreate, AccountRead
+from communicator.services import accounts
+from communicator.services.actors import Actor
+
+
+class PlatformController(Controller):
+    """/api/v1/platform"""
+
+    path = "/api/v1/platform"
+    tags = ["platform"]
+
+    @get("/accounts", operation_id="listAccounts")
+    async def list_accounts(
+        self, db: NamedDependency[Database], actor: NamedDependency[Actor]
+    ) -> dict[str, list[AccountRead]]:
+        """Every client company."""
+        async with db.read() as session:
+            return {"items": await accounts.list_accounts(session, actor)}
+
+    @post("/accounts", operation_id="createAccount")
+    async def create_account(
+        self, db: NamedDependency[Database], actor: NamedDependency[Actor], data: JSONBody[AccountCreate]
+    ) -> AccountRead:
+        """A client company and its first Administrator, in one transaction."""
+        async with db.write() as session:
+            return await accounts.add_client_account(session, actor, data)

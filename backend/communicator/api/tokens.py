@@ -1,0 +1,47 @@
+"""API tokens (Administrator only; a token itself can never reach these routes)."""
+
+from __future__ import annotations
+
+from litestar import Controller, Request, delete, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody
+
+from communicator.db.session import Database
+from communicator.schemas import TokenCreate, TokenCreated, TokenRead
+from communicator.services import tokens
+from communicator.services.actors import Actor
+
+
+class TokenController(Controller):
+    """/api/v1/tokens"""
+
+    path = "/api/v1/tokens"
+    tags = ["tokens"]
+
+    @get("/", operation_id="listTokens")
+    async def list_tokens(
+        self, db: NamedDependency[Database], actor: NamedDependency[Actor]
+    ) -> dict[str, list[TokenRead]]:
+        """The account's tokens, without their secrets."""
+        async with db.read() as session:
+            return {"items": await tokens.list_tokens(session, actor)}
+
+    @post("/", operation_id="createToken")
+    async def create_token(
+        self,
+        db: NamedDependency[Database],
+        actor: NamedDependency[Actor],
+        data: JSONBody[TokenCreate],
+        request: Request,
+    ) -> TokenCreated:
+        """A new token; its secret is in this answer and never again."""
+        async with db.write() as session:
+            return await tokens.create_token(session, actor, data, request.app.state.server_secret)
+
+    @delete("/{token_id:int}", operation_id="revokeToken")
+    async def revoke_token(
+        self, db: NamedDependency[Database], actor: NamedDependency[Actor], token_id: FromPath[int]
+    ) -> None:
+        """Revoke a token (again: no change)."""
+        async with db.write() as session:
+            await tokens.revoke_token(session, actor, token_id)

@@ -1,0 +1,36 @@
+"""The server secret: COMMUNICATOR_SECRET_KEY, or one generated on first start and kept in the database.
+
+It keys the HMAC of API tokens and signs trusted-device cookies; it is never logged. See docs/security.md.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from communicator.db.models import ServerSecret
+from communicator.db.session import Database
+
+SECRET_NAME = "main"
+
+
+async def get_server_secret(db: Database, configured: str) -> bytes:
+    """The configured secret, else the stored one (generated and stored by the first process to start)."""
+    if configured:
+        return configured.encode()
+    dialect = sqlite if db.is_sqlite else postgresql
+    # Insert-if-missing, then read: api processes starting together all end up with the first one's secret.
+    create = dialect.insert(ServerSecret).values(name=SECRET_NAME, value=secrets.token_hex(32)).on_conflict_do_nothing()
+    async with db.write() as session:
+        await session.execute(create)
+        value = await session.scalar(select(ServerSecret.value).where(ServerSecret.name == SECRET_NAME))
+    return value.encode()
+
+
+def sign(secret: bytes, purpose: str, message: str) -> str:
+    """HMAC-SHA256 hex of a message; the purpose keeps a token hash from ever passing as a cookie signature."""
+    return hmac.new(secret, f"{purpose}\n{message}".encode(), hashlib.sha256).hexdigest()

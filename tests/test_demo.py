@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from communicator.db.models import Employee, Group
+from communicator.db.models import Employee, EmployeeTag, Group
 from communicator.db.session import Database
 from communicator.services.auth import login
 from communicator.services.demo import seed_demo
@@ -19,3 +19,8 @@ async def test_seed_is_idempotent_and_resets_the_admin_password(db: Database) ->
     assert groups == {"Монтажники", "Замерщики", "Дежурные инженеры"}
     _, actor = await login(db, "admin", "second")
     assert actor.role == "Administrator"
+    _, operator = await login(db, "operator", "second")
+    assert operator.role == "Operator" and operator.may_send_all
+    async with db.read() as session:
+        tags = (await session.execute(select(EmployeeTag.tag, func.count()).group_by(EmployeeTag.tag))).all()
+    assert dict(tags) == {"авария": 4, "дежурство": 3}

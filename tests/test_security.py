@@ -175,7 +175,7 @@ async def test_passwords_are_argon2id_and_tokens_stored_hashed(client: httpx.Asy
             "phone": "+79265550101",
             "web_access": True,
             "role": "Operator",
-            "login": "operator",
+            "login": "shift-operator",
             "password": "operator-password",
         },
     )
@@ -183,10 +183,10 @@ async def test_passwords_are_argon2id_and_tokens_stored_hashed(client: httpx.Asy
     async with server_db.read() as session:
         hashes = dict((await session.execute(select(User.login, User.password_hash))).all())
         token_hashes = list((await session.execute(select(WebSession.token_hash))).scalars())
-    assert set(hashes) == {"admin", "operator"}
+    assert set(hashes) == {"admin", "operator", "shift-operator"}
     for login_name, password_hash in hashes.items():
         assert password_hash.startswith("$argon2id$"), login_name
-    assert "operator-password" not in hashes["operator"]
+    assert "operator-password" not in hashes["shift-operator"]
     token = client.cookies["communicator_session"]
     assert token_hashes and token not in token_hashes
 

@@ -1,8 +1,9 @@
-"""The demo account: a company, its admin, ~20 employees and three groups."""
+"""The demo account: a company, its admin and an operator, ~20 employees, three groups and two tags."""
 
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from communicator.db.models import Account, User
 from communicator.db.session import Database
@@ -37,18 +38,26 @@ DEMO_PEOPLE = [
     ("Орлова Татьяна Сергеевна", "+79161000020", "Диспетчер", None),
 ]
 DEMO_GROUPS = [("Монтажники", "#2e7d32"), ("Замерщики", "#1565c0"), ("Дежурные инженеры", "#c62828")]
+# Tag subscriptions by phone: a send to #авария or #дежурство reaches these people.
+DEMO_TAGS = {
+    "+79161000004": ["авария"],
+    "+79161000013": ["авария", "дежурство"],
+    "+79161000014": ["дежурство"],
+    "+79161000016": ["авария", "дежурство"],
+    "+79161000019": ["авария"],
+}
+DEMO_LOGINS = {"admin": ("Administrator", "Администратор"), "operator": ("Operator", "Оператор")}
 
 
 async def seed_demo(db: Database, admin_password: str) -> bool:
-    """Create the demo account, or give its admin this password again; returns whether it was created."""
+    """Create the demo account, or give its logins this password again; returns whether it was created."""
     async with db.write() as session:
         admin_user = await session.scalar(select(User).where(User.login == "admin"))
         if admin_user is not None:
-            # The printed login must work on every start of the demo, not only the first.
-            admin_user.password_hash = hash_password(admin_password)
+            await _apply_demo_logins(session, admin_user.account_id, admin_password)
             return False
         account: Account = await create_account(session, DEMO_ACCOUNT)
-        admin = await create_user(session, account.id, "admin", admin_password, "Administrator", name="Администратор")
+        admin = (await _apply_demo_logins(session, account.id, admin_password))["admin"]
         actor = Actor(admin.id, account.id, admin.role, admin.login, admin.name)
         groups = {
             name: (await create_group(session, actor, GroupCreate(name=name, color=color))).id
@@ -60,7 +69,25 @@ async def seed_demo(db: Database, admin_password: str) -> bool:
                 session,
                 actor,
                 EmployeeCreate(
-                    name=name, phone=phone, email=email, position=position, group_ids=[groups[group]] if group else []
+                    name=name,
+                    phone=phone,
+                    email=email,
+                    position=position,
+                    group_ids=[groups[group]] if group else [],
+                    tags=DEMO_TAGS.get(phone, []),
                 ),
             )
     return True
+
+
+async def _apply_demo_logins(session: AsyncSession, account_id: int, password: str) -> dict[str, User]:
+    """Every demo login exists and has this password: the printed one must work on every start."""
+    query = select(User).where(User.account_id == account_id, User.login.in_(DEMO_LOGINS))
+    users = {user.login: user for user in await session.scalars(query)}
+    for login, (role, name) in DEMO_LOGINS.items():
+        if login in users:
+            users[login].password_hash = hash_password(password)
+        else:
+            # The operator may send to everyone; the admin narrows that on the Users page.
+            users[login] = await create_user(session, account_id, login, password, role, name=name)
+    return users

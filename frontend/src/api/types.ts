@@ -48,6 +48,9 @@ export type Role = UserRead['role'];
 export type Direction = MessageRead['direction'];
 export type ThreadKind = ThreadRead['kind'];
 
+/** Every role, most powerful first. */
+export const ROLES: readonly Role[] = ['Administrator', 'Operator', 'BaseUser'];
+
 /** Every API token scope, in the order the form lists them. */
 export const TOKEN_SCOPES: readonly TokenScope[] = ['messages:send', 'messages:read', 'directory:read', 'directory:write'];
 

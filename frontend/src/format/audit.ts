@@ -3,7 +3,7 @@
  * («Телефон: +7916…») or an edit's changes («Роль: Оператор → Администратор»). Details are
  * {field: value} for a creation and {field: [old, new]} for an `*.updated` action (services/changes.py).
  */
-import { TOKEN_SCOPES, type AuditEntry } from '../api/types';
+import { ROLES, TOKEN_SCOPES, type AuditEntry, type Role } from '../api/types';
 import type { MessageKey } from '../i18n/ru';
 import type { Translate } from '../i18n/types';
 
@@ -26,8 +26,6 @@ const FIELDS = [
   'parent_id', 'member_ids', 'member_count', 'all', 'groups', 'employees', 'resolved_count', 'scopes',
   'short_number', 'sender_names', 'plan', 'may_send_all', 'employee_id', 'prefix',
 ] as const;
-
-const ROLES = ['Administrator', 'Operator', 'BaseUser'];
 
 /** Names for the ids a detail holds (groups and employees the directory knows). */
 export interface AuditNames {
@@ -58,7 +56,7 @@ function valueText(field: string, value: unknown, t: Translate, names: AuditName
     return lookup?.(value) ?? String(value);
   }
   if (typeof value === 'string') {
-    if (field === 'role' && ROLES.includes(value)) return t(`role.${value as 'Operator'}`);
+    if (field === 'role' && (ROLES as readonly string[]).includes(value)) return t(`role.${value as Role}`);
     if (field === 'scopes' && (TOKEN_SCOPES as readonly string[]).includes(value)) return t(`tokens.scope.${value}` as MessageKey);
     return value;
   }

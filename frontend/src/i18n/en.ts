@@ -14,6 +14,7 @@ export const en: Record<MessageKey, Entry> = {
   'common.retry': 'Retry',
   'common.none': '—',
   'common.networkError': 'The server cannot be reached. Check the connection and try again.',
+  'common.noAccess': 'This page is not available to you',
   'common.loadFailed': 'Could not load the data',
 
   'error.text_empty': 'Type the message text',
@@ -32,6 +33,7 @@ export const en: Record<MessageKey, Entry> = {
   'error.too_many_attempts': { one: 'Too many sign-in attempts. Try again in {count} minute.', other: 'Too many sign-in attempts. Try again in {count} minutes.' },
   'error.forbidden_recipients': 'You may not send to: {recipients}. Nothing was sent.',
   'error.andMore': 'and {count} more',
+  'error.employee_has_login': 'This employee already has the login «{login}»',
   'error.self_lockout': 'You cannot take away your own administrator rights or deactivate yourself',
 
   'login.title': 'Sign in to Communicator',

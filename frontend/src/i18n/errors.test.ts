@@ -52,12 +52,14 @@ describe('errorMessage: codes in the UI language', () => {
       phone_taken: { phone: '+7' },
       login_taken: { login: 'a' },
       too_many_attempts: { retry_after: 60 },
+      employee_has_login: { employee_id: 1, login: 'ivanov' },
       forbidden_recipients: { forbidden: [{ phone: '+7', employee_id: null, name: null }] },
     };
     const codes = [
       'text_empty', 'text_too_long', 'invalid_phone', 'unknown_groups', 'unknown_employees', 'no_recipients',
       'phone_taken', 'login_taken', 'web_access_needs_login', 'group_cycle', 'not_found', 'bad_credentials',
       'admin_only', 'role_may_not_send', 'too_many_attempts', 'forbidden_recipients', 'self_lockout',
+      'employee_has_login',
     ];
     for (const code of codes) {
       for (const t of [tRu, tEn]) {

@@ -13,6 +13,7 @@ export const ru = {
   'common.retry': 'Повторить',
   'common.none': '—',
   'common.networkError': 'Сервер недоступен. Проверьте подключение и повторите.',
+  'common.noAccess': 'Эта страница вам недоступна',
   'common.loadFailed': 'Не удалось загрузить данные',
 
   'error.text_empty': 'Введите текст сообщения',
@@ -31,6 +32,7 @@ export const ru = {
   'error.too_many_attempts': { one: 'Слишком много попыток входа. Повторите через {count} минуту.', few: 'Слишком много попыток входа. Повторите через {count} минуты.', many: 'Слишком много попыток входа. Повторите через {count} минут.', other: 'Слишком много попыток входа. Повторите через {count} минуты.' },
   'error.forbidden_recipients': 'Нельзя отправить: {recipients}. Ничего не отправлено.',
   'error.andMore': { one: 'и ещё {count}', few: 'и ещё {count}', many: 'и ещё {count}', other: 'и ещё {count}' },
+  'error.employee_has_login': 'У этого сотрудника уже есть логин «{login}»',
   'error.self_lockout': 'Нельзя лишить прав администратора или отключить самого себя',
 
   'login.title': 'Вход в Коммуникатор',

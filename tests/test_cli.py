@@ -11,7 +11,9 @@ import time
 from pathlib import Path
 
 import httpx
+from sqlalchemy import select
 
+from communicator.db.models import Account
 from communicator.db.session import Database
 from communicator.services.auth import login
 from tests.conftest import free_port
@@ -57,6 +59,39 @@ def test_db_upgrade_then_user_add(tmp_path: Path) -> None:
             assert actor.role == "Operator"
         finally:
             await db.dispose()
+
+    asyncio.run(check())
+
+
+def test_account_add_and_platform_admin(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"
+    added = _run(
+        url,
+        *("account", "add", "--name", "ООО Ромашка", "--short-number", "5001", "--sender-name", "ROMASHKA"),
+        *("--admin-login", "boss", "--admin-password", "boss-password"),
+    )
+    assert added.returncode == 0, added.stderr
+    assert "Ромашка" in added.stdout and "5001" in added.stdout
+    taken = _run(url, "account", "add", "--name", "Дубль", "--short-number", "5002", "--admin-login", "boss",
+                 "--admin-password", "boss-password")  # fmt: skip
+    assert taken.returncode == 1 and "taken" in taken.stderr and "Traceback" not in taken.stderr
+    invalid = _run(url, "account", "add", "--name", "X", "--short-number", "50-01", "--admin-login", "x",
+                   "--admin-password", "boss-password")  # fmt: skip
+    assert invalid.returncode == 1 and "short_number" in invalid.stderr
+    root = _run(url, "user", "add", "--login", "root", "--password", "root-password", "--platform-admin")
+    assert root.returncode == 0 and "platform admin" in root.stdout
+
+    async def check() -> None:
+        db = Database(url)
+        try:
+            _, boss = await login(db, "boss", "boss-password")
+            _, platform = await login(db, "root", "root-password")
+            async with db.read() as session:
+                names = list(await session.scalars(select(Account.name).order_by(Account.id)))
+        finally:
+            await db.dispose()
+        assert boss.role == "Administrator" and not boss.platform_admin and platform.platform_admin
+        assert names == ["ООО Ромашка", "Default"]  # the failed adds left nothing behind
 
     asyncio.run(check())
 

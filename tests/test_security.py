@@ -204,6 +204,19 @@ async def test_login_always_issues_a_new_session(server: LiveServer) -> None:
     assert len({planted, *tokens}) == 3
 
 
+async def test_login_ends_the_session_the_browser_presented(server: LiveServer, server_db: Database) -> None:
+    async with httpx.AsyncClient(base_url=server.url, timeout=10) as http:
+        await login(http)
+        old = http.cookies["communicator_session"]
+        await login(http)  # the jar presents the old cookie
+        new = http.cookies["communicator_session"]
+        assert new != old and (await http.get(f"{API}/auth/me")).status_code == 200
+    async with httpx.AsyncClient(base_url=server.url, cookies={"communicator_session": old}) as replay:
+        assert (await replay.get(f"{API}/auth/me")).status_code == 401
+    async with server_db.read() as session:
+        assert len(list(await session.scalars(select(WebSession.token_hash)))) == 1
+
+
 async def test_deactivated_employee_loses_web_access_at_once(server: LiveServer, client: httpx.AsyncClient) -> None:
     created = (
         await client.post(

@@ -1,4 +1,4 @@
-"""communicator serve | api | gateway | db upgrade | user add."""
+"""communicator serve | api | gateway | db upgrade | user add | account add."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import msgspec
 
 from communicator.db.migrate import upgrade
 from communicator.db.session import Database
+from communicator.services.errors import InvalidInput, ServiceError
 from communicator.settings import Settings, load_settings
 
 
@@ -52,10 +53,41 @@ async def _add_user(settings: Settings, args: argparse.Namespace) -> None:
             account_id = await session.scalar(select(Account.id).where(Account.name == args.account))
             if account_id is None:
                 account_id = (await create_account(session, args.account)).id
-            await create_user(session, account_id, args.login, args.password, args.role)
+            user = await create_user(session, account_id, args.login, args.password, args.role)
+            user.platform_admin = args.platform_admin
     finally:
         await db.dispose()
-    print(f"user {args.login} ({args.role}) added to «{args.account}»")
+    platform = ", platform admin" if args.platform_admin else ""
+    print(f"user {args.login} ({args.role}{platform}) added to «{args.account}»")
+
+
+async def _add_account(settings: Settings, args: argparse.Namespace) -> None:
+    """Create a client company with its first Administrator."""
+    from communicator.schemas import AccountCreate
+    from communicator.services.accounts import create_account_with_admin
+
+    fields = {
+        "name": args.name,
+        "short_number": args.short_number,
+        "sender_names": args.sender_name,
+        "plan": args.plan,
+        "admin_login": args.admin_login,
+        "admin_password": args.admin_password,
+        "admin_name": args.admin_name,
+    }
+    try:
+        data = msgspec.convert(fields, AccountCreate)
+    except msgspec.ValidationError as error:
+        raise InvalidInput(f"Invalid account: {error}") from None
+    db = Database(settings.database_url)
+    try:
+        async with db.write() as session:
+            account, _admin = await create_account_with_admin(session, data)
+    finally:
+        await db.dispose()
+    print(
+        f"account «{account.name}» (id {account.id}, short number {account.short_number}) added; admin: {data.admin_login}"
+    )
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -78,6 +110,16 @@ def _parser() -> argparse.ArgumentParser:
     user.add_argument("--password", required=True)
     user.add_argument("--role", default="Administrator", choices=["Administrator", "Operator", "BaseUser"])
     user.add_argument("--account", default="Default")
+    user.add_argument("--platform-admin", action="store_true", help="may manage client accounts")
+    account = commands.add_parser("account", help="manage client accounts (companies)")
+    account.add_argument("action", choices=["add"])
+    account.add_argument("--name", required=True)
+    account.add_argument("--short-number", required=True)
+    account.add_argument("--sender-name", action="append", default=[], help="repeat for several")
+    account.add_argument("--plan", default="Company", choices=["Company", "Employee"])
+    account.add_argument("--admin-login", required=True)
+    account.add_argument("--admin-password", required=True)
+    account.add_argument("--admin-name", default="")
     return parser
 
 
@@ -100,9 +142,14 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "db":
         upgrade(settings.database_url)
         print("database is up to date")
-    elif args.command == "user":
+    elif args.command in ("user", "account"):
         upgrade(settings.database_url)
-        asyncio.run(_add_user(settings, args))
+        add = _add_user if args.command == "user" else _add_account
+        try:
+            asyncio.run(add(settings, args))
+        except ServiceError as error:
+            print(error.detail, file=sys.stderr)
+            return 1
     return 0
 
 

@@ -35,8 +35,11 @@ describe('auditDetails', () => {
     ]);
   });
 
-  it('lists a created object’s fields; a two-item list there is a value, not a change', () => {
-    const entry = { action: 'employee.created', details: { phone: '+79161234567', group_ids: [5, 6], tags: ['авария'] } };
+  it('lists a created object’s filled fields; a two-item list there is a value, not a change', () => {
+    const entry = {
+      action: 'employee.created',
+      details: { phone: '+79161234567', email: null, login: '', group_ids: [5, 6], tags: ['авария'], role: null, position: [] },
+    };
     expect(auditDetails(entry, tEn, names)).toEqual(['Phone: +79161234567', 'Groups: Монтажники, 6', 'Tags: авария']);
     const token = { action: 'token.created', details: { scopes: ['messages:send', 'custom:x'] } };
     expect(auditDetails(token, tRu)).toEqual(['Права: Отправка сообщений, custom:x']);

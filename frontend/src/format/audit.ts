@@ -45,12 +45,14 @@ function fieldLabel(field: string, t: Translate): string {
   return (FIELDS as readonly string[]).includes(field) ? t(`audit.field.${field}` as MessageKey) : field;
 }
 
+function isEmpty(value: unknown): boolean {
+  return value === null || value === undefined || value === '' || (Array.isArray(value) && value.length === 0);
+}
+
 function valueText(field: string, value: unknown, t: Translate, names: AuditNames): string {
-  if (value === null || value === undefined || value === '') return t('audit.empty_value');
+  if (isEmpty(value)) return t('audit.empty_value');
   if (typeof value === 'boolean') return value ? t('audit.yes') : t('audit.no');
-  if (Array.isArray(value)) {
-    return value.length === 0 ? t('audit.empty_value') : value.map((item) => valueText(field, item, t, names)).join(', ');
-  }
+  if (Array.isArray(value)) return value.map((item) => valueText(field, item, t, names)).join(', ');
   if (typeof value === 'number') {
     const lookup = GROUP_FIELDS.has(field) ? names.group : EMPLOYEE_FIELDS.has(field) ? names.employee : undefined;
     return lookup?.(value) ?? String(value);
@@ -68,7 +70,9 @@ export function auditDetails(entry: Pick<AuditEntry, 'action' | 'details'>, t: T
   const details = entry.details as Record<string, unknown> | null;
   if (!details || typeof details !== 'object') return [];
   const isEdit = entry.action.endsWith('.updated');
-  return Object.entries(details).map(([field, value]) => {
+  // a created object's empty fields say nothing
+  const shown = Object.entries(details).filter(([, value]) => isEdit || !isEmpty(value));
+  return shown.map(([field, value]) => {
     if (field === 'password_changed') return t('audit.passwordChanged');
     const label = fieldLabel(field, t);
     if (isEdit && Array.isArray(value) && value.length === 2) {

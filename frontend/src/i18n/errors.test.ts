@@ -59,7 +59,7 @@ describe('errorMessage: codes in the UI language', () => {
       'text_empty', 'text_too_long', 'invalid_phone', 'unknown_groups', 'unknown_employees', 'no_recipients',
       'phone_taken', 'login_taken', 'web_access_needs_login', 'group_cycle', 'not_found', 'bad_credentials',
       'admin_only', 'role_may_not_send', 'too_many_attempts', 'forbidden_recipients', 'self_lockout',
-      'employee_has_login',
+      'employee_has_login', 'platform_admin_only',
     ];
     for (const code of codes) {
       for (const t of [tRu, tEn]) {

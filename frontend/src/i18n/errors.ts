@@ -92,6 +92,7 @@ const CODES: Record<string, [MessageKey, Reader]> = {
   too_many_attempts: ['error.too_many_attempts', retryMinutes],
   forbidden_recipients: ['error.forbidden_recipients', forbidden],
   self_lockout: ['error.self_lockout', none],
+  platform_admin_only: ['error.platform_admin_only', none],
   employee_has_login: ['error.employee_has_login', value('login')],
 };
 

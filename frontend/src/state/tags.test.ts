@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { EmployeeRead } from '../api/types';
-import { addTags, normaliseTag, offeredTags, parseTags, subscribes } from './tags';
+import { addTags, normaliseTag, parseTags, subscribes } from './tags';
 
 const withTags = (id: number, tags: string[]) => ({ id, tags }) as EmployeeRead;
 
@@ -18,15 +18,5 @@ describe('tags', () => {
   it('tells a subscriber by the folded tag', () => {
     expect(subscribes(withTags(1, ['Авария']), 'авария')).toBe(true);
     expect(subscribes({ tags: undefined }, 'авария')).toBe(false);
-  });
-  it('offers a restricted sender only tags whose every subscriber they can see', () => {
-    const tags = [
-      { tag: 'авария', subscribers: 2 },
-      { tag: 'пожар', subscribers: 3 },
-      { tag: 'склад', subscribers: 0 },
-    ];
-    const visible = [withTags(1, ['авария', 'пожар']), withTags(2, ['авария'])];
-    expect(offeredTags(tags, visible, true).map((t) => t.tag)).toEqual(['авария']);
-    expect(offeredTags(tags, visible, false)).toBe(tags);
   });
 });

@@ -209,7 +209,6 @@ export const en: Record<MessageKey, Entry> = {
   'perm.allHint': 'Switch off to choose groups, employees and tags',
   'perm.groups': 'Groups (with their subgroups)',
   'perm.employees': 'Employees',
-  'perm.searchEmployees': 'Find an employee',
   'perm.tags': 'Tags',
   'perm.preview': 'Who this allows',
   'perm.previewCount': { one: '{count} employee', other: '{count} employees' },

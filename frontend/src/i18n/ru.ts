@@ -208,7 +208,6 @@ export const ru = {
   'perm.allHint': 'Выключите, чтобы выбрать группы, сотрудников и теги',
   'perm.groups': 'Группы (вместе с подгруппами)',
   'perm.employees': 'Сотрудники',
-  'perm.searchEmployees': 'Найти сотрудника',
   'perm.tags': 'Теги',
   'perm.preview': 'Кому это разрешает',
   'perm.previewCount': { one: '{count} сотрудник', few: '{count} сотрудника', many: '{count} сотрудников', other: '{count} сотрудника' },

@@ -11,10 +11,12 @@ import websockets
 from sqlalchemy import select
 from websockets.exceptions import InvalidStatus
 
+from communicator.api.ws import SESSION_ENDED
 from communicator.db.models import ApiToken, AuditEntry
 from communicator.db.session import Database
 from tests.conftest import API, DEMO_PASSWORD, LiveServer, login, make_server
 from tests.test_ws import open_socket
+from tests.test_ws_access import wait_closed
 
 SEND = {"text": "Сбор в 9:00", "recipients": {"employees": [1]}}
 
@@ -80,11 +82,14 @@ async def test_scopes_and_default_deny(server: LiveServer, client: httpx.AsyncCl
 
 
 async def test_websocket_with_a_token_needs_messages_read(server: LiveServer, client: httpx.AsyncClient) -> None:
-    reader = (await new_token(client, "messages:read"))["token"]
+    reader = await new_token(client, "messages:read")
     sender = (await new_token(client, "messages:send"))["token"]
     url = server.url.replace("http://", "ws://") + "/ws"
-    async with websockets.connect(url, additional_headers={"Authorization": f"Bearer {reader}"}, proxy=None):
-        pass
+    async with websockets.connect(
+        url, additional_headers={"Authorization": f"Bearer {reader['token']}"}, proxy=None
+    ) as socket:
+        assert (await client.delete(f"{API}/tokens/{reader['id']}")).status_code == 204
+        assert await wait_closed(socket) == SESSION_ENDED  # revoking closes the token's sockets
     with pytest.raises(InvalidStatus) as refused:
         async with websockets.connect(url, additional_headers={"Authorization": f"Bearer {sender}"}, proxy=None):
             pass

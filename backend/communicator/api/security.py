@@ -77,8 +77,9 @@ class SessionAuthMiddleware(AbstractAuthenticationMiddleware):
         return AuthenticationResult(user=actor, auth=credential)
 
 
-def check_route_scope(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
+async def check_route_scope(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
     """Global guard: an API token reaches only routes that name a scope (opt["scope"]) it holds."""
+    # async, because Litestar runs a sync guard in a worker thread on every request.
     actor = connection.scope.get("user")
     if not isinstance(actor, Actor) or actor.token_id is None:
         return

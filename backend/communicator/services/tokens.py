@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from communicator.db.models import ApiToken, User
 from communicator.db.session import Database
+from communicator.events import note_access_changed
 from communicator.schemas import TokenCreate, TokenCreated, TokenRead
 from communicator.services.access import access_row
 from communicator.services.actors import Actor
@@ -81,12 +82,13 @@ async def list_tokens(session: AsyncSession, actor: Actor) -> list[TokenRead]:
 
 
 async def revoke_token(session: AsyncSession, actor: Actor, token_id: int) -> None:
-    """Stop a token from working; revoking it again changes nothing."""
+    """Stop a token from working (its open WebSockets close); revoking it again changes nothing."""
     check_is_admin(actor)
     row = await access_row(session, ApiToken, token_id, actor, "Token")
     if row.revoked_at is None:
         row.revoked_at = datetime.now(UTC)
         await record_audit(session, actor, "token.revoked", ("token", row.id, row.name))
+        note_access_changed(session, actor.account_id)
 
 
 async def get_token_actor(db: Database, secret: bytes, token: str) -> Actor | None:

@@ -73,28 +73,45 @@ async def list_message_reads(
     authors = await _names(session, User, {m.author_user_id for m in messages})
     employees = await _names(session, Employee, {m.employee_id for m in messages})
     deliveries = await _list_deliveries(session, ids, for_employee, reach) if with_deliveries else {}
-    reads = []
-    for m in messages:
-        hidden = m.direction == "in" and not reach.sees_employee(m.employee_id)
-        employee_id = None if hidden else m.employee_id
-        reads.append(
-            MessageRead(
-                m.id,
-                m.direction,
-                m.text,
-                m.parts,
-                m.encoding,
-                m.created_at,
-                authors.get(m.author_user_id),
-                None if hidden else m.sender_phone,
-                employee_id,
-                employees.get(employee_id),
-                m.reply_to_id,
-                summaries[m.id],
-                deliveries.get(m.id, []) if with_deliveries else None,
-            )
+    return [
+        _message_read(
+            m,
+            summaries[m.id],
+            authors.get(m.author_user_id),
+            employees,
+            deliveries.get(m.id, []) if with_deliveries else None,
+            reach,
         )
-    return reads
+        for m in messages
+    ]
+
+
+def _message_read(
+    m: Message,
+    summary: Summary,
+    author: str | None,
+    employees: dict[int, str],
+    deliveries: list[DeliveryRead] | None,
+    reach: Reach,
+) -> MessageRead:
+    """One message as the caller may see it: an inbound sender outside their reach stays anonymous."""
+    hidden = m.direction == "in" and not reach.sees_employee(m.employee_id)
+    employee_id = None if hidden else m.employee_id
+    return MessageRead(
+        m.id,
+        m.direction,
+        m.text,
+        m.parts,
+        m.encoding,
+        m.created_at,
+        author,
+        None if hidden else m.sender_phone,
+        employee_id,
+        employees.get(employee_id),
+        m.reply_to_id,
+        summary,
+        deliveries,
+    )
 
 
 async def _list_deliveries(

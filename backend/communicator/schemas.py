@@ -186,6 +186,7 @@ class MessageRead(Struct):
     reply_to_id: int | None
     summary: Summary
     deliveries: list[DeliveryRead] | None = None
+    author_user_id: int | None = None
 
 
 class LastMessage(Struct):
@@ -195,7 +196,8 @@ class LastMessage(Struct):
     direction: str
     text: str
     created_at: datetime
-    sender_name: str | None = None  # who wrote an inbound message (name, or phone when unknown)
+    sender_name: str | None = None  # who wrote it: the inbound sender (name, or phone), or the outbound author
+    author_user_id: int | None = None  # the outbound author's login, so the web app can say «Вы»
 
 
 class ThreadRead(Struct):

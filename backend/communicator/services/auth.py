@@ -56,9 +56,11 @@ async def login(db: Database, login_name: str, password: str, old_token: str | N
     async with db.write() as session:
         if old_token:
             # Rotation: a session cookie planted or left in this browser dies with this login.
-            await session.execute(delete(WebSession).where(WebSession.token_hash == _token_hash(old_token)))
+            ended = await session.execute(delete(WebSession).where(WebSession.token_hash == _token_hash(old_token)))
+            if ended.rowcount:
+                note_access_changed(session, user.account_id)  # its open WebSockets close now, not in a minute
         session.add(WebSession(token_hash=_token_hash(token), user_id=user.id, created_at=now, last_seen_at=now))
-    return token, _actor(user)
+    return token, get_user_actor(user)
 
 
 async def logout(db: Database, actor: Actor, token: str) -> None:
@@ -68,7 +70,7 @@ async def logout(db: Database, actor: Actor, token: str) -> None:
         note_access_changed(session, actor.account_id)
 
 
-def _actor(user: User) -> Actor:
+def get_user_actor(user: User) -> Actor:
     """The actor for a user row."""
     return Actor(
         user.id,
@@ -102,7 +104,7 @@ async def get_session_actor(db: Database, token: str, idle: timedelta, absolute:
         async with db.write() as session:
             touch = update(WebSession).where(WebSession.token_hash == web_session.token_hash).values(last_seen_at=now)
             await session.execute(touch)
-    return _actor(user)
+    return get_user_actor(user)
 
 
 async def get_user_read(session: AsyncSession, actor: Actor) -> UserRead:

@@ -90,4 +90,6 @@ async def _apply_demo_logins(session: AsyncSession, account_id: int, password: s
         else:
             # The operator may send to everyone; the admin narrows that on the Users page.
             users[login] = await create_user(session, account_id, login, password, role, name=name)
+    # The demo admin also runs the platform, so `make run` shows the Companies page too.
+    users["admin"].platform_admin = True
     return users

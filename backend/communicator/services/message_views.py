@@ -111,6 +111,7 @@ def _message_read(
         m.reply_to_id,
         summary,
         deliveries,
+        m.author_user_id,
     )
 
 

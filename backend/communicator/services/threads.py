@@ -8,7 +8,7 @@ from sqlalchemy import ColumnElement, and_, func, or_, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from communicator.db.models import Delivery, Employee, Group, Message, Thread, ThreadMessage, ThreadRead
+from communicator.db.models import Delivery, Employee, Group, Message, Thread, ThreadMessage, ThreadRead, User
 from communicator.schemas import LastMessage, ThreadPage
 from communicator.schemas import ThreadRead as ThreadView
 from communicator.services.access import access_row
@@ -163,23 +163,23 @@ async def list_threads(session: AsyncSession, actor: Actor) -> list[ThreadView]:
 
 
 async def _last_messages(session: AsyncSession, message_ids: list[int | None], reach: Reach) -> dict[int, LastMessage]:
-    """Previews of the given messages, with who wrote the inbound ones (when the caller may see them)."""
+    """Previews of the given messages with who wrote them (an inbound sender only when the caller may see them)."""
     query = (
-        select(Message, Employee.name)
+        select(Message, Employee.name, User.name)
         .outerjoin(Employee, Employee.id == Message.employee_id)
+        .outerjoin(User, User.id == Message.author_user_id)
         .where(Message.id.in_([m for m in message_ids if m is not None]))
     )
     rows = await session.execute(query)
-    return {
-        m.id: LastMessage(
-            m.id,
-            m.direction,
-            m.text[:140],
-            m.created_at,
-            (name or m.sender_phone) if m.direction == "in" and reach.sees_employee(m.employee_id) else None,
-        )
-        for m, name in rows
-    }
+    return {m.id: _preview(m, name, author, reach) for m, name, author in rows}
+
+
+def _preview(m: Message, employee_name: str | None, author: str | None, reach: Reach) -> LastMessage:
+    """One thread preview."""
+    if m.direction == "out":
+        return LastMessage(m.id, m.direction, m.text[:140], m.created_at, author, m.author_user_id)
+    sender = (employee_name or m.sender_phone) if reach.sees_employee(m.employee_id) else None
+    return LastMessage(m.id, m.direction, m.text[:140], m.created_at, sender)
 
 
 def _thread_view(thread: Thread, title: tuple[str, str | None], preview: LastMessage | None, unread: int) -> ThreadView:

@@ -20,7 +20,7 @@ from communicator.schemas import TokenCreate, TokenCreated, TokenRead
 from communicator.services.access import access_row
 from communicator.services.actors import Actor
 from communicator.services.audit import record_audit
-from communicator.services.auth import _actor as actor_of_user
+from communicator.services.auth import get_user_actor
 from communicator.services.permissions import check_is_admin
 from communicator.services.server_secret import sign
 
@@ -109,4 +109,4 @@ async def get_token_actor(db: Database, secret: bytes, token: str) -> Actor | No
     if api_token.last_used_at is None or now - api_token.last_used_at > USED_GRANULARITY:
         async with db.write() as session:
             await session.execute(update(ApiToken).where(ApiToken.id == api_token.id).values(last_used_at=now))
-    return msgspec.structs.replace(actor_of_user(user), scopes=frozenset(api_token.scopes), token_id=api_token.id)
+    return msgspec.structs.replace(get_user_actor(user), scopes=frozenset(api_token.scopes), token_id=api_token.id)

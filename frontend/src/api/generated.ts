@@ -261,6 +261,7 @@ export interface InboundCreate {
  * via the `definition` "LastMessage".
  */
 export interface LastMessage {
+  author_user_id?: number | null;
   created_at: string;
   direction: string;
   id: number;
@@ -319,6 +320,7 @@ export interface MessageCreated {
  */
 export interface MessageRead {
   author_name: string | null;
+  author_user_id?: number | null;
   created_at: string;
   deliveries?: DeliveryRead[] | null;
   direction: 'in' | 'out';

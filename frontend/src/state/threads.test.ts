@@ -54,6 +54,11 @@ describe('applyMessageToThreads', () => {
     const { threads } = applyMessageToThreads(list(), msg, [2], 2);
     expect(threads.find((t) => t.id === 2)?.unread).toBe(0);
   });
+  it('keeps who wrote an outbound message, so a send by another user is not shown as «Вы»', () => {
+    const msg = message({ id: 10, direction: 'out', author_name: 'Оператор', author_user_id: 7 });
+    const preview = applyMessageToThreads(list(), msg, [1], null).threads[0].last_message;
+    expect(preview).toMatchObject({ sender_name: 'Оператор', author_user_id: 7 });
+  });
   it('does not count outbound messages as unread', () => {
     const msg = message({ id: 10, direction: 'out', created_at: '2026-11-01T10:00:00Z' });
     const { threads } = applyMessageToThreads(list(), msg, [1, 2], null);

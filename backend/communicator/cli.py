@@ -26,6 +26,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> None:
         password = settings.demo_password or secrets.token_urlsafe(9)
         asyncio.run(_seed(settings, password))
         print(f"Communicator demo: http://{args.host}:{args.port}/  login: admin / {password}", flush=True)
+        print("  also: operator / the same password (an Operator; restrict it on the Users page)", flush=True)
     uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="warning", ws="websockets-sansio")
 
 

@@ -20,8 +20,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import psutil  # noqa: E402
-
 from _common import ServerProcess, TempDatabase, info, report, seed_account, seed_big_group  # noqa: E402
+
 from communicator.db.session import Database  # noqa: E402
 from communicator.schemas import MessageCreate, Recipients  # noqa: E402
 from communicator.services.messaging import send_message  # noqa: E402

@@ -14,8 +14,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import httpx  # noqa: E402
-from sqlalchemy import func, select  # noqa: E402
-
 from _common import (  # noqa: E402
     ServerProcess,
     TempDatabase,
@@ -26,6 +24,8 @@ from _common import (  # noqa: E402
     seed_account,
     seed_big_group,
 )
+from sqlalchemy import func, select  # noqa: E402
+
 from communicator.db.models import Delivery  # noqa: E402
 from communicator.db.session import Database  # noqa: E402
 from communicator.schemas import MessageCreate, Recipients  # noqa: E402

@@ -19,7 +19,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import httpx  # noqa: E402
 import msgspec  # noqa: E402
 import psutil  # noqa: E402
-
 from _common import (  # noqa: E402
     ServerProcess,
     TempDatabase,

@@ -14,6 +14,7 @@ import asyncpg
 import httpx
 import pytest
 import uvicorn
+
 from communicator.db.migrate import upgrade
 from communicator.db.session import Database
 from communicator.services.actors import Actor
@@ -83,8 +84,9 @@ async def db(database_url: str) -> AsyncIterator[Database]:
 async def admin(db: Database) -> Actor:
     """The demo account's administrator (the demo data: 20 employees, 3 groups)."""
     await seed_demo(db, DEMO_PASSWORD)
-    from communicator.db.models import User
     from sqlalchemy import select
+
+    from communicator.db.models import User
 
     async with db.read() as session:
         user = (await session.execute(select(User).where(User.login == "admin"))).scalar_one()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
+
 from communicator.db.models import Delivery
 from communicator.db.session import Database
 from communicator.queue.database import DatabaseQueue
@@ -19,7 +21,6 @@ from communicator.services.delivery import (
     retry_delay,
 )
 from communicator.services.messaging import send_message
-from sqlalchemy import select
 
 ALL = list(RANK)
 

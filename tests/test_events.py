@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy import select
+
 from communicator.db.models import Event
 from communicator.db.session import Database
 from communicator.events import (
@@ -16,7 +18,6 @@ from communicator.events import (
 from communicator.schemas import MessageCreate, MessageRead, Recipients, Summary
 from communicator.services.actors import Actor
 from communicator.services.messaging import send_message
-from sqlalchemy import select
 
 
 async def _send(db: Database, admin: Actor) -> None:

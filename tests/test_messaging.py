@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import func, select
+
 from communicator.db.models import Delivery, Message, Thread, ThreadMessage
 from communicator.db.session import Database
 from communicator.schemas import EmployeeCreate, GroupCreate, MessageCreate, Recipients
@@ -13,8 +15,6 @@ from communicator.services.groups import create_group
 from communicator.services.inbound import record_inbound
 from communicator.services.messaging import get_message, send_message
 from communicator.services.threads import list_thread_messages, list_threads
-from sqlalchemy import func, select
-
 from tests.helpers import InProcessGateway, count_by_status, wait_for
 
 

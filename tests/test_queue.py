@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import select, update
+
 from communicator.db.models import Delivery
 from communicator.db.session import Database
 from communicator.queue.database import DatabaseQueue
 from communicator.schemas import MessageCreate, Recipients
 from communicator.services.actors import Actor
 from communicator.services.messaging import send_message
-from sqlalchemy import select, update
 
 
 async def _send_to_all(db: Database, admin: Actor) -> None:

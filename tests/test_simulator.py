@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import random
 
+from sqlalchemy import func, select
+
 from communicator.db.models import Delivery, Message
 from communicator.db.session import Database
 from communicator.gateway.simulator import SimulatorDriver
@@ -12,8 +14,6 @@ from communicator.schemas import MessageCreate, Recipients
 from communicator.services.actors import Actor
 from communicator.services.delivery import SubmitResult, apply_submit_results
 from communicator.services.messaging import send_message
-from sqlalchemy import func, select
-
 from tests.helpers import InProcessGateway, count_by_status, wait_for
 
 

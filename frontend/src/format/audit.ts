@@ -59,10 +59,15 @@ function valueText(field: string, value: unknown, t: Translate, names: AuditName
   }
   if (typeof value === 'string') {
     if (field === 'role' && (ROLES as readonly string[]).includes(value)) return t(`role.${value as Role}`);
-    if (field === 'scopes' && (TOKEN_SCOPES as readonly string[]).includes(value)) return t(`tokens.scope.${value}` as MessageKey);
+    if (field === 'scopes') return scopeLabel(value, t);
     return value;
   }
   return JSON.stringify(value);
+}
+
+/** An API token scope in words ("messages:send" → «Отправка сообщений»); an unknown one as it is. */
+export function scopeLabel(scope: string, t: (key: MessageKey) => string): string {
+  return (TOKEN_SCOPES as readonly string[]).includes(scope) ? t(`tokens.scope.${scope}` as MessageKey) : scope;
 }
 
 /** One line a detail: «Поле: значение», or «Поле: было → стало» for an edit. */

@@ -1,0 +1,115 @@
+"""Login, users, employees, tags and groups as the API carries them."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from msgspec import UNSET, Meta, Struct, UnsetType
+
+from communicator.schemas.types import Color, Id, Name, Role, TagName
+
+
+class LoginRequest(Struct, forbid_unknown_fields=True):
+    """Credentials for the web login."""
+
+    login: Annotated[str, Meta(min_length=1, max_length=100)]
+    password: Annotated[str, Meta(min_length=1, max_length=200)]
+
+
+class UserRead(Struct):
+    """The logged-in user."""
+
+    id: int
+    login: str
+    role: Role
+    account_id: int
+    account_name: str
+    employee_id: int | None
+    name: str
+    may_send_all: bool = True
+    platform_admin: bool = False
+
+
+class EmployeeCreate(Struct, forbid_unknown_fields=True, kw_only=True):
+    """A new employee."""
+
+    name: Name
+    phone: Annotated[str, Meta(min_length=1, max_length=40)]
+    email: str | None = None
+    position: str | None = None
+    group_ids: list[Id] = []
+    tags: list[TagName] = []
+    web_access: bool = False
+    role: Role | None = None
+    login: str | None = None
+    password: str | None = None
+
+
+class EmployeeUpdate(Struct, forbid_unknown_fields=True, kw_only=True):
+    """Changes to an employee; absent fields stay as they are."""
+
+    name: Name | UnsetType = UNSET
+    phone: Annotated[str, Meta(min_length=1, max_length=40)] | UnsetType = UNSET
+    email: str | None | UnsetType = UNSET
+    position: str | None | UnsetType = UNSET
+    group_ids: list[Id] | UnsetType = UNSET
+    tags: list[TagName] | UnsetType = UNSET
+    web_access: bool | UnsetType = UNSET
+    role: Role | None | UnsetType = UNSET
+    login: str | None | UnsetType = UNSET
+    password: str | None | UnsetType = UNSET
+    active: bool | UnsetType = UNSET
+
+
+class EmployeeRead(Struct):
+    """An employee as the directory shows it."""
+
+    id: int
+    name: str
+    phone: str
+    email: str | None
+    position: str | None
+    active: bool
+    group_ids: list[int]
+    web_access: bool
+    role: Role | None
+    login: str | None
+    operator: str | None
+    reply_capable: bool
+    tags: list[str] = []
+
+
+class TagRead(Struct):
+    """A tag employees subscribe to, with how many active subscribers the caller may see."""
+
+    tag: str
+    subscribers: int
+
+
+class GroupCreate(Struct, forbid_unknown_fields=True, kw_only=True):
+    """A new group."""
+
+    name: Name
+    color: Color = "#4a90d9"
+    parent_id: Id | None = None
+    member_ids: list[Id] = []
+
+
+class GroupUpdate(Struct, forbid_unknown_fields=True, kw_only=True):
+    """Changes to a group; absent fields stay as they are."""
+
+    name: Name | UnsetType = UNSET
+    color: Color | UnsetType = UNSET
+    parent_id: Id | None | UnsetType = UNSET
+    member_ids: list[Id] | UnsetType = UNSET
+
+
+class GroupRead(Struct):
+    """A group with its direct members and the count including nested groups."""
+
+    id: int
+    name: str
+    color: str
+    parent_id: int | None
+    member_ids: list[int]
+    member_count: int

@@ -2,8 +2,8 @@
 
 Everyone-reaching users get every frame of their account untouched. For a restricted user (an Operator
 limited to some recipients, a BaseUser) a `message.created` passes only with the threads they see, and a
-`delivery.updated` only with the deliveries of employees they see; an event type this filter does not
-know is not sent to them at all.
+`delivery.updated` only with the deliveries of employees they see, and either one's summary counts only
+their recipients; an event type this filter does not know is not sent to them at all.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from communicator.db.models import Thread
 from communicator.db.session import Database
 from communicator.events import AnyEvent, MessageCreated
 from communicator.services.actors import Actor
+from communicator.services.message_views import get_summaries
 from communicator.services.permissions import Reach, get_reach
 
 # thread id -> (kind, ref_id), what Reach.sees_thread needs
@@ -58,7 +59,18 @@ class EventView:
         if isinstance(event, MessageCreated):
             await self._load_threads(event.thread_ids)
         visible = get_visible_event(event, self.reach, self.threads)
-        return None if visible is None else _encoder.encode(visible)
+        return None if visible is None else _encoder.encode(await self._with_own_summary(visible))
+
+    async def _with_own_summary(self, event: AnyEvent) -> AnyEvent:
+        """The event with its summary counted over this user's recipients (as of now: statuses only advance)."""
+        if isinstance(event, MessageCreated) and event.message.direction == "in":
+            return event  # an inbound message has no deliveries to count
+        message_id = event.message.id if isinstance(event, MessageCreated) else event.message_id
+        async with self.db.read() as session:
+            summary = (await get_summaries(session, [message_id], self.reach))[message_id]
+        if isinstance(event, MessageCreated):
+            return msgspec.structs.replace(event, message=msgspec.structs.replace(event.message, summary=summary))
+        return msgspec.structs.replace(event, summary=summary)
 
     async def _load_threads(self, thread_ids: Iterable[int]) -> None:
         """Look up the kind and subject of threads not seen before (a thread's never change)."""

@@ -12,8 +12,10 @@ from communicator.schemas import DeliveryRead, MessageRead, Summary
 from communicator.services.permissions import EVERYONE, Reach
 
 
-async def get_summaries(session: AsyncSession, message_ids: Sequence[int]) -> dict[int, Summary]:
-    """Counts of deliveries by status for each message."""
+async def get_summaries(
+    session: AsyncSession, message_ids: Sequence[int], reach: Reach = EVERYONE
+) -> dict[int, Summary]:
+    """Counts of deliveries by status for each message, over the recipients the caller may see."""
     summaries: dict[int, Summary] = {mid: Summary(0, {}) for mid in message_ids}
     if not message_ids:
         return summaries
@@ -22,6 +24,8 @@ async def get_summaries(session: AsyncSession, message_ids: Sequence[int]) -> di
         .where(Delivery.message_id.in_(message_ids))
         .group_by(Delivery.message_id, Delivery.status)
     )
+    if not reach.everyone:
+        query = query.where(Delivery.employee_id.in_(reach.employee_ids))
     for message_id, status, count in await session.execute(query):
         summary = summaries[message_id]
         summary.counts[status] = count
@@ -65,11 +69,11 @@ async def list_message_reads(
 ) -> list[MessageRead]:
     """Messages as the API shows them, in the given order; deliveries optionally only one employee's.
 
-    A restricted caller gets only the deliveries of employees they reach, and the sender of an inbound
+    A restricted caller gets only the deliveries (and summary counts) of employees they reach, and the sender of an inbound
     message they do not reach (a reply in a group thread) stays anonymous: no name, no phone.
     """
     ids = [m.id for m in messages]
-    summaries = await get_summaries(session, ids)
+    summaries = await get_summaries(session, ids, reach)
     authors = await _names(session, User, {m.author_user_id for m in messages})
     employees = await _names(session, Employee, {m.employee_id for m in messages})
     deliveries = await _list_deliveries(session, ids, for_employee, reach) if with_deliveries else {}

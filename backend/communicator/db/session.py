@@ -7,7 +7,14 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+
+def dialect_insert(session: AsyncSession, model: type):  # noqa: ANN201
+    """An INSERT in the session's dialect, so it can take `.on_conflict_do_nothing()`."""
+    dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
+    return dialect.insert(model)
 
 
 def _configure_sqlite(engine: AsyncEngine, immediate: bool) -> None:

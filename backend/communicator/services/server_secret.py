@@ -10,10 +10,9 @@ import hmac
 import secrets
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from communicator.db.models import ServerSecret
-from communicator.db.session import Database
+from communicator.db.session import Database, dialect_insert
 
 SECRET_NAME = "main"
 
@@ -22,11 +21,10 @@ async def get_server_secret(db: Database, configured: str) -> bytes:
     """The configured secret, else the stored one (generated and stored by the first process to start)."""
     if configured:
         return configured.encode()
-    dialect = sqlite if db.is_sqlite else postgresql
     # Insert-if-missing, then read: api processes starting together all end up with the first one's secret.
-    create = dialect.insert(ServerSecret).values(name=SECRET_NAME, value=secrets.token_hex(32)).on_conflict_do_nothing()
     async with db.write() as session:
-        await session.execute(create)
+        create = dialect_insert(session, ServerSecret).values(name=SECRET_NAME, value=secrets.token_hex(32))
+        await session.execute(create.on_conflict_do_nothing())
         value = await session.scalar(select(ServerSecret.value).where(ServerSecret.name == SECRET_NAME))
     return value.encode()
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_, func, or_, select, true, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from communicator.db.models import Delivery, Employee, Group, Message, Thread, ThreadMessage, ThreadRead, User
+from communicator.db.session import dialect_insert
 from communicator.schemas import LastMessage, ThreadPage
 from communicator.schemas import ThreadRead as ThreadView
 from communicator.services.access import access_row
@@ -21,18 +21,10 @@ UNKNOWN_TITLE = "Неизвестные"
 KIND_ORDER = {"group": 0, "unknown": 1, "employee": 2}
 
 
-def _insert_ignoring_conflicts(session: AsyncSession, model: type):  # noqa: ANN202
-    """An INSERT that skips rows clashing with a unique key, in the session's dialect."""
-    dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
-    return dialect.insert(model)
-
-
 async def get_thread_id(session: AsyncSession, account_id: int, kind: str, ref_id: int = 0) -> int:
     """The id of a thread, created when missing."""
     create = (
-        _insert_ignoring_conflicts(session, Thread)
-        .values(account_id=account_id, kind=kind, ref_id=ref_id)
-        .on_conflict_do_nothing()
+        dialect_insert(session, Thread).values(account_id=account_id, kind=kind, ref_id=ref_id).on_conflict_do_nothing()
     )
     await session.execute(create)
     query = select(Thread.id).where(Thread.account_id == account_id, Thread.kind == kind, Thread.ref_id == ref_id)
@@ -50,7 +42,7 @@ async def record_in_employee_threads(session: AsyncSession, account_id: int, mes
         Delivery.employee_id.in_(recipients), Delivery.message_id == message_id
     )
     create_threads = (
-        _insert_ignoring_conflicts(session, Thread)
+        dialect_insert(session, Thread)
         .from_select(["account_id", "kind", "ref_id"], employee_threads)
         .on_conflict_do_nothing()
     )
@@ -59,7 +51,7 @@ async def record_in_employee_threads(session: AsyncSession, account_id: int, mes
         Thread.account_id == account_id, Thread.kind == "employee", Thread.ref_id.in_(recipients)
     )
     link_message = (
-        _insert_ignoring_conflicts(session, ThreadMessage)
+        dialect_insert(session, ThreadMessage)
         .from_select(["thread_id", "message_id"], thread_links)
         .on_conflict_do_nothing()
     )
@@ -70,7 +62,7 @@ async def record_in_threads(session: AsyncSession, message_id: int, thread_ids: 
     """Put a message in the given threads."""
     if thread_ids:
         rows = [{"thread_id": t, "message_id": message_id} for t in sorted(set(thread_ids))]
-        link_message = _insert_ignoring_conflicts(session, ThreadMessage).values(rows).on_conflict_do_nothing()
+        link_message = dialect_insert(session, ThreadMessage).values(rows).on_conflict_do_nothing()
         await session.execute(link_message)
 
 

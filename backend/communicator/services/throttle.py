@@ -94,7 +94,7 @@ def _keys(login: str, ip: str) -> list[str]:
 def get_device_cookie(secret: bytes, login: str, now: float | None = None) -> str:
     """A trusted-device cookie value for a login that just succeeded: issue time and signature."""
     issued = int(time.time() if now is None else now)
-    return f"{issued}.{sign(secret, DEVICE_PURPOSE, f'{login.casefold()}|{issued}')}"
+    return f"{issued}.{_device_signature(secret, login, issued)}"
 
 
 def is_trusted_device(secret: bytes, cookie: str | None, login: str, max_age_seconds: float) -> bool:
@@ -102,5 +102,10 @@ def is_trusted_device(secret: bytes, cookie: str | None, login: str, max_age_sec
     issued, _, signature = (cookie or "").partition(".")
     if not issued.isdigit() or time.time() - int(issued) > max_age_seconds:
         return False
-    expected = sign(secret, DEVICE_PURPOSE, f"{login.casefold()}|{issued}")
+    expected = _device_signature(secret, login, int(issued))
     return hmac.compare_digest(expected.encode(), signature.encode())
+
+
+def _device_signature(secret: bytes, login: str, issued: int) -> str:
+    """What a trusted-device cookie signs: the login and when it was issued."""
+    return sign(secret, DEVICE_PURPOSE, f"{login.casefold()}|{issued}")

@@ -22,7 +22,7 @@ from sqlalchemy import insert, select
 from communicator.db.migrate import upgrade
 from communicator.db.models import Employee, Group, GroupMember, User
 from communicator.db.session import Database
-from communicator.services.actors import Actor
+from communicator.services.core.actors import Actor
 from communicator.services.demo import seed_demo
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -19,12 +19,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import psutil  # noqa: E402
-from _common import ServerProcess, TempDatabase, info, report, seed_account, seed_big_group  # noqa: E402
+import psutil
+from _common import ServerProcess, TempDatabase, info, report, seed_account, seed_big_group
 
-from communicator.db.session import Database  # noqa: E402
-from communicator.schemas import MessageCreate, Recipients  # noqa: E402
-from communicator.services.messaging import send_message  # noqa: E402
+from communicator.db.session import Database
+from communicator.schemas import MessageCreate, Recipients
+from communicator.services.messaging.send import send_message
 
 RECIPIENTS = 10_000
 TARGET_PER_SECOND = 1_000.0
@@ -34,14 +34,14 @@ SIMULATOR = {"sim_tps": 100_000, "sim_submit_latency_ms": 5, "sim_dlr_delay_ms":
 SENT_OR_LATER = ("Sent", "Delivered")
 
 
-async def _seed(url: str):  # noqa: ANN202
+async def _seed(url: str):
     """The account and the 10,000-member group (not timed)."""
     actor = await seed_account(url)
     group_id, _ = await seed_big_group(url, actor.account_id, RECIPIENTS)
     return actor, group_id
 
 
-async def _accept(url: str, actor, group_id: int) -> float:  # noqa: ANN001
+async def _accept(url: str, actor, group_id: int) -> float:
     """Commit the send; returns the monotonic time right after the commit."""
     db = Database(url)
     try:

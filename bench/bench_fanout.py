@@ -13,8 +13,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import httpx  # noqa: E402
-from _common import (  # noqa: E402
+import httpx
+from _common import (
     ServerProcess,
     TempDatabase,
     info,
@@ -24,12 +24,12 @@ from _common import (  # noqa: E402
     seed_account,
     seed_big_group,
 )
-from sqlalchemy import func, select  # noqa: E402
+from sqlalchemy import func, select
 
-from communicator.db.models import Delivery  # noqa: E402
-from communicator.db.session import Database  # noqa: E402
-from communicator.schemas import MessageCreate, Recipients  # noqa: E402
-from communicator.services.messaging import send_message  # noqa: E402
+from communicator.db.models import Delivery
+from communicator.db.session import Database
+from communicator.schemas import MessageCreate, Recipients
+from communicator.services.messaging.send import send_message
 
 RECIPIENTS = 10_000
 RUNS = 5
@@ -47,7 +47,7 @@ async def _pending_of(db: Database, message_id: int) -> int:
         ).scalar_one()
 
 
-async def _time_service(url: str, actor, group_id: int) -> tuple[list[float], list[float]]:  # noqa: ANN001
+async def _time_service(url: str, actor, group_id: int) -> tuple[list[float], list[float]]:
     """Wall and CPU time of send_message, warm-up first (not counted)."""
     db = Database(url)
     data = MessageCreate(text=TEXT, recipients=Recipients(groups=[group_id]))

@@ -16,10 +16,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import httpx  # noqa: E402
-import msgspec  # noqa: E402
-import psutil  # noqa: E402
-from _common import (  # noqa: E402
+import httpx
+import msgspec
+import psutil
+from _common import (
     ServerProcess,
     TempDatabase,
     close_sockets,
@@ -51,7 +51,7 @@ class _Frame(msgspec.Struct):
 _decode = msgspec.json.Decoder(_Frame).decode
 
 
-async def _listen(socket, arrivals: list[tuple[float, bytes | str]]) -> None:  # noqa: ANN001
+async def _listen(socket, arrivals: list[tuple[float, bytes | str]]) -> None:
     """Stamp every frame on arrival; decoding waits until the run is over."""
     async for frame in socket:
         arrivals.append((time.perf_counter(), frame))

@@ -18,9 +18,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import httpx  # noqa: E402
-import psutil  # noqa: E402
-from _common import (  # noqa: E402
+import httpx
+import psutil
+from _common import (
     ServerProcess,
     TempDatabase,
     close_sockets,

@@ -17,7 +17,7 @@ import uvicorn
 
 from communicator.db.migrate import upgrade
 from communicator.db.session import Database
-from communicator.services.actors import Actor
+from communicator.services.core.actors import Actor
 from communicator.services.demo import seed_demo
 from communicator.settings import Settings, load_settings
 

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from communicator.db.models import Delivery
 from communicator.db.session import Database
-from communicator.gateway.simulator import SimulatorDriver
+from communicator.gateway.drivers.simulator import SimulatorDriver
 from communicator.gateway.worker import GatewayWorker
 from communicator.queue.database import DatabaseQueue
 

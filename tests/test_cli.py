@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from communicator.db.models import Account
 from communicator.db.session import Database
-from communicator.services.auth import login
+from communicator.services.identity.auth import login
 from tests.conftest import free_port
 
 

@@ -9,8 +9,8 @@ from communicator.db.models import Delivery
 from communicator.db.session import Database
 from communicator.queue.database import DatabaseQueue
 from communicator.schemas import MessageCreate, Recipients
-from communicator.services.actors import Actor
-from communicator.services.delivery import (
+from communicator.services.core.actors import Actor
+from communicator.services.messaging.delivery import (
     FINAL,
     RANK,
     Receipt,
@@ -20,7 +20,7 @@ from communicator.services.delivery import (
     can_move,
     retry_delay,
 )
-from communicator.services.messaging import send_message
+from communicator.services.messaging.send import send_message
 
 ALL = list(RANK)
 

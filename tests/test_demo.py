@@ -6,8 +6,8 @@ from sqlalchemy import func, select
 
 from communicator.db.models import Employee, EmployeeTag, Group
 from communicator.db.session import Database
-from communicator.services.auth import login
 from communicator.services.demo import seed_demo
+from communicator.services.identity.auth import login
 
 
 async def test_seed_is_idempotent_and_resets_the_admin_password(db: Database) -> None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from communicator.events import DeliveryUpdated, MessageCreated
+from communicator.events.visibility import get_visible_event
 from communicator.schemas import DeliveryRead, MessageRead, Summary
-from communicator.services.event_filter import get_visible_event
-from communicator.services.permissions import EVERYONE, Reach
+from communicator.services.core.permissions import EVERYONE, Reach
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 SUMMARY = Summary(total=2, counts={"Sent": 2})

@@ -16,8 +16,8 @@ from communicator.events import (
     record_event,
 )
 from communicator.schemas import MessageCreate, MessageRead, Recipients, Summary
-from communicator.services.actors import Actor
-from communicator.services.messaging import send_message
+from communicator.services.core.actors import Actor
+from communicator.services.messaging.send import send_message
 
 
 async def _send(db: Database, admin: Actor) -> None:

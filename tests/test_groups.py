@@ -6,10 +6,10 @@ import pytest
 
 from communicator.db.session import Database
 from communicator.schemas import EmployeeUpdate, GroupCreate, GroupUpdate
-from communicator.services.actors import Actor
-from communicator.services.employees import update_employee
-from communicator.services.errors import InvalidInput
-from communicator.services.groups import create_group, list_group_member_ids, list_groups, update_group
+from communicator.services.core.actors import Actor
+from communicator.services.core.errors import InvalidInput
+from communicator.services.directory.employees import update_employee
+from communicator.services.directory.groups import create_group, list_group_member_ids, list_groups, update_group
 
 
 async def _counts(db: Database, admin: Actor) -> dict[str, int]:

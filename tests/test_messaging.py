@@ -8,13 +8,13 @@ from sqlalchemy import func, select
 from communicator.db.models import Delivery, Message, Thread, ThreadMessage
 from communicator.db.session import Database
 from communicator.schemas import EmployeeCreate, GroupCreate, MessageCreate, Recipients
-from communicator.services.actors import Actor
-from communicator.services.employees import create_employee
-from communicator.services.errors import InvalidInput, NotFound
-from communicator.services.groups import create_group
-from communicator.services.inbound import record_inbound
-from communicator.services.messaging import get_message, send_message
-from communicator.services.threads import list_thread_messages, list_threads
+from communicator.services.core.actors import Actor
+from communicator.services.core.errors import InvalidInput, NotFound
+from communicator.services.directory.employees import create_employee
+from communicator.services.directory.groups import create_group
+from communicator.services.messaging.receive import record_inbound
+from communicator.services.messaging.send import get_message, send_message
+from communicator.services.messaging.threads import list_thread_messages, list_threads
 from tests.helpers import InProcessGateway, count_by_status, wait_for
 
 

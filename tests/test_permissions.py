@@ -16,17 +16,17 @@ from communicator.schemas import (
     Recipients,
     WebUserCreate,
 )
-from communicator.services.accounts import create_account, create_user
-from communicator.services.actors import Actor
-from communicator.services.auth import login
-from communicator.services.employees import list_employees, list_tags, update_employee
-from communicator.services.errors import Forbidden, InvalidInput, NotFound
-from communicator.services.groups import create_group, list_groups
-from communicator.services.inbound import record_inbound
-from communicator.services.messaging import get_message, send_message
-from communicator.services.permissions import get_reach
-from communicator.services.threads import list_thread_messages, list_threads, mark_thread_read
-from communicator.services.users import apply_permissions, create_web_user
+from communicator.services.core.actors import Actor
+from communicator.services.core.errors import Forbidden, InvalidInput, NotFound
+from communicator.services.core.permissions import get_reach
+from communicator.services.directory.employees import list_employees, list_tags, update_employee
+from communicator.services.directory.groups import create_group, list_groups
+from communicator.services.identity.accounts import create_account, create_user
+from communicator.services.identity.auth import login
+from communicator.services.identity.users import apply_permissions, create_web_user
+from communicator.services.messaging.receive import record_inbound
+from communicator.services.messaging.send import get_message, send_message
+from communicator.services.messaging.threads import list_thread_messages, list_threads, mark_thread_read
 from tests.conftest import API, LiveServer
 from tests.conftest import login as http_login
 

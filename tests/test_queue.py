@@ -11,8 +11,8 @@ from communicator.db.models import Delivery
 from communicator.db.session import Database
 from communicator.queue.database import DatabaseQueue
 from communicator.schemas import MessageCreate, Recipients
-from communicator.services.actors import Actor
-from communicator.services.messaging import send_message
+from communicator.services.core.actors import Actor
+from communicator.services.messaging.send import send_message
 
 
 async def _send_to_all(db: Database, admin: Actor) -> None:

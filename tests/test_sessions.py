@@ -11,8 +11,8 @@ from sqlalchemy import select, update
 
 from communicator.db.models import WebSession
 from communicator.db.session import Database
-from communicator.services import auth
-from communicator.services.actors import Actor
+from communicator.services.core.actors import Actor
+from communicator.services.identity import auth
 from tests.conftest import API, DEMO_PASSWORD, LiveServer, login
 
 IDLE = timedelta(hours=12)

@@ -8,12 +8,12 @@ from sqlalchemy import func, select
 
 from communicator.db.models import Delivery, Message
 from communicator.db.session import Database
-from communicator.gateway.simulator import SimulatorDriver
+from communicator.gateway.drivers.simulator import SimulatorDriver
 from communicator.queue.database import DatabaseQueue
 from communicator.schemas import MessageCreate, Recipients
-from communicator.services.actors import Actor
-from communicator.services.delivery import SubmitResult, apply_submit_results
-from communicator.services.messaging import send_message
+from communicator.services.core.actors import Actor
+from communicator.services.messaging.delivery import SubmitResult, apply_submit_results
+from communicator.services.messaging.send import send_message
 from tests.helpers import InProcessGateway, count_by_status, wait_for
 
 

@@ -25,7 +25,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
 from communicator.db.session import Database
-from communicator.services.accounts import create_account, create_user
+from communicator.services.identity.accounts import create_account, create_user
 from tests.conftest import API, LiveServer, free_port
 from tests.helpers import wait_for_sync
 

@@ -8,14 +8,14 @@ from collections.abc import AsyncIterator, Iterator
 import httpx
 import pytest
 
-from communicator.services.throttle import (
+from communicator.services.identity.throttle import (
     LoginLimits,
     LoginThrottle,
     TooManyAttempts,
     get_device_cookie,
     is_trusted_device,
 )
-from communicator.services.throttle_store import CounterStore, MemoryCounterStore, RedisCounterStore
+from communicator.services.identity.throttle_store import CounterStore, MemoryCounterStore, RedisCounterStore
 from tests.conftest import API, DEMO_PASSWORD, LiveServer, make_server
 
 REDIS_URL = "redis://127.0.0.1:6379/0"

@@ -21,13 +21,13 @@ from communicator.schemas import (
     WebUserCreate,
     WebUserUpdate,
 )
-from communicator.services.accounts import create_account, create_user
-from communicator.services.actors import Actor
-from communicator.services.auth import get_session_actor, login
-from communicator.services.employees import create_employee, list_tags, update_employee
-from communicator.services.errors import Conflict, Forbidden, InvalidInput, NotFound
-from communicator.services.groups import create_group, delete_group, update_group
-from communicator.services.users import (
+from communicator.services.core.actors import Actor
+from communicator.services.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from communicator.services.directory.employees import create_employee, list_tags, update_employee
+from communicator.services.directory.groups import create_group, delete_group, update_group
+from communicator.services.identity.accounts import create_account, create_user
+from communicator.services.identity.auth import get_session_actor, login
+from communicator.services.identity.users import (
     apply_permissions,
     create_web_user,
     get_permissions,

@@ -17,12 +17,12 @@ from websockets.exceptions import InvalidStatus
 from communicator.api import ws as ws_module
 from communicator.db.models import Event
 from communicator.db.session import Database
+from communicator.events.visibility import EventView
 from communicator.schemas import EmployeeCreate
-from communicator.services.accounts import create_account, create_user
-from communicator.services.actors import Actor
-from communicator.services.employees import create_employee
-from communicator.services.event_filter import EventView
-from communicator.services.inbound import record_inbound
+from communicator.services.core.actors import Actor
+from communicator.services.directory.employees import create_employee
+from communicator.services.identity.accounts import create_account, create_user
+from communicator.services.messaging.receive import record_inbound
 from tests.conftest import API, LiveServer, login
 from tests.test_api import inbound
 

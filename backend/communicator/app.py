@@ -39,9 +39,9 @@ from communicator.db.session import Database
 from communicator.events import Published, channel_for, prune_events
 from communicator.gateway.process import build_gateway, wakeup_channel
 from communicator.queue.database import DatabaseQueue
-from communicator.services.actors import Actor
-from communicator.services.server_secret import get_server_secret
-from communicator.services.throttle import build_login_throttle
+from communicator.services.core.actors import Actor
+from communicator.services.identity.server_secret import get_server_secret
+from communicator.services.identity.throttle import build_login_throttle
 from communicator.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -66,7 +66,7 @@ def _channels_backend(settings: Settings) -> ChannelsBackend:
     return MemoryChannelsBackend()
 
 
-def _publisher(channels: ChannelsPlugin, prefix: str):  # noqa: ANN202
+def _publisher(channels: ChannelsPlugin, prefix: str):
     """Publishes committed events on their account's channel."""
 
     def publish(events: list[Published]) -> None:
@@ -88,7 +88,7 @@ async def _prune_forever(db: Database, keep: int, every_seconds: float = 60.0) -
         await asyncio.sleep(every_seconds)
 
 
-def _lifespan(settings: Settings, db: Database, queue: DatabaseQueue):  # noqa: ANN202
+def _lifespan(settings: Settings, db: Database, queue: DatabaseQueue):
     """Start the background tasks (gateway, event pruning) with the app and stop them with it."""
 
     @contextlib.asynccontextmanager
@@ -146,7 +146,7 @@ def _route_handlers(settings: Settings) -> list:
     return handlers
 
 
-def _waker(settings: Settings, queue: DatabaseQueue, channels: ChannelsPlugin):  # noqa: ANN202
+def _waker(settings: Settings, queue: DatabaseQueue, channels: ChannelsPlugin):
     """What the api calls after accepting deliveries."""
 
     def wake_gateways() -> None:

@@ -11,7 +11,7 @@ import msgspec
 
 from communicator.db.migrate import upgrade
 from communicator.db.session import Database
-from communicator.services.errors import InvalidInput, ServiceError
+from communicator.services.core.errors import InvalidInput, ServiceError
 from communicator.settings import Settings, load_settings
 
 
@@ -46,7 +46,7 @@ async def _add_user(settings: Settings, args: argparse.Namespace) -> None:
     from sqlalchemy import select
 
     from communicator.db.models import Account
-    from communicator.services.accounts import create_account, create_user
+    from communicator.services.identity.accounts import create_account, create_user
 
     db = Database(settings.database_url)
     try:
@@ -65,7 +65,7 @@ async def _add_user(settings: Settings, args: argparse.Namespace) -> None:
 async def _add_account(settings: Settings, args: argparse.Namespace) -> None:
     """Create a client company with its first Administrator."""
     from communicator.schemas import AccountCreate
-    from communicator.services.accounts import create_account_with_admin
+    from communicator.services.identity.accounts import create_account_with_admin
 
     fields = {
         "name": args.name,

@@ -10,8 +10,8 @@ from litestar.params import FromQuery, Parameter
 
 from communicator.db.session import Database
 from communicator.schemas import AuditPage
-from communicator.services.actors import Actor
-from communicator.services.audit import list_audit
+from communicator.services.core.actors import Actor
+from communicator.services.core.audit import list_audit
 
 
 @get("/api/v1/audit", operation_id="listAudit", tags=["audit"])

@@ -11,9 +11,9 @@ from communicator.api.errors import service_error_handler
 from communicator.api.security import SESSION_COOKIE
 from communicator.db.session import Database
 from communicator.schemas import LoginRequest, UserRead
-from communicator.services import auth
-from communicator.services.actors import Actor
-from communicator.services.throttle import TooManyAttempts, get_device_cookie, is_trusted_device
+from communicator.services.core.actors import Actor
+from communicator.services.identity import auth
+from communicator.services.identity.throttle import TooManyAttempts, get_device_cookie, is_trusted_device
 
 DEVICE_COOKIE = "communicator_device"
 DAY_SECONDS = 24 * 60 * 60

@@ -16,8 +16,8 @@ from communicator.schemas import (
     GroupUpdate,
     TagRead,
 )
-from communicator.services import employees, groups
-from communicator.services.actors import Actor
+from communicator.services.core.actors import Actor
+from communicator.services.directory import employees, groups
 
 
 class EmployeeController(Controller):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 
-from communicator.services.errors import ServiceError
+from communicator.services.core.errors import ServiceError
 
 
 def service_error_handler(_: Request, error: ServiceError) -> Response:

@@ -11,8 +11,9 @@ from litestar.params import FromPath, FromQuery, JSONBody, Parameter
 from communicator.db.session import Database
 from communicator.events import get_last_event_id
 from communicator.schemas import MessageCreate, MessageRead, ReadMark, ThreadPage, ThreadRead
-from communicator.services import messaging, threads
-from communicator.services.actors import Actor
+from communicator.services.core.actors import Actor
+from communicator.services.messaging import send as messaging
+from communicator.services.messaging import threads
 
 
 class MessageController(Controller):

@@ -8,8 +8,8 @@ from litestar.params import JSONBody
 
 from communicator.db.session import Database
 from communicator.schemas import AccountCreate, AccountRead
-from communicator.services import accounts
-from communicator.services.actors import Actor
+from communicator.services.core.actors import Actor
+from communicator.services.identity import accounts
 
 
 class PlatformController(Controller):

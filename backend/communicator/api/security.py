@@ -14,11 +14,11 @@ from litestar.handlers import BaseRouteHandler
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-from communicator.services.actors import Actor
-from communicator.services.auth import get_session_actor
-from communicator.services.errors import Forbidden
-from communicator.services.permissions import check_scope
-from communicator.services.tokens import get_token_actor
+from communicator.services.core.actors import Actor
+from communicator.services.core.errors import Forbidden
+from communicator.services.core.permissions import check_scope
+from communicator.services.identity.auth import get_session_actor
+from communicator.services.identity.tokens import get_token_actor
 
 SESSION_COOKIE = "communicator_session"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})

@@ -8,8 +8,9 @@ from litestar.params import FromPath, JSONBody
 
 from communicator.db.session import Database
 from communicator.schemas import InboundCreate, MessageRead, PhoneMessage, PhoneRead
-from communicator.services import inbound, phones
-from communicator.services.actors import Actor
+from communicator.services.core.actors import Actor
+from communicator.services.messaging import phones
+from communicator.services.messaging import receive as inbound
 
 
 class SimulatorController(Controller):

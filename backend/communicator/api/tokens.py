@@ -8,8 +8,8 @@ from litestar.params import FromPath, JSONBody
 
 from communicator.db.session import Database
 from communicator.schemas import TokenCreate, TokenCreated, TokenRead
-from communicator.services import tokens
-from communicator.services.actors import Actor
+from communicator.services.core.actors import Actor
+from communicator.services.identity import tokens
 
 
 class TokenController(Controller):

@@ -8,8 +8,8 @@ from litestar.params import FromPath, JSONBody
 
 from communicator.db.session import Database
 from communicator.schemas import PermissionsRead, PermissionsUpdate, WebUserCreate, WebUserRead, WebUserUpdate
-from communicator.services import users
-from communicator.services.actors import Actor
+from communicator.services.core.actors import Actor
+from communicator.services.identity import users
 
 
 class UserController(Controller):

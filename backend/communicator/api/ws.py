@@ -19,7 +19,7 @@ from communicator.api.security import Credential, get_credential_actor
 from communicator.db.models import Event
 from communicator.db.session import Database
 from communicator.events import ACCESS_CHANGED_FRAME, RESYNC_FRAME, channel_for, encode_stored
-from communicator.services.event_filter import EventView, load_event_view
+from communicator.events.visibility import EventView, load_event_view
 
 REPLAY_LIMIT = 5000
 # A safety net behind access.changed (a lost publish, an expired session): re-check this often.

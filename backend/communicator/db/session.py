@@ -11,7 +11,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 
-def dialect_insert(session: AsyncSession, model: type):  # noqa: ANN201
+def dialect_insert(session: AsyncSession, model: type):
     """An INSERT in the session's dialect, so it can take `.on_conflict_do_nothing()`."""
     dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
     return dialect.insert(model)

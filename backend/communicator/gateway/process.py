@@ -7,7 +7,7 @@ import logging
 
 from communicator.db.session import Database
 from communicator.events import Published, channel_for
-from communicator.gateway.simulator import SimulatorDriver
+from communicator.gateway.drivers.simulator import SimulatorDriver
 from communicator.gateway.worker import GatewayWorker
 from communicator.queue.database import DatabaseQueue
 from communicator.settings import Settings
@@ -65,14 +65,14 @@ async def run_gateway(settings: Settings) -> None:
         await db.dispose()
 
 
-async def _publish_forever(backend, outbox: asyncio.Queue[Published], prefix: str) -> None:  # noqa: ANN001
+async def _publish_forever(backend, outbox: asyncio.Queue[Published], prefix: str) -> None:
     """Send committed events to the browsers' channels."""
     while True:
         event = await outbox.get()
         await backend.publish(event.data, [channel_for(prefix, event.account_id)])
 
 
-async def _wake_on_message(backend, queue: DatabaseQueue) -> None:  # noqa: ANN001
+async def _wake_on_message(backend, queue: DatabaseQueue) -> None:
     """An api process accepted deliveries: look at the queue now rather than at the next poll."""
     async for _channel, _data in backend.stream_events():
         queue.notify()

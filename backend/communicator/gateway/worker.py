@@ -6,10 +6,10 @@ import asyncio
 import logging
 
 from communicator.db.session import Database
-from communicator.gateway import Driver
+from communicator.gateway.drivers import Driver
 from communicator.gateway.ratelimit import TokenBucket
 from communicator.queue import SendQueue
-from communicator.services.delivery import SubmitResult, apply_submit_results
+from communicator.services.messaging.delivery import SubmitResult, apply_submit_results
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ from sqlalchemy import and_, or_, select, update
 from communicator.db.models import Delivery, Message
 from communicator.db.session import Database
 from communicator.queue import Claimed
-from communicator.services.delivery import record_status_events
+from communicator.services.messaging.delivery import record_status_events
 
 
 class DatabaseQueue:
@@ -37,7 +37,7 @@ class DatabaseQueue:
             pass
         self._wakeup.clear()
 
-    def _claimable(self, now: datetime, limit: int):  # noqa: ANN202
+    def _claimable(self, now: datetime, limit: int):
         """The ids a worker may take now, oldest first."""
         ready = or_(
             and_(Delivery.status == "Pending", or_(Delivery.lease_until.is_(None), Delivery.lease_until <= now)),

@@ -45,6 +45,7 @@ from communicator.schemas.messages import (
 from communicator.schemas.types import Color, Id, Login, Name, Password, Plan, Role, Scope, Status, TagName
 
 __all__ = [
+    "API_STRUCTS",
     "AccountCreate",
     "AccountRead",
     "AuditEntryRead",
@@ -89,7 +90,6 @@ __all__ = [
     "WebUserCreate",
     "WebUserRead",
     "WebUserUpdate",
-    "API_STRUCTS",
 ]
 
 API_STRUCTS = (

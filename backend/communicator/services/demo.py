@@ -8,11 +8,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from communicator.db.models import Account, User
 from communicator.db.session import Database
 from communicator.schemas import EmployeeCreate, GroupCreate
-from communicator.services.accounts import create_account, create_user
-from communicator.services.actors import Actor
-from communicator.services.auth import hash_password
-from communicator.services.employees import create_employee
-from communicator.services.groups import create_group
+from communicator.services.core.actors import Actor
+from communicator.services.directory.employees import create_employee
+from communicator.services.directory.groups import create_group
+from communicator.services.identity.accounts import create_account, create_user
+from communicator.services.identity.auth import hash_password
 
 DEMO_ACCOUNT = "ООО «Энергомонтаж»"
 DEMO_PEOPLE = [

@@ -12,7 +12,7 @@ from communicator.db.models import Base
 config = context.config
 
 
-def _run(connection) -> None:  # noqa: ANN001
+def _run(connection) -> None:
     """Run the migrations on one connection."""
     context.configure(
         connection=connection,

@@ -12,19 +12,19 @@ from communicator.db.models import Delivery, Employee, EmployeeTag, Message, Mes
 from communicator.db.session import Database
 from communicator.events import MessageCreated, record_event
 from communicator.schemas import MessageCreate, MessageRead
-from communicator.services import permissions
-from communicator.services.access import access_row
-from communicator.services.actors import Actor
-from communicator.services.errors import InvalidInput
-from communicator.services.groups import check_groups_exist, list_group_member_ids
-from communicator.services.message_views import list_message_reads
-from communicator.services.threads import (
+from communicator.services.core import permissions
+from communicator.services.core.access import access_row
+from communicator.services.core.actors import Actor
+from communicator.services.core.errors import InvalidInput
+from communicator.services.directory.groups import check_groups_exist, list_group_member_ids
+from communicator.services.messaging.threads import (
     check_message_visible,
     get_thread_id,
     record_in_employee_threads,
     record_in_threads,
     touch_threads,
 )
+from communicator.services.messaging.views import list_message_reads
 from communicator.sms.phones import InvalidPhone, normalize_phone
 from communicator.sms.segments import count_segments
 from communicator.sms.tags import normalize_tag

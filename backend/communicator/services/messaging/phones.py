@@ -7,10 +7,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from communicator.db.models import Delivery, Employee, Message
 from communicator.schemas import PhoneMessage, PhoneRead
-from communicator.services.actors import Actor
-from communicator.services.employees import check_phone
-from communicator.services.errors import NotFound
-from communicator.services.permissions import get_reach
+from communicator.services.core.actors import Actor
+from communicator.services.core.errors import NotFound
+from communicator.services.core.permissions import get_reach
+from communicator.services.directory.employees import check_phone
 
 # What a phone has received: the SMSC accepted it (and may have reported on it).
 RECEIVED = ("Sent", "Delivered")

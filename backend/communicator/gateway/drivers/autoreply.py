@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from communicator.db.models import Delivery, Message
 from communicator.db.session import Database
-from communicator.services.inbound import record_inbound
+from communicator.services.messaging.receive import record_inbound
 from communicator.sms.tags import extract_tags
 
 log = logging.getLogger(__name__)

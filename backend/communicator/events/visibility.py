@@ -16,9 +16,9 @@ from sqlalchemy import select
 from communicator.db.models import Thread
 from communicator.db.session import Database
 from communicator.events import AnyEvent, MessageCreated
-from communicator.services.actors import Actor
-from communicator.services.message_views import get_summaries
-from communicator.services.permissions import Reach, get_reach
+from communicator.services.core.actors import Actor
+from communicator.services.core.permissions import Reach, get_reach
+from communicator.services.messaging.views import get_summaries
 
 # thread id -> (kind, ref_id), what Reach.sees_thread needs
 ThreadRefs = Mapping[int, tuple[str, int]]

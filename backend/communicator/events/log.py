@@ -1,7 +1,4 @@
-"""Typed events (`noun.verb`): recorded in the writer's transaction, published after commit.
-
-See docs/events.md.
-"""
+"""The event log: record in the writer's transaction, prune, list after an id. See docs/events.md."""
 
 from __future__ import annotations
 
@@ -12,32 +9,8 @@ from sqlalchemy import insert, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from communicator.db.models import Event as EventRow
-from communicator.schemas import DeliveryRead, MessageRead, Summary
+from communicator.events.types import AnyEvent, Resync
 
-
-class MessageCreated(msgspec.Struct, tag="message.created", tag_field="type", kw_only=True):
-    """A message was sent or received; thread_ids are the threads it shows in."""
-
-    id: int = 0
-    message: MessageRead
-    thread_ids: list[int]
-
-
-class DeliveryUpdated(msgspec.Struct, tag="delivery.updated", tag_field="type", kw_only=True):
-    """Some deliveries of one message changed status."""
-
-    id: int = 0
-    message_id: int
-    deliveries: list[DeliveryRead]
-    summary: Summary
-
-
-class Resync(msgspec.Struct, tag="resync", tag_field="type"):
-    """The client is too far behind; it must refetch its state."""
-
-
-AnyEvent = MessageCreated | DeliveryUpdated
-EVENT_STRUCTS = (MessageCreated, DeliveryUpdated, Resync)
 _encoder = msgspec.json.Encoder()
 _decoder = msgspec.json.Decoder(AnyEvent)
 

@@ -15,15 +15,15 @@ from communicator.schemas import (
     WebUserRead,
     WebUserUpdate,
 )
-from communicator.services.access import access_row, given_fields
-from communicator.services.accounts import create_user
-from communicator.services.actors import Actor
-from communicator.services.audit import record_audit
-from communicator.services.auth import hash_password
-from communicator.services.changes import get_audit_fields, get_changes
-from communicator.services.errors import Conflict, Forbidden
-from communicator.services.groups import check_employees_exist, check_groups_exist
-from communicator.services.permissions import check_is_admin, get_permits, resolve_permitted
+from communicator.services.core.access import access_row, given_fields
+from communicator.services.core.actors import Actor
+from communicator.services.core.audit import record_audit
+from communicator.services.core.changes import get_audit_fields, get_changes
+from communicator.services.core.errors import Conflict, Forbidden
+from communicator.services.core.permissions import check_is_admin, get_permits, resolve_permitted
+from communicator.services.directory.groups import check_employees_exist, check_groups_exist
+from communicator.services.identity.accounts import create_user
+from communicator.services.identity.auth import hash_password
 from communicator.sms.tags import normalize_tag
 
 

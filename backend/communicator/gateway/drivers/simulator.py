@@ -19,9 +19,9 @@ from sqlalchemy import select
 
 from communicator.db.models import Delivery
 from communicator.db.session import Database
-from communicator.gateway.autoreply import AutoReplier
+from communicator.gateway.drivers.autoreply import AutoReplier
 from communicator.queue import Claimed
-from communicator.services.delivery import Receipt, SubmitResult, apply_receipts
+from communicator.services.messaging.delivery import Receipt, SubmitResult, apply_receipts
 
 log = logging.getLogger(__name__)
 UNMATCHED_RETRY_SECONDS = 0.2

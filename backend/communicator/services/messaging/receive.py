@@ -12,10 +12,10 @@ from communicator.db.models import Account, Delivery, Employee, Message, Message
 from communicator.db.session import Database
 from communicator.events import MessageCreated, record_event
 from communicator.schemas import MessageRead
-from communicator.services.employees import check_phone
-from communicator.services.errors import InvalidInput
-from communicator.services.message_views import list_message_reads
-from communicator.services.threads import get_thread_id, record_in_threads, touch_threads
+from communicator.services.core.errors import InvalidInput
+from communicator.services.directory.employees import check_phone
+from communicator.services.messaging.threads import get_thread_id, record_in_threads, touch_threads
+from communicator.services.messaging.views import list_message_reads
 from communicator.sms.segments import count_segments
 
 

@@ -10,16 +10,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from communicator.db.models import Employee, EmployeeTag, GroupMember, User
 from communicator.events import note_access_changed
 from communicator.schemas import EmployeeCreate, EmployeeRead, EmployeeUpdate, TagRead
-from communicator.services.access import access_row, given_fields
-from communicator.services.accounts import create_user
-from communicator.services.actors import Actor
-from communicator.services.audit import record_audit
-from communicator.services.auth import hash_password
-from communicator.services.changes import get_audit_fields, get_changes
-from communicator.services.errors import Conflict, InvalidInput, NotFound
-from communicator.services.groups import check_groups_exist
-from communicator.services.permissions import check_may_edit_directory, get_reach
-from communicator.services.users import apply_deactivation
+from communicator.services.core.access import access_row, given_fields
+from communicator.services.core.actors import Actor
+from communicator.services.core.audit import record_audit
+from communicator.services.core.changes import get_audit_fields, get_changes
+from communicator.services.core.errors import Conflict, InvalidInput, NotFound
+from communicator.services.core.permissions import check_may_edit_directory, get_reach
+from communicator.services.directory.groups import check_groups_exist
+from communicator.services.identity.accounts import create_user
+from communicator.services.identity.auth import hash_password
+from communicator.services.identity.users import apply_deactivation
 from communicator.sms.phones import InvalidPhone, detect_operator, normalize_phone
 from communicator.sms.tags import normalize_tag
 

@@ -12,9 +12,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from communicator.db.models import Employee, EmployeeTag, GroupMember, PermitEmployee, PermitGroup, PermitTag
-from communicator.services.actors import Actor
-from communicator.services.errors import Forbidden
-from communicator.services.group_tree import get_group_parents, with_descendants
+from communicator.services.core.actors import Actor
+from communicator.services.core.errors import Forbidden
+from communicator.services.directory.group_tree import get_group_parents, with_descendants
 
 SENDING_ROLES = frozenset({"Administrator", "Operator"})
 FORBIDDEN_NAMED_IN_DETAIL = 20

@@ -10,8 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from communicator.db.models import AuditEntry
 from communicator.schemas import AuditEntryRead, AuditPage
-from communicator.services.actors import Actor
-from communicator.services.permissions import check_is_admin
+from communicator.services.core.actors import Actor
+from communicator.services.core.permissions import check_is_admin
 
 # Never written to the log, whatever a caller passes in details.
 SECRET_FIELDS = frozenset({"password", "password_hash", "token", "token_hash", "admin_password"})

@@ -16,8 +16,8 @@ from communicator.db.models import Account, User, WebSession
 from communicator.db.session import Database
 from communicator.events import note_access_changed
 from communicator.schemas import UserRead
-from communicator.services.actors import Actor
-from communicator.services.errors import Unauthorized
+from communicator.services.core.actors import Actor
+from communicator.services.core.errors import Unauthorized
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 # Verified against when the login is unknown, so both failures take the same time.

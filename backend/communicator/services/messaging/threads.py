@@ -11,11 +11,11 @@ from communicator.db.models import Delivery, Employee, Group, Message, Thread, T
 from communicator.db.session import dialect_insert
 from communicator.schemas import LastMessage, ThreadPage
 from communicator.schemas import ThreadRead as ThreadView
-from communicator.services.access import access_row
-from communicator.services.actors import Actor
-from communicator.services.errors import NotFound
-from communicator.services.message_views import list_message_reads
-from communicator.services.permissions import Reach, get_reach
+from communicator.services.core.access import access_row
+from communicator.services.core.actors import Actor
+from communicator.services.core.errors import NotFound
+from communicator.services.core.permissions import Reach, get_reach
+from communicator.services.messaging.views import list_message_reads
 
 UNKNOWN_TITLE = "Неизвестные"
 KIND_ORDER = {"group": 0, "unknown": 1, "employee": 2}

@@ -17,12 +17,12 @@ from communicator.db.models import ApiToken, User
 from communicator.db.session import Database
 from communicator.events import note_access_changed
 from communicator.schemas import TokenCreate, TokenCreated, TokenRead
-from communicator.services.access import access_row
-from communicator.services.actors import Actor
-from communicator.services.audit import record_audit
-from communicator.services.auth import get_user_actor
-from communicator.services.permissions import check_is_admin
-from communicator.services.server_secret import sign
+from communicator.services.core.access import access_row
+from communicator.services.core.actors import Actor
+from communicator.services.core.audit import record_audit
+from communicator.services.core.permissions import check_is_admin
+from communicator.services.identity.auth import get_user_actor
+from communicator.services.identity.server_secret import sign
 
 # Recognisable in logs and by secret scanners; the stored prefix lets an admin tell tokens apart.
 TOKEN_PREFIX = "cm_"

@@ -14,9 +14,9 @@ import time
 
 import msgspec
 
-from communicator.services.errors import ServiceError
-from communicator.services.server_secret import sign
-from communicator.services.throttle_store import CounterStore, MemoryCounterStore, RedisCounterStore
+from communicator.services.core.errors import ServiceError
+from communicator.services.identity.server_secret import sign
+from communicator.services.identity.throttle_store import CounterStore, MemoryCounterStore, RedisCounterStore
 from communicator.settings import Settings
 
 DEVICE_PURPOSE = "trusted-device"

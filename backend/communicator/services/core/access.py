@@ -7,8 +7,8 @@ from typing import Any, TypeVar
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from communicator.services.actors import Actor
-from communicator.services.errors import NotFound
+from communicator.services.core.actors import Actor
+from communicator.services.core.errors import NotFound
 
 Row = TypeVar("Row")
 

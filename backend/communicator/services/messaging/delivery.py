@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from communicator.db.models import Delivery
 from communicator.db.session import Database
 from communicator.events import DeliveryUpdated, record_event
-from communicator.services.message_views import get_summaries, list_delivery_reads
+from communicator.services.messaging.views import get_summaries, list_delivery_reads
 
 FINAL = frozenset({"Delivered", "NotDelivered", "NotSent", "TimedOut", "Error", "Cancelled"})
 RANK = {"Pending": 0, "Sending": 1, "Sent": 2, **{status: 3 for status in FINAL}}

@@ -10,11 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from communicator.db.models import Account, Employee, User
 from communicator.schemas import AccountCreate, AccountRead
-from communicator.services.actors import Actor
-from communicator.services.audit import record_audit
-from communicator.services.auth import hash_password
-from communicator.services.errors import Conflict
-from communicator.services.permissions import check_is_platform_admin
+from communicator.services.core.actors import Actor
+from communicator.services.core.audit import record_audit
+from communicator.services.core.errors import Conflict
+from communicator.services.core.permissions import check_is_platform_admin
+from communicator.services.identity.auth import hash_password
 
 
 async def create_account(

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from communicator.db.models import Delivery, Employee, Message, User
 from communicator.schemas import DeliveryRead, MessageRead, Summary
-from communicator.services.permissions import EVERYONE, Reach
+from communicator.services.core.permissions import EVERYONE, Reach
 
 
 async def get_summaries(

@@ -11,13 +11,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from communicator.db.models import Employee, Group, GroupMember
 from communicator.events import note_access_changed
 from communicator.schemas import GroupCreate, GroupRead, GroupUpdate
-from communicator.services.access import access_row, given_fields
-from communicator.services.actors import Actor
-from communicator.services.audit import record_audit
-from communicator.services.changes import get_audit_fields, get_changes
-from communicator.services.errors import InvalidInput, NotFound
-from communicator.services.group_tree import get_group_parents, with_descendants
-from communicator.services.permissions import check_may_edit_directory, get_reach
+from communicator.services.core.access import access_row, given_fields
+from communicator.services.core.actors import Actor
+from communicator.services.core.audit import record_audit
+from communicator.services.core.changes import get_audit_fields, get_changes
+from communicator.services.core.errors import InvalidInput, NotFound
+from communicator.services.core.permissions import check_may_edit_directory, get_reach
+from communicator.services.directory.group_tree import get_group_parents, with_descendants
 
 
 async def check_groups_exist(session: AsyncSession, account_id: int, group_ids: Iterable[int]) -> None:

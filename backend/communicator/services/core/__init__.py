@@ -1,0 +1,1 @@
+"""Actors, errors, access, audit and permissions: what every service action relies on."""

@@ -1,0 +1,1 @@
+"""Employees, groups and tag subscriptions."""

@@ -1,0 +1,1 @@
+"""Accounts, users, logins, sessions, API tokens, login throttling and the server secret."""

@@ -1,0 +1,1 @@
+"""Sending, receiving, delivery statuses, threads and message views."""

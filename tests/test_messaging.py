@@ -20,16 +20,11 @@ from tests.helpers import InProcessGateway, count_by_status, wait_for
 
 async def _group_of(db: Database, admin: Actor, size: int, name: str = "Пятьдесят") -> int:
     """A new group with `size` new employees."""
-    async with db.write() as session:
-        ids = [
-            (
-                await create_employee(
-                    session, admin, EmployeeCreate(name=f"Сотрудник {i:03}", phone=f"+7926{5000000 + i:07}")
-                )
-            ).id
-            for i in range(size)
-        ]
-        return (await create_group(session, admin, GroupCreate(name=name, member_ids=ids))).id
+    ids = [
+        (await create_employee(db, admin, EmployeeCreate(name=f"Сотрудник {i:03}", phone=f"+7926{5000000 + i:07}"))).id
+        for i in range(size)
+    ]
+    return (await create_group(db, admin, GroupCreate(name=name, member_ids=ids))).id
 
 
 async def _count(db: Database, model: type) -> int:
@@ -71,14 +66,12 @@ async def test_inbound_reply_attaches_to_employee_and_group_broadcast(db: Databa
     group_thread, employee_thread = threads[("group", 1)], threads[("employee", 1)]
     assert group_thread.unread == 1 and employee_thread.unread == 1
     assert group_thread.last_message.sender_name == "Иванов Сергей Петрович"
-    async with db.read() as session:
-        page = await list_thread_messages(session, admin, group_thread.id, None, 50)
+    page = await list_thread_messages(db, admin, group_thread.id, None, 50)
     assert [m.id for m in page.items] == [sent.id, reply.id]
 
 
 async def _threads(db: Database, admin: Actor) -> list:
-    async with db.read() as session:
-        return await list_threads(session, admin)
+    return (await list_threads(db, admin))[1]
 
 
 async def test_unknown_sender_lands_in_unknown_thread(db: Database, admin: Actor) -> None:
@@ -155,9 +148,8 @@ async def test_every_invalid_number_is_named_at_once(db: Database, admin: Actor)
 async def test_employee_thread_carries_that_employees_own_delivery(db: Database, admin: Actor) -> None:
     sent = await send_message(db, admin, MessageCreate(text="всем", recipients=Recipients(groups=[3])))
     threads = {(t.kind, t.ref_id): t for t in await _threads(db, admin)}
-    async with db.read() as session:
-        own = await list_thread_messages(session, admin, threads[("employee", 14)].id, None, 50)
-        group = await list_thread_messages(session, admin, threads[("group", 3)].id, None, 50)
+    own = await list_thread_messages(db, admin, threads[("employee", 14)].id, None, 50)
+    group = await list_thread_messages(db, admin, threads[("group", 3)].id, None, 50)
     [message] = own.items
     assert message.id == sent.id and message.summary.total == 5
     assert [(d.employee_id, d.status) for d in message.deliveries or []] == [(14, "Pending")]

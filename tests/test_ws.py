@@ -277,11 +277,11 @@ async def _second_account(database_url: str) -> None:
         async with db.write() as session:
             account = await create_account(session, "ООО «Другая»", short_number="5000")
             user = await create_user(session, account.id, "other", "other-password", "Administrator")
-            await create_employee(
-                session,
-                Actor(user.id, account.id, user.role, user.login, user.name),
-                EmployeeCreate(name="Чужой Сотрудник", phone="+79269990001"),
-            )
+        await create_employee(
+            db,
+            Actor(user.id, account.id, user.role, user.login, user.name),
+            EmployeeCreate(name="Чужой Сотрудник", phone="+79269990001"),
+        )
     finally:
         await db.dispose()
 

@@ -40,7 +40,7 @@ from communicator.events import Published, channel_for, prune_events
 from communicator.gateway.process import build_gateway, wakeup_channel
 from communicator.queue.database import DatabaseQueue
 from communicator.services.core.actors import Actor
-from communicator.services.identity.server_secret import get_server_secret
+from communicator.services.identity.server_secret import load_server_secret
 from communicator.services.identity.throttle import build_login_throttle
 from communicator.settings import Settings
 
@@ -94,7 +94,7 @@ def _lifespan(settings: Settings, db: Database, queue: DatabaseQueue):
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         """Run the tasks while the app serves."""
-        app.state.server_secret = await get_server_secret(db, settings.secret_key)
+        app.state.server_secret = await load_server_secret(db, settings.secret_key)
         worker = build_gateway(settings, db, queue) if settings.gateway_enabled else None
         tasks = [asyncio.create_task(_prune_forever(db, settings.event_retention), name="prune-events")]
         if worker:
@@ -147,7 +147,7 @@ def _route_handlers(settings: Settings) -> list:
 
 
 def _waker(settings: Settings, queue: DatabaseQueue, channels: ChannelsPlugin):
-    """What the api calls after accepting deliveries."""
+    """What a committed send calls (Database.on_wake): the gateways have new deliveries."""
 
     def wake_gateways() -> None:
         """Wake this process's worker, and the gateway processes when scaled out."""
@@ -164,6 +164,7 @@ def create_app(settings: Settings) -> Litestar:
     queue = DatabaseQueue(db, settings.gateway_lease_seconds)
     channels = ChannelsPlugin(backend=_channels_backend(settings), arbitrary_channels_allowed=True)
     db.on_commit = _publisher(channels, settings.channel_prefix)
+    db.on_wake = _waker(settings, queue, channels)
     return Litestar(
         route_handlers=_route_handlers(settings),
         plugins=[channels],
@@ -183,7 +184,6 @@ def create_app(settings: Settings) -> Litestar:
                 "settings": settings,
                 "db": db,
                 "queue": queue,
-                "wake_gateways": _waker(settings, queue, channels),
                 "login_throttle": build_login_throttle(settings),
             }
         ),

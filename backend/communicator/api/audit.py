@@ -22,5 +22,4 @@ async def audit_log(
     limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
 ) -> AuditPage:
     """A page of the account's audit log, newest first; pass the last id as before_id for the next."""
-    async with db.read() as session:
-        return await list_audit(session, actor, before_id, limit)
+    return await list_audit(db, actor, before_id, limit)

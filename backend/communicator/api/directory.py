@@ -31,16 +31,14 @@ class EmployeeController(Controller):
         self, db: NamedDependency[Database], actor: NamedDependency[Actor]
     ) -> dict[str, list[EmployeeRead]]:
         """The employees the caller may see."""
-        async with db.read() as session:
-            return {"items": await employees.list_employees(session, actor)}
+        return {"items": await employees.list_employees(db, actor)}
 
     @post("/", operation_id="createEmployee", opt={"scope": "directory:write"})
     async def create_employee(
         self, db: NamedDependency[Database], actor: NamedDependency[Actor], data: JSONBody[EmployeeCreate]
     ) -> EmployeeRead:
         """Add an employee."""
-        async with db.write() as session:
-            return await employees.create_employee(session, actor, data)
+        return await employees.create_employee(db, actor, data)
 
     @patch("/{employee_id:int}", operation_id="updateEmployee", opt={"scope": "directory:write"})
     async def update_employee(
@@ -51,8 +49,7 @@ class EmployeeController(Controller):
         data: JSONBody[EmployeeUpdate],
     ) -> EmployeeRead:
         """Change or deactivate an employee."""
-        async with db.write() as session:
-            return await employees.update_employee(session, actor, employee_id, data)
+        return await employees.update_employee(db, actor, employee_id, data)
 
 
 class GroupController(Controller):
@@ -66,16 +63,14 @@ class GroupController(Controller):
         self, db: NamedDependency[Database], actor: NamedDependency[Actor]
     ) -> dict[str, list[GroupRead]]:
         """The groups the caller may see."""
-        async with db.read() as session:
-            return {"items": await groups.list_groups(session, actor)}
+        return {"items": await groups.list_groups(db, actor)}
 
     @post("/", operation_id="createGroup", opt={"scope": "directory:write"})
     async def create_group(
         self, db: NamedDependency[Database], actor: NamedDependency[Actor], data: JSONBody[GroupCreate]
     ) -> GroupRead:
         """Add a group."""
-        async with db.write() as session:
-            return await groups.create_group(session, actor, data)
+        return await groups.create_group(db, actor, data)
 
     @patch("/{group_id:int}", operation_id="updateGroup", opt={"scope": "directory:write"})
     async def update_group(
@@ -86,16 +81,14 @@ class GroupController(Controller):
         data: JSONBody[GroupUpdate],
     ) -> GroupRead:
         """Change a group."""
-        async with db.write() as session:
-            return await groups.update_group(session, actor, group_id, data)
+        return await groups.update_group(db, actor, group_id, data)
 
     @delete("/{group_id:int}", operation_id="deleteGroup", opt={"scope": "directory:write"})
     async def delete_group(
         self, db: NamedDependency[Database], actor: NamedDependency[Actor], group_id: FromPath[int]
     ) -> None:
         """Delete a group (its messages stay)."""
-        async with db.write() as session:
-            await groups.delete_group(session, actor, group_id)
+        await groups.delete_group(db, actor, group_id)
 
 
 class TagController(Controller):
@@ -107,5 +100,4 @@ class TagController(Controller):
     @get("/", operation_id="listTags", opt={"scope": "directory:read"})
     async def list_tags(self, db: NamedDependency[Database], actor: NamedDependency[Actor]) -> dict[str, list[TagRead]]:
         """The tags employees subscribe to, with their subscriber counts."""
-        async with db.read() as session:
-            return {"items": await employees.list_tags(session, actor)}
+        return {"items": await employees.list_tags(db, actor)}

@@ -17,8 +17,8 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from communicator.services.core.actors import Actor
 from communicator.services.core.errors import Forbidden
 from communicator.services.core.permissions import check_scope
-from communicator.services.identity.auth import get_session_actor
-from communicator.services.identity.tokens import get_token_actor
+from communicator.services.identity.auth import record_session_use
+from communicator.services.identity.tokens import record_token_use
 
 SESSION_COOKIE = "communicator_session"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -53,9 +53,9 @@ def get_credential(connection: ASGIConnection) -> Credential | None:
 async def get_credential_actor(state: State, credential: Credential) -> Actor | None:
     """Who the credential stands for now, or None when it no longer works."""
     if credential.kind == "token":
-        return await get_token_actor(state.db, state.server_secret, credential.value)
+        return await record_token_use(state.db, state.server_secret, credential.value)
     settings = state.settings
-    return await get_session_actor(
+    return await record_session_use(
         state.db,
         credential.value,
         timedelta(minutes=settings.session_idle_minutes),

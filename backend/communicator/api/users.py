@@ -23,16 +23,14 @@ class UserController(Controller):
         self, db: NamedDependency[Database], actor: NamedDependency[Actor]
     ) -> dict[str, list[WebUserRead]]:
         """Every web login of the account."""
-        async with db.read() as session:
-            return {"items": await users.list_users(session, actor)}
+        return {"items": await users.list_users(db, actor)}
 
     @post("/users", operation_id="createUser")
     async def create_user(
         self, db: NamedDependency[Database], actor: NamedDependency[Actor], data: JSONBody[WebUserCreate]
     ) -> WebUserRead:
         """Add a web login."""
-        async with db.write() as session:
-            return await users.create_web_user(session, actor, data)
+        return await users.create_web_user(db, actor, data)
 
     @patch("/users/{user_id:int}", operation_id="updateUser")
     async def update_user(
@@ -43,16 +41,14 @@ class UserController(Controller):
         data: JSONBody[WebUserUpdate],
     ) -> WebUserRead:
         """Change a login's role, name, password, or deactivate it."""
-        async with db.write() as session:
-            return await users.update_web_user(session, actor, user_id, data)
+        return await users.update_web_user(db, actor, user_id, data)
 
     @get("/users/{user_id:int}/permissions", operation_id="getPermissions")
     async def get_permissions(
         self, db: NamedDependency[Database], actor: NamedDependency[Actor], user_id: FromPath[int]
     ) -> PermissionsRead:
         """Whom the user may send to, and the employees that resolves to."""
-        async with db.read() as session:
-            return await users.get_permissions(session, actor, user_id)
+        return await users.get_permissions(db, actor, user_id)
 
     @put("/users/{user_id:int}/permissions", operation_id="setPermissions")
     async def set_permissions(
@@ -63,13 +59,11 @@ class UserController(Controller):
         data: JSONBody[PermissionsUpdate],
     ) -> PermissionsRead:
         """Replace whom the user may send to."""
-        async with db.write() as session:
-            return await users.apply_permissions(session, actor, user_id, data)
+        return await users.apply_permissions(db, actor, user_id, data)
 
     @post("/permissions/preview", operation_id="previewPermissions", status_code=200)
     async def preview_permissions(
         self, db: NamedDependency[Database], actor: NamedDependency[Actor], data: JSONBody[PermissionsUpdate]
     ) -> PermissionsRead:
         """The employees a permission set would reach, without saving it."""
-        async with db.read() as session:
-            return await users.preview_permissions(session, actor, data)
+        return await users.preview_permissions(db, actor, data)

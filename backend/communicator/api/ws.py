@@ -13,12 +13,10 @@ from litestar.channels.subscriber import Subscriber
 from litestar.di import NamedDependency
 from litestar.exceptions import WebSocketDisconnect
 from litestar.params import FromQuery
-from sqlalchemy import func, select
 
 from communicator.api.security import Credential, get_credential_actor
-from communicator.db.models import Event
 from communicator.db.session import Database
-from communicator.events import ACCESS_CHANGED_FRAME, RESYNC_FRAME, channel_for, encode_stored
+from communicator.events import ACCESS_CHANGED_FRAME, RESYNC_FRAME, channel_for, encode_stored, list_events_after
 from communicator.events.visibility import EventView, load_event_view
 
 REPLAY_LIMIT = 5000
@@ -38,19 +36,10 @@ _id_decoder = msgspec.json.Decoder(_EventId)
 
 async def _replay(db: Database, socket: WebSocket, view: EventView, after: int) -> set[int]:
     """Send the stored events after `after` this user may see (or `resync`); returns every id read."""
-    async with db.read() as session:
-        oldest = (await session.execute(select(func.min(Event.id)))).scalar_one()
-        newest = (await session.execute(select(func.max(Event.id)))).scalar_one() or 0
-        gone = oldest is not None and after < oldest - 1
-        if gone or newest - after > REPLAY_LIMIT:
-            await socket.send_data(RESYNC_FRAME)
-            return set()
-        query = (
-            select(Event.id, Event.payload)
-            .where(Event.id > after, Event.account_id == view.actor.account_id)
-            .order_by(Event.id)
-        )
-        rows = (await session.execute(query)).all()
+    rows = await list_events_after(db, view.actor.account_id, after, REPLAY_LIMIT)
+    if rows is None:
+        await socket.send_data(RESYNC_FRAME)
+        return set()
     for row_id, payload in rows:
         frame = await view.get_frame(encode_stored(row_id, payload))
         if frame is not None:

@@ -9,6 +9,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from communicator.db.models import Employee, Group, GroupMember
+from communicator.db.session import Database
 from communicator.events import note_access_changed
 from communicator.schemas import GroupCreate, GroupRead, GroupUpdate
 from communicator.services.core.access import access_row, given_fields
@@ -16,7 +17,7 @@ from communicator.services.core.actors import Actor
 from communicator.services.core.audit import record_audit
 from communicator.services.core.changes import get_audit_fields, get_changes
 from communicator.services.core.errors import InvalidInput, NotFound
-from communicator.services.core.permissions import check_may_edit_directory, get_reach
+from communicator.services.core.permissions import check_may_edit_directory, check_scope, get_reach
 from communicator.services.directory.group_tree import get_group_parents, with_descendants
 
 
@@ -45,8 +46,15 @@ async def list_group_member_ids(session: AsyncSession, account_id: int, group_id
     return set(await session.scalars(query))
 
 
-async def list_groups(session: AsyncSession, actor: Actor) -> list[GroupRead]:
+async def list_groups(db: Database, actor: Actor) -> list[GroupRead]:
     """The groups the caller may see, with direct members and nested member counts."""
+    check_scope(actor, "directory:read")
+    async with db.read() as session:
+        return await _list_groups(session, actor)
+
+
+async def _list_groups(session: AsyncSession, actor: Actor) -> list[GroupRead]:
+    """list_groups inside a transaction."""
     reach = await get_reach(session, actor)
     group_query = select(Group).where(Group.account_id == actor.account_id).order_by(Group.name)
     groups = (await session.scalars(group_query)).all()
@@ -82,9 +90,9 @@ async def _list_members(session: AsyncSession, account_id: int) -> tuple[dict[in
     return members, active
 
 
-async def get_group(session: AsyncSession, actor: Actor, group_id: int) -> GroupRead:
+async def _get_group(session: AsyncSession, actor: Actor, group_id: int) -> GroupRead:
     """One group of the caller's account."""
-    for group in await list_groups(session, actor):
+    for group in await _list_groups(session, actor):
         if group.id == group_id:
             return group
     raise NotFound(f"Group {group_id} not found.", code="not_found")
@@ -101,18 +109,24 @@ async def _check_parent(session: AsyncSession, account_id: int, group_id: int | 
         raise InvalidInput("A group cannot be nested inside itself or its own subgroup.", code="group_cycle")
 
 
-async def check_employees_exist(session: AsyncSession, account_id: int, employee_ids: Iterable[int]) -> None:
-    """Raise naming the employee ids that are not in the account."""
+async def check_employees_exist(
+    session: AsyncSession, account_id: int, employee_ids: Iterable[int], active_only: bool = False
+) -> dict[int, str]:
+    """The phone of each employee by id, or InvalidInput naming the ids not in the account (or not active)."""
     wanted = set(employee_ids)
-    found: set[int] = set()
+    found: dict[int, str] = {}
     if wanted:
-        query = select(Employee.id).where(Employee.account_id == account_id, Employee.id.in_(wanted))
-        found = set(await session.scalars(query))
-    missing = sorted(wanted - found)
+        query = select(Employee.id, Employee.phone).where(Employee.account_id == account_id, Employee.id.in_(wanted))
+        if active_only:
+            query = query.where(Employee.active.is_(True))
+        found = dict((await session.execute(query)).all())
+    missing = sorted(wanted - found.keys())
     if missing:
+        which = "Unknown or inactive" if active_only else "Unknown"
         raise InvalidInput(
-            f"Unknown employee id(s): {', '.join(map(str, missing))}.", {"employees": missing}, code="unknown_employees"
+            f"{which} employee id(s): {', '.join(map(str, missing))}.", {"employees": missing}, code="unknown_employees"
         )
+    return found
 
 
 async def _set_members(session: AsyncSession, group_id: int, employee_ids: Iterable[int]) -> None:
@@ -123,16 +137,22 @@ async def _set_members(session: AsyncSession, group_id: int, employee_ids: Itera
         await session.execute(insert(GroupMember), rows)
 
 
-async def create_group(session: AsyncSession, actor: Actor, data: GroupCreate) -> GroupRead:
+async def create_group(db: Database, actor: Actor, data: GroupCreate) -> GroupRead:
     """Create a group with its members."""
     check_may_edit_directory(actor)
+    async with db.write() as session:
+        return await _create_group(session, actor, data)
+
+
+async def _create_group(session: AsyncSession, actor: Actor, data: GroupCreate) -> GroupRead:
+    """create_group inside its transaction."""
     await _check_parent(session, actor.account_id, None, data.parent_id)
     await check_employees_exist(session, actor.account_id, data.member_ids)
     group = Group(account_id=actor.account_id, name=data.name.strip(), color=data.color, parent_id=data.parent_id)
     session.add(group)
     await session.flush()
     await _set_members(session, group.id, data.member_ids)
-    read = await get_group(session, actor, group.id)
+    read = await _get_group(session, actor, group.id)
     await record_audit(session, actor, "group.created", ("group", group.id, group.name), _audit_fields(read))
     # Nested under a permitted group, it is visible to that group's Operators at once.
     note_access_changed(session, actor.account_id)
@@ -144,12 +164,17 @@ def _audit_fields(read: GroupRead) -> dict[str, Any]:
     return get_audit_fields(read, ("member_count",))
 
 
-async def update_group(session: AsyncSession, actor: Actor, group_id: int, data: GroupUpdate) -> GroupRead:
+async def update_group(db: Database, actor: Actor, group_id: int, data: GroupUpdate) -> GroupRead:
     """Change a group's name, colour, parent or members."""
     check_may_edit_directory(actor)
+    async with db.write() as session:
+        return await _update_group(session, actor, group_id, given_fields(data))
+
+
+async def _update_group(session: AsyncSession, actor: Actor, group_id: int, changes: dict[str, Any]) -> GroupRead:
+    """update_group inside its transaction."""
     await access_row(session, Group, group_id, actor, "Group")
-    before = _audit_fields(await get_group(session, actor, group_id))
-    changes = given_fields(data)
+    before = _audit_fields(await _get_group(session, actor, group_id))
     if "parent_id" in changes:
         await _check_parent(session, actor.account_id, group_id, changes["parent_id"])
     if "member_ids" in changes:
@@ -157,7 +182,7 @@ async def update_group(session: AsyncSession, actor: Actor, group_id: int, data:
         await _set_members(session, group_id, changes.pop("member_ids"))
     if changes:
         await session.execute(update(Group).where(Group.id == group_id).values(**changes))
-    read = await get_group(session, actor, group_id)
+    read = await _get_group(session, actor, group_id)
     details = get_changes(before, _audit_fields(read))
     if details:
         await record_audit(session, actor, "group.updated", ("group", group_id, read.name), details)
@@ -165,11 +190,17 @@ async def update_group(session: AsyncSession, actor: Actor, group_id: int, data:
     return read
 
 
-async def delete_group(session: AsyncSession, actor: Actor, group_id: int) -> None:
+async def delete_group(db: Database, actor: Actor, group_id: int) -> None:
     """Delete a group; its subgroups move up to its parent. Messages keep their history."""
     check_may_edit_directory(actor)
+    async with db.write() as session:
+        await _delete_group(session, actor, group_id)
+
+
+async def _delete_group(session: AsyncSession, actor: Actor, group_id: int) -> None:
+    """delete_group inside its transaction."""
     group = await access_row(session, Group, group_id, actor, "Group")
-    before = _audit_fields(await get_group(session, actor, group_id))
+    before = _audit_fields(await _get_group(session, actor, group_id))
     await session.execute(update(Group).where(Group.parent_id == group_id).values(parent_id=group.parent_id))
     await session.execute(delete(GroupMember).where(GroupMember.group_id == group_id))
     await session.delete(group)

@@ -6,6 +6,7 @@ from sqlalchemy import ColumnElement, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from communicator.db.models import Employee, PermitEmployee, PermitGroup, PermitTag, User, WebSession
+from communicator.db.session import Database
 from communicator.events import note_access_changed
 from communicator.schemas import (
     PermissionsRead,
@@ -32,16 +33,23 @@ def _read(user: User) -> WebUserRead:
     return WebUserRead(user.id, user.login, user.name, user.role, user.employee_id, user.active, user.may_send_all)
 
 
-async def list_users(session: AsyncSession, actor: Actor) -> list[WebUserRead]:
+async def list_users(db: Database, actor: Actor) -> list[WebUserRead]:
     """Every web login of the account, by login."""
     check_is_admin(actor)
-    rows = await session.scalars(select(User).where(User.account_id == actor.account_id).order_by(User.login))
-    return [_read(user) for user in rows]
+    async with db.read() as session:
+        rows = await session.scalars(select(User).where(User.account_id == actor.account_id).order_by(User.login))
+        return [_read(user) for user in rows]
 
 
-async def create_web_user(session: AsyncSession, actor: Actor, data: WebUserCreate) -> WebUserRead:
+async def create_web_user(db: Database, actor: Actor, data: WebUserCreate) -> WebUserRead:
     """A new web login, optionally an employee's own."""
     check_is_admin(actor)
+    async with db.write() as session:
+        return await _create_web_user(session, actor, data)
+
+
+async def _create_web_user(session: AsyncSession, actor: Actor, data: WebUserCreate) -> WebUserRead:
+    """create_web_user inside its transaction."""
     name = data.name.strip()
     if data.employee_id is not None:
         employee = await _check_employee_without_login(session, actor.account_id, data.employee_id)
@@ -67,11 +75,16 @@ async def _check_employee_without_login(session: AsyncSession, account_id: int, 
     return employee
 
 
-async def update_web_user(session: AsyncSession, actor: Actor, user_id: int, data: WebUserUpdate) -> WebUserRead:
+async def update_web_user(db: Database, actor: Actor, user_id: int, data: WebUserUpdate) -> WebUserRead:
     """Change a login's role, name, password or active flag; deactivating ends its sessions now."""
     check_is_admin(actor)
+    async with db.write() as session:
+        return await _update_web_user(session, actor, user_id, given_fields(data))
+
+
+async def _update_web_user(session: AsyncSession, actor: Actor, user_id: int, changes: dict) -> WebUserRead:
+    """update_web_user inside its transaction."""
     user = await access_row(session, User, user_id, actor, "User")
-    changes = given_fields(data)
     _check_not_self_lockout(actor, user, changes)
     before = get_audit_fields(_read(user))
     for field in ("role", "name", "active"):
@@ -105,20 +118,33 @@ async def apply_deactivation(session: AsyncSession, which: ColumnElement[bool]) 
     await session.execute(delete(WebSession).where(WebSession.user_id.in_(select(User.id).where(which))))
 
 
-async def get_permissions(session: AsyncSession, actor: Actor, user_id: int) -> PermissionsRead:
+async def get_permissions(db: Database, actor: Actor, user_id: int) -> PermissionsRead:
     """A user's permissions and the employees they reach."""
     check_is_admin(actor)
+    async with db.read() as session:
+        return await _get_permissions(session, actor, user_id)
+
+
+async def _get_permissions(session: AsyncSession, actor: Actor, user_id: int) -> PermissionsRead:
+    """get_permissions inside a transaction."""
     user = await access_row(session, User, user_id, actor, "User")
     groups, employees, tags = await get_permits(session, user.id)
     stored = PermissionsUpdate(all=user.may_send_all, groups=groups, employees=employees, tags=tags)
     return await _resolve(session, actor.account_id, stored)
 
 
-async def apply_permissions(
+async def apply_permissions(db: Database, actor: Actor, user_id: int, data: PermissionsUpdate) -> PermissionsRead:
+    """Replace a user's permissions: everyone, or the listed groups, employees and tags."""
+    check_is_admin(actor)
+    async with db.write() as session:
+        return await _apply_permissions(session, actor, user_id, data)
+
+
+async def _apply_permissions(
     session: AsyncSession, actor: Actor, user_id: int, data: PermissionsUpdate
 ) -> PermissionsRead:
-    """Replace a user's permissions: everyone, or the listed groups, employees and tags."""
-    before = await get_permissions(session, actor, user_id)
+    """apply_permissions inside its transaction."""
+    before = await _get_permissions(session, actor, user_id)
     wanted = await _check_permissions(session, actor.account_id, data)
     user = await access_row(session, User, user_id, actor, "User")
     user.may_send_all = wanted.all
@@ -136,10 +162,11 @@ async def apply_permissions(
     return after
 
 
-async def preview_permissions(session: AsyncSession, actor: Actor, data: PermissionsUpdate) -> PermissionsRead:
+async def preview_permissions(db: Database, actor: Actor, data: PermissionsUpdate) -> PermissionsRead:
     """What a permission set would reach, without saving it (the editor's live list)."""
     check_is_admin(actor)
-    return await _resolve(session, actor.account_id, await _check_permissions(session, actor.account_id, data))
+    async with db.read() as session:
+        return await _resolve(session, actor.account_id, await _check_permissions(session, actor.account_id, data))
 
 
 async def _check_permissions(session: AsyncSession, account_id: int, data: PermissionsUpdate) -> PermissionsUpdate:

@@ -14,7 +14,7 @@ from communicator.events import MessageCreated, record_event
 from communicator.schemas import MessageRead
 from communicator.services.core.errors import InvalidInput
 from communicator.services.directory.employees import check_phone
-from communicator.services.messaging.threads import get_thread_id, record_in_threads, touch_threads
+from communicator.services.messaging.threads import record_in_threads, record_thread, touch_threads
 from communicator.services.messaging.views import list_message_reads
 from communicator.sms.segments import count_segments
 
@@ -76,10 +76,10 @@ async def _record_in_threads(session: AsyncSession, message: Message, groups: li
     """The sender's own thread (or the unknown senders'), plus the threads of the broadcast it answers."""
     account_id = message.account_id
     if message.employee_id:
-        own = await get_thread_id(session, account_id, "employee", message.employee_id)
+        own = await record_thread(session, account_id, "employee", message.employee_id)
     else:
-        own = await get_thread_id(session, account_id, "unknown")
-    threads = [own] + [await get_thread_id(session, account_id, "group", g) for g in groups]
+        own = await record_thread(session, account_id, "unknown")
+    threads = [own] + [await record_thread(session, account_id, "group", g) for g in groups]
     await record_in_threads(session, message.id, threads)
     return await touch_threads(session, message.id, message.created_at)
 

@@ -1,8 +1,8 @@
 """Engines and sessions: SQLite in WAL with one writer (BEGIN IMMEDIATE), or PostgreSQL.
 
 A write session collects what must happen only once its transaction commits (events to publish, gateways
-to wake) in an `AfterCommit`; `Database.write()` hands it over after the commit. A read session has none,
-so anything that changes state refuses to run under `read()`.
+to wake) in an `AfterCommit`; `Database.write()` hands it over after the commit. A read session has none and
+refuses INSERT, UPDATE, DELETE and flushes, so anything that changes state fails loudly under `read()`.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import msgspec
 from sqlalchemy import event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import ORMExecuteState, Session
 
 
 def dialect_insert(session: AsyncSession, model: type):
@@ -24,6 +25,7 @@ def dialect_insert(session: AsyncSession, model: type):
 
 
 AFTER_COMMIT = "after_commit"
+READ_ONLY = "This changes state and must run in db.write(); it was called in a read session."
 
 
 class AfterCommit(msgspec.Struct):
@@ -37,13 +39,31 @@ def get_after_commit(session: AsyncSession) -> AfterCommit:
     """The write session's hand-over; under `read()` (or any session not from `write()`) a RuntimeError."""
     pending = session.info.get(AFTER_COMMIT)
     if pending is None:
-        raise RuntimeError("This changes state and must run in db.write(); it was called in a read session.")
+        raise RuntimeError(READ_ONLY)
     return pending
 
 
 def wake_gateways_after_commit(session: AsyncSession) -> None:
     """After this transaction commits, wake the gateways: it accepted deliveries."""
     get_after_commit(session).wake_gateways = True
+
+
+class _ReadSession(Session):
+    """The session behind `read()`: it refuses to write (the checks are the listeners below)."""
+
+
+@event.listens_for(_ReadSession, "do_orm_execute")
+def _refuse_statement(state: ORMExecuteState) -> None:
+    """No INSERT, UPDATE or DELETE in a read session."""
+    if state.is_insert or state.is_update or state.is_delete:
+        raise RuntimeError(READ_ONLY)
+
+
+@event.listens_for(_ReadSession, "before_flush")
+def _refuse_flush(session: Session, _context: Any, _instances: Any) -> None:
+    """No added, changed or deleted rows in a read session."""
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError(READ_ONLY)
 
 
 def _configure_sqlite(engine: AsyncEngine, immediate: bool) -> None:
@@ -86,7 +106,7 @@ class Database:
             self.engine = create_async_engine(url, pool_size=20, max_overflow=20)
             self.read_engine = self.engine
         self._writer = async_sessionmaker(self.engine, expire_on_commit=False)
-        self._reader = async_sessionmaker(self.read_engine, expire_on_commit=False)
+        self._reader = async_sessionmaker(self.read_engine, expire_on_commit=False, sync_session_class=_ReadSession)
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:

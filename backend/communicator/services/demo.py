@@ -64,7 +64,9 @@ async def seed_demo(db: Database, admin_password: str) -> bool:
 
 async def _seed_directory(db: Database, actor: Actor) -> None:
     """The demo groups and employees, added through the directory actions as an Administrator would."""
-    groups = {name: (await create_group(db, actor, GroupCreate(name=name, color=color))).id for name, color in DEMO_GROUPS}
+    groups = {
+        name: (await create_group(db, actor, GroupCreate(name=name, color=color))).id for name, color in DEMO_GROUPS
+    }
     for name, phone, position, group in DEMO_PEOPLE:
         employee = EmployeeCreate(
             name=name,

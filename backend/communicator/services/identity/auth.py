@@ -42,9 +42,7 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-async def open_session(
-    db: Database, login_name: str, password: str, old_token: str | None = None
-) -> tuple[str, Actor]:
+async def open_session(db: Database, login_name: str, password: str, old_token: str | None = None) -> tuple[str, Actor]:
     """Check credentials and open a new session, ending the one presented (if any); returns the new token."""
     async with db.read() as session:
         user = await session.scalar(select(User).where(User.login == login_name))

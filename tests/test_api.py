@@ -382,12 +382,8 @@ async def test_simulator_phone_shows_received_sms_once_sent(client: httpx.AsyncC
 
 
 async def test_simulated_inbound_bad_input(client: httpx.AsyncClient, server_db: Database) -> None:
-    bad_number = await client.post(f"{API}/simulator/inbound", json={"from": "abc", "text": "hi"})
-    assert bad_number.status_code == 422 and "abc" in bad_number.json()["detail"]
+    bad_sender = await client.post(f"{API}/simulator/inbound", json={"from": "A" * 21, "text": "hi"})
+    assert bad_sender.status_code == 422 and "A" * 21 in bad_sender.json()["detail"]
     empty = await client.post(f"{API}/simulator/inbound", json={"from": EMPLOYEE_1_PHONE, "text": ""})
     assert empty.status_code == 400 and "text" in empty.json()["detail"]
-    unknown_short = await client.post(
-        f"{API}/simulator/inbound", json={"from": EMPLOYEE_1_PHONE, "text": "hi", "to": "0000"}
-    )
-    assert unknown_short.status_code == 422 and "0000" in unknown_short.json()["detail"]
     assert await stored_counts(server_db) == (0, 0, 0)

@@ -12,10 +12,9 @@ from communicator.services.core.actors import Actor
 from communicator.services.core.errors import InvalidInput, NotFound
 from communicator.services.directory.employees import create_employee
 from communicator.services.directory.groups import create_group
-from communicator.services.messaging.receive import record_inbound
 from communicator.services.messaging.send import get_message, send_message
 from communicator.services.messaging.threads import list_thread_messages, list_threads
-from tests.helpers import InProcessGateway, count_by_status, wait_for
+from tests.helpers import InProcessGateway, count_by_status, receive_reply, wait_for
 
 
 async def _group_of(db: Database, admin: Actor, size: int, name: str = "Пятьдесят") -> int:
@@ -60,7 +59,7 @@ async def test_recipients_deduplicated_across_employees_groups_numbers(db: Datab
 
 async def test_inbound_reply_attaches_to_employee_and_group_broadcast(db: Database, admin: Actor) -> None:
     sent = await send_message(db, admin, MessageCreate(text="#77 замер", recipients=Recipients(groups=[1])))
-    reply = await record_inbound(db, admin.account_id, "+79161000001", "#77 готово")
+    reply = await receive_reply(db, "+79161000001", "#77 готово")
     assert reply.employee_id == 1 and reply.reply_to_id == sent.id
     threads = {(t.kind, t.ref_id): t for t in await _threads(db, admin)}
     group_thread, employee_thread = threads[("group", 1)], threads[("employee", 1)]
@@ -75,15 +74,15 @@ async def _threads(db: Database, admin: Actor) -> list:
 
 
 async def test_unknown_sender_lands_in_unknown_thread(db: Database, admin: Actor) -> None:
-    reply = await record_inbound(db, admin.account_id, "+79035550000", "кто это?")
+    reply = await receive_reply(db, "+79035550000", "кто это?")
     assert reply.employee_id is None and reply.sender_phone == "+79035550000"
     unknown = [t for t in await _threads(db, admin) if t.kind == "unknown"]
     assert len(unknown) == 1 and unknown[0].last_message and unknown[0].last_message.id == reply.id
 
 
 async def test_inbound_with_same_smsc_id_is_stored_once(db: Database, admin: Actor) -> None:
-    first = await record_inbound(db, admin.account_id, "+79161000002", "да", smsc_id="mo-1")
-    again = await record_inbound(db, admin.account_id, "+79161000002", "да", smsc_id="mo-1")
+    first = await receive_reply(db, "+79161000002", "да", smsc_id="mo-1")
+    again = await receive_reply(db, "+79161000002", "да", smsc_id="mo-1")
     assert first.id == again.id and await _count(db, Message) == 1
 
 

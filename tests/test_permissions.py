@@ -24,11 +24,11 @@ from communicator.services.directory.groups import create_group, list_groups
 from communicator.services.identity.accounts import create_account, create_user
 from communicator.services.identity.auth import open_session
 from communicator.services.identity.users import apply_permissions, create_web_user
-from communicator.services.messaging.receive import record_inbound
 from communicator.services.messaging.send import get_message, send_message
 from communicator.services.messaging.threads import list_thread_messages, list_threads, mark_thread_read
 from tests.conftest import API, LiveServer
 from tests.conftest import login as http_login
+from tests.helpers import receive_reply
 
 PASSWORD = "operator-password"
 FITTERS = "Монтажники"
@@ -216,7 +216,7 @@ async def test_reply_of_an_unreachable_employee_in_a_visible_group_thread_is_ano
 ) -> None:
     fitters = await group_id(db, FITTERS)
     await send_message(db, admin, send("Сбор", groups=[fitters], employees=[13]))
-    reply = await record_inbound(db, admin.account_id, "+79161000013", "Буду")
+    reply = await receive_reply(db, "+79161000013", "Буду")
     operator = await fitters_operator(db, admin)
     group_thread = await _thread(db, "group", fitters)
     page = await list_thread_messages(db, operator, group_thread, None, 50)

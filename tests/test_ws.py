@@ -22,8 +22,8 @@ from communicator.schemas import EmployeeCreate
 from communicator.services.core.actors import Actor
 from communicator.services.directory.employees import create_employee
 from communicator.services.identity.accounts import create_account, create_user
-from communicator.services.messaging.receive import record_inbound
 from tests.conftest import API, LiveServer, login
+from tests.helpers import receive_reply
 from tests.test_api import inbound
 
 FRAME_TIMEOUT = 10.0
@@ -201,7 +201,7 @@ async def test_event_committed_between_subscribe_and_replay_is_sent_once(
     between: list[int] = []
 
     async def replay_after_a_commit(db: Database, socket: object, view: EventView, after: int) -> set[int]:
-        between.append((await record_inbound(db, view.actor.account_id, "+79161000012", "между")).id)
+        between.append((await receive_reply(db, "+79161000012", "между")).id)
         return await real_replay(db, socket, view, after)  # type: ignore[arg-type]
 
     monkeypatch.setattr(ws_module, "_replay", replay_after_a_commit)

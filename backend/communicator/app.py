@@ -22,6 +22,7 @@ from communicator.api.audit import audit_log
 from communicator.api.auth import AuthController
 from communicator.api.directory import EmployeeController, GroupController, TagController
 from communicator.api.errors import EXCEPTION_HANDLERS
+from communicator.api.inbox import InboxController
 from communicator.api.messages import MessageController, ThreadController
 from communicator.api.platform import PlatformController
 from communicator.api.security import (
@@ -125,6 +126,7 @@ def _route_handlers(settings: Settings) -> list:
         UserController,
         TokenController,
         PlatformController,
+        InboxController,
         audit_log,
         events_socket,
     ]

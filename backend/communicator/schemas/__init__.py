@@ -28,6 +28,7 @@ from communicator.schemas.directory import (
     TagRead,
     UserRead,
 )
+from communicator.schemas.inbox import UnroutedAssign, UnroutedPage, UnroutedRead
 from communicator.schemas.messages import (
     DeliveryRead,
     InboundCreate,
@@ -86,6 +87,9 @@ __all__ = [
     "TokenCreate",
     "TokenCreated",
     "TokenRead",
+    "UnroutedAssign",
+    "UnroutedPage",
+    "UnroutedRead",
     "UserRead",
     "WebUserCreate",
     "WebUserRead",
@@ -127,4 +131,7 @@ API_STRUCTS = (
     AccountCreate,
     AccountRead,
     TagRead,
+    UnroutedRead,
+    UnroutedPage,
+    UnroutedAssign,
 )

@@ -35,6 +35,9 @@ export interface CommunicatorSchemas {
   TokenCreate: TokenCreate;
   TokenCreated: TokenCreated;
   TokenRead: TokenRead;
+  UnroutedAssign: UnroutedAssign;
+  UnroutedPage: UnroutedPage;
+  UnroutedRead: UnroutedRead;
   UserRead: UserRead;
   WebUserCreate: WebUserCreate;
   WebUserRead: WebUserRead;
@@ -496,6 +499,38 @@ export interface TokenRead {
   prefix: string;
   revoked_at: string | null;
   scopes: string[];
+}
+/**
+ * The account an unrouted message goes to.
+ *
+ * This interface was referenced by `CommunicatorSchemas`'s JSON-Schema
+ * via the `definition` "UnroutedAssign".
+ */
+export interface UnroutedAssign {
+  account_id: number;
+}
+/**
+ * A page of the unrouted inbox, newest first.
+ *
+ * This interface was referenced by `CommunicatorSchemas`'s JSON-Schema
+ * via the `definition` "UnroutedPage".
+ */
+export interface UnroutedPage {
+  has_more: boolean;
+  items: UnroutedRead[];
+}
+/**
+ * An inbound SMS no account could be chosen for.
+ *
+ * This interface was referenced by `CommunicatorSchemas`'s JSON-Schema
+ * via the `definition` "UnroutedRead".
+ */
+export interface UnroutedRead {
+  id: number;
+  received_at: string;
+  sender: string;
+  short_number: string | null;
+  text: string;
 }
 /**
  * The logged-in user.

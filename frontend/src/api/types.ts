@@ -34,6 +34,8 @@ export type TokenScope = G.TokenCreate['scopes'][number];
 export type AuditEntry = G.AuditEntryRead;
 export type AuditPage = G.AuditPage;
 export type AccountRead = G.AccountRead;
+export type UnroutedRead = G.UnroutedRead;
+export type UnroutedPage = G.UnroutedPage;
 export type AccountCreate = G.AccountCreate;
 export type Plan = AccountRead['plan'];
 

@@ -90,7 +90,7 @@ async def _stream(socket: WebSocket, subscriber: Subscriber, view: EventView, se
             continue
         if sent and _id_decoder.decode(data).id in sent:
             continue
-        frame = data if view.reach.everyone else await view.get_frame(data)  # everyone: no decoding at all
+        frame = await view.get_frame(data)
         if frame is not None:
             await socket.send_data(frame)
 

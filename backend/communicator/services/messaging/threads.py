@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from communicator.db.models import Delivery, Employee, Group, Message, Thread, ThreadMessage, ThreadRead, User
 from communicator.db.session import dialect_insert
+from communicator.events import ThreadMarkedRead, record_event
 from communicator.schemas import LastMessage, ThreadPage
 from communicator.schemas import ThreadRead as ThreadView
 from communicator.services.core.access import access_row
@@ -224,3 +225,11 @@ async def mark_thread_read(session: AsyncSession, actor: Actor, thread_id: int, 
         session.add(ThreadRead(user_id=actor.user_id, thread_id=thread_id, last_read_message_id=last_message_id))
     elif last_message_id > mark.last_read_message_id:
         mark.last_read_message_id = last_message_id
+    else:
+        return
+    # The user's other tabs clear the same count.
+    unread = (await _unread_counts(session, actor, [thread_id])).get(thread_id, 0)
+    event = ThreadMarkedRead(
+        user_id=actor.user_id, thread_id=thread_id, last_read_message_id=last_message_id, unread=unread
+    )
+    await record_event(session, actor.account_id, event)

@@ -128,9 +128,12 @@ async def test_a_permission_change_applies_to_the_open_socket(
     user_id, http = operator
     async with open_socket(server, token_of(http), await last_event_id(http)) as socket:
         await client.put(f"{API}/users/{user_id}/permissions", json={"all": False, "groups": [FITTERS, ENGINEERS]})
+        # What they see changed, so their client refetches it (the directory gains the engineers).
+        assert await next_frame(socket) == {"type": "resync"}
         now_visible = await inbound(client, "+79161000013", "теперь видно")
         assert (await next_frame(socket))["message"]["id"] == now_visible["id"]
         await client.put(f"{API}/users/{user_id}/permissions", json={"all": False, "groups": [FITTERS]})
+        assert await next_frame(socket) == {"type": "resync"}
         await inbound(client, "+79161000014", "снова скрыто")
         sentinel = await inbound(client, "+79161000002", "видно всегда")
         assert (await next_frame(socket))["message"]["id"] == sentinel["id"]

@@ -75,11 +75,14 @@ async def _stream(socket: WebSocket, subscriber: Subscriber, view: EventView, se
             if actor is None:
                 await socket.close(code=SESSION_ENDED, reason="Session ended")
                 return
-            view = await load_event_view(view.db, actor)
+            fresh = await load_event_view(view.db, actor)
+            if fresh.reach != view.reach:
+                await socket.send_data(RESYNC_FRAME)  # what they see changed: the client refetches it all
+            view = fresh
             continue
         if sent and _id_decoder.decode(data).id in sent:
             continue
-        frame = data if view.reach.everyone else await view.get_frame(data)  # everyone: no decoding at all
+        frame = await view.get_frame(data)
         if frame is not None:
             await socket.send_data(frame)
 

@@ -15,7 +15,21 @@ from communicator.events.log import (
     prune_events,
     record_event,
 )
-from communicator.events.types import EVENT_STRUCTS, AnyEvent, DeliveryUpdated, MessageCreated, Resync
+from communicator.events.types import (
+    EVENT_STRUCTS,
+    AnyEvent,
+    DeliveryUpdated,
+    EmployeeCreated,
+    EmployeeUpdated,
+    GroupCreated,
+    GroupDeleted,
+    GroupUpdated,
+    MessageCreated,
+    Resync,
+    ThreadMarkedRead,
+    UserCreated,
+    UserUpdated,
+)
 
 __all__ = [
     "ACCESS_CHANGED_FRAME",
@@ -23,9 +37,17 @@ __all__ = [
     "RESYNC_FRAME",
     "AnyEvent",
     "DeliveryUpdated",
+    "EmployeeCreated",
+    "EmployeeUpdated",
+    "GroupCreated",
+    "GroupDeleted",
+    "GroupUpdated",
     "MessageCreated",
     "Published",
     "Resync",
+    "ThreadMarkedRead",
+    "UserCreated",
+    "UserUpdated",
     "channel_for",
     "encode_stored",
     "get_last_event_id",

@@ -89,7 +89,8 @@ describe('EventCursor', () => {
 describe('parseFrame', () => {
   it('reads events, resync and ignores garbage', () => {
     expect(parseFrame('{"type":"resync"}')).toEqual({ kind: 'resync' });
-    expect(parseFrame('{"id":3,"type":"thread.read"}')).toEqual({ kind: 'event', id: 3, event: null });
+    expect(parseFrame('{"id":3,"type":"thread.unknown"}')).toEqual({ kind: 'event', id: 3, event: null });
+    expect(parseFrame('{"id":4,"type":"thread.read","thread_id":1}')).toMatchObject({ kind: 'event', id: 4, event: { thread_id: 1 } });
     expect(parseFrame('not json')).toBeNull();
     expect(parseFrame('{"type":"message.created"}')).toBeNull();
   });

@@ -4,24 +4,25 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from communicator.db.models import Employee, EmployeeTag, GroupMember, User
 from communicator.db.session import Database
-from communicator.events import note_access_changed
+from communicator.events import EmployeeCreated, EmployeeUpdated, note_access_changed, record_event
 from communicator.schemas import EmployeeCreate, EmployeeRead, EmployeeUpdate, TagRead
 from communicator.services.core.access import access_row, given_fields
 from communicator.services.core.actors import Actor
 from communicator.services.core.audit import record_audit
 from communicator.services.core.changes import get_audit_fields, get_changes
 from communicator.services.core.errors import Conflict, InvalidInput, NotFound
-from communicator.services.core.permissions import check_may_edit_directory, check_scope, get_reach
-from communicator.services.directory.groups import check_groups_exist
+from communicator.services.core.permissions import Reach, check_may_edit_directory, check_scope, get_reach
+from communicator.services.directory.groups import check_groups_exist, list_groups_around
 from communicator.services.directory.tags import select_tag_subscribers
 from communicator.services.identity.accounts import create_user
 from communicator.services.identity.auth import hash_password
-from communicator.services.identity.users import apply_deactivation
+from communicator.services.identity.users import apply_deactivation, record_login_changed
 from communicator.sms.phones import InvalidPhone, detect_operator, normalize_phone
 from communicator.sms.tags import normalize_tag
 
@@ -30,6 +31,8 @@ REPLY_CAPABLE_OPERATORS = frozenset({"MTS"})
 AUDIT_SKIPPED = ("operator", "reply_capable")
 # Changes that alter who sees or reaches this employee (or what the employee's own login sees).
 REACH_FIELDS = frozenset({"active", "group_ids", "tags", "web_access", "role"})
+# Changes that alter the employee's own login as the users page shows it.
+LOGIN_FIELDS = frozenset({"active", "web_access", "role"})
 
 
 def check_phones(raw_numbers: list[str]) -> list[str]:
@@ -71,15 +74,17 @@ async def _list_employees(session: AsyncSession, actor: Actor, ids: list[int] | 
     employee_ids = [employee.id for employee, _ in rows]
     memberships = await _list_by_employee(session, GroupMember.group_id, employee_ids)
     tags = await _list_by_employee(session, EmployeeTag.tag, employee_ids)
-    return [
-        _read(
-            employee,
-            user,
-            [g for g in memberships.get(employee.id, []) if reach.everyone or g in reach.group_ids],
-            tags.get(employee.id, []),
-        )
-        for employee, user in rows
-    ]
+    reads = [_read(e, user, memberships.get(e.id, []), tags.get(e.id, [])) for e, user in rows]
+    return [visible for visible in (get_visible_employee(read, reach) for read in reads) if visible is not None]
+
+
+def get_visible_employee(read: EmployeeRead, reach: Reach) -> EmployeeRead | None:
+    """The employee as a reach shows it (REST and events): None outside it, with only its visible groups."""
+    if reach.everyone:
+        return read
+    if not reach.sees_employee(read.id):
+        return None
+    return msgspec.structs.replace(read, group_ids=[g for g in read.group_ids if g in reach.group_ids])
 
 
 async def _list_by_employee(session: AsyncSession, column: Any, employee_ids: list[int]) -> dict[int, list[Any]]:
@@ -172,6 +177,10 @@ async def _create_employee(session: AsyncSession, actor: Actor, data: EmployeeCr
     target = ("employee", employee.id, employee.name)
     await record_audit(session, actor, "employee.created", target, get_audit_fields(read, AUDIT_SKIPPED))
     note_access_changed(session, actor.account_id)
+    groups = await list_groups_around(session, actor, read.group_ids)
+    await record_event(session, actor.account_id, EmployeeCreated(employee=read, groups=groups))
+    if read.login is not None:
+        await record_login_changed(session, actor, employee.id, created=True)
     return read
 
 
@@ -219,7 +228,26 @@ async def _update_employee(session: AsyncSession, actor: Actor, employee_id: int
         await record_audit(session, actor, "employee.updated", ("employee", employee.id, employee.name), details)
     if REACH_FIELDS & changes.keys():
         note_access_changed(session, actor.account_id)
+    if details:
+        await _record_employee_updated(session, actor, read, before, changes)
     return read
+
+
+async def _record_employee_updated(
+    session: AsyncSession, actor: Actor, read: EmployeeRead, before: dict[str, Any], changes: dict[str, Any]
+) -> None:
+    """The employee.updated event with the groups it changed, and user.* when their own login changed."""
+    touched = [*before["group_ids"], *read.group_ids] if {"group_ids", "active"} & changes.keys() else []
+    groups = await list_groups_around(session, actor, touched)
+    await record_event(session, actor.account_id, EmployeeUpdated(employee=read, groups=groups))
+    if LOGIN_FIELDS & changes.keys() and read.login is not None:
+        await record_login_changed(session, actor, read.id, created=before["login"] is None)
+
+
+async def record_employee_changed(session: AsyncSession, actor: Actor, employee_id: int) -> None:
+    """Record employee.updated for an employee whose login changed on the users page."""
+    read = await _get_employee(session, actor, employee_id)
+    await record_event(session, actor.account_id, EmployeeUpdated(employee=read, groups=[]))
 
 
 async def _apply_employee_changes(session: AsyncSession, actor: Actor, employee: Employee, changes: dict) -> None:

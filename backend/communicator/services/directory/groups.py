@@ -5,19 +5,20 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+import msgspec
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from communicator.db.models import Employee, Group, GroupMember
 from communicator.db.session import Database
-from communicator.events import note_access_changed
+from communicator.events import GroupCreated, GroupDeleted, GroupUpdated, note_access_changed, record_event
 from communicator.schemas import GroupCreate, GroupRead, GroupUpdate
 from communicator.services.core.access import access_row, given_fields
 from communicator.services.core.actors import Actor
 from communicator.services.core.audit import record_audit
 from communicator.services.core.changes import get_audit_fields, get_changes
 from communicator.services.core.errors import InvalidInput, NotFound
-from communicator.services.core.permissions import check_may_edit_directory, check_scope, get_reach
+from communicator.services.core.permissions import Reach, check_may_edit_directory, check_scope, get_reach
 from communicator.services.directory.group_tree import get_group_parents, with_descendants
 
 
@@ -62,15 +63,38 @@ async def _list_groups(session: AsyncSession, actor: Actor) -> list[GroupRead]:
     parents = {group.id: group.parent_id for group in groups}
     result = []
     for group in groups:
-        if not reach.sees_thread("group", group.id):
-            continue
         nested = with_descendants(parents, [group.id])
         # Counted as a send would: inactive members get nothing, so they are not counted.
         count = len({e for g in nested for e in members.get(g, ()) if e in active})
-        # A permitted group under a parent the caller may not see shows as a top-level group.
-        parent = group.parent_id if reach.sees_thread("group", group.parent_id or 0) else None
-        result.append(GroupRead(group.id, group.name, group.color, parent, members.get(group.id, []), count))
+        read = GroupRead(group.id, group.name, group.color, group.parent_id, members.get(group.id, []), count)
+        visible = get_visible_group(read, reach)
+        if visible is not None:
+            result.append(visible)
     return result
+
+
+def get_visible_group(read: GroupRead, reach: Reach) -> GroupRead | None:
+    """The group as a reach shows it (REST and events): None outside it; under a hidden parent, top-level."""
+    if not reach.sees_thread("group", read.id):
+        return None
+    if read.parent_id is None or reach.sees_thread("group", read.parent_id):
+        return read
+    return msgspec.structs.replace(read, parent_id=None)
+
+
+async def list_groups_around(session: AsyncSession, actor: Actor, group_ids: Iterable[int | None]) -> list[GroupRead]:
+    """The given groups and their ancestors (their nested counts include them), as the caller sees them."""
+    wanted = {g for g in group_ids if g is not None}
+    if not wanted:
+        return []
+    groups = await _list_groups(session, actor)
+    parents = {group.id: group.parent_id for group in groups}
+    for group_id in list(wanted):
+        parent = parents.get(group_id)
+        while parent is not None and parent not in wanted:
+            wanted.add(parent)
+            parent = parents.get(parent)
+    return [group for group in groups if group.id in wanted]
 
 
 async def _list_members(session: AsyncSession, account_id: int) -> tuple[dict[int, list[int]], set[int]]:
@@ -156,6 +180,8 @@ async def _create_group(session: AsyncSession, actor: Actor, data: GroupCreate) 
     await record_audit(session, actor, "group.created", ("group", group.id, group.name), _audit_fields(read))
     # Nested under a permitted group, it is visible to that group's Operators at once.
     note_access_changed(session, actor.account_id)
+    ancestors = await list_groups_around(session, actor, [group.parent_id])
+    await record_event(session, actor.account_id, GroupCreated(group=read, groups=ancestors))
     return read
 
 
@@ -187,6 +213,9 @@ async def _update_group(session: AsyncSession, actor: Actor, group_id: int, chan
     if details:
         await record_audit(session, actor, "group.updated", ("group", group_id, read.name), details)
         note_access_changed(session, actor.account_id)
+        around = await list_groups_around(session, actor, [before["parent_id"], read.parent_id])
+        others = [g for g in around if g.id != group_id]
+        await record_event(session, actor.account_id, GroupUpdated(group=read, groups=others))
     return read
 
 
@@ -201,8 +230,11 @@ async def _delete_group(session: AsyncSession, actor: Actor, group_id: int) -> N
     """delete_group inside its transaction."""
     group = await access_row(session, Group, group_id, actor, "Group")
     before = _audit_fields(await _get_group(session, actor, group_id))
+    children = list(await session.scalars(select(Group.id).where(Group.parent_id == group_id)))
     await session.execute(update(Group).where(Group.parent_id == group_id).values(parent_id=group.parent_id))
     await session.execute(delete(GroupMember).where(GroupMember.group_id == group_id))
     await session.delete(group)
     await record_audit(session, actor, "group.deleted", ("group", group_id, group.name), before)
     note_access_changed(session, actor.account_id)
+    around = await list_groups_around(session, actor, [*children, group.parent_id])
+    await record_event(session, actor.account_id, GroupDeleted(group_id=group_id, groups=around))

@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from communicator.db.models import Employee, PermitEmployee, PermitGroup, PermitTag, User, WebSession
 from communicator.db.session import Database
-from communicator.events import note_access_changed
+from communicator.events import UserCreated, UserUpdated, note_access_changed, record_event
 from communicator.schemas import (
     PermissionsRead,
     PermissionsUpdate,
@@ -58,6 +58,9 @@ async def _create_web_user(session: AsyncSession, actor: Actor, data: WebUserCre
     read = _read(user)
     await record_audit(session, actor, "user.created", ("user", user.id, user.login), get_audit_fields(read))
     note_access_changed(session, actor.account_id)
+    await record_event(session, actor.account_id, UserCreated(user=read))
+    if user.employee_id is not None:
+        await _record_employee_changed(session, actor, user.employee_id)
     return read
 
 
@@ -101,7 +104,25 @@ async def _update_web_user(session: AsyncSession, actor: Actor, user_id: int, ch
     if details:
         await record_audit(session, actor, "user.updated", ("user", user.id, user.login), details)
         note_access_changed(session, actor.account_id)
+        await record_event(session, actor.account_id, UserUpdated(user=read))
+        if user.employee_id is not None and {"role", "active"} & details.keys():
+            await _record_employee_changed(session, actor, user.employee_id)
     return read
+
+
+async def _record_employee_changed(session: AsyncSession, actor: Actor, employee_id: int) -> None:
+    """The employee's directory entry shows their login's role and state: record employee.updated."""
+    # Imported here: the employees module imports this one (deactivation, login events).
+    from communicator.services.directory.employees import record_employee_changed
+
+    await record_employee_changed(session, actor, employee_id)
+
+
+async def record_login_changed(session: AsyncSession, actor: Actor, employee_id: int, created: bool) -> None:
+    """Record user.created or user.updated for an employee's own login, changed through the directory."""
+    user = (await session.execute(select(User).where(User.employee_id == employee_id))).scalar_one()
+    event = UserCreated(user=_read(user)) if created else UserUpdated(user=_read(user))
+    await record_event(session, actor.account_id, event)
 
 
 def _check_not_self_lockout(actor: Actor, user: User, changes: dict) -> None:
@@ -159,6 +180,7 @@ async def _apply_permissions(
         details["resolved_count"] = [len(before.resolved), len(after.resolved)]
         await record_audit(session, actor, "permissions.updated", ("user", user.id, user.login), details)
         note_access_changed(session, actor.account_id)
+        await record_event(session, actor.account_id, UserUpdated(user=_read(user)))
     return after
 
 

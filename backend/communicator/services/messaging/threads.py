@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from communicator.db.models import Delivery, Employee, Group, Message, Thread, ThreadMessage, ThreadRead, User
 from communicator.db.session import Database, dialect_insert
-from communicator.events import get_last_event_id
+from communicator.events import ThreadMarkedRead, get_last_event_id, record_event
 from communicator.schemas import LastMessage, ThreadPage
 from communicator.schemas import ThreadRead as ThreadView
 from communicator.services.core.access import access_row
@@ -245,3 +245,11 @@ async def mark_thread_read(db: Database, actor: Actor, thread_id: int, last_mess
             session.add(ThreadRead(user_id=actor.user_id, thread_id=thread_id, last_read_message_id=last_message_id))
         elif last_message_id > mark.last_read_message_id:
             mark.last_read_message_id = last_message_id
+        else:
+            return
+        # The user's other tabs clear the same count.
+        unread = (await _unread_counts(session, actor, [thread_id])).get(thread_id, 0)
+        event = ThreadMarkedRead(
+            user_id=actor.user_id, thread_id=thread_id, last_read_message_id=last_message_id, unread=unread
+        )
+        await record_event(session, actor.account_id, event)

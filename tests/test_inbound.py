@@ -122,8 +122,7 @@ async def test_a_sender_no_rule_decides_goes_to_the_unrouted_inbox(
     assert isinstance(received, UnroutedRead) and received.sender == sender
     assert (await count(db, Message), await count(db, ThreadMessage)) == before
     assert not [p for p in db.published if p.id]  # type: ignore[attr-defined]  # no account heard of it
-    async with db.read() as session:
-        page = await list_unrouted(session, accounts.platform, None, 50)
+    page = await list_unrouted(db, accounts.platform, None, 50)
     assert [(m.id, m.short_number, m.text) for m in page.items] == [(received.id, short_number, "Помогите")]
 
 
@@ -136,9 +135,8 @@ async def test_only_a_platform_admin_sees_and_assigns_the_unrouted_inbox(db: Dat
     received = await receive_sms(db, SHARED, STRANGER, "?")
     token = msgspec.structs.replace(accounts.platform, token_id=1)
     for outsider in (accounts.alpha, token):
-        async with db.read() as session:
-            with pytest.raises(Forbidden):
-                await list_unrouted(session, outsider, None, 50)
+        with pytest.raises(Forbidden):
+            await list_unrouted(db, outsider, None, 50)
         with pytest.raises(Forbidden):
             await assign_unrouted(db, outsider, received.id, accounts.alpha.account_id)
     assert await count(db, Message) == 0
@@ -153,7 +151,7 @@ async def test_an_assigned_message_becomes_an_ordinary_inbound_message(db: Datab
     async with db.read() as session:
         thread = await session.scalar(select(Thread).join(ThreadMessage).where(ThreadMessage.message_id == assigned.id))
         audit = (await session.scalars(select(AuditEntry))).all()
-        page = await list_unrouted(session, accounts.platform, None, 50)
+    page = await list_unrouted(db, accounts.platform, None, 50)
     assert thread is not None and thread.account_id == accounts.bravo.account_id and thread.kind == "unknown"
     assert thread.last_message_id == assigned.id
     events = [p for p in db.published if isinstance(p, Published) and p.id]  # type: ignore[attr-defined]

@@ -80,8 +80,7 @@ async def _prune_forever(db: Database, keep: int, every_seconds: float = 60.0) -
     """Keep the event log bounded; a browser further behind than `keep` events gets `resync`."""
     while True:
         try:
-            async with db.write() as session:
-                await prune_events(session, keep)
+            await prune_events(db, keep)
         except Exception:
             log.exception("pruning events failed; will retry")
         await asyncio.sleep(every_seconds)

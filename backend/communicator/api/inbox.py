@@ -29,8 +29,7 @@ class InboxController(Controller):
         limit: Annotated[int, Parameter(ge=1, le=200)] = 100,
     ) -> UnroutedPage:
         """Inbound SMS no account could be chosen for, newest first; pass the last id as before_id for more."""
-        async with db.read() as session:
-            return await inbox.list_unrouted(session, actor, before_id, limit)
+        return await inbox.list_unrouted(db, actor, before_id, limit)
 
     @post("/{unrouted_id:int}/assign", operation_id="assignUnrouted")
     async def assign_unrouted(

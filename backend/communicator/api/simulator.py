@@ -24,16 +24,14 @@ class SimulatorController(Controller):
         self, db: NamedDependency[Database], actor: NamedDependency[Actor]
     ) -> dict[str, list[PhoneRead]]:
         """Every employee's virtual phone."""
-        async with db.read() as session:
-            return {"items": await phones.list_phones(session, actor)}
+        return {"items": await phones.list_phones(db, actor)}
 
     @get("/phones/{phone:str}/messages", operation_id="listPhoneMessages")
     async def list_phone_messages(
         self, db: NamedDependency[Database], actor: NamedDependency[Actor], phone: FromPath[str]
     ) -> dict[str, list[PhoneMessage]]:
         """What one phone received and sent."""
-        async with db.read() as session:
-            return {"items": await phones.list_phone_messages(session, actor, phone)}
+        return {"items": await phones.list_phone_messages(db, actor, phone)}
 
     @post("/inbound", operation_id="simulateInbound", exclude_from_auth=True)
     async def simulate_inbound(

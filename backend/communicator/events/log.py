@@ -94,10 +94,11 @@ async def list_events_after(db: Database, account_id: int, after: int, limit: in
         return [(row_id, payload) for row_id, payload in (await session.execute(query)).all()]
 
 
-async def prune_events(session: AsyncSession, keep: int) -> int:
+async def prune_events(db: Database, keep: int) -> int:
     """Delete all but the newest `keep` events; clients further behind get `resync`. Returns rows deleted."""
-    newest = await get_last_event_id(session)
-    # Keep at least the newest event: SQLite would otherwise hand out ids that clients have already passed.
-    cutoff = newest - max(keep, 1)
-    result = await session.execute(text("DELETE FROM events WHERE id <= :cutoff"), {"cutoff": cutoff})
-    return result.rowcount or 0
+    async with db.write() as session:
+        newest = await get_last_event_id(session)
+        # Keep at least the newest event: SQLite would otherwise hand out ids that clients have already passed.
+        cutoff = newest - max(keep, 1)
+        result = await session.execute(text("DELETE FROM events WHERE id <= :cutoff"), {"cutoff": cutoff})
+        return result.rowcount or 0

@@ -15,9 +15,15 @@ from communicator.services.core.permissions import check_is_platform_admin
 from communicator.services.messaging.receive import Inbound, record_in_account, unrouted_read
 
 
-async def list_unrouted(session: AsyncSession, actor: Actor, before_id: int | None, limit: int) -> UnroutedPage:
+async def list_unrouted(db: Database, actor: Actor, before_id: int | None, limit: int) -> UnroutedPage:
     """A page of the messages still waiting for an account, newest first (platform admins only)."""
     check_is_platform_admin(actor)
+    async with db.read() as session:
+        return await _list_unrouted(session, before_id, limit)
+
+
+async def _list_unrouted(session: AsyncSession, before_id: int | None, limit: int) -> UnroutedPage:
+    """list_unrouted inside a transaction."""
     query = select(UnroutedMessage).where(UnroutedMessage.message_id.is_(None))
     if before_id is not None:
         query = query.where(UnroutedMessage.id < before_id)

@@ -22,7 +22,7 @@ from sqlalchemy import text
 from communicator.api.audit import audit_log
 from communicator.api.auth import AuthController
 from communicator.api.directory import EmployeeController, GroupController, TagController
-from communicator.api.errors import EXCEPTION_HANDLERS
+from communicator.api.errors import EXCEPTION_HANDLERS, JSONRequest, log_unexpected_error
 from communicator.api.messages import MessageController, ThreadController
 from communicator.api.platform import PlatformController
 from communicator.api.security import (
@@ -176,6 +176,8 @@ def create_app(settings: Settings) -> Litestar:
             "actor": Provide(_get_actor, sync_to_thread=False),
         },
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        after_exception=[log_unexpected_error],
+        request_class=JSONRequest,
         guards=[check_route_scope],
         before_send=[add_security_headers],
         state=State(

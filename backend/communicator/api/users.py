@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from litestar import Controller, get, patch, post, put
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody
+from litestar.params import JSONBody
 
+from communicator.api.params import PathId
 from communicator.db.session import Database
 from communicator.schemas import PermissionsRead, PermissionsUpdate, WebUserCreate, WebUserRead, WebUserUpdate
 from communicator.services.core.actors import Actor
@@ -39,7 +40,7 @@ class UserController(Controller):
         self,
         db: NamedDependency[Database],
         actor: NamedDependency[Actor],
-        user_id: FromPath[int],
+        user_id: PathId,
         data: JSONBody[WebUserUpdate],
     ) -> WebUserRead:
         """Change a login's role, name, password, or deactivate it."""
@@ -48,7 +49,7 @@ class UserController(Controller):
 
     @get("/users/{user_id:int}/permissions", operation_id="getPermissions")
     async def get_permissions(
-        self, db: NamedDependency[Database], actor: NamedDependency[Actor], user_id: FromPath[int]
+        self, db: NamedDependency[Database], actor: NamedDependency[Actor], user_id: PathId
     ) -> PermissionsRead:
         """Whom the user may send to, and the employees that resolves to."""
         async with db.read() as session:
@@ -59,7 +60,7 @@ class UserController(Controller):
         self,
         db: NamedDependency[Database],
         actor: NamedDependency[Actor],
-        user_id: FromPath[int],
+        user_id: PathId,
         data: JSONBody[PermissionsUpdate],
     ) -> PermissionsRead:
         """Replace whom the user may send to."""

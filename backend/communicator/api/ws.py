@@ -12,9 +12,9 @@ from litestar.channels import ChannelsPlugin
 from litestar.channels.subscriber import Subscriber
 from litestar.di import NamedDependency
 from litestar.exceptions import WebSocketDisconnect
-from litestar.params import FromQuery
 from sqlalchemy import func, select
 
+from communicator.api.params import QueryCursor
 from communicator.api.security import Credential, get_credential_actor
 from communicator.db.models import Event
 from communicator.db.session import Database
@@ -100,7 +100,7 @@ async def events_socket(
     socket: WebSocket,
     db: NamedDependency[Database],
     channels: NamedDependency[ChannelsPlugin],
-    last_event_id: FromQuery[int | None] = None,
+    last_event_id: QueryCursor = None,
 ) -> None:
     """Subscribe first, replay what was missed, then stream live events without repeating any."""
     # Subscribe before accepting: once the client sees the socket open, no live event can slip past it.

@@ -42,7 +42,22 @@ from communicator.schemas.messages import (
     ThreadPage,
     ThreadRead,
 )
-from communicator.schemas.types import Color, Id, Login, Name, Password, Plan, Role, Scope, Status, TagName
+from communicator.schemas.types import (
+    BigCursor,
+    BigId,
+    Color,
+    Id,
+    Login,
+    Name,
+    Password,
+    Phone,
+    Plan,
+    Role,
+    Scope,
+    ShortText,
+    Status,
+    TagName,
+)
 
 __all__ = [
     "API_STRUCTS",
@@ -50,6 +65,8 @@ __all__ = [
     "AccountRead",
     "AuditEntryRead",
     "AuditPage",
+    "BigCursor",
+    "BigId",
     "Color",
     "DeliveryRead",
     "EmployeeCreate",
@@ -69,6 +86,7 @@ __all__ = [
     "Password",
     "PermissionsRead",
     "PermissionsUpdate",
+    "Phone",
     "PhoneMessage",
     "PhoneRead",
     "Plan",
@@ -77,6 +95,7 @@ __all__ = [
     "ResolvedEmployee",
     "Role",
     "Scope",
+    "ShortText",
     "Status",
     "Summary",
     "TagName",

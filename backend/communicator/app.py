@@ -162,13 +162,20 @@ def create_app(settings: Settings) -> Litestar:
     """The all-in-one application for these settings."""
     db = Database(settings.database_url)
     queue = DatabaseQueue(db, settings.gateway_lease_seconds)
-    channels = ChannelsPlugin(backend=_channels_backend(settings), arbitrary_channels_allowed=True)
+    channels = ChannelsPlugin(
+        backend=_channels_backend(settings),
+        arbitrary_channels_allowed=True,
+        subscriber_max_backlog=settings.ws_max_backlog,
+        # Drop the oldest; api/ws.py sees the full queue and closes. Not "backoff": Litestar's unsubscribe then
+        # waits forever to put its end marker into a full queue, and the socket's handler never returns.
+        subscriber_backlog_strategy="dropleft",
+    )
     db.on_commit = _publisher(channels, settings.channel_prefix)
     return Litestar(
         route_handlers=_route_handlers(settings),
         plugins=[channels],
         middleware=[
-            DefineMiddleware(OriginGuardMiddleware, allowed_origins=settings.allowed_origins),
+            DefineMiddleware(OriginGuardMiddleware, allowed_origins=settings.origins),
             DefineMiddleware(SessionAuthMiddleware, exclude=["^/schema"]),
         ],
         dependencies={

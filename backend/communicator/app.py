@@ -21,7 +21,7 @@ from litestar.static_files import create_static_files_router
 from communicator.api.audit import audit_log
 from communicator.api.auth import AuthController
 from communicator.api.directory import EmployeeController, GroupController, TagController
-from communicator.api.errors import EXCEPTION_HANDLERS
+from communicator.api.errors import EXCEPTION_HANDLERS, JSONRequest, log_unexpected_error
 from communicator.api.inbox import InboxController
 from communicator.api.messages import MessageController, ThreadController
 from communicator.api.platform import PlatformController
@@ -161,14 +161,21 @@ def create_app(settings: Settings) -> Litestar:
     """The all-in-one application for these settings."""
     db = Database(settings.database_url)
     queue = DatabaseQueue(db, settings.gateway_lease_seconds)
-    channels = ChannelsPlugin(backend=_channels_backend(settings), arbitrary_channels_allowed=True)
+    channels = ChannelsPlugin(
+        backend=_channels_backend(settings),
+        arbitrary_channels_allowed=True,
+        subscriber_max_backlog=settings.ws_max_backlog,
+        # Drop the oldest; api/ws.py sees the full queue and closes. Not "backoff": Litestar's unsubscribe then
+        # waits forever to put its end marker into a full queue, and the socket's handler never returns.
+        subscriber_backlog_strategy="dropleft",
+    )
     db.on_commit = _publisher(channels, settings.channel_prefix)
     db.on_wake = _waker(settings, queue, channels)
     return Litestar(
         route_handlers=_route_handlers(settings),
         plugins=[channels],
         middleware=[
-            DefineMiddleware(OriginGuardMiddleware, allowed_origins=settings.allowed_origins),
+            DefineMiddleware(OriginGuardMiddleware, allowed_origins=settings.origins),
             DefineMiddleware(SessionAuthMiddleware, exclude=["^/schema"]),
         ],
         dependencies={
@@ -176,6 +183,8 @@ def create_app(settings: Settings) -> Litestar:
             "actor": Provide(_get_actor, sync_to_thread=False),
         },
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        after_exception=[log_unexpected_error],
+        request_class=JSONRequest,
         guards=[check_route_scope],
         before_send=[add_security_headers],
         state=State(

@@ -122,6 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command in ("serve", "api"):
         args.host = args.host or settings.host
         args.port = args.port or settings.port
+        settings = msgspec.structs.replace(settings, host=args.host, port=args.port)  # the derived public origin
         if args.command == "api":
             args.demo = False
             settings = msgspec.structs.replace(settings, gateway_enabled=False)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from litestar import Controller, delete, get, patch, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody
+from litestar.params import JSONBody
 
+from communicator.api.params import PathId
 from communicator.db.session import Database
 from communicator.schemas import (
     EmployeeCreate,
@@ -45,7 +46,7 @@ class EmployeeController(Controller):
         self,
         db: NamedDependency[Database],
         actor: NamedDependency[Actor],
-        employee_id: FromPath[int],
+        employee_id: PathId,
         data: JSONBody[EmployeeUpdate],
     ) -> EmployeeRead:
         """Change or deactivate an employee."""
@@ -77,7 +78,7 @@ class GroupController(Controller):
         self,
         db: NamedDependency[Database],
         actor: NamedDependency[Actor],
-        group_id: FromPath[int],
+        group_id: PathId,
         data: JSONBody[GroupUpdate],
     ) -> GroupRead:
         """Change a group."""
@@ -85,7 +86,7 @@ class GroupController(Controller):
 
     @delete("/{group_id:int}", operation_id="deleteGroup", opt={"scope": "directory:write"})
     async def delete_group(
-        self, db: NamedDependency[Database], actor: NamedDependency[Actor], group_id: FromPath[int]
+        self, db: NamedDependency[Database], actor: NamedDependency[Actor], group_id: PathId
     ) -> None:
         """Delete a group (its messages stay)."""
         await groups.delete_group(db, actor, group_id)

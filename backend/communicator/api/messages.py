@@ -6,8 +6,9 @@ from typing import Annotated
 
 from litestar import Controller, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, JSONBody, Parameter
+from litestar.params import JSONBody, Parameter
 
+from communicator.api.params import PathBigId, PathId, QueryBigId
 from communicator.db.session import Database
 from communicator.schemas import MessageCreate, MessageRead, ReadMark, ThreadPage
 from communicator.services.core.actors import Actor
@@ -33,7 +34,7 @@ class MessageController(Controller):
 
     @get("/{message_id:int}", operation_id="getMessage", opt={"scope": "messages:read"})
     async def get_message(
-        self, db: NamedDependency[Database], actor: NamedDependency[Actor], message_id: FromPath[int]
+        self, db: NamedDependency[Database], actor: NamedDependency[Actor], message_id: PathBigId
     ) -> MessageRead:
         """A message with every recipient's status."""
         return await messaging.get_message(db, actor, message_id)
@@ -56,8 +57,8 @@ class ThreadController(Controller):
         self,
         db: NamedDependency[Database],
         actor: NamedDependency[Actor],
-        thread_id: FromPath[int],
-        before_id: FromQuery[int | None] = None,
+        thread_id: PathId,
+        before_id: QueryBigId = None,
         limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
     ) -> ThreadPage:
         """A page of the thread, oldest first."""
@@ -68,7 +69,7 @@ class ThreadController(Controller):
         self,
         db: NamedDependency[Database],
         actor: NamedDependency[Actor],
-        thread_id: FromPath[int],
+        thread_id: PathId,
         data: JSONBody[ReadMark],
     ) -> None:
         """Clear the unread count up to a message."""

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from litestar import Controller, Request, delete, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody
+from litestar.params import JSONBody
 
+from communicator.api.params import PathId
 from communicator.db.session import Database
 from communicator.schemas import TokenCreate, TokenCreated, TokenRead
 from communicator.services.core.actors import Actor
@@ -38,7 +39,7 @@ class TokenController(Controller):
 
     @delete("/{token_id:int}", operation_id="revokeToken")
     async def revoke_token(
-        self, db: NamedDependency[Database], actor: NamedDependency[Actor], token_id: FromPath[int]
+        self, db: NamedDependency[Database], actor: NamedDependency[Actor], token_id: PathId
     ) -> None:
         """Revoke a token (again: no change)."""
         await tokens.revoke_token(db, actor, token_id)

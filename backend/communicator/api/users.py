@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from litestar import Controller, get, patch, post, put
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody
+from litestar.params import JSONBody
 
+from communicator.api.params import PathId
 from communicator.db.session import Database
 from communicator.schemas import PermissionsRead, PermissionsUpdate, WebUserCreate, WebUserRead, WebUserUpdate
 from communicator.services.core.actors import Actor
@@ -37,7 +38,7 @@ class UserController(Controller):
         self,
         db: NamedDependency[Database],
         actor: NamedDependency[Actor],
-        user_id: FromPath[int],
+        user_id: PathId,
         data: JSONBody[WebUserUpdate],
     ) -> WebUserRead:
         """Change a login's role, name, password, or deactivate it."""
@@ -45,7 +46,7 @@ class UserController(Controller):
 
     @get("/users/{user_id:int}/permissions", operation_id="getPermissions")
     async def get_permissions(
-        self, db: NamedDependency[Database], actor: NamedDependency[Actor], user_id: FromPath[int]
+        self, db: NamedDependency[Database], actor: NamedDependency[Actor], user_id: PathId
     ) -> PermissionsRead:
         """Whom the user may send to, and the employees that resolves to."""
         return await users.get_permissions(db, actor, user_id)
@@ -55,7 +56,7 @@ class UserController(Controller):
         self,
         db: NamedDependency[Database],
         actor: NamedDependency[Actor],
-        user_id: FromPath[int],
+        user_id: PathId,
         data: JSONBody[PermissionsUpdate],
     ) -> PermissionsRead:
         """Replace whom the user may send to."""

@@ -43,7 +43,22 @@ from communicator.schemas.messages import (
     ThreadPage,
     ThreadRead,
 )
-from communicator.schemas.types import Color, Id, Login, Name, Password, Plan, Role, Scope, Status, TagName
+from communicator.schemas.types import (
+    BigCursor,
+    BigId,
+    Color,
+    Id,
+    Login,
+    Name,
+    Password,
+    Phone,
+    Plan,
+    Role,
+    Scope,
+    ShortText,
+    Status,
+    TagName,
+)
 
 __all__ = [
     "API_STRUCTS",
@@ -51,6 +66,8 @@ __all__ = [
     "AccountRead",
     "AuditEntryRead",
     "AuditPage",
+    "BigCursor",
+    "BigId",
     "Color",
     "DeliveryRead",
     "EmployeeCreate",
@@ -70,6 +87,7 @@ __all__ = [
     "Password",
     "PermissionsRead",
     "PermissionsUpdate",
+    "Phone",
     "PhoneMessage",
     "PhoneRead",
     "Plan",
@@ -78,6 +96,7 @@ __all__ = [
     "ResolvedEmployee",
     "Role",
     "Scope",
+    "ShortText",
     "Status",
     "Summary",
     "TagName",

@@ -22,7 +22,7 @@ from communicator.services.directory.groups import check_groups_exist, list_grou
 from communicator.services.directory.tags import select_tag_subscribers
 from communicator.services.identity.accounts import create_user
 from communicator.services.identity.auth import hash_password
-from communicator.services.identity.users import apply_deactivation, record_login_changed
+from communicator.services.identity.users import apply_deactivation, check_may_set_login, record_login_changed
 from communicator.sms.phones import InvalidPhone, detect_operator, normalize_phone
 from communicator.sms.tags import normalize_tag
 
@@ -192,7 +192,8 @@ async def _apply_web_access(
     login: str | None,
     password: str | None,
 ) -> None:
-    """Create or update the employee's web login."""
+    """Create or update the employee's web login (the users' rights and rules, as on POST /users)."""
+    check_may_set_login(actor, login, password)
     # Not session.scalar: users.employee_id is not unique, and a second login must not go unnoticed.
     user = (await session.execute(select(User).where(User.employee_id == employee.id))).scalar_one_or_none()
     if user is None:

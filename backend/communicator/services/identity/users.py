@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import msgspec
 from sqlalchemy import ColumnElement, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,11 +17,12 @@ from communicator.schemas import (
     WebUserRead,
     WebUserUpdate,
 )
+from communicator.schemas.types import Login, Password
 from communicator.services.core.access import access_row, given_fields
 from communicator.services.core.actors import Actor
 from communicator.services.core.audit import record_audit
 from communicator.services.core.changes import get_audit_fields, get_changes
-from communicator.services.core.errors import Conflict, Forbidden
+from communicator.services.core.errors import Conflict, Forbidden, InvalidInput
 from communicator.services.core.permissions import check_is_admin, get_permits, resolve_permitted
 from communicator.services.directory.groups import check_employees_exist, check_groups_exist
 from communicator.services.identity.accounts import create_user
@@ -41,9 +43,22 @@ async def list_users(db: Database, actor: Actor) -> list[WebUserRead]:
         return [_read(user) for user in rows]
 
 
+def check_may_set_login(actor: Actor, login: str | None = None, password: str | None = None) -> None:
+    """Logins, roles and passwords change only with the users' rights and by POST /users' rules, whatever the route."""
+    check_is_admin(actor)
+    if actor.token_id is not None:
+        # No token scope grants the users' rights: a directory:write token must not mint an Administrator.
+        raise Forbidden("An API token may not create logins or change roles and passwords.", code="token_not_allowed")
+    for field, value, rule in (("login", login, Login), ("password", password, Password)):
+        try:
+            msgspec.convert(value, rule | None)
+        except msgspec.ValidationError as error:
+            raise InvalidInput(f"Invalid {field}: {error}.", {"field": field}, code=f"invalid_{field}") from error
+
+
 async def create_web_user(db: Database, actor: Actor, data: WebUserCreate) -> WebUserRead:
     """A new web login, optionally an employee's own."""
-    check_is_admin(actor)
+    check_may_set_login(actor, data.login, data.password)
     async with db.write() as session:
         return await _create_web_user(session, actor, data)
 
@@ -80,9 +95,10 @@ async def _check_employee_without_login(session: AsyncSession, account_id: int, 
 
 async def update_web_user(db: Database, actor: Actor, user_id: int, data: WebUserUpdate) -> WebUserRead:
     """Change a login's role, name, password or active flag; deactivating ends its sessions now."""
-    check_is_admin(actor)
+    changes = given_fields(data)
+    check_may_set_login(actor, password=changes.get("password"))
     async with db.write() as session:
-        return await _update_web_user(session, actor, user_id, given_fields(data))
+        return await _update_web_user(session, actor, user_id, changes)
 
 
 async def _update_web_user(session: AsyncSession, actor: Actor, user_id: int, changes: dict) -> WebUserRead:

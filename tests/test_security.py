@@ -125,6 +125,16 @@ async def test_a_forged_host_with_a_matching_origin_is_refused(
     assert refused.value.response.status_code == 403  # the handshake is refused, as docs/events.md says
 
 
+async def test_the_derived_origin_answers_to_localhost_too(
+    server: LiveServer, client: httpx.AsyncClient, server_db: Database
+) -> None:
+    """Without COMMUNICATOR_PUBLIC_ORIGIN, a loopback server is http://127.0.0.1:port and http://localhost:port."""
+    response = await client.post(f"{API}/messages", json=SEND, headers={"Origin": f"http://localhost:{server.port}"})
+    assert response.status_code == 201, response.text
+    other_port = await client.post(f"{API}/messages", json=SEND, headers={"Origin": "http://localhost:1"})
+    assert other_port.status_code == 403 and (await stored_counts(server_db))[0] == 1
+
+
 @pytest.fixture
 def proxied_server(sqlite_url: str) -> Iterator[LiveServer]:
     """A server whose browsers come through https://sms.example.com (COMMUNICATOR_PUBLIC_ORIGIN)."""

@@ -8,6 +8,7 @@ from pathlib import Path
 import msgspec
 
 PREFIX = "COMMUNICATOR_"
+LOOPBACK_NAMES = ("127.0.0.1", "localhost")
 
 
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
@@ -22,7 +23,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     host: str = "127.0.0.1"
     port: int = 8000
     # Where browsers open the app (scheme://host[:port]): the only origin allowed to change state or open
-    # /ws, besides allowed_origins. Unset: http://{host}:{port}, right for `make run`; set it behind a proxy.
+    # /ws, besides allowed_origins. Unset: http://{host}:{port} (on loopback also http://localhost:{port}),
+    # right for `make run`; set it behind a proxy, or when host is 0.0.0.0.
     public_origin: str = ""
     allowed_origins: tuple[str, ...] = ()
     # Prefix of pub/sub channel names, so several installations (or test runs) can share one Redis.
@@ -62,7 +64,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     @property
     def origins(self) -> tuple[str, ...]:
         """Every origin a browser may change state from: the public one, then the allowed ones."""
-        return (self.public_origin or f"http://{self.host}:{self.port}", *self.allowed_origins)
+        if self.public_origin:
+            return (self.public_origin, *self.allowed_origins)
+        # Derived for `make run`: on loopback a browser may say 127.0.0.1 or localhost for the same server.
+        hosts = LOOPBACK_NAMES if self.host in LOOPBACK_NAMES else (self.host,)
+        return (*(f"http://{host}:{self.port}" for host in hosts), *self.allowed_origins)
 
 
 def _convert(raw: str, kind: object) -> object:

@@ -1,4 +1,4 @@
-"""Errors as JSON that names the problem: service refusals and malformed requests."""
+"""Errors as JSON that names the problem: service refusals, malformed requests; unexpected ones are logged."""
 
 from __future__ import annotations
 

@@ -24,6 +24,8 @@ class MessageCreate(Struct, forbid_unknown_fields=True, kw_only=True):
 
     text: str
     recipients: Recipients
+    # The sending tab's key for its local echo, handed back in the answer and the message.created event.
+    client_id: Annotated[str, Meta(min_length=1, max_length=64)] | None = None
 
 
 class InboundCreate(Struct, forbid_unknown_fields=True, kw_only=True, rename={"sender": "from"}):
@@ -71,6 +73,7 @@ class MessageRead(Struct):
     summary: Summary
     deliveries: list[DeliveryRead] | None = None
     author_user_id: int | None = None
+    client_id: str | None = None  # the sender's MessageCreate.client_id, in the send answer and its event only
 
 
 class LastMessage(Struct):

@@ -285,6 +285,7 @@ export interface LoginRequest {
  * via the `definition` "MessageCreate".
  */
 export interface MessageCreate {
+  client_id?: string | null;
   recipients: Recipients;
   text: string;
 }
@@ -321,6 +322,7 @@ export interface MessageCreated {
 export interface MessageRead {
   author_name: string | null;
   author_user_id?: number | null;
+  client_id?: string | null;
   created_at: string;
   deliveries?: DeliveryRead[] | null;
   direction: 'in' | 'out';

@@ -138,6 +138,7 @@ async def send_message(db: Database, actor: Actor, data: MessageCreate) -> Messa
         await permissions.check_may_send(session, actor, phones)
         message = await _record_outbound(session, actor, text, data.recipients.groups, phones)
         read = (await list_message_reads(session, [message], with_deliveries=True))[0]
+        read = msgspec.structs.replace(read, client_id=data.client_id)  # not stored: only the sending tab needs it
         thread_ids = await touch_threads(session, message.id, message.created_at)
         # The event carries the summary, not the (possibly huge) delivery list.
         event = MessageCreated(message=msgspec.structs.replace(read, deliveries=None), thread_ids=thread_ids)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from communicator.domain import DeliveryStatus, ThreadKind
 from communicator.events import DeliveryUpdated, MessageCreated
 from communicator.events.visibility import get_visible_event
 from communicator.schemas import DeliveryRead, MessageRead, Summary
@@ -12,20 +13,43 @@ from communicator.services.core.permissions import EVERYONE, Reach
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 SUMMARY = Summary(total=2, counts={"Sent": 2})
 # thread 10: employee 1; 11: employee 13; 12: group 1; 13: group 3; 14: unknown senders
-THREADS = {10: ("employee", 1), 11: ("employee", 13), 12: ("group", 1), 13: ("group", 3), 14: ("unknown", 0)}
+EMPLOYEE, GROUP = ThreadKind.EMPLOYEE, ThreadKind.GROUP
+THREADS = {10: (EMPLOYEE, 1), 11: (EMPLOYEE, 13), 12: (GROUP, 1), 13: (GROUP, 3), 14: (ThreadKind.UNKNOWN, 0)}
 FITTERS = Reach(everyone=False, employee_ids=frozenset({1, 2}), group_ids=frozenset({1}))
 
 
 def created(*thread_ids: int) -> MessageCreated:
     """A message.created shown in these threads."""
-    message = MessageRead(7, "out", "Сбор", 1, "UCS2", NOW, "Админ", None, None, None, None, SUMMARY)
+    message = MessageRead(
+        id=7,
+        direction="out",
+        text="Сбор",
+        parts=1,
+        encoding="UCS-2",
+        created_at=NOW,
+        author_name="Админ",
+        sender_phone=None,
+        employee_id=None,
+        employee_name=None,
+        reply_to_id=None,
+        summary=SUMMARY,
+    )
     return MessageCreated(id=5, message=message, thread_ids=list(thread_ids))
 
 
 def updated(*employee_ids: int | None) -> DeliveryUpdated:
     """A delivery.updated with one delivery per employee (None: a number outside the directory)."""
     deliveries = [
-        DeliveryRead(i, f"+7916100{i:04}", e, None, "Sent", NOW, None) for i, e in enumerate(employee_ids, start=1)
+        DeliveryRead(
+            id=i,
+            phone=f"+7916100{i:04}",
+            employee_id=e,
+            employee_name=None,
+            status=DeliveryStatus.SENT,
+            updated_at=NOW,
+            error=None,
+        )
+        for i, e in enumerate(employee_ids, start=1)
     ]
     return DeliveryUpdated(id=6, message_id=7, deliveries=deliveries, summary=SUMMARY)
 

@@ -15,13 +15,14 @@ from sqlalchemy import select
 
 from communicator.db.models import Thread
 from communicator.db.session import Database
+from communicator.domain import ThreadKind
 from communicator.events import AnyEvent, MessageCreated
 from communicator.services.core.actors import Actor
 from communicator.services.core.permissions import Reach, get_reach
 from communicator.services.messaging.views import get_summaries
 
 # thread id -> (kind, ref_id), what Reach.sees_thread needs
-ThreadRefs = Mapping[int, tuple[str, int]]
+ThreadRefs = Mapping[int, tuple[ThreadKind, int]]
 _decoder = msgspec.json.Decoder(AnyEvent)
 _encoder = msgspec.json.Encoder()
 
@@ -46,7 +47,7 @@ class EventView:
         self.db = db
         self.actor = actor
         self.reach = reach
-        self.threads: dict[int, tuple[str, int]] = {}
+        self.threads: dict[int, tuple[ThreadKind, int]] = {}
 
     async def get_frame(self, data: bytes) -> bytes | None:
         """The frame as this user may see it, or None to send nothing."""

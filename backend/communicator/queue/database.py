@@ -13,6 +13,7 @@ from sqlalchemy import and_, or_, select, update
 
 from communicator.db.models import Delivery, Message
 from communicator.db.session import Database
+from communicator.domain import DeliveryStatus
 from communicator.queue import Claimed
 from communicator.services.messaging.delivery import record_status_events
 
@@ -40,8 +41,11 @@ class DatabaseQueue:
     def _claimable(self, now: datetime, limit: int):
         """The ids a worker may take now, oldest first."""
         ready = or_(
-            and_(Delivery.status == "Pending", or_(Delivery.lease_until.is_(None), Delivery.lease_until <= now)),
-            and_(Delivery.status == "Sending", Delivery.lease_until <= now),
+            and_(
+                Delivery.status == DeliveryStatus.PENDING,
+                or_(Delivery.lease_until.is_(None), Delivery.lease_until <= now),
+            ),
+            and_(Delivery.status == DeliveryStatus.SENDING, Delivery.lease_until <= now),
         )
         query = select(Delivery.id).where(ready).order_by(Delivery.id).limit(limit)
         if not self.db.is_sqlite:
@@ -55,8 +59,8 @@ class DatabaseQueue:
             update(Delivery)
             .where(Delivery.id.in_(self._claimable(now, limit).scalar_subquery()))
             .values(
-                possible_duplicate=or_(Delivery.possible_duplicate, Delivery.status == "Sending"),
-                status="Sending",
+                possible_duplicate=or_(Delivery.possible_duplicate, Delivery.status == DeliveryStatus.SENDING),
+                status=DeliveryStatus.SENDING,
                 lease_until=now + self.lease,
                 attempts=Delivery.attempts + 1,
                 updated_at=now,

@@ -42,7 +42,7 @@ from communicator.schemas.messages import (
     ThreadPage,
     ThreadRead,
 )
-from communicator.schemas.types import Color, Id, Login, Name, Password, Plan, Role, Scope, Status, TagName
+from communicator.schemas.types import Color, Id, Login, Name, Password, Plan, Scope, TagName
 
 __all__ = [
     "API_STRUCTS",
@@ -75,9 +75,7 @@ __all__ = [
     "ReadMark",
     "Recipients",
     "ResolvedEmployee",
-    "Role",
     "Scope",
-    "Status",
     "Summary",
     "TagName",
     "TagRead",

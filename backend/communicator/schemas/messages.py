@@ -7,7 +7,8 @@ from typing import Annotated, Literal
 
 from msgspec import Meta, Struct
 
-from communicator.schemas.types import Status, TagName
+from communicator.domain import DeliveryStatus, ThreadKind
+from communicator.schemas.types import TagName
 
 
 class Recipients(Struct, forbid_unknown_fields=True, kw_only=True):
@@ -36,27 +37,27 @@ class InboundCreate(Struct, forbid_unknown_fields=True, kw_only=True, rename={"s
     to: str | None = None
 
 
-class Summary(Struct):
+class Summary(Struct, kw_only=True):
     """Counts of a message's deliveries by status."""
 
     total: int
     counts: dict[str, int]
 
 
-class DeliveryRead(Struct):
+class DeliveryRead(Struct, kw_only=True):
     """One recipient of an outbound message."""
 
     id: int
     phone: str
     employee_id: int | None
     employee_name: str | None
-    status: Status
+    status: DeliveryStatus
     updated_at: datetime
     error: str | None
     possible_duplicate: bool = False
 
 
-class MessageRead(Struct):
+class MessageRead(Struct, kw_only=True):
     """A message; deliveries are included only where asked for."""
 
     id: int
@@ -76,7 +77,7 @@ class MessageRead(Struct):
     client_id: str | None = None  # the sender's MessageCreate.client_id, in the send answer and its event only
 
 
-class LastMessage(Struct):
+class LastMessage(Struct, kw_only=True):
     """The preview of a thread's newest message."""
 
     id: int
@@ -87,11 +88,11 @@ class LastMessage(Struct):
     author_user_id: int | None = None  # the outbound author's login, so the web app can say «Вы»
 
 
-class ThreadRead(Struct):
+class ThreadRead(Struct, kw_only=True):
     """A thread in the list."""
 
     id: int
-    kind: Literal["employee", "group", "unknown"]
+    kind: ThreadKind
     ref_id: int | None
     title: str
     color: str | None
@@ -100,7 +101,7 @@ class ThreadRead(Struct):
     unread: int
 
 
-class ThreadPage(Struct):
+class ThreadPage(Struct, kw_only=True):
     """A page of a thread's messages, oldest first."""
 
     items: list[MessageRead]
@@ -113,7 +114,7 @@ class ReadMark(Struct, forbid_unknown_fields=True):
     last_message_id: Annotated[int, Meta(ge=0)]
 
 
-class PhoneRead(Struct):
+class PhoneRead(Struct, kw_only=True):
     """A virtual phone on the simulator page."""
 
     phone: str
@@ -121,11 +122,11 @@ class PhoneRead(Struct):
     name: str
 
 
-class PhoneMessage(Struct):
+class PhoneMessage(Struct, kw_only=True):
     """An SMS as a virtual phone sees it."""
 
     id: int
     kind: Literal["received", "sent"]
     text: str
     at: datetime
-    status: str | None
+    status: DeliveryStatus | None

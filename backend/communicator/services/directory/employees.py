@@ -8,6 +8,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from communicator.db.models import Employee, EmployeeTag, GroupMember, User
+from communicator.domain import Role
 from communicator.events import note_access_changed
 from communicator.schemas import EmployeeCreate, EmployeeRead, EmployeeUpdate, TagRead
 from communicator.services.core.access import access_row, given_fields
@@ -76,19 +77,19 @@ def _read(employee: Employee, user: User | None, group_ids: list[int], tags: lis
     """The API view of an employee."""
     web = user is not None and user.active
     return EmployeeRead(
-        employee.id,
-        employee.name,
-        employee.phone,
-        employee.email,
-        employee.position,
-        employee.active,
-        group_ids,
-        web,
-        user.role if user else None,
-        user.login if user else None,
-        employee.operator,
-        employee.operator is None or employee.operator in REPLY_CAPABLE_OPERATORS,
-        tags,
+        id=employee.id,
+        name=employee.name,
+        phone=employee.phone,
+        email=employee.email,
+        position=employee.position,
+        active=employee.active,
+        group_ids=group_ids,
+        web_access=web,
+        role=user.role if user else None,
+        login=user.login if user else None,
+        operator=employee.operator,
+        reply_capable=employee.operator is None or employee.operator in REPLY_CAPABLE_OPERATORS,
+        tags=tags,
     )
 
 
@@ -112,7 +113,7 @@ async def list_tags(session: AsyncSession, actor: Actor) -> list[TagRead]:
     )
     if not reach.everyone:
         query = query.where(EmployeeTag.employee_id.in_(reach.employee_ids))
-    return [TagRead(tag, count) for tag, count in await session.execute(query)]
+    return [TagRead(tag=tag, subscribers=count) for tag, count in await session.execute(query)]
 
 
 async def _check_phone_free(session: AsyncSession, account_id: int, phone: str, employee_id: int | None) -> None:
@@ -156,7 +157,7 @@ async def _apply_web_access(
     session: AsyncSession,
     actor: Actor,
     employee: Employee,
-    role: str | None,
+    role: Role | None,
     login: str | None,
     password: str | None,
 ) -> None:
@@ -166,7 +167,9 @@ async def _apply_web_access(
     if user is None:
         if not login or not password:
             raise InvalidInput("Web access needs a login and a password.", code="web_access_needs_login")
-        await create_user(session, actor.account_id, login, password, role or "BaseUser", employee.name, employee.id)
+        await create_user(
+            session, actor.account_id, login, password, role or Role.BASE_USER, employee.name, employee.id
+        )
         return
     user.active = True
     user.role = role or user.role

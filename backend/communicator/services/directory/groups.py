@@ -9,6 +9,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from communicator.db.models import Employee, Group, GroupMember
+from communicator.domain import ThreadKind
 from communicator.events import note_access_changed
 from communicator.schemas import GroupCreate, GroupRead, GroupUpdate
 from communicator.services.core.access import access_row, given_fields
@@ -54,14 +55,24 @@ async def list_groups(session: AsyncSession, actor: Actor) -> list[GroupRead]:
     parents = {group.id: group.parent_id for group in groups}
     result = []
     for group in groups:
-        if not reach.sees_thread("group", group.id):
+        if not reach.sees_thread(ThreadKind.GROUP, group.id):
             continue
         nested = with_descendants(parents, [group.id])
         # Counted as a send would: inactive members get nothing, so they are not counted.
         count = len({e for g in nested for e in members.get(g, ()) if e in active})
         # A permitted group under a parent the caller may not see shows as a top-level group.
-        parent = group.parent_id if reach.sees_thread("group", group.parent_id or 0) else None
-        result.append(GroupRead(group.id, group.name, group.color, parent, members.get(group.id, []), count))
+        parent = group.parent_id if reach.sees_thread(ThreadKind.GROUP, group.parent_id or 0) else None
+        member_ids = members.get(group.id, [])
+        result.append(
+            GroupRead(
+                id=group.id,
+                name=group.name,
+                color=group.color,
+                parent_id=parent,
+                member_ids=member_ids,
+                member_count=count,
+            )
+        )
     return result
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from communicator.db.models import Account, Employee, User
+from communicator.domain import Role
 from communicator.schemas import AccountCreate, AccountRead
 from communicator.services.core.actors import Actor
 from communicator.services.core.audit import record_audit
@@ -41,7 +42,7 @@ async def create_account_with_admin(session: AsyncSession, data: AccountCreate) 
     """A company and its first Administrator; a taken login refuses both (the transaction rolls back)."""
     account = await create_account(session, data.name, data.short_number, data.sender_names, data.plan)
     admin = await create_user(
-        session, account.id, data.admin_login, data.admin_password, "Administrator", name=data.admin_name
+        session, account.id, data.admin_login, data.admin_password, Role.ADMINISTRATOR, name=data.admin_name
     )
     return account, admin
 
@@ -58,14 +59,14 @@ async def add_client_account(session: AsyncSession, actor: Actor, data: AccountC
 def _read(account: Account, users: int, employees: int) -> AccountRead:
     """An account as the platform pages show it."""
     return AccountRead(
-        account.id,
-        account.name,
-        account.short_number,
-        list(account.sender_names),
-        account.plan,  # type: ignore[arg-type]
-        account.created_at,
-        users,
-        employees,
+        id=account.id,
+        name=account.name,
+        short_number=account.short_number,
+        sender_names=list(account.sender_names),
+        plan=account.plan,  # type: ignore[arg-type]
+        created_at=account.created_at,
+        users=users,
+        employees=employees,
     )
 
 
@@ -88,7 +89,7 @@ async def create_user(
     account_id: int,
     login: str,
     password: str,
-    role: str,
+    role: Role,
     name: str = "",
     employee_id: int | None = None,
 ) -> User:

@@ -112,13 +112,13 @@ async def get_user_read(session: AsyncSession, actor: Actor) -> UserRead:
     account = await session.get(Account, actor.account_id)
     account_name = account.name if account else ""
     return UserRead(
-        actor.user_id,
-        actor.login,
-        actor.role,
-        actor.account_id,
-        account_name,
-        actor.employee_id,
-        actor.name,
-        actor.may_send_all,
-        actor.platform_admin,
+        id=actor.user_id,
+        login=actor.login,
+        role=actor.role,
+        account_id=actor.account_id,
+        account_name=account_name,
+        employee_id=actor.employee_id,
+        name=actor.name,
+        may_send_all=actor.may_send_all,
+        platform_admin=actor.platform_admin,
     )

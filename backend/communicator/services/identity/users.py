@@ -6,6 +6,7 @@ from sqlalchemy import ColumnElement, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from communicator.db.models import Employee, PermitEmployee, PermitGroup, PermitTag, User, WebSession
+from communicator.domain import Role
 from communicator.events import note_access_changed
 from communicator.schemas import (
     PermissionsRead,
@@ -29,7 +30,15 @@ from communicator.sms.tags import normalize_tag
 
 def _read(user: User) -> WebUserRead:
     """The API view of a web login."""
-    return WebUserRead(user.id, user.login, user.name, user.role, user.employee_id, user.active, user.may_send_all)
+    return WebUserRead(
+        id=user.id,
+        login=user.login,
+        name=user.name,
+        role=user.role,
+        employee_id=user.employee_id,
+        active=user.active,
+        may_send_all=user.may_send_all,
+    )
 
 
 async def list_users(session: AsyncSession, actor: Actor) -> list[WebUserRead]:
@@ -95,7 +104,7 @@ def _check_not_self_lockout(actor: Actor, user: User, changes: dict) -> None:
     """An Administrator cannot demote or deactivate themself (the account could be left without one)."""
     if user.id != actor.user_id:
         return
-    if changes.get("role", "Administrator") != "Administrator" or changes.get("active") is False:
+    if changes.get("role", Role.ADMINISTRATOR) != Role.ADMINISTRATOR or changes.get("active") is False:
         raise Forbidden("You cannot demote or deactivate yourself; ask another Administrator.", code="self_lockout")
 
 
@@ -163,5 +172,7 @@ async def _resolve(session: AsyncSession, account_id: int, permits: PermissionsU
         employee_ids, _ = await resolve_permitted(session, account_id, permits.groups, permits.employees, permits.tags)
         query = query.where(Employee.id.in_(employee_ids))
     rows = await session.execute(query.order_by(Employee.name, Employee.id))
-    resolved = [ResolvedEmployee(*row) for row in rows]
-    return PermissionsRead(permits.all, permits.groups, permits.employees, permits.tags, resolved)
+    resolved = [ResolvedEmployee(id=id_, name=name, phone=phone) for id_, name, phone in rows]
+    return PermissionsRead(
+        all=permits.all, groups=permits.groups, employees=permits.employees, tags=permits.tags, resolved=resolved
+    )

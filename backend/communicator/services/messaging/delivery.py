@@ -11,20 +11,30 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from communicator.db.models import Delivery
 from communicator.db.session import Database
+from communicator.domain import DeliveryStatus
 from communicator.events import DeliveryUpdated, record_event
 from communicator.services.messaging.views import get_summaries, list_delivery_reads
 
-FINAL = frozenset({"Delivered", "NotDelivered", "NotSent", "TimedOut", "Error", "Cancelled"})
-RANK = {"Pending": 0, "Sending": 1, "Sent": 2, **{status: 3 for status in FINAL}}
+FINAL = frozenset(
+    {
+        DeliveryStatus.DELIVERED,
+        DeliveryStatus.NOT_DELIVERED,
+        DeliveryStatus.NOT_SENT,
+        DeliveryStatus.TIMED_OUT,
+        DeliveryStatus.ERROR,
+        DeliveryStatus.CANCELLED,
+    }
+)
+RANK = {DeliveryStatus.PENDING: 0, DeliveryStatus.SENDING: 1, DeliveryStatus.SENT: 2, **dict.fromkeys(FINAL, 3)}
 MAX_ATTEMPTS = 5
 
 
-def can_move(old: str, new: str) -> bool:
+def can_move(old: DeliveryStatus, new: DeliveryStatus) -> bool:
     """Whether a status may change from old to new: only forward, never out of a final status."""
     return old not in FINAL and RANK[new] > RANK[old]
 
 
-def statuses_before(new: str) -> list[str]:
+def statuses_before(new: DeliveryStatus) -> list[DeliveryStatus]:
     """The statuses from which `new` may be reached."""
     return sorted(old for old in RANK if can_move(old, new))
 
@@ -42,7 +52,7 @@ class Receipt(msgspec.Struct, frozen=True):
     """A delivery report (DLR) from the SMSC."""
 
     smsc_id: str
-    status: str
+    status: DeliveryStatus
     error: str | None = None
 
 
@@ -51,7 +61,7 @@ def retry_delay(attempts: int) -> timedelta:
     return timedelta(seconds=min(2**attempts, 300))
 
 
-async def _update_many(session: AsyncSession, key: str, new: str, rows: list[dict]) -> None:
+async def _update_many(session: AsyncSession, key: str, new: DeliveryStatus, rows: list[dict]) -> None:
     """Move many deliveries to `new`, each only if its current status allows it."""
     if not rows:
         return
@@ -79,11 +89,11 @@ async def apply_submit_results(db: Database, results: Sequence[SubmitResult], at
     retry = [r for r in failed if r.retryable and attempts.get(r.delivery_id, 0) < MAX_ATTEMPTS]
     final = [r for r in failed if r not in retry]
     async with db.write() as session:
-        await _update_many(session, "id", "Sent", sent)
+        await _update_many(session, "id", DeliveryStatus.SENT, sent)
         await _update_many(
             session,
             "id",
-            "Error",
+            DeliveryStatus.ERROR,
             [{"k": r.delivery_id, "error": (r.error or "")[:200], "updated_at": now} for r in final],
         )
         await _requeue(session, retry, attempts, now)
@@ -96,9 +106,9 @@ async def _requeue(session: AsyncSession, retry: list[SubmitResult], attempts: d
     for r in retry:
         statement = (
             update(Delivery)
-            .where(Delivery.id == r.delivery_id, Delivery.status == "Sending")
+            .where(Delivery.id == r.delivery_id, Delivery.status == DeliveryStatus.SENDING)
             .values(
-                status="Pending",
+                status=DeliveryStatus.PENDING,
                 error=(r.error or "")[:200],
                 updated_at=now,
                 lease_until=now + retry_delay(attempts.get(r.delivery_id, 1)),

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from communicator.db.models import Delivery, Employee, EmployeeTag, Message, MessageTarget
 from communicator.db.session import Database
+from communicator.domain import DeliveryStatus, ThreadKind
 from communicator.events import MessageCreated, record_event
 from communicator.schemas import MessageCreate, MessageRead
 from communicator.services.core import permissions
@@ -154,7 +155,7 @@ async def _insert_deliveries(session: AsyncSession, message: Message, phones: di
             "message_id": message.id,
             "phone": phone,
             "employee_id": employee_id,
-            "status": "Pending",
+            "status": DeliveryStatus.PENDING,
             "parts": message.parts,
             "attempts": 0,
             "updated_at": message.created_at,
@@ -185,9 +186,9 @@ async def _record_outbound(
     await _insert_deliveries(session, message, phones)
     for group_id in sorted(set(group_ids)):
         session.add(MessageTarget(message_id=message.id, group_id=group_id))
-    threads = [await get_thread_id(session, actor.account_id, "group", g) for g in sorted(set(group_ids))]
+    threads = [await get_thread_id(session, actor.account_id, ThreadKind.GROUP, g) for g in sorted(set(group_ids))]
     if any(employee_id is None for employee_id in phones.values()):
-        threads.append(await get_thread_id(session, actor.account_id, "unknown"))
+        threads.append(await get_thread_id(session, actor.account_id, ThreadKind.UNKNOWN))
     await record_in_threads(session, message.id, threads)
     await record_in_employee_threads(session, actor.account_id, message.id)
     return message

@@ -16,7 +16,7 @@ async def get_summaries(
     session: AsyncSession, message_ids: Sequence[int], reach: Reach = EVERYONE
 ) -> dict[int, Summary]:
     """Counts of deliveries by status for each message, over the recipients the caller may see."""
-    summaries: dict[int, Summary] = {mid: Summary(0, {}) for mid in message_ids}
+    summaries: dict[int, Summary] = {mid: Summary(total=0, counts={}) for mid in message_ids}
     if not message_ids:
         return summaries
     query = (
@@ -47,14 +47,14 @@ async def list_delivery_reads(session: AsyncSession, deliveries: Sequence[Delive
     names = await _names(session, Employee, {d.employee_id for d in deliveries})
     return [
         DeliveryRead(
-            d.id,
-            d.phone,
-            d.employee_id,
-            names.get(d.employee_id),
-            d.status,
-            d.updated_at,
-            d.error,
-            d.possible_duplicate,
+            id=d.id,
+            phone=d.phone,
+            employee_id=d.employee_id,
+            employee_name=names.get(d.employee_id),
+            status=d.status,
+            updated_at=d.updated_at,
+            error=d.error,
+            possible_duplicate=d.possible_duplicate,
         )
         for d in deliveries
     ]
@@ -102,20 +102,20 @@ def _message_read(
     hidden = m.direction == "in" and not reach.sees_employee(m.employee_id)
     employee_id = None if hidden else m.employee_id
     return MessageRead(
-        m.id,
-        m.direction,
-        m.text,
-        m.parts,
-        m.encoding,
-        m.created_at,
-        author,
-        None if hidden else m.sender_phone,
-        employee_id,
-        employees.get(employee_id),
-        m.reply_to_id,
-        summary,
-        deliveries,
-        m.author_user_id,
+        id=m.id,
+        direction=m.direction,
+        text=m.text,
+        parts=m.parts,
+        encoding=m.encoding,
+        created_at=m.created_at,
+        author_name=author,
+        sender_phone=None if hidden else m.sender_phone,
+        employee_id=employee_id,
+        employee_name=employees.get(employee_id),
+        reply_to_id=m.reply_to_id,
+        summary=summary,
+        deliveries=deliveries,
+        author_user_id=m.author_user_id,
     )
 
 

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Literal
+
+# A message goes out (sent from here) or comes in (an SMS from a phone).
+Direction = Literal["out", "in"]
 
 
 class DeliveryStatus(StrEnum):

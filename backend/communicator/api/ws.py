@@ -39,7 +39,7 @@ _id_decoder = msgspec.json.Decoder(_EventId)
 async def _replay(db: Database, socket: WebSocket, view: EventView, after: int) -> set[int]:
     """Send the stored events after `after` this user may see (or `resync`); returns every id read."""
     async with db.read() as session:
-        oldest = (await session.execute(select(func.min(Event.id)))).scalar_one()
+        oldest: int | None = (await session.execute(select(func.min(Event.id)))).scalar_one()  # None: no events
         newest = (await session.execute(select(func.max(Event.id)))).scalar_one() or 0
         gone = oldest is not None and after < oldest - 1
         if gone or newest - after > REPLAY_LIMIT:

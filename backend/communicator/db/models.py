@@ -22,7 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from communicator.domain import DeliveryStatus, Role, ThreadKind
+from communicator.domain import DeliveryStatus, Direction, Role, ThreadKind
 
 # SQLite only auto-increments INTEGER PRIMARY KEY; PostgreSQL wants BIGINT for ids that grow fast.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
@@ -218,7 +218,7 @@ class Message(Base):
     __table_args__ = (Index("ix_messages_dedup", "account_id", "smsc_id", "sender_phone", "text_hash"),)
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
-    direction: Mapped[str] = mapped_column(String(3))
+    direction: Mapped[Direction] = mapped_column(String(3))
     text: Mapped[str] = mapped_column(Text)
     parts: Mapped[int] = mapped_column(Integer)
     encoding: Mapped[str] = mapped_column(String(8))

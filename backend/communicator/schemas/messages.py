@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from msgspec import Meta, Struct
 
-from communicator.domain import DeliveryStatus, ThreadKind
+from communicator.domain import DeliveryStatus, Direction, ThreadKind
 from communicator.schemas.types import TagName
 
 
@@ -61,7 +61,7 @@ class MessageRead(Struct, kw_only=True):
     """A message; deliveries are included only where asked for."""
 
     id: int
-    direction: Literal["out", "in"]
+    direction: Direction
     text: str
     parts: int
     encoding: str

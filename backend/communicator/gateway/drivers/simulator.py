@@ -62,7 +62,7 @@ class SimulatorDriver:
         query = select(Delivery.smsc_id).where(Delivery.status == DeliveryStatus.SENT, Delivery.smsc_id.like("sim-%"))
         async with self.db.read() as session:
             pending = (await session.scalars(query)).all()
-        for smsc_id in pending:
+        for smsc_id in filter(None, pending):
             self._schedule(smsc_id)
         self._task = asyncio.create_task(self._report_loop(), name="simulator-receipts")
 
@@ -119,7 +119,8 @@ class SimulatorDriver:
 
     def _pop_due(self, limit: int = 1000) -> list[tuple[float, str, DeliveryStatus, float]]:
         """The receipts whose time has come."""
-        now, due = time.monotonic(), []
+        now = time.monotonic()
+        due: list[tuple[float, str, DeliveryStatus, float]] = []
         while self._due and self._due[0][0] <= now and len(due) < limit:
             due.append(heapq.heappop(self._due))
         return due

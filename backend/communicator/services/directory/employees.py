@@ -197,7 +197,9 @@ async def update_employee(session: AsyncSession, actor: Actor, employee_id: int,
     return read
 
 
-async def _apply_employee_changes(session: AsyncSession, actor: Actor, employee: Employee, changes: dict) -> None:
+async def _apply_employee_changes(
+    session: AsyncSession, actor: Actor, employee: Employee, changes: dict[str, Any]
+) -> None:
     """Change the employee's own fields, groups and tags."""
     if "phone" in changes:
         phone = check_phone(changes["phone"])
@@ -227,7 +229,9 @@ async def _set_employee_tags(session: AsyncSession, account_id: int, employee_id
         session.add(EmployeeTag(employee_id=employee_id, tag=tag, account_id=account_id))
 
 
-async def _apply_access_changes(session: AsyncSession, actor: Actor, employee: Employee, changes: dict) -> None:
+async def _apply_access_changes(
+    session: AsyncSession, actor: Actor, employee: Employee, changes: dict[str, Any]
+) -> None:
     """Turn web access on or off, or change its role or password."""
     web = changes.get("web_access")
     if web is False or changes.get("active") is False:

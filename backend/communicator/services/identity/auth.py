@@ -13,7 +13,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from communicator.db.models import Account, User, WebSession
-from communicator.db.session import Database
+from communicator.db.session import Database, execute_dml
 from communicator.events import note_access_changed
 from communicator.schemas import UserRead
 from communicator.services.core.actors import Actor
@@ -56,8 +56,10 @@ async def login(db: Database, login_name: str, password: str, old_token: str | N
     async with db.write() as session:
         if old_token:
             # Rotation: a session cookie planted or left in this browser dies with this login.
-            ended = await session.execute(delete(WebSession).where(WebSession.token_hash == _token_hash(old_token)))
-            if ended.rowcount:
+            ended = await execute_dml(
+                session, delete(WebSession).where(WebSession.token_hash == _token_hash(old_token))
+            )
+            if ended:
                 note_access_changed(session, user.account_id)  # its open WebSockets close now, not in a minute
         session.add(WebSession(token_hash=_token_hash(token), user_id=user.id, created_at=now, last_seen_at=now))
     return token, get_user_actor(user)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import ColumnElement, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -65,7 +67,7 @@ async def create_web_user(session: AsyncSession, actor: Actor, data: WebUserCrea
 async def _check_employee_without_login(session: AsyncSession, account_id: int, employee_id: int) -> Employee:
     """The employee a new login is for: one of the account's, without a login yet."""
     await check_employees_exist(session, account_id, [employee_id])
-    employee = await session.get(Employee, employee_id)
+    employee = await session.get_one(Employee, employee_id)
     taken = await session.scalar(select(User.login).where(User.employee_id == employee_id).limit(1))
     if taken is not None:
         raise Conflict(
@@ -100,7 +102,7 @@ async def update_web_user(session: AsyncSession, actor: Actor, user_id: int, dat
     return read
 
 
-def _check_not_self_lockout(actor: Actor, user: User, changes: dict) -> None:
+def _check_not_self_lockout(actor: Actor, user: User, changes: dict[str, Any]) -> None:
     """An Administrator cannot demote or deactivate themself (the account could be left without one)."""
     if user.id != actor.user_id:
         return

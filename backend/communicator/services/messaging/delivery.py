@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import msgspec
-from sqlalchemy import bindparam, literal_column, select, update
+from sqlalchemy import BindParameter, bindparam, literal_column, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from communicator.db.models import Delivery
@@ -61,14 +62,14 @@ def retry_delay(attempts: int) -> timedelta:
     return timedelta(seconds=min(2**attempts, 300))
 
 
-async def _update_many(session: AsyncSession, key: str, new: DeliveryStatus, rows: list[dict]) -> None:
+async def _update_many(session: AsyncSession, key: str, new: DeliveryStatus, rows: list[dict[str, object]]) -> None:
     """Move many deliveries to `new`, each only if its current status allows it."""
     if not rows:
         return
     table = Delivery.__table__
-    values = {name: bindparam(f"v_{name}") for name in rows[0] if name != "k"}
+    values: dict[str, BindParameter[Any]] = {name: bindparam(f"v_{name}") for name in rows[0] if name != "k"}
     statement = (
-        update(table)
+        update(Delivery)
         # Statuses are our own constants, inlined: executemany cannot expand an IN list.
         .where(
             table.c[key] == bindparam("k"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, true, update
+from sqlalchemy import ColumnElement, and_, cast, func, literal, or_, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from communicator.db.models import Delivery, Employee, Group, Message, Thread, ThreadMessage, ThreadRead, User
@@ -38,7 +38,7 @@ async def record_in_employee_threads(session: AsyncSession, account_id: int, mes
     recipients = select(Delivery.employee_id).where(
         Delivery.message_id == message_id, Delivery.employee_id.is_not(None)
     )
-    employee_kind = func.cast(ThreadKind.EMPLOYEE, Thread.kind.type)
+    employee_kind = cast(literal(ThreadKind.EMPLOYEE, Thread.kind.type), Thread.kind.type)
     employee_threads = select(Delivery.account_id, employee_kind, Delivery.employee_id).where(
         Delivery.employee_id.in_(recipients), Delivery.message_id == message_id
     )
@@ -48,7 +48,7 @@ async def record_in_employee_threads(session: AsyncSession, account_id: int, mes
         .on_conflict_do_nothing()
     )
     await session.execute(create_threads)
-    thread_links = select(Thread.id, func.cast(message_id, ThreadMessage.message_id.type)).where(
+    thread_links = select(Thread.id, cast(literal(message_id), ThreadMessage.message_id.type)).where(
         Thread.account_id == account_id, Thread.kind == ThreadKind.EMPLOYEE, Thread.ref_id.in_(recipients)
     )
     link_message = (
@@ -155,7 +155,9 @@ async def list_threads(session: AsyncSession, actor: Actor) -> list[ThreadView]:
     return views
 
 
-async def _last_messages(session: AsyncSession, message_ids: list[int | None], reach: Reach) -> dict[int, LastMessage]:
+async def _last_messages(
+    session: AsyncSession, message_ids: list[int | None], reach: Reach
+) -> dict[int | None, LastMessage]:
     """Previews of the given messages with who wrote them (an inbound sender only when the caller may see them)."""
     query = (
         select(Message, Employee.name, User.name)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -33,13 +33,15 @@ async def get_summaries(
     return summaries
 
 
-async def _names(session: AsyncSession, model: type, ids: set[int]) -> dict[int, str]:
-    """Display names of users or employees by id."""
-    ids.discard(None)  # type: ignore[arg-type]
-    if not ids:
+async def _names(
+    session: AsyncSession, model: type[User] | type[Employee], ids: Iterable[int | None]
+) -> dict[int | None, str]:
+    """Display names of users or employees by id (keyed so an absent id looks up nothing)."""
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
         return {}
-    rows = await session.execute(select(model.id, model.name).where(model.id.in_(ids)))
-    return dict(rows.all())
+    rows = await session.execute(select(model.id, model.name).where(model.id.in_(wanted)))
+    return {row_id: name for row_id, name in rows}
 
 
 async def list_delivery_reads(session: AsyncSession, deliveries: Sequence[Delivery]) -> list[DeliveryRead]:
@@ -94,7 +96,7 @@ def _message_read(
     m: Message,
     summary: Summary,
     author: str | None,
-    employees: dict[int, str],
+    employees: dict[int | None, str],
     deliveries: list[DeliveryRead] | None,
     reach: Reach,
 ) -> MessageRead:

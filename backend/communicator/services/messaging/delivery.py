@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import msgspec
-from sqlalchemy import BindParameter, bindparam, literal_column, select, update
+from sqlalchemy import BindParameter, Table, bindparam, literal_column, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from communicator.db.models import Delivery
@@ -66,10 +66,10 @@ async def _update_many(session: AsyncSession, key: str, new: DeliveryStatus, row
     """Move many deliveries to `new`, each only if its current status allows it."""
     if not rows:
         return
-    table = Delivery.__table__
+    table = cast(Table, Delivery.__table__)  # a declarative class's table is a Table; typed as its base
     values: dict[str, BindParameter[Any]] = {name: bindparam(f"v_{name}") for name in rows[0] if name != "k"}
     statement = (
-        update(Delivery)
+        update(table)
         # Statuses are our own constants, inlined: executemany cannot expand an IN list.
         .where(
             table.c[key] == bindparam("k"),

@@ -43,20 +43,20 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
 
 
-E = TypeVar("E", bound=StrEnum)
+EnumT = TypeVar("EnumT", bound=StrEnum)
 
 
-class EnumText(TypeDecorator[E]):
+class EnumText(TypeDecorator[EnumT]):
     """A StrEnum stored as its value in a VARCHAR (no database enum type, so a new value needs no migration)."""
 
     impl = String
     cache_ok = True
 
-    def __init__(self, enum: type[E], length: int) -> None:
+    def __init__(self, enum: type[EnumT], length: int) -> None:
         super().__init__(length)
         self.enum = enum
 
-    def process_result_value(self, value: str | None, dialect: Dialect) -> E | None:
+    def process_result_value(self, value: str | None, dialect: Dialect) -> EnumT | None:
         """Read back as the enum's member (binding needs nothing: a member is a str)."""
         return None if value is None else self.enum(value)
 

@@ -43,20 +43,12 @@ async def _seed(settings: Settings, password: str) -> None:
 
 
 async def _add_user(settings: Settings, args: argparse.Namespace) -> None:
-    """Create a user in the account with the given short number (or a new account)."""
-    from sqlalchemy import select
-
-    from communicator.db.models import Account
-    from communicator.services.identity.accounts import create_account, create_user
+    """Create a user in the named account (or a new account)."""
+    from communicator.services.identity.accounts import add_user_to_account
 
     db = Database(settings.database_url)
     try:
-        async with db.write() as session:
-            account_id = await session.scalar(select(Account.id).where(Account.name == args.account))
-            if account_id is None:
-                account_id = (await create_account(session, args.account)).id
-            user = await create_user(session, account_id, args.login, args.password, args.role)
-            user.platform_admin = args.platform_admin
+        await add_user_to_account(db, args.account, args.login, args.password, args.role, args.platform_admin)
     finally:
         await db.dispose()
     platform = ", platform admin" if args.platform_admin else ""
@@ -83,8 +75,7 @@ async def _add_account(settings: Settings, args: argparse.Namespace) -> None:
         raise InvalidInput(f"Invalid account: {error}") from None
     db = Database(settings.database_url)
     try:
-        async with db.write() as session:
-            account, _admin = await create_account_with_admin(session, data)
+        account = await create_account_with_admin(db, data)
     finally:
         await db.dispose()
     print(
@@ -132,6 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command in ("serve", "api"):
         args.host = args.host or settings.host
         args.port = args.port or settings.port
+        settings = msgspec.structs.replace(settings, host=args.host, port=args.port)  # the derived public origin
         if args.command == "api":
             args.demo = False
             settings = msgspec.structs.replace(settings, gateway_enabled=False)

@@ -312,3 +312,20 @@ class ServerSecret(Base):
     __tablename__ = "server_secrets"
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     value: Mapped[str] = mapped_column(String(200))
+
+
+class UnroutedMessage(Base):
+    """An MO no account could be chosen for (docs/inbound.md); platform admins assign it to one."""
+
+    __tablename__ = "unrouted_messages"
+    __table_args__ = (Index("ix_unrouted_dedup", "smsc_id", "sender", "text_hash"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    # None: the source named no short number (the Phones page).
+    short_number: Mapped[str | None] = mapped_column(String(20))
+    sender: Mapped[str] = mapped_column(String(20))
+    text: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column()
+    smsc_id: Mapped[str | None] = mapped_column(String(64))
+    text_hash: Mapped[str] = mapped_column(String(64))
+    # Set once assigned: the account's ordinary inbound message it became; the row stays for de-duplication.
+    message_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("messages.id"))

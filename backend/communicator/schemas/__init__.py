@@ -28,6 +28,7 @@ from communicator.schemas.directory import (
     TagRead,
     UserRead,
 )
+from communicator.schemas.inbox import UnroutedAssign, UnroutedPage, UnroutedRead
 from communicator.schemas.messages import (
     DeliveryRead,
     InboundCreate,
@@ -42,7 +43,20 @@ from communicator.schemas.messages import (
     ThreadPage,
     ThreadRead,
 )
-from communicator.schemas.types import Color, Id, Login, Name, Password, Plan, Scope, TagName
+from communicator.schemas.types import (
+    BigCursor,
+    BigId,
+    Color,
+    Id,
+    Login,
+    Name,
+    Password,
+    Phone,
+    Plan,
+    Scope,
+    ShortText,
+    TagName,
+)
 
 __all__ = [
     "API_STRUCTS",
@@ -50,6 +64,8 @@ __all__ = [
     "AccountRead",
     "AuditEntryRead",
     "AuditPage",
+    "BigCursor",
+    "BigId",
     "Color",
     "DeliveryRead",
     "EmployeeCreate",
@@ -69,6 +85,7 @@ __all__ = [
     "Password",
     "PermissionsRead",
     "PermissionsUpdate",
+    "Phone",
     "PhoneMessage",
     "PhoneRead",
     "Plan",
@@ -76,6 +93,7 @@ __all__ = [
     "Recipients",
     "ResolvedEmployee",
     "Scope",
+    "ShortText",
     "Summary",
     "TagName",
     "TagRead",
@@ -84,6 +102,9 @@ __all__ = [
     "TokenCreate",
     "TokenCreated",
     "TokenRead",
+    "UnroutedAssign",
+    "UnroutedPage",
+    "UnroutedRead",
     "UserRead",
     "WebUserCreate",
     "WebUserRead",
@@ -125,4 +146,7 @@ API_STRUCTS = (
     AccountCreate,
     AccountRead,
     TagRead,
+    UnroutedRead,
+    UnroutedPage,
+    UnroutedAssign,
 )

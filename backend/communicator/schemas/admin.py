@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from msgspec import UNSET, Meta, Struct, UnsetType
 
 from communicator.domain import Role
-from communicator.schemas.types import Id, Login, Name, Password, Plan, Scope, TagName
+from communicator.schemas.types import Id, Login, Name, Password, Plan, Scope, ShortText, TagName
 
 
 class WebUserCreate(Struct, forbid_unknown_fields=True, kw_only=True):
@@ -18,7 +18,7 @@ class WebUserCreate(Struct, forbid_unknown_fields=True, kw_only=True):
     password: Password
     role: Role
     employee_id: Id | None = None
-    name: str = ""
+    name: ShortText = ""
 
 
 class WebUserUpdate(Struct, forbid_unknown_fields=True, kw_only=True):
@@ -27,7 +27,7 @@ class WebUserUpdate(Struct, forbid_unknown_fields=True, kw_only=True):
     role: Role | UnsetType = UNSET
     password: Password | UnsetType = UNSET
     active: bool | UnsetType = UNSET
-    name: str | UnsetType = UNSET
+    name: ShortText | UnsetType = UNSET
 
 
 class WebUserRead(Struct, kw_only=True):
@@ -124,7 +124,7 @@ class AccountCreate(Struct, forbid_unknown_fields=True, kw_only=True):
     plan: Plan = "Company"
     admin_login: Login
     admin_password: Password
-    admin_name: str = ""
+    admin_name: ShortText = ""
 
 
 class AccountRead(Struct, kw_only=True):

@@ -8,15 +8,15 @@ from typing import Annotated, Literal
 from msgspec import Meta, Struct
 
 from communicator.domain import DeliveryStatus, Direction, ThreadKind
-from communicator.schemas.types import TagName
+from communicator.schemas.types import BigCursor, Id, Phone, TagName
 
 
 class Recipients(Struct, forbid_unknown_fields=True, kw_only=True):
     """Who a message goes to: any mix of employees, groups, tag subscribers and raw numbers."""
 
-    employees: list[int] = []
-    groups: list[int] = []
-    numbers: list[str] = []
+    employees: list[Id] = []
+    groups: list[Id] = []
+    numbers: list[Phone] = []
     tags: list[TagName] = []
 
 
@@ -32,9 +32,9 @@ class MessageCreate(Struct, forbid_unknown_fields=True, kw_only=True):
 class InboundCreate(Struct, forbid_unknown_fields=True, kw_only=True, rename={"sender": "from"}):
     """An SMS typed on a virtual phone (simulator only)."""
 
-    sender: Annotated[str, Meta(min_length=1, max_length=40)]
+    sender: Phone
     text: Annotated[str, Meta(min_length=1, max_length=1000)]
-    to: str | None = None
+    to: Annotated[str, Meta(max_length=20)] | None = None
 
 
 class Summary(Struct, kw_only=True):
@@ -111,7 +111,7 @@ class ThreadPage(Struct, kw_only=True):
 class ReadMark(Struct, forbid_unknown_fields=True):
     """How far the user has read a thread."""
 
-    last_message_id: Annotated[int, Meta(ge=0)]
+    last_message_id: BigCursor
 
 
 class PhoneRead(Struct, kw_only=True):

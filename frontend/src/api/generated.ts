@@ -41,11 +41,16 @@ export interface CommunicatorSchemas {
   DeliveryStatus: DeliveryStatus;
   DeliveryUpdated: DeliveryUpdated;
   EmployeeCreate: EmployeeCreate;
+  EmployeeCreated: EmployeeCreated;
   EmployeeRead: EmployeeRead;
   EmployeeUpdate: EmployeeUpdate;
+  EmployeeUpdated: EmployeeUpdated;
   GroupCreate: GroupCreate;
+  GroupCreated: GroupCreated;
+  GroupDeleted: GroupDeleted;
   GroupRead: GroupRead;
   GroupUpdate: GroupUpdate;
+  GroupUpdated: GroupUpdated;
   InboundCreate: InboundCreate;
   LastMessage: LastMessage;
   LoginRequest: LoginRequest;
@@ -64,12 +69,18 @@ export interface CommunicatorSchemas {
   Summary: Summary;
   TagRead: TagRead;
   ThreadKind: ThreadKind;
+  ThreadMarkedRead: ThreadMarkedRead;
   ThreadPage: ThreadPage;
   ThreadRead: ThreadRead;
   TokenCreate: TokenCreate;
   TokenCreated: TokenCreated;
   TokenRead: TokenRead;
+  UnroutedAssign: UnroutedAssign;
+  UnroutedPage: UnroutedPage;
+  UnroutedRead: UnroutedRead;
+  UserCreated: UserCreated;
   UserRead: UserRead;
+  UserUpdated: UserUpdated;
   WebUserCreate: WebUserCreate;
   WebUserRead: WebUserRead;
   WebUserUpdate: WebUserUpdate;
@@ -191,6 +202,18 @@ export interface EmployeeCreate {
   web_access?: boolean;
 }
 /**
+ * An employee was added; groups are those whose members or counts changed with it.
+ *
+ * This interface was referenced by `CommunicatorSchemas`'s JSON-Schema
+ * via the `definition` "EmployeeCreated".
+ */
+export interface EmployeeCreated {
+  employee: EmployeeRead;
+  groups: GroupRead[];
+  id?: number;
+  type: 'employee.created';
+}
+/**
  * An employee as the directory shows it.
  *
  * This interface was referenced by `CommunicatorSchemas`'s JSON-Schema
@@ -212,6 +235,20 @@ export interface EmployeeRead {
   web_access: boolean;
 }
 /**
+ * A group with its direct members and the count including nested groups.
+ *
+ * This interface was referenced by `CommunicatorSchemas`'s JSON-Schema
+ * via the `definition` "GroupRead".
+ */
+export interface GroupRead {
+  color: string;
+  id: number;
+  member_count: number;
+  member_ids: number[];
+  name: string;
+  parent_id: number | null;
+}
+/**
  * Changes to an employee; absent fields stay as they are.
  *
  * This interface was referenced by `CommunicatorSchemas`'s JSON-Schema
@@ -231,6 +268,18 @@ export interface EmployeeUpdate {
   web_access?: boolean;
 }
 /**
+ * An employee changed (deactivation included); groups are those whose members or counts changed.
+ *
+ * This interface was referenced by `CommunicatorSchemas`'s JSON-Schema
+ * via the `definition` "EmployeeUpdated".
+ */
+export interface EmployeeUpdated {
+  employee: EmployeeRead;
+  groups: GroupRead[];
+  id?: number;
+  type: 'employee.updated';
+}
+/**
  * A new group.
  *
  * This interface was referenced by `CommunicatorSchemas`'s JSON-Schema
@@ -243,18 +292,28 @@ export interface GroupCreate {
   parent_id?: number | null;
 }
 /**
- * A group with its direct members and the count including nested groups.
+ * A group was added; groups are the others whose counts changed (its ancestors).
  *
  * This interface was referenced by `CommunicatorSchemas`'s JSON-Schema
- * via the `definition` "GroupRead".
+ * via the `definition` "GroupCreated".
  */
-export interface GroupRead {
-  color: string;
-  id: number;
-  member_count: number;
-  member_ids: number[];
-  name: string;
-  parent_id: number | null;
+export interface GroupCreated {
+  group: GroupRead;
+  groups: GroupRead[];
+  id?: number;
+  type: 'group.created';
+}
+/**
+ * A group was deleted; groups are its former subgroups (moved up) and its ancestors.
+ *
+ * This interface was referenced by `CommunicatorSchemas`'s JSON-Schema
+ * via the `definition` "GroupDeleted".
+ */
+export interface GroupDeleted {
+  group_id: number;
+  groups: GroupRead[];
+  id?: number;
+  type: 'group.deleted';
 }
 /**
  * Changes to a group; absent fields stay as they are.
@@ -267,6 +326,18 @@ export interface GroupUpdate {
   member_ids?: number[];
   name?: string;
   parent_id?: number | null;
+}
+/**
+ * A group changed; groups are the others whose counts changed (old and new ancestors).
+ *
+ * This interface was referenced by `CommunicatorSchemas`'s JSON-Schema
+ * via the `definition` "GroupUpdated".
+ */
+export interface GroupUpdated {
+  group: GroupRead;
+  groups: GroupRead[];
+  id?: number;
+  type: 'group.updated';
 }
 /**
  * An SMS typed on a virtual phone (simulator only).
@@ -450,6 +521,20 @@ export interface TagRead {
   tag: string;
 }
 /**
+ * A user moved their read mark in a thread; unread is what is left unread for them.
+ *
+ * This interface was referenced by `CommunicatorSchemas`'s JSON-Schema
+ * via the `definition` "ThreadMarkedRead".
+ */
+export interface ThreadMarkedRead {
+  id?: number;
+  last_read_message_id: number;
+  thread_id: number;
+  type: 'thread.read';
+  unread: number;
+  user_id: number;
+}
+/**
  * A page of a thread's messages, oldest first.
  *
  * This interface was referenced by `CommunicatorSchemas`'s JSON-Schema
@@ -525,6 +610,64 @@ export interface TokenRead {
   scopes: string[];
 }
 /**
+ * The account an unrouted message goes to.
+ *
+ * This interface was referenced by `CommunicatorSchemas`'s JSON-Schema
+ * via the `definition` "UnroutedAssign".
+ */
+export interface UnroutedAssign {
+  account_id: number;
+}
+/**
+ * A page of the unrouted inbox, newest first.
+ *
+ * This interface was referenced by `CommunicatorSchemas`'s JSON-Schema
+ * via the `definition` "UnroutedPage".
+ */
+export interface UnroutedPage {
+  has_more: boolean;
+  items: UnroutedRead[];
+}
+/**
+ * An inbound SMS no account could be chosen for.
+ *
+ * This interface was referenced by `CommunicatorSchemas`'s JSON-Schema
+ * via the `definition` "UnroutedRead".
+ */
+export interface UnroutedRead {
+  id: number;
+  received_at: string;
+  sender: string;
+  short_number: string | null;
+  text: string;
+}
+/**
+ * A web login was added.
+ *
+ * This interface was referenced by `CommunicatorSchemas`'s JSON-Schema
+ * via the `definition` "UserCreated".
+ */
+export interface UserCreated {
+  id?: number;
+  type: 'user.created';
+  user: WebUserRead;
+}
+/**
+ * A web login as the admin's users page shows it.
+ *
+ * This interface was referenced by `CommunicatorSchemas`'s JSON-Schema
+ * via the `definition` "WebUserRead".
+ */
+export interface WebUserRead {
+  active: boolean;
+  employee_id: number | null;
+  id: number;
+  login: string;
+  may_send_all: boolean;
+  name: string;
+  role: Role;
+}
+/**
  * The logged-in user.
  *
  * This interface was referenced by `CommunicatorSchemas`'s JSON-Schema
@@ -542,6 +685,17 @@ export interface UserRead {
   role: Role;
 }
 /**
+ * A web login changed: role, name, password, active flag or permissions.
+ *
+ * This interface was referenced by `CommunicatorSchemas`'s JSON-Schema
+ * via the `definition` "UserUpdated".
+ */
+export interface UserUpdated {
+  id?: number;
+  type: 'user.updated';
+  user: WebUserRead;
+}
+/**
  * A new web login of the account (POST /api/v1/users).
  *
  * This interface was referenced by `CommunicatorSchemas`'s JSON-Schema
@@ -552,21 +706,6 @@ export interface WebUserCreate {
   login: string;
   name?: string;
   password: string;
-  role: Role;
-}
-/**
- * A web login as the admin's users page shows it.
- *
- * This interface was referenced by `CommunicatorSchemas`'s JSON-Schema
- * via the `definition` "WebUserRead".
- */
-export interface WebUserRead {
-  active: boolean;
-  employee_id: number | null;
-  id: number;
-  login: string;
-  may_send_all: boolean;
-  name: string;
   role: Role;
 }
 /**

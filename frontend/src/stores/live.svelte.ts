@@ -5,7 +5,7 @@
 import { api } from '../api/client';
 import type { AppEvent, MessageCreatedEvent, Recipients, ThreadRead } from '../api/types';
 import { t } from '../i18n/index.svelte';
-import { applyMessageToThreads, markThreadRead, sortThreads } from '../state/threads';
+import { applyMessageToThreads, applyReadMark, markThreadRead, sortThreads } from '../state/threads';
 import {
   addEcho,
   appendMessage,
@@ -18,6 +18,7 @@ import {
   type Timeline,
 } from '../state/timeline';
 import { EventStream, socketUrl, type ConnectionState, type SocketLike } from '../sync/eventStream';
+import { directory } from './directory.svelte';
 import { errorText } from './errorText';
 import { notifications } from './notifications.svelte';
 import { session } from './session.svelte';
@@ -232,12 +233,34 @@ class LiveStore {
     return thread?.kind === 'employee' ? thread.ref_id : null;
   }
 
+  /** Apply one event to the state it changes; pages holding their own lists (users) listen. */
   applyEvent(event: AppEvent): void {
-    if (event.type === 'message.created') this.applyMessageCreated(event);
-    else if (event.type === 'delivery.updated') {
-      const own = this.openEmployeeId();
-      this.timeline = { ...this.timeline, messages: applyDeliveryUpdate(this.timeline.messages, event, own) };
-      this.outbox = { ...this.outbox, messages: applyDeliveryUpdate(this.outbox.messages, event) };
+    switch (event.type) {
+      case 'message.created':
+        this.applyMessageCreated(event);
+        break;
+      case 'delivery.updated': {
+        const own = this.openEmployeeId();
+        this.timeline = { ...this.timeline, messages: applyDeliveryUpdate(this.timeline.messages, event, own) };
+        this.outbox = { ...this.outbox, messages: applyDeliveryUpdate(this.outbox.messages, event) };
+        break;
+      }
+      case 'thread.read':
+        this.threads = applyReadMark(this.threads, event.thread_id, event.unread);
+        break;
+      case 'employee.created':
+      case 'employee.updated':
+      case 'group.created':
+      case 'group.updated':
+      case 'group.deleted':
+        directory.applyEvent(event);
+        this.scheduleThreadsRefetch(); // thread titles are employee and group names
+        break;
+      case 'user.created':
+      case 'user.updated':
+        break; // the users page listens
+      default:
+        event satisfies never;
     }
     this.listeners.forEach((listener) => listener(event));
   }
@@ -264,6 +287,7 @@ class LiveStore {
   /** Refetch everything: the list first (it moves the cursor), then the open thread. */
   private async resync(): Promise<void> {
     this.listeners.forEach((listener) => listener(null));
+    if (directory.loaded) void directory.load(true); // what the user sees may have changed with it
     await this.loadThreads(true);
     await this.reloadOpenThread();
   }

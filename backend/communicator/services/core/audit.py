@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from communicator.db.models import AuditEntry
+from communicator.db.session import Database
 from communicator.schemas import AuditEntryRead, AuditPage
 from communicator.services.core.actors import Actor
 from communicator.services.core.permissions import check_is_admin
@@ -43,13 +44,14 @@ async def record_audit(
     )
 
 
-async def list_audit(session: AsyncSession, actor: Actor, before_id: int | None, limit: int) -> AuditPage:
+async def list_audit(db: Database, actor: Actor, before_id: int | None, limit: int) -> AuditPage:
     """A page of the account's audit log, newest first (Administrators only)."""
     check_is_admin(actor)
     query = select(AuditEntry).where(AuditEntry.account_id == actor.account_id)
     if before_id is not None:
         query = query.where(AuditEntry.id < before_id)
-    rows = list(await session.scalars(query.order_by(AuditEntry.id.desc()).limit(limit + 1)))
+    async with db.read() as session:
+        rows = list(await session.scalars(query.order_by(AuditEntry.id.desc()).limit(limit + 1)))
     items = [
         AuditEntryRead(
             id=e.id,

@@ -10,7 +10,6 @@ import anyio.to_thread
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from communicator.db.models import Account, User, WebSession
 from communicator.db.session import Database, execute_dml
@@ -43,7 +42,7 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-async def login(db: Database, login_name: str, password: str, old_token: str | None = None) -> tuple[str, Actor]:
+async def open_session(db: Database, login_name: str, password: str, old_token: str | None = None) -> tuple[str, Actor]:
     """Check credentials and open a new session, ending the one presented (if any); returns the new token."""
     async with db.read() as session:
         user = await session.scalar(select(User).where(User.login == login_name))
@@ -86,8 +85,8 @@ def get_user_actor(user: User) -> Actor:
     )
 
 
-async def get_session_actor(db: Database, token: str, idle: timedelta, absolute: timedelta) -> Actor | None:
-    """The actor behind a session token, or None when unknown, expired or deactivated."""
+async def record_session_use(db: Database, token: str, idle: timedelta, absolute: timedelta) -> Actor | None:
+    """The actor behind a session token, its use noted (idle timeout); None when unknown, expired or deactivated."""
     now = datetime.now(UTC)
     async with db.read() as session:
         query = (
@@ -109,9 +108,10 @@ async def get_session_actor(db: Database, token: str, idle: timedelta, absolute:
     return get_user_actor(user)
 
 
-async def get_user_read(session: AsyncSession, actor: Actor) -> UserRead:
+async def get_user_read(db: Database, actor: Actor) -> UserRead:
     """The current user with the account name."""
-    account = await session.get(Account, actor.account_id)
+    async with db.read() as session:
+        account = await session.get(Account, actor.account_id)
     account_name = account.name if account else ""
     return UserRead(
         id=actor.user_id,

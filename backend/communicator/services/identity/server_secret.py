@@ -17,8 +17,8 @@ from communicator.db.session import Database, dialect_insert
 SECRET_NAME = "main"
 
 
-async def get_server_secret(db: Database, configured: str) -> bytes:
-    """The configured secret, else the stored one (generated and stored by the first process to start)."""
+async def load_server_secret(db: Database, configured: str) -> bytes:
+    """The configured secret, else the stored one, generating and storing it if this process is the first."""
     if configured:
         return configured.encode()
     # Insert-if-missing, then read: api processes starting together all end up with the first one's secret.

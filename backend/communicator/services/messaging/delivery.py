@@ -1,4 +1,4 @@
-"""Delivery status: forward-only transitions, submit results, DLR matching, retries. See docs/gateway.md."""
+"""Delivery status: claiming, forward-only transitions, submit results, DLR matching, retries. See docs/gateway.md."""
 
 from __future__ import annotations
 
@@ -7,13 +7,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 import msgspec
-from sqlalchemy import BindParameter, Table, bindparam, literal_column, select, update
+from sqlalchemy import BindParameter, Table, bindparam, literal_column, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from communicator.db.models import Delivery
+from communicator.db.models import Delivery, Message
 from communicator.db.session import Database
 from communicator.domain import DeliveryStatus
 from communicator.events import DeliveryUpdated, record_event
+from communicator.queue import Claimed, SendQueue
 from communicator.services.messaging.views import get_summaries, list_delivery_reads
 
 FINAL = frozenset(
@@ -80,6 +81,36 @@ async def _update_many(session: AsyncSession, key: str, new: DeliveryStatus, row
     params = [{("k" if name == "k" else f"v_{name}"): value for name, value in row.items()} for row in rows]
     connection = await session.connection()
     await connection.execute(statement, params)
+
+
+async def claim_deliveries(db: Database, queue: SendQueue, limit: int) -> list[Claimed]:
+    """Lease up to `limit` of the queue's claimable deliveries to this worker: Pending → Sending, with the event."""
+    now = datetime.now(UTC)
+    move_to_sending = (
+        update(Delivery)
+        .where(Delivery.id.in_(queue.select_claimable_ids(now, limit).scalar_subquery()))
+        .values(
+            # A Sending row whose lease ran out: its worker died and may have reached the SMSC.
+            possible_duplicate=or_(Delivery.possible_duplicate, Delivery.status == DeliveryStatus.SENDING),
+            status=DeliveryStatus.SENDING,
+            lease_until=now + queue.lease,
+            attempts=Delivery.attempts + 1,
+            updated_at=now,
+        )
+        .returning(Delivery.id, Delivery.message_id, Delivery.phone, Delivery.attempts, Delivery.possible_duplicate)
+        .execution_options(synchronize_session=False)
+    )
+    async with db.write() as session:
+        rows = (await session.execute(move_to_sending)).all()
+        if not rows:
+            return []
+        text_query = select(Message.id, Message.text).where(Message.id.in_({r.message_id for r in rows}))
+        texts = dict((await session.execute(text_query)).all())
+        await record_status_events(session, [r.id for r in rows])
+    return sorted(
+        (Claimed(r.id, r.message_id, r.phone, texts[r.message_id], r.attempts, r.possible_duplicate) for r in rows),
+        key=lambda c: c.delivery_id,
+    )
 
 
 async def apply_submit_results(db: Database, results: Sequence[SubmitResult], attempts: dict[int, int]) -> None:

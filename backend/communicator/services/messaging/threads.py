@@ -8,22 +8,23 @@ from sqlalchemy import ColumnElement, and_, cast, func, literal, or_, select, tr
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from communicator.db.models import Delivery, Employee, Group, Message, Thread, ThreadMessage, ThreadRead, User
-from communicator.db.session import dialect_insert
+from communicator.db.session import Database, dialect_insert
 from communicator.domain import ThreadKind
+from communicator.events import ThreadMarkedRead, get_last_event_id, record_event
 from communicator.schemas import LastMessage, ThreadPage
 from communicator.schemas import ThreadRead as ThreadView
 from communicator.services.core.access import access_row
 from communicator.services.core.actors import Actor
 from communicator.services.core.errors import NotFound
-from communicator.services.core.permissions import Reach, get_reach
+from communicator.services.core.permissions import Reach, check_scope, get_reach
 from communicator.services.messaging.views import list_message_reads
 
 UNKNOWN_TITLE = "Неизвестные"
 KIND_ORDER = {ThreadKind.GROUP: 0, ThreadKind.UNKNOWN: 1, ThreadKind.EMPLOYEE: 2}
 
 
-async def get_thread_id(session: AsyncSession, account_id: int, kind: ThreadKind, ref_id: int = 0) -> int:
-    """The id of a thread, created when missing."""
+async def record_thread(session: AsyncSession, account_id: int, kind: ThreadKind, ref_id: int = 0) -> int:
+    """The id of a thread, recording the thread first when it is new."""
     create = (
         dialect_insert(session, Thread).values(account_id=account_id, kind=kind, ref_id=ref_id).on_conflict_do_nothing()
     )
@@ -136,8 +137,17 @@ async def check_message_visible(session: AsyncSession, reach: Reach, message_id:
         raise NotFound(f"Message {message_id} not found.", code="not_found")
 
 
-async def list_threads(session: AsyncSession, actor: Actor) -> list[ThreadView]:
-    """The threads the caller may see that have activity, newest first, with previews and unread counts."""
+async def list_threads(db: Database, actor: Actor) -> tuple[int, list[ThreadView]]:
+    """The event id to follow live updates from, and the threads the caller may see, newest activity first."""
+    check_scope(actor, "messages:read")
+    async with db.read() as session:
+        # The event id first: anything after it reaches the client over the WebSocket.
+        last_event_id = await get_last_event_id(session)
+        return last_event_id, await _list_threads(session, actor)
+
+
+async def _list_threads(session: AsyncSession, actor: Actor) -> list[ThreadView]:
+    """The threads with activity, with previews and unread counts."""
     reach = await get_reach(session, actor)
     query = (
         select(Thread)
@@ -210,9 +220,18 @@ async def _get_thread(session: AsyncSession, actor: Actor, thread_id: int) -> tu
 
 
 async def list_thread_messages(
+    db: Database, actor: Actor, thread_id: int, before_id: int | None, limit: int
+) -> ThreadPage:
+    """A page of the thread's messages, oldest first, ending before `before_id`."""
+    check_scope(actor, "messages:read")
+    async with db.read() as session:
+        return await _list_thread_messages(session, actor, thread_id, before_id, limit)
+
+
+async def _list_thread_messages(
     session: AsyncSession, actor: Actor, thread_id: int, before_id: int | None, limit: int
 ) -> ThreadPage:
-    """A page of the thread's messages, oldest first, ending before `before_id`.
+    """list_thread_messages inside a transaction.
 
     In an employee's thread each outbound message carries that employee's own delivery, so a
     broadcast shows whether this person got it, not only the whole broadcast's summary.
@@ -236,11 +255,21 @@ async def list_thread_messages(
     return ThreadPage(items=reads, has_more=len(rows) > limit)
 
 
-async def mark_thread_read(session: AsyncSession, actor: Actor, thread_id: int, last_message_id: int) -> None:
+async def mark_thread_read(db: Database, actor: Actor, thread_id: int, last_message_id: int) -> None:
     """Move the user's read mark forward (never back)."""
-    await _get_thread(session, actor, thread_id)
-    mark = await session.get(ThreadRead, (actor.user_id, thread_id))
-    if mark is None:
-        session.add(ThreadRead(user_id=actor.user_id, thread_id=thread_id, last_read_message_id=last_message_id))
-    elif last_message_id > mark.last_read_message_id:
-        mark.last_read_message_id = last_message_id
+    check_scope(actor, "messages:read")
+    async with db.write() as session:
+        await _get_thread(session, actor, thread_id)
+        mark = await session.get(ThreadRead, (actor.user_id, thread_id))
+        if mark is None:
+            session.add(ThreadRead(user_id=actor.user_id, thread_id=thread_id, last_read_message_id=last_message_id))
+        elif last_message_id > mark.last_read_message_id:
+            mark.last_read_message_id = last_message_id
+        else:
+            return
+        # The user's other tabs clear the same count.
+        unread = (await _unread_counts(session, actor, [thread_id])).get(thread_id, 0)
+        event = ThreadMarkedRead(
+            user_id=actor.user_id, thread_id=thread_id, last_read_message_id=last_message_id, unread=unread
+        )
+        await record_event(session, actor.account_id, event)

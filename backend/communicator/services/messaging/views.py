@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+import msgspec
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -100,10 +101,8 @@ def _message_read(
     deliveries: list[DeliveryRead] | None,
     reach: Reach,
 ) -> MessageRead:
-    """One message as the caller may see it: an inbound sender outside their reach stays anonymous."""
-    hidden = m.direction == "in" and not reach.sees_employee(m.employee_id)
-    employee_id = None if hidden else m.employee_id
-    return MessageRead(
+    """One message as the caller may see it."""
+    read = MessageRead(
         id=m.id,
         direction=m.direction,
         text=m.text,
@@ -111,14 +110,22 @@ def _message_read(
         encoding=m.encoding,
         created_at=m.created_at,
         author_name=author,
-        sender_phone=None if hidden else m.sender_phone,
-        employee_id=employee_id,
-        employee_name=employees.get(employee_id),
+        sender_phone=m.sender_phone,
+        employee_id=m.employee_id,
+        employee_name=employees.get(m.employee_id),
         reply_to_id=m.reply_to_id,
         summary=summary,
         deliveries=deliveries,
         author_user_id=m.author_user_id,
     )
+    return get_visible_message(read, reach)
+
+
+def get_visible_message(read: MessageRead, reach: Reach) -> MessageRead:
+    """The message as a reach shows it (REST and events): an inbound sender outside it stays anonymous."""
+    if read.direction != "in" or reach.sees_employee(read.employee_id):
+        return read
+    return msgspec.structs.replace(read, sender_phone=None, employee_id=None, employee_name=None)
 
 
 async def _list_deliveries(

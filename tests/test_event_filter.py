@@ -7,6 +7,7 @@ from typing import get_args
 
 import msgspec
 
+from communicator.domain import DeliveryStatus, Direction, Role, ThreadKind
 from communicator.events import (
     AnyEvent,
     DeliveryUpdated,
@@ -28,11 +29,12 @@ from communicator.services.core.permissions import EVERYONE, Reach
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 SUMMARY = Summary(total=2, counts={"Sent": 2})
 # thread 10: employee 1; 11: employee 13; 12: group 1; 13: group 3; 14: unknown senders
-THREADS = {10: ("employee", 1), 11: ("employee", 13), 12: ("group", 1), 13: ("group", 3), 14: ("unknown", 0)}
+EMPLOYEE, GROUP = ThreadKind.EMPLOYEE, ThreadKind.GROUP
+THREADS = {10: (EMPLOYEE, 1), 11: (EMPLOYEE, 13), 12: (GROUP, 1), 13: (GROUP, 3), 14: (ThreadKind.UNKNOWN, 0)}
 FITTERS = Reach(everyone=False, employee_ids=frozenset({1, 2}), group_ids=frozenset({1, 4}))
-ADMIN = Actor(user_id=1, account_id=1, role="Administrator", login="admin", name="Админ")
-OPERATOR = Actor(user_id=5, account_id=1, role="Operator", login="fitter-boss", name="Бригадир", may_send_all=False)
-ALL_OPERATOR = Actor(user_id=6, account_id=1, role="Operator", login="all", name="Все")
+ADMIN = Actor(user_id=1, account_id=1, role=Role.ADMINISTRATOR, login="admin", name="Админ")
+OPERATOR = Actor(user_id=5, account_id=1, role=Role.OPERATOR, login="fitter-boss", name="Бригадир", may_send_all=False)
+ALL_OPERATOR = Actor(user_id=6, account_id=1, role=Role.OPERATOR, login="all", name="Все")
 COVERED: set[str] = set()
 
 
@@ -42,14 +44,14 @@ def visible(event: AnyEvent, actor: Actor = OPERATOR, reach: Reach = FITTERS) ->
     return get_visible_event(event, actor, reach, THREADS)
 
 
-def created(*thread_ids: int, direction: str = "out", employee_id: int | None = None) -> MessageCreated:
+def created(*thread_ids: int, direction: Direction = "out", employee_id: int | None = None) -> MessageCreated:
     """A message.created shown in these threads."""
     message = MessageRead(
         id=7,
-        direction=direction,  # type: ignore[arg-type]
+        direction=direction,
         text="Сбор",
         parts=1,
-        encoding="UCS2",
+        encoding="UCS-2",
         created_at=NOW,
         author_name="Админ" if direction == "out" else None,
         sender_phone="+79161000013" if direction == "in" else None,
@@ -64,7 +66,16 @@ def created(*thread_ids: int, direction: str = "out", employee_id: int | None = 
 def updated(*employee_ids: int | None) -> DeliveryUpdated:
     """A delivery.updated with one delivery per employee (None: a number outside the directory)."""
     deliveries = [
-        DeliveryRead(i, f"+7916100{i:04}", e, None, "Sent", NOW, None) for i, e in enumerate(employee_ids, start=1)
+        DeliveryRead(
+            id=i,
+            phone=f"+7916100{i:04}",
+            employee_id=e,
+            employee_name=None,
+            status=DeliveryStatus.SENT,
+            updated_at=NOW,
+            error=None,
+        )
+        for i, e in enumerate(employee_ids, start=1)
     ]
     return DeliveryUpdated(id=6, message_id=7, deliveries=deliveries, summary=SUMMARY)
 
@@ -130,7 +141,7 @@ def test_delivery_update_with_nothing_visible_is_dropped() -> None:
 
 def test_base_user_sees_only_their_own_thread() -> None:
     own = Reach(everyone=False, employee_ids=frozenset({13}))
-    base = Actor(user_id=9, account_id=1, role="BaseUser", login="sidorov", name="Сидоров", employee_id=13)
+    base = Actor(user_id=9, account_id=1, role=Role.BASE_USER, login="sidorov", name="Сидоров", employee_id=13)
     assert visible(created(10, 11, 13), base, own).thread_ids == [11]  # type: ignore[union-attr]
     assert visible(updated(1, 2), base, own) is None
 
@@ -156,7 +167,13 @@ def test_group_events_only_for_visible_groups() -> None:
 
 def test_user_events_only_for_administrators() -> None:
     user = WebUserRead(
-        id=5, login="fitter-boss", name="Бригадир", role="Operator", employee_id=None, active=True, may_send_all=False
+        id=5,
+        login="fitter-boss",
+        name="Бригадир",
+        role=Role.OPERATOR,
+        employee_id=None,
+        active=True,
+        may_send_all=False,
     )
     for event in (UserCreated(id=8, user=user), UserUpdated(id=9, user=user)):
         assert visible(event) is None

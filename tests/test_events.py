@@ -42,7 +42,18 @@ async def test_events_are_published_only_after_commit(db: Database, admin: Actor
     with pytest.raises(RuntimeError):
         async with db.write() as session:
             message = MessageRead(
-                1, "in", "x", 1, "GSM-7", datetime.now(UTC), None, None, None, None, None, Summary(0, {})
+                id=1,
+                direction="in",
+                text="x",
+                parts=1,
+                encoding="GSM-7",
+                created_at=datetime.now(UTC),
+                author_name=None,
+                sender_phone=None,
+                employee_id=None,
+                employee_name=None,
+                reply_to_id=None,
+                summary=Summary(total=0, counts={}),
             )
             await record_event(session, admin.account_id, MessageCreated(message=message, thread_ids=[]))
             raise RuntimeError("roll back")

@@ -9,6 +9,7 @@ from sqlalchemy import delete, func, insert, select
 
 from communicator.db.models import Event, Thread
 from communicator.db.session import Database, wake_gateways_after_commit
+from communicator.domain import ThreadKind
 from communicator.events import MessageCreated, note_access_changed, record_event
 from communicator.schemas import GroupCreate, MessageCreate, MessageRead, Recipients, Summary
 from communicator.services.core.actors import Actor
@@ -18,7 +19,20 @@ from communicator.services.messaging.send import send_message
 
 def _event() -> MessageCreated:
     """Any event."""
-    message = MessageRead(1, "in", "x", 1, "GSM-7", datetime.now(UTC), None, None, None, None, None, Summary(0, {}))
+    message = MessageRead(
+        id=1,
+        direction="in",
+        text="x",
+        parts=1,
+        encoding="GSM-7",
+        created_at=datetime.now(UTC),
+        author_name=None,
+        sender_phone=None,
+        employee_id=None,
+        employee_name=None,
+        reply_to_id=None,
+        summary=Summary(total=0, counts={}),
+    )
     return MessageCreated(message=message, thread_ids=[])
 
 
@@ -53,7 +67,10 @@ async def test_an_action_run_under_read_is_refused(db: Database, admin: Actor) -
         async with db.read() as session:
             await groups._create_group(session, admin, GroupCreate(name="Под чтением"))
     assert "Под чтением" not in {g.name for g in await groups.list_groups(db, admin)}
-    for statement in (insert(Thread).values(account_id=admin.account_id, kind="unknown", ref_id=0), delete(Event)):
+    for statement in (
+        insert(Thread).values(account_id=admin.account_id, kind=ThreadKind.UNKNOWN, ref_id=0),
+        delete(Event),
+    ):
         with pytest.raises(RuntimeError, match=r"must run in db\.write\(\)"):
             async with db.read() as session:
                 await session.execute(statement)

@@ -123,6 +123,20 @@ async def test_inbound_and_delivery_updates_arrive_live(server: LiveServer, clie
         assert update["summary"] == {"total": 2, "counts": {"Delivered": 2}}
 
 
+async def test_a_send_carries_its_client_id_back_in_the_answer_and_the_event_only(
+    server: LiveServer, client: httpx.AsyncClient
+) -> None:
+    body = {"text": "Эхо", "recipients": {"employees": [1]}, "client_id": "tab-1"}
+    async with open_socket(server, token_of(client), await last_event_id(client)) as socket:
+        sent = (await client.post(f"{API}/messages", json=body)).json()
+        created = await next_frame(socket)
+    assert sent["client_id"] == "tab-1"
+    assert created["type"] == "message.created" and created["message"]["client_id"] == "tab-1"
+    assert (await client.get(f"{API}/messages/{sent['id']}")).json()["client_id"] is None
+    too_long = await client.post(f"{API}/messages", json={**body, "client_id": "x" * 65})
+    assert too_long.status_code == 400 and "client_id" in too_long.text
+
+
 async def test_socket_without_last_event_id_gets_events_after_it_opened(
     server: LiveServer, client: httpx.AsyncClient
 ) -> None:

@@ -11,6 +11,7 @@ import msgspec
 
 from communicator.db.migrate import upgrade
 from communicator.db.session import Database
+from communicator.domain import Role
 from communicator.services.core.errors import InvalidInput, ServiceError
 from communicator.settings import Settings, load_settings
 
@@ -100,7 +101,7 @@ def _parser() -> argparse.ArgumentParser:
     user.add_argument("action", choices=["add"])
     user.add_argument("--login", required=True)
     user.add_argument("--password", required=True)
-    user.add_argument("--role", default="Administrator", choices=["Administrator", "Operator", "BaseUser"])
+    user.add_argument("--role", type=Role, default=Role.ADMINISTRATOR, choices=list(Role))
     user.add_argument("--account", default="Default")
     user.add_argument("--platform-admin", action="store_true", help="may manage client accounts")
     account = commands.add_parser("account", help="manage client accounts (companies)")

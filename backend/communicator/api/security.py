@@ -9,10 +9,11 @@ from urllib.parse import urlsplit
 import msgspec
 from litestar.connection import ASGIConnection
 from litestar.datastructures import State
+from litestar.enums import ScopeType
 from litestar.exceptions import NotAuthorizedException
 from litestar.handlers import BaseRouteHandler
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import ASGIApp, HTTPResponseStartEvent, Message, Receive, Scope, Send
 
 from communicator.services.core.actors import Actor
 from communicator.services.core.errors import Forbidden
@@ -128,7 +129,7 @@ async def add_security_headers(message: Message, _scope: Scope) -> None:
     middleware carry them too.
     """
     if message["type"] == "http.response.start":
-        message["headers"] = list(message.get("headers", [])) + SECURITY_HEADERS  # type: ignore[typeddict-unknown-key]
+        message["headers"] = list(message.get("headers", [])) + SECURITY_HEADERS
 
 
 class OriginGuardMiddleware:
@@ -140,11 +141,15 @@ class OriginGuardMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Check, then pass the request on."""
-        if scope["type"] == "websocket" and is_foreign_origin(scope, self.allowed):
+        if scope["type"] == ScopeType.WEBSOCKET and is_foreign_origin(scope, self.allowed):
             # Closing before accepting refuses the handshake: the browser gets HTTP 403, never a socket.
-            await send({"type": "websocket.close", "code": 1008, "reason": "Foreign origin"})  # type: ignore[typeddict-item]
+            await send({"type": "websocket.close", "code": 1008, "reason": "Foreign origin"})
             return
-        if scope["type"] == "http" and scope["method"] in UNSAFE_METHODS and is_foreign_origin(scope, self.allowed):
+        if (
+            scope["type"] == ScopeType.HTTP
+            and scope["method"] in UNSAFE_METHODS
+            and is_foreign_origin(scope, self.allowed)
+        ):
             await _send_forbidden(send)
             return
         await self.app(scope, receive, send)
@@ -153,5 +158,10 @@ class OriginGuardMiddleware:
 async def _send_forbidden(send: Send) -> None:
     """A JSON 403 for a cross-site request."""
     body = msgspec.json.encode({"status_code": 403, "detail": "Cross-site request refused."})
-    await send({"type": "http.response.start", "status": 403, "headers": [(b"content-type", b"application/json")]})
-    await send({"type": "http.response.body", "body": body})
+    start: HTTPResponseStartEvent = {
+        "type": "http.response.start",
+        "status": 403,
+        "headers": [(b"content-type", b"application/json")],
+    }
+    await send(start)
+    await send({"type": "http.response.body", "body": body, "more_body": False})

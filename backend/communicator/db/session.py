@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, cast
 
 import msgspec
-from sqlalchemy import event, text
+from sqlalchemy import CursorResult, Executable, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import ORMExecuteState, Session
@@ -20,7 +20,7 @@ from sqlalchemy.orm import ORMExecuteState, Session
 
 def dialect_insert(session: AsyncSession, model: type):
     """An INSERT in the session's dialect, so it can take `.on_conflict_do_nothing()`."""
-    dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     return dialect.insert(model)
 
 
@@ -141,3 +141,10 @@ class Database:
         await self.engine.dispose()
         if self.read_engine is not self.engine:
             await self.read_engine.dispose()
+
+
+async def execute_dml(session: AsyncSession, statement: Executable) -> int:
+    """Run an UPDATE or DELETE; returns how many rows it touched."""
+    result = await session.execute(statement)
+    # Typed as Result, but a DML statement's result is a CursorResult, which has the row count.
+    return cast(CursorResult[Any], result).rowcount

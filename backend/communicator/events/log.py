@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import msgspec
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from communicator.db.models import Event as EventRow
-from communicator.db.session import Database, get_after_commit
+from communicator.db.session import Database, execute_dml, get_after_commit
 from communicator.events.types import AnyEvent, Resync
 
 _encoder = msgspec.json.Encoder()
@@ -32,7 +32,7 @@ def channel_for(prefix: str, account_id: int) -> str:
 async def record_event(session: AsyncSession, account_id: int, event: AnyEvent) -> int:
     """Store the event in the current transaction and queue it for publishing after commit."""
     pending = get_after_commit(session)  # refuses a read session before anything is written
-    if session.bind.dialect.name == "postgresql":
+    if session.get_bind().dialect.name == "postgresql":
         # Serialise event writers so ids commit in id order; catch-up relies on that.
         await session.execute(text("SELECT pg_advisory_xact_lock(4938)"))
     payload = _encoder.encode(event).decode()
@@ -73,7 +73,7 @@ def note_access_changed(session: AsyncSession, account_id: int) -> None:
 
 async def get_last_event_id(session: AsyncSession) -> int:
     """The newest recorded event id (0 when none)."""
-    return (await session.execute(text("SELECT COALESCE(MAX(id), 0) FROM events"))).scalar_one()
+    return (await session.execute(select(func.coalesce(func.max(EventRow.id), 0)))).scalar_one()
 
 
 async def list_events_after(db: Database, account_id: int, after: int, limit: int) -> list[tuple[int, str]] | None:
@@ -83,7 +83,9 @@ async def list_events_after(db: Database, account_id: int, after: int, limit: in
     followed it: the client refetching is cheaper than the replay.
     """
     async with db.read() as session:
-        oldest, newest = (await session.execute(select(func.min(EventRow.id), func.max(EventRow.id)))).one()
+        bounds = (await session.execute(select(func.min(EventRow.id), func.max(EventRow.id)))).one()
+        oldest: int | None = bounds[0]  # None: no events at all
+        newest: int | None = bounds[1]
         if (oldest is not None and after < oldest - 1) or (newest or 0) - after > limit:
             return None
         query = (
@@ -100,5 +102,4 @@ async def prune_events(db: Database, keep: int) -> int:
         newest = await get_last_event_id(session)
         # Keep at least the newest event: SQLite would otherwise hand out ids that clients have already passed.
         cutoff = newest - max(keep, 1)
-        result = await session.execute(text("DELETE FROM events WHERE id <= :cutoff"), {"cutoff": cutoff})
-        return result.rowcount or 0
+        return await execute_dml(session, delete(EventRow).where(EventRow.id <= cutoff))

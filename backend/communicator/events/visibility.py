@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from communicator.db.models import Thread
 from communicator.db.session import Database
+from communicator.domain import ThreadKind
 from communicator.events.types import (
     AnyEvent,
     DeliveryUpdated,
@@ -36,7 +37,7 @@ from communicator.services.directory.groups import get_visible_group
 from communicator.services.messaging.views import get_summaries, get_visible_message
 
 # thread id -> (kind, ref_id), what Reach.sees_thread needs
-ThreadRefs = Mapping[int, tuple[str, int]]
+ThreadRefs = Mapping[int, tuple[ThreadKind, int]]
 # Types every everyone-reaching user sees as published; the others depend on who the user is.
 _ACCOUNT_WIDE_TYPES = (MessageCreated, DeliveryUpdated, EmployeeCreated, EmployeeUpdated, GroupCreated, GroupUpdated)
 ACCOUNT_WIDE = frozenset(str(t.__struct_config__.tag).encode() for t in (*_ACCOUNT_WIDE_TYPES, GroupDeleted))
@@ -71,7 +72,7 @@ def get_visible_event(event: AnyEvent, actor: Actor, reach: Reach, threads: Thre
                 return None
             return msgspec.structs.replace(event, group=group, groups=_visible_groups(event.groups, reach))
         case GroupDeleted():
-            if not reach.sees_thread("group", event.group_id):
+            if not reach.sees_thread(ThreadKind.GROUP, event.group_id):
                 return None
             return msgspec.structs.replace(event, groups=_visible_groups(event.groups, reach))
         case UserCreated() | UserUpdated():
@@ -102,7 +103,7 @@ class EventView:
         self.db = db
         self.actor = actor
         self.reach = reach
-        self.threads: dict[int, tuple[str, int]] = {}
+        self.threads: dict[int, tuple[ThreadKind, int]] = {}
 
     async def get_frame(self, data: bytes) -> bytes | None:
         """The frame as this user may see it, or None to send nothing."""

@@ -31,7 +31,7 @@ class SendQueue(Protocol):
     def notify(self) -> None:
         """Wake waiting workers: new deliveries were committed."""
 
-    def select_claimable_ids(self, now: datetime, limit: int) -> Select[tuple[int]]:
+    def select_claimable_ids(self, now: datetime, limit: int) -> Select[int]:
         """The ids of up to `limit` deliveries a worker may take now, locked for the claiming transaction."""
 
     async def wait(self, timeout: float) -> None:

@@ -13,6 +13,7 @@ from sqlalchemy import Select, and_, or_, select
 
 from communicator.db.models import Delivery
 from communicator.db.session import Database
+from communicator.domain import DeliveryStatus
 
 
 class DatabaseQueue:
@@ -35,11 +36,14 @@ class DatabaseQueue:
             pass
         self._wakeup.clear()
 
-    def select_claimable_ids(self, now: datetime, limit: int) -> Select[tuple[int]]:
+    def select_claimable_ids(self, now: datetime, limit: int) -> Select[int]:
         """The ids a worker may take now, oldest first (rows other claimers hold locked are skipped)."""
         ready = or_(
-            and_(Delivery.status == "Pending", or_(Delivery.lease_until.is_(None), Delivery.lease_until <= now)),
-            and_(Delivery.status == "Sending", Delivery.lease_until <= now),
+            and_(
+                Delivery.status == DeliveryStatus.PENDING,
+                or_(Delivery.lease_until.is_(None), Delivery.lease_until <= now),
+            ),
+            and_(Delivery.status == DeliveryStatus.SENDING, Delivery.lease_until <= now),
         )
         query = select(Delivery.id).where(ready).order_by(Delivery.id).limit(limit)
         if not self.db.is_sqlite:

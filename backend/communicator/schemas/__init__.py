@@ -53,10 +53,8 @@ from communicator.schemas.types import (
     Password,
     Phone,
     Plan,
-    Role,
     Scope,
     ShortText,
-    Status,
     TagName,
 )
 
@@ -94,10 +92,8 @@ __all__ = [
     "ReadMark",
     "Recipients",
     "ResolvedEmployee",
-    "Role",
     "Scope",
     "ShortText",
-    "Status",
     "Summary",
     "TagName",
     "TagRead",

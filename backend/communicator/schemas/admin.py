@@ -7,7 +7,8 @@ from typing import Annotated, Any
 
 from msgspec import UNSET, Meta, Struct, UnsetType
 
-from communicator.schemas.types import Id, Login, Name, Password, Plan, Role, Scope, ShortText, TagName
+from communicator.domain import Role
+from communicator.schemas.types import Id, Login, Name, Password, Plan, Scope, ShortText, TagName
 
 
 class WebUserCreate(Struct, forbid_unknown_fields=True, kw_only=True):
@@ -29,7 +30,7 @@ class WebUserUpdate(Struct, forbid_unknown_fields=True, kw_only=True):
     name: ShortText | UnsetType = UNSET
 
 
-class WebUserRead(Struct):
+class WebUserRead(Struct, kw_only=True):
     """A web login as the admin's users page shows it."""
 
     id: int
@@ -50,7 +51,7 @@ class PermissionsUpdate(Struct, forbid_unknown_fields=True, kw_only=True):
     tags: list[TagName] = []
 
 
-class ResolvedEmployee(Struct):
+class ResolvedEmployee(Struct, kw_only=True):
     """An employee a permission set reaches."""
 
     id: int
@@ -58,7 +59,7 @@ class ResolvedEmployee(Struct):
     phone: str
 
 
-class PermissionsRead(Struct):
+class PermissionsRead(Struct, kw_only=True):
     """A user's permissions and exactly which employees they resolve to."""
 
     all: bool
@@ -94,7 +95,7 @@ class TokenCreated(TokenRead, kw_only=True):
     token: str
 
 
-class AuditEntryRead(Struct):
+class AuditEntryRead(Struct, kw_only=True):
     """One line of the audit log."""
 
     id: int
@@ -107,7 +108,7 @@ class AuditEntryRead(Struct):
     details: dict[str, Any]
 
 
-class AuditPage(Struct):
+class AuditPage(Struct, kw_only=True):
     """A page of the audit log, newest first."""
 
     items: list[AuditEntryRead]
@@ -126,7 +127,7 @@ class AccountCreate(Struct, forbid_unknown_fields=True, kw_only=True):
     admin_name: ShortText = ""
 
 
-class AccountRead(Struct):
+class AccountRead(Struct, kw_only=True):
     """A client company."""
 
     id: int

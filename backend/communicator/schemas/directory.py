@@ -6,7 +6,8 @@ from typing import Annotated
 
 from msgspec import UNSET, Meta, Struct, UnsetType
 
-from communicator.schemas.types import Color, Id, Login, Name, Password, Phone, Role, ShortText, TagName
+from communicator.domain import Role
+from communicator.schemas.types import Color, Id, Login, Name, Password, Phone, ShortText, TagName
 
 
 class LoginRequest(Struct, forbid_unknown_fields=True):
@@ -16,7 +17,7 @@ class LoginRequest(Struct, forbid_unknown_fields=True):
     password: Annotated[str, Meta(min_length=1, max_length=200)]
 
 
-class UserRead(Struct):
+class UserRead(Struct, kw_only=True):
     """The logged-in user."""
 
     id: int
@@ -61,7 +62,7 @@ class EmployeeUpdate(Struct, forbid_unknown_fields=True, kw_only=True):
     active: bool | UnsetType = UNSET
 
 
-class EmployeeRead(Struct):
+class EmployeeRead(Struct, kw_only=True):
     """An employee as the directory shows it."""
 
     id: int
@@ -79,7 +80,7 @@ class EmployeeRead(Struct):
     tags: list[str] = []
 
 
-class TagRead(Struct):
+class TagRead(Struct, kw_only=True):
     """A tag employees subscribe to, with how many active subscribers the caller may see."""
 
     tag: str
@@ -104,7 +105,7 @@ class GroupUpdate(Struct, forbid_unknown_fields=True, kw_only=True):
     member_ids: list[Id] | UnsetType = UNSET
 
 
-class GroupRead(Struct):
+class GroupRead(Struct, kw_only=True):
     """A group with its direct members and the count including nested groups."""
 
     id: int

@@ -7,7 +7,8 @@ from typing import Annotated, Literal
 
 from msgspec import Meta, Struct
 
-from communicator.schemas.types import BigCursor, Id, Phone, Status, TagName
+from communicator.domain import DeliveryStatus, Direction, ThreadKind
+from communicator.schemas.types import BigCursor, Id, Phone, TagName
 
 
 class Recipients(Struct, forbid_unknown_fields=True, kw_only=True):
@@ -24,6 +25,8 @@ class MessageCreate(Struct, forbid_unknown_fields=True, kw_only=True):
 
     text: str
     recipients: Recipients
+    # The sending tab's key for its local echo, handed back in the answer and the message.created event.
+    client_id: Annotated[str, Meta(min_length=1, max_length=64)] | None = None
 
 
 class InboundCreate(Struct, forbid_unknown_fields=True, kw_only=True, rename={"sender": "from"}):
@@ -34,31 +37,31 @@ class InboundCreate(Struct, forbid_unknown_fields=True, kw_only=True, rename={"s
     to: Annotated[str, Meta(max_length=20)] | None = None
 
 
-class Summary(Struct):
+class Summary(Struct, kw_only=True):
     """Counts of a message's deliveries by status."""
 
     total: int
     counts: dict[str, int]
 
 
-class DeliveryRead(Struct):
+class DeliveryRead(Struct, kw_only=True):
     """One recipient of an outbound message."""
 
     id: int
     phone: str
     employee_id: int | None
     employee_name: str | None
-    status: Status
+    status: DeliveryStatus
     updated_at: datetime
     error: str | None
     possible_duplicate: bool = False
 
 
-class MessageRead(Struct):
+class MessageRead(Struct, kw_only=True):
     """A message; deliveries are included only where asked for."""
 
     id: int
-    direction: Literal["out", "in"]
+    direction: Direction
     text: str
     parts: int
     encoding: str
@@ -71,9 +74,10 @@ class MessageRead(Struct):
     summary: Summary
     deliveries: list[DeliveryRead] | None = None
     author_user_id: int | None = None
+    client_id: str | None = None  # the sender's MessageCreate.client_id, in the send answer and its event only
 
 
-class LastMessage(Struct):
+class LastMessage(Struct, kw_only=True):
     """The preview of a thread's newest message."""
 
     id: int
@@ -84,11 +88,11 @@ class LastMessage(Struct):
     author_user_id: int | None = None  # the outbound author's login, so the web app can say «Вы»
 
 
-class ThreadRead(Struct):
+class ThreadRead(Struct, kw_only=True):
     """A thread in the list."""
 
     id: int
-    kind: Literal["employee", "group", "unknown"]
+    kind: ThreadKind
     ref_id: int | None
     title: str
     color: str | None
@@ -97,7 +101,7 @@ class ThreadRead(Struct):
     unread: int
 
 
-class ThreadPage(Struct):
+class ThreadPage(Struct, kw_only=True):
     """A page of a thread's messages, oldest first."""
 
     items: list[MessageRead]
@@ -110,7 +114,7 @@ class ReadMark(Struct, forbid_unknown_fields=True):
     last_message_id: BigCursor
 
 
-class PhoneRead(Struct):
+class PhoneRead(Struct, kw_only=True):
     """A virtual phone on the simulator page."""
 
     phone: str
@@ -118,11 +122,11 @@ class PhoneRead(Struct):
     name: str
 
 
-class PhoneMessage(Struct):
+class PhoneMessage(Struct, kw_only=True):
     """An SMS as a virtual phone sees it."""
 
     id: int
     kind: Literal["received", "sent"]
     text: str
     at: datetime
-    status: str | None
+    status: DeliveryStatus | None

@@ -6,8 +6,6 @@ from typing import Annotated, Literal
 
 from msgspec import Meta
 
-Role = Literal["Administrator", "Operator", "BaseUser"]
-Status = Literal["Pending", "Sending", "Sent", "NotSent", "Delivered", "NotDelivered", "TimedOut", "Error", "Cancelled"]
 Color = Annotated[str, Meta(pattern=r"^#[0-9a-fA-F]{6}$")]
 Name = Annotated[str, Meta(min_length=1, max_length=200)]
 # Free text stored in a 200-character column (a user's display name, an e-mail, a position).

@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from communicator.db.models import Account, User
 from communicator.db.session import Database
+from communicator.domain import Role
 from communicator.schemas import EmployeeCreate, GroupCreate
 from communicator.services.core.actors import Actor
 from communicator.services.directory.employees import create_employee
@@ -46,7 +47,7 @@ DEMO_TAGS = {
     "+79161000016": ["авария", "дежурство"],
     "+79161000019": ["авария"],
 }
-DEMO_LOGINS = {"admin": ("Administrator", "Администратор"), "operator": ("Operator", "Оператор")}
+DEMO_LOGINS = {"admin": (Role.ADMINISTRATOR, "Администратор"), "operator": (Role.OPERATOR, "Оператор")}
 
 
 async def seed_demo(db: Database, admin_password: str) -> bool:

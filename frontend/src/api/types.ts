@@ -40,15 +40,12 @@ export type AccountCreate = G.AccountCreate;
 export type Plan = AccountRead['plan'];
 
 /** A subscription tag and how many employees follow it (GET /tags). */
-export interface TagCount {
-  tag: string;
-  subscribers: number;
-}
+export type TagCount = G.TagRead;
 
-export type DeliveryStatus = DeliveryRead['status'];
-export type Role = UserRead['role'];
+export type DeliveryStatus = G.DeliveryStatus;
+export type Role = G.Role;
 export type Direction = MessageRead['direction'];
-export type ThreadKind = ThreadRead['kind'];
+export type ThreadKind = G.ThreadKind;
 
 /** Every role, most powerful first. */
 export const ROLES: readonly Role[] = ['Administrator', 'Operator', 'BaseUser'];

@@ -29,11 +29,11 @@ export type SendTarget = 'thread' | 'outbox';
 
 const REFETCH_DELAY_MS = 300;
 const READ_DELAY_MS = 400;
-let clientCounter = 0;
-
+/** A key for one send's local echo; random, so two tabs of the same user never share one. */
 function newClientId(): string {
-  clientCounter += 1;
-  return `c${Date.now().toString(36)}-${clientCounter}`;
+  // getRandomValues, not randomUUID: the latter exists only in secure contexts (not plain http on a LAN).
+  const bytes = crypto.getRandomValues(new Uint8Array(12));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
 class LiveStore {
@@ -218,7 +218,7 @@ class LiveStore {
     };
     update((timeline) => addEcho(timeline, echo));
     try {
-      const message = await api.sendMessage({ text, recipients });
+      const message = await api.sendMessage({ text, recipients, client_id: clientId });
       update((timeline) => resolveEcho(timeline, clientId, message));
       return null;
     } catch (error) {

@@ -53,7 +53,16 @@ async def list_audit(db: Database, actor: Actor, before_id: int | None, limit: i
     async with db.read() as session:
         rows = list(await session.scalars(query.order_by(AuditEntry.id.desc()).limit(limit + 1)))
     items = [
-        AuditEntryRead(e.id, e.at, e.actor_name, e.action, e.target_type, e.target_id, e.target_name, e.details)
+        AuditEntryRead(
+            id=e.id,
+            at=e.at,
+            actor_name=e.actor_name,
+            action=e.action,
+            target_type=e.target_type,
+            target_id=e.target_id,
+            target_name=e.target_name,
+            details=e.details,
+        )
         for e in rows[:limit]
     ]
-    return AuditPage(items, has_more=len(rows) > limit)
+    return AuditPage(items=items, has_more=len(rows) > limit)

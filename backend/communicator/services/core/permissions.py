@@ -12,12 +12,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from communicator.db.models import Employee, GroupMember, PermitEmployee, PermitGroup, PermitTag
+from communicator.domain import Role, ThreadKind
 from communicator.services.core.actors import Actor
 from communicator.services.core.errors import Forbidden
 from communicator.services.directory.group_tree import get_group_parents, with_descendants
 from communicator.services.directory.tags import select_tag_subscribers
 
-SENDING_ROLES = frozenset({"Administrator", "Operator"})
+SENDING_ROLES = frozenset({Role.ADMINISTRATOR, Role.OPERATOR})
 FORBIDDEN_NAMED_IN_DETAIL = 20
 
 
@@ -28,13 +29,13 @@ class Reach(msgspec.Struct, frozen=True):
     employee_ids: frozenset[int] = frozenset()
     group_ids: frozenset[int] = frozenset()
 
-    def sees_thread(self, kind: str, ref_id: int) -> bool:
+    def sees_thread(self, kind: ThreadKind, ref_id: int) -> bool:
         """Whether a thread (employee, group or unknown senders) is visible."""
         if self.everyone:
             return True
-        if kind == "employee":
+        if kind == ThreadKind.EMPLOYEE:
             return ref_id in self.employee_ids
-        return kind == "group" and ref_id in self.group_ids
+        return kind == ThreadKind.GROUP and ref_id in self.group_ids
 
     def sees_employee(self, employee_id: int | None) -> bool:
         """Whether an employee (None: a phone outside the directory) is visible."""
@@ -105,7 +106,7 @@ async def get_reach(session: AsyncSession, actor: Actor) -> Reach:
     """What the actor may see and send to, resolved now (permissions and membership change)."""
     if actor.reaches_everyone:
         return EVERYONE
-    if actor.role != "Operator":
+    if actor.role != Role.OPERATOR:
         # A BaseUser sees only their own conversation.
         own = frozenset({actor.employee_id}) if actor.employee_id else frozenset()
         return Reach(everyone=False, employee_ids=own)

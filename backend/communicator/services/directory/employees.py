@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from communicator.db.models import Employee, EmployeeTag, GroupMember, User
 from communicator.db.session import Database
+from communicator.domain import Role
 from communicator.events import EmployeeCreated, EmployeeUpdated, note_access_changed, record_event
 from communicator.schemas import EmployeeCreate, EmployeeRead, EmployeeUpdate, TagRead
 from communicator.services.core.access import access_row, given_fields
@@ -101,19 +102,19 @@ def _read(employee: Employee, user: User | None, group_ids: list[int], tags: lis
     """The API view of an employee."""
     web = user is not None and user.active
     return EmployeeRead(
-        employee.id,
-        employee.name,
-        employee.phone,
-        employee.email,
-        employee.position,
-        employee.active,
-        group_ids,
-        web,
-        user.role if user else None,
-        user.login if user else None,
-        employee.operator,
-        employee.operator is None or employee.operator in REPLY_CAPABLE_OPERATORS,
-        tags,
+        id=employee.id,
+        name=employee.name,
+        phone=employee.phone,
+        email=employee.email,
+        position=employee.position,
+        active=employee.active,
+        group_ids=group_ids,
+        web_access=web,
+        role=user.role if user else None,
+        login=user.login if user else None,
+        operator=employee.operator,
+        reply_capable=employee.operator is None or employee.operator in REPLY_CAPABLE_OPERATORS,
+        tags=tags,
     )
 
 
@@ -134,7 +135,7 @@ async def list_tags(db: Database, actor: Actor) -> list[TagRead]:
         query = select(subscribers.c.tag, func.count()).group_by(subscribers.c.tag).order_by(subscribers.c.tag)
         if not reach.everyone:
             query = query.where(subscribers.c.employee_id.in_(reach.employee_ids))
-        return [TagRead(tag, count) for tag, count in await session.execute(query)]
+        return [TagRead(tag=tag, subscribers=count) for tag, count in await session.execute(query)]
 
 
 async def _check_phone_free(session: AsyncSession, account_id: int, phone: str, employee_id: int | None) -> None:
@@ -188,7 +189,7 @@ async def _apply_web_access(
     session: AsyncSession,
     actor: Actor,
     employee: Employee,
-    role: str | None,
+    role: Role | None,
     login: str | None,
     password: str | None,
 ) -> None:
@@ -199,7 +200,9 @@ async def _apply_web_access(
     if user is None:
         if not login or not password:
             raise InvalidInput("Web access needs a login and a password.", code="web_access_needs_login")
-        await create_user(session, actor.account_id, login, password, role or "BaseUser", employee.name, employee.id)
+        await create_user(
+            session, actor.account_id, login, password, role or Role.BASE_USER, employee.name, employee.id
+        )
         return
     user.active = True
     user.role = role or user.role
@@ -214,7 +217,9 @@ async def update_employee(db: Database, actor: Actor, employee_id: int, data: Em
         return await _update_employee(session, actor, employee_id, given_fields(data))
 
 
-async def _update_employee(session: AsyncSession, actor: Actor, employee_id: int, changes: dict) -> EmployeeRead:
+async def _update_employee(
+    session: AsyncSession, actor: Actor, employee_id: int, changes: dict[str, Any]
+) -> EmployeeRead:
     """update_employee inside its transaction."""
     employee = await access_row(session, Employee, employee_id, actor, "Employee")
     before = get_audit_fields(await _get_employee(session, actor, employee.id), AUDIT_SKIPPED)
@@ -251,7 +256,9 @@ async def record_employee_changed(session: AsyncSession, actor: Actor, employee_
     await record_event(session, actor.account_id, EmployeeUpdated(employee=read, groups=[]))
 
 
-async def _apply_employee_changes(session: AsyncSession, actor: Actor, employee: Employee, changes: dict) -> None:
+async def _apply_employee_changes(
+    session: AsyncSession, actor: Actor, employee: Employee, changes: dict[str, Any]
+) -> None:
     """Change the employee's own fields, groups and tags."""
     if "phone" in changes:
         phone = check_phone(changes["phone"])
@@ -281,7 +288,9 @@ async def _set_employee_tags(session: AsyncSession, account_id: int, employee_id
         session.add(EmployeeTag(employee_id=employee_id, tag=tag, account_id=account_id))
 
 
-async def _apply_access_changes(session: AsyncSession, actor: Actor, employee: Employee, changes: dict) -> None:
+async def _apply_access_changes(
+    session: AsyncSession, actor: Actor, employee: Employee, changes: dict[str, Any]
+) -> None:
     """Turn web access on or off, or change its role or password."""
     web = changes.get("web_access")
     if web is False or changes.get("active") is False:

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from communicator.db.models import Employee, Group, GroupMember
 from communicator.db.session import Database
+from communicator.domain import ThreadKind
 from communicator.events import GroupCreated, GroupDeleted, GroupUpdated, note_access_changed, record_event
 from communicator.schemas import GroupCreate, GroupRead, GroupUpdate
 from communicator.services.core.access import access_row, given_fields
@@ -66,7 +67,14 @@ async def _list_groups(session: AsyncSession, actor: Actor) -> list[GroupRead]:
         nested = with_descendants(parents, [group.id])
         # Counted as a send would: inactive members get nothing, so they are not counted.
         count = len({e for g in nested for e in members.get(g, ()) if e in active})
-        read = GroupRead(group.id, group.name, group.color, group.parent_id, members.get(group.id, []), count)
+        read = GroupRead(
+            id=group.id,
+            name=group.name,
+            color=group.color,
+            parent_id=group.parent_id,
+            member_ids=members.get(group.id, []),
+            member_count=count,
+        )
         visible = get_visible_group(read, reach)
         if visible is not None:
             result.append(visible)
@@ -75,9 +83,9 @@ async def _list_groups(session: AsyncSession, actor: Actor) -> list[GroupRead]:
 
 def get_visible_group(read: GroupRead, reach: Reach) -> GroupRead | None:
     """The group as a reach shows it (REST and events): None outside it; under a hidden parent, top-level."""
-    if not reach.sees_thread("group", read.id):
+    if not reach.sees_thread(ThreadKind.GROUP, read.id):
         return None
-    if read.parent_id is None or reach.sees_thread("group", read.parent_id):
+    if read.parent_id is None or reach.sees_thread(ThreadKind.GROUP, read.parent_id):
         return read
     return msgspec.structs.replace(read, parent_id=None)
 

@@ -11,7 +11,7 @@ from communicator.db.models import Employee, EmployeeTag
 
 def select_tag_subscribers(
     account_id: int, tags: Iterable[str] | None = None, active_only: bool = True
-) -> Select[tuple[str, int]]:
+) -> Select[str, int]:
     """(tag, employee_id) of the account's subscriptions to these tags (every tag when None)."""
     query = select(EmployeeTag.tag, EmployeeTag.employee_id).where(EmployeeTag.account_id == account_id)
     if tags is not None:

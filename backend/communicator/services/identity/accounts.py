@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from communicator.db.models import Account, Employee, User
 from communicator.db.session import Database
+from communicator.domain import Role
 from communicator.schemas import AccountCreate, AccountRead
 from communicator.services.core.actors import Actor
 from communicator.services.core.audit import record_audit
@@ -45,7 +46,7 @@ async def _create_account_with_admin(session: AsyncSession, data: AccountCreate)
     """A company and its first Administrator; a taken login refuses both (the transaction rolls back)."""
     account = await create_account(session, data.name, data.short_number, data.sender_names, data.plan)
     admin = await create_user(
-        session, account.id, data.admin_login, data.admin_password, "Administrator", name=data.admin_name
+        session, account.id, data.admin_login, data.admin_password, Role.ADMINISTRATOR, name=data.admin_name
     )
     return account, admin
 
@@ -69,7 +70,7 @@ async def add_client_account(db: Database, actor: Actor, data: AccountCreate) ->
 
 
 async def add_user_to_account(
-    db: Database, account_name: str, login: str, password: str, role: str, platform_admin: bool = False
+    db: Database, account_name: str, login: str, password: str, role: Role, platform_admin: bool = False
 ) -> None:
     """A login in the named account (created when missing), from the command line."""
     async with db.write() as session:
@@ -83,14 +84,14 @@ async def add_user_to_account(
 def _read(account: Account, users: int, employees: int) -> AccountRead:
     """An account as the platform pages show it."""
     return AccountRead(
-        account.id,
-        account.name,
-        account.short_number,
-        list(account.sender_names),
-        account.plan,  # type: ignore[arg-type]
-        account.created_at,
-        users,
-        employees,
+        id=account.id,
+        name=account.name,
+        short_number=account.short_number,
+        sender_names=list(account.sender_names),
+        plan=account.plan,  # type: ignore[arg-type]
+        created_at=account.created_at,
+        users=users,
+        employees=employees,
     )
 
 
@@ -114,7 +115,7 @@ async def create_user(
     account_id: int,
     login: str,
     password: str,
-    role: str,
+    role: Role,
     name: str = "",
     employee_id: int | None = None,
 ) -> User:

@@ -12,7 +12,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select, update
 
 from communicator.db.models import Account, User, WebSession
-from communicator.db.session import Database
+from communicator.db.session import Database, execute_dml
 from communicator.events import note_access_changed
 from communicator.schemas import UserRead
 from communicator.services.core.actors import Actor
@@ -55,8 +55,10 @@ async def open_session(db: Database, login_name: str, password: str, old_token: 
     async with db.write() as session:
         if old_token:
             # Rotation: a session cookie planted or left in this browser dies with this login.
-            ended = await session.execute(delete(WebSession).where(WebSession.token_hash == _token_hash(old_token)))
-            if ended.rowcount:
+            ended = await execute_dml(
+                session, delete(WebSession).where(WebSession.token_hash == _token_hash(old_token))
+            )
+            if ended:
                 note_access_changed(session, user.account_id)  # its open WebSockets close now, not in a minute
         session.add(WebSession(token_hash=_token_hash(token), user_id=user.id, created_at=now, last_seen_at=now))
     return token, get_user_actor(user)
@@ -112,13 +114,13 @@ async def get_user_read(db: Database, actor: Actor) -> UserRead:
         account = await session.get(Account, actor.account_id)
     account_name = account.name if account else ""
     return UserRead(
-        actor.user_id,
-        actor.login,
-        actor.role,
-        actor.account_id,
-        account_name,
-        actor.employee_id,
-        actor.name,
-        actor.may_send_all,
-        actor.platform_admin,
+        id=actor.user_id,
+        login=actor.login,
+        role=actor.role,
+        account_id=actor.account_id,
+        account_name=account_name,
+        employee_id=actor.employee_id,
+        name=actor.name,
+        may_send_all=actor.may_send_all,
+        platform_admin=actor.platform_admin,
     )

@@ -25,7 +25,7 @@ async def load_server_secret(db: Database, configured: str) -> bytes:
     async with db.write() as session:
         create = dialect_insert(session, ServerSecret).values(name=SECRET_NAME, value=secrets.token_hex(32))
         await session.execute(create.on_conflict_do_nothing())
-        value = await session.scalar(select(ServerSecret.value).where(ServerSecret.name == SECRET_NAME))
+        value = (await session.execute(select(ServerSecret.value).where(ServerSecret.name == SECRET_NAME))).scalar_one()
     return value.encode()
 
 

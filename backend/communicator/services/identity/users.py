@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import msgspec
 from sqlalchemy import ColumnElement, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from communicator.db.models import Employee, PermitEmployee, PermitGroup, PermitTag, User, WebSession
 from communicator.db.session import Database
+from communicator.domain import Role
 from communicator.events import UserCreated, UserUpdated, note_access_changed, record_event
 from communicator.schemas import (
     PermissionsRead,
@@ -32,7 +35,15 @@ from communicator.sms.tags import normalize_tag
 
 def _read(user: User) -> WebUserRead:
     """The API view of a web login."""
-    return WebUserRead(user.id, user.login, user.name, user.role, user.employee_id, user.active, user.may_send_all)
+    return WebUserRead(
+        id=user.id,
+        login=user.login,
+        name=user.name,
+        role=user.role,
+        employee_id=user.employee_id,
+        active=user.active,
+        may_send_all=user.may_send_all,
+    )
 
 
 async def list_users(db: Database, actor: Actor) -> list[WebUserRead]:
@@ -82,7 +93,7 @@ async def _create_web_user(session: AsyncSession, actor: Actor, data: WebUserCre
 async def _check_employee_without_login(session: AsyncSession, account_id: int, employee_id: int) -> Employee:
     """The employee a new login is for: one of the account's, without a login yet."""
     await check_employees_exist(session, account_id, [employee_id])
-    employee = await session.get(Employee, employee_id)
+    employee = await session.get_one(Employee, employee_id)
     taken = await session.scalar(select(User.login).where(User.employee_id == employee_id).limit(1))
     if taken is not None:
         raise Conflict(
@@ -101,7 +112,7 @@ async def update_web_user(db: Database, actor: Actor, user_id: int, data: WebUse
         return await _update_web_user(session, actor, user_id, changes)
 
 
-async def _update_web_user(session: AsyncSession, actor: Actor, user_id: int, changes: dict) -> WebUserRead:
+async def _update_web_user(session: AsyncSession, actor: Actor, user_id: int, changes: dict[str, Any]) -> WebUserRead:
     """update_web_user inside its transaction."""
     user = await access_row(session, User, user_id, actor, "User")
     _check_not_self_lockout(actor, user, changes)
@@ -141,11 +152,11 @@ async def record_login_changed(session: AsyncSession, actor: Actor, employee_id:
     await record_event(session, actor.account_id, event)
 
 
-def _check_not_self_lockout(actor: Actor, user: User, changes: dict) -> None:
+def _check_not_self_lockout(actor: Actor, user: User, changes: dict[str, Any]) -> None:
     """An Administrator cannot demote or deactivate themself (the account could be left without one)."""
     if user.id != actor.user_id:
         return
-    if changes.get("role", "Administrator") != "Administrator" or changes.get("active") is False:
+    if changes.get("role", Role.ADMINISTRATOR) != Role.ADMINISTRATOR or changes.get("active") is False:
         raise Forbidden("You cannot demote or deactivate yourself; ask another Administrator.", code="self_lockout")
 
 
@@ -228,5 +239,7 @@ async def _resolve(session: AsyncSession, account_id: int, permits: PermissionsU
         employee_ids, _ = await resolve_permitted(session, account_id, permits.groups, permits.employees, permits.tags)
         query = query.where(Employee.id.in_(employee_ids))
     rows = await session.execute(query.order_by(Employee.name, Employee.id))
-    resolved = [ResolvedEmployee(*row) for row in rows]
-    return PermissionsRead(permits.all, permits.groups, permits.employees, permits.tags, resolved)
+    resolved = [ResolvedEmployee(id=id_, name=name, phone=phone) for id_, name, phone in rows]
+    return PermissionsRead(
+        all=permits.all, groups=permits.groups, employees=permits.employees, tags=permits.tags, resolved=resolved
+    )

@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from communicator.db.models import Delivery, Employee, Message
 from communicator.db.session import Database
+from communicator.domain import DeliveryStatus
 from communicator.schemas import PhoneMessage, PhoneRead
 from communicator.services.core.actors import Actor
 from communicator.services.core.errors import NotFound
@@ -14,7 +15,7 @@ from communicator.services.core.permissions import get_reach
 from communicator.services.directory.employees import check_phone
 
 # What a phone has received: the SMSC accepted it (and may have reported on it).
-RECEIVED = ("Sent", "Delivered")
+RECEIVED = (DeliveryStatus.SENT, DeliveryStatus.DELIVERED)
 
 
 async def list_phones(db: Database, actor: Actor) -> list[PhoneRead]:
@@ -33,7 +34,9 @@ async def _list_phones(session: AsyncSession, actor: Actor) -> list[PhoneRead]:
     )
     rows = await session.execute(query)
     return [
-        PhoneRead(phone, employee_id, name) for phone, employee_id, name in rows if reach.sees_employee(employee_id)
+        PhoneRead(phone=phone, employee_id=employee_id, name=name)
+        for phone, employee_id, name in rows
+        if reach.sees_employee(employee_id)
     ]
 
 
@@ -72,6 +75,6 @@ async def _list_phone_messages(session: AsyncSession, actor: Actor, raw_phone: s
     )
     received = await session.execute(received_query)
     sent = await session.execute(sent_query)
-    items = [PhoneMessage(i, "received", t, at, s) for i, t, at, s in received]
-    items += [PhoneMessage(i, "sent", t, at, None) for i, t, at in sent]
+    items = [PhoneMessage(id=i, kind="received", text=t, at=at, status=s) for i, t, at, s in received]
+    items += [PhoneMessage(id=i, kind="sent", text=t, at=at, status=None) for i, t, at in sent]
     return sorted(items, key=lambda m: m.at)[-limit:]

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from communicator.db.models import Delivery, Employee, Message, MessageTarget, UnroutedMessage
 from communicator.db.session import Database
+from communicator.domain import ThreadKind
 from communicator.events import MessageCreated, record_event
 from communicator.schemas import MessageRead, UnroutedRead
 from communicator.services.messaging.routing import check_sender, get_inbound_account, select_owners
@@ -112,10 +113,10 @@ async def _record_in_threads(session: AsyncSession, message: Message, groups: li
     """The sender's own thread (or the unknown senders'), plus the threads of the broadcast it answers."""
     account_id = message.account_id
     if message.employee_id:
-        own = await record_thread(session, account_id, "employee", message.employee_id)
+        own = await record_thread(session, account_id, ThreadKind.EMPLOYEE, message.employee_id)
     else:
-        own = await record_thread(session, account_id, "unknown")
-    threads = [own] + [await record_thread(session, account_id, "group", g) for g in groups]
+        own = await record_thread(session, account_id, ThreadKind.UNKNOWN)
+    threads = [own] + [await record_thread(session, account_id, ThreadKind.GROUP, g) for g in groups]
     await record_in_threads(session, message.id, threads)
     return await touch_threads(session, message.id, message.created_at)
 

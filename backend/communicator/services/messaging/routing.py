@@ -26,7 +26,7 @@ def check_sender(raw: str) -> str:
     return sender
 
 
-def select_owners(short_number: str | None) -> Select[tuple[int]]:
+def select_owners(short_number: str | None) -> Select[int]:
     """The accounts an SMS to this short number may belong to (every account when the source names none)."""
     query = select(Account.id)
     return query if short_number is None else query.where(Account.short_number == short_number)
@@ -42,7 +42,7 @@ async def get_inbound_account(session: AsyncSession, short_number: str | None, s
     return None
 
 
-async def _last_sent_to(session: AsyncSession, owners: Select[tuple[int]], sender: str) -> int | None:
+async def _last_sent_to(session: AsyncSession, owners: Select[int], sender: str) -> int | None:
     """The owner that sent to this phone most recently (a reply answers the last message the phone got)."""
     query = (
         select(Delivery.account_id)
@@ -54,18 +54,18 @@ async def _last_sent_to(session: AsyncSession, owners: Select[tuple[int]], sende
     return await session.scalar(query)
 
 
-async def _employer(session: AsyncSession, owners: Select[tuple[int]], sender: str) -> int | None:
+async def _employer(session: AsyncSession, owners: Select[int], sender: str) -> int | None:
     """The one owner that has this phone as an employee (two or more say nothing)."""
     query = select(Employee.account_id).where(Employee.phone == sender, Employee.account_id.in_(owners))
     return await _the_only(session, query)
 
 
-async def _only_owner(session: AsyncSession, owners: Select[tuple[int]], _sender: str) -> int | None:
+async def _only_owner(session: AsyncSession, owners: Select[int], _sender: str) -> int | None:
     """The short number's owner, when it has exactly one."""
     return await _the_only(session, owners)
 
 
-async def _the_only(session: AsyncSession, query: Select[tuple[int]]) -> int | None:
+async def _the_only(session: AsyncSession, query: Select[int]) -> int | None:
     """The single row's value, or None when there are none or several."""
     found = list(await session.scalars(query.limit(2)))
     return found[0] if len(found) == 1 else None

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from communicator.db.models import Delivery, Employee, Message, MessageTarget
 from communicator.db.session import Database, wake_gateways_after_commit
+from communicator.domain import DeliveryStatus, ThreadKind
 from communicator.events import MessageCreated, record_event
 from communicator.schemas import MessageCreate, MessageRead
 from communicator.services.core import permissions
@@ -102,6 +103,7 @@ async def send_message(db: Database, actor: Actor, data: MessageCreate) -> Messa
         await permissions.check_may_send(session, actor, phones)
         message = await _record_outbound(session, actor, text, data.recipients.groups, phones)
         read = (await list_message_reads(session, [message], with_deliveries=True))[0]
+        read = msgspec.structs.replace(read, client_id=data.client_id)  # not stored: only the sending tab needs it
         thread_ids = await touch_threads(session, message.id, message.created_at)
         # The event carries the summary, not the (possibly huge) delivery list.
         event = MessageCreated(message=msgspec.structs.replace(read, deliveries=None), thread_ids=thread_ids)
@@ -118,7 +120,7 @@ async def _insert_deliveries(session: AsyncSession, message: Message, phones: di
             "message_id": message.id,
             "phone": phone,
             "employee_id": employee_id,
-            "status": "Pending",
+            "status": DeliveryStatus.PENDING,
             "parts": message.parts,
             "attempts": 0,
             "updated_at": message.created_at,
@@ -149,9 +151,9 @@ async def _record_outbound(
     await _insert_deliveries(session, message, phones)
     for group_id in sorted(set(group_ids)):
         session.add(MessageTarget(message_id=message.id, group_id=group_id))
-    threads = [await record_thread(session, actor.account_id, "group", g) for g in sorted(set(group_ids))]
+    threads = [await record_thread(session, actor.account_id, ThreadKind.GROUP, g) for g in sorted(set(group_ids))]
     if any(employee_id is None for employee_id in phones.values()):
-        threads.append(await record_thread(session, actor.account_id, "unknown"))
+        threads.append(await record_thread(session, actor.account_id, ThreadKind.UNKNOWN))
     await record_in_threads(session, message.id, threads)
     await record_in_employee_threads(session, actor.account_id, message.id)
     return message

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, true, update
+from sqlalchemy import ColumnElement, and_, cast, func, literal, or_, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from communicator.db.models import Delivery, Employee, Group, Message, Thread, ThreadMessage, ThreadRead, User
 from communicator.db.session import Database, dialect_insert
+from communicator.domain import ThreadKind
 from communicator.events import ThreadMarkedRead, get_last_event_id, record_event
 from communicator.schemas import LastMessage, ThreadPage
 from communicator.schemas import ThreadRead as ThreadView
@@ -19,10 +20,10 @@ from communicator.services.core.permissions import Reach, check_scope, get_reach
 from communicator.services.messaging.views import list_message_reads
 
 UNKNOWN_TITLE = "Неизвестные"
-KIND_ORDER = {"group": 0, "unknown": 1, "employee": 2}
+KIND_ORDER = {ThreadKind.GROUP: 0, ThreadKind.UNKNOWN: 1, ThreadKind.EMPLOYEE: 2}
 
 
-async def record_thread(session: AsyncSession, account_id: int, kind: str, ref_id: int = 0) -> int:
+async def record_thread(session: AsyncSession, account_id: int, kind: ThreadKind, ref_id: int = 0) -> int:
     """The id of a thread, recording the thread first when it is new."""
     create = (
         dialect_insert(session, Thread).values(account_id=account_id, kind=kind, ref_id=ref_id).on_conflict_do_nothing()
@@ -38,7 +39,7 @@ async def record_in_employee_threads(session: AsyncSession, account_id: int, mes
     recipients = select(Delivery.employee_id).where(
         Delivery.message_id == message_id, Delivery.employee_id.is_not(None)
     )
-    employee_kind = func.cast("employee", Thread.kind.type)
+    employee_kind = cast(literal(ThreadKind.EMPLOYEE, Thread.kind.type), Thread.kind.type)
     employee_threads = select(Delivery.account_id, employee_kind, Delivery.employee_id).where(
         Delivery.employee_id.in_(recipients), Delivery.message_id == message_id
     )
@@ -48,8 +49,8 @@ async def record_in_employee_threads(session: AsyncSession, account_id: int, mes
         .on_conflict_do_nothing()
     )
     await session.execute(create_threads)
-    thread_links = select(Thread.id, func.cast(message_id, ThreadMessage.message_id.type)).where(
-        Thread.account_id == account_id, Thread.kind == "employee", Thread.ref_id.in_(recipients)
+    thread_links = select(Thread.id, cast(literal(message_id), ThreadMessage.message_id.type)).where(
+        Thread.account_id == account_id, Thread.kind == ThreadKind.EMPLOYEE, Thread.ref_id.in_(recipients)
     )
     link_message = (
         dialect_insert(session, ThreadMessage)
@@ -77,17 +78,17 @@ async def touch_threads(session: AsyncSession, message_id: int, at: datetime) ->
 
 async def _titles(session: AsyncSession, threads: list[Thread]) -> dict[int, tuple[str, str | None]]:
     """Title and colour per thread."""
-    employee_ids = [t.ref_id for t in threads if t.kind == "employee"]
-    group_ids = [t.ref_id for t in threads if t.kind == "group"]
+    employee_ids = [t.ref_id for t in threads if t.kind == ThreadKind.EMPLOYEE]
+    group_ids = [t.ref_id for t in threads if t.kind == ThreadKind.GROUP]
     employee_query = select(Employee.id, Employee.name).where(Employee.id.in_(employee_ids))
     employees = dict((await session.execute(employee_query)).all())
     group_query = select(Group.id, Group.name, Group.color).where(Group.id.in_(group_ids))
     groups = {gid: (name, color) for gid, name, color in await session.execute(group_query)}
     titles: dict[int, tuple[str, str | None]] = {}
     for t in threads:
-        if t.kind == "employee":
+        if t.kind == ThreadKind.EMPLOYEE:
             titles[t.id] = (employees.get(t.ref_id, "?"), None)
-        elif t.kind == "group":
+        elif t.kind == ThreadKind.GROUP:
             titles[t.id] = groups.get(t.ref_id, ("?", None))
         else:
             titles[t.id] = (UNKNOWN_TITLE, None)
@@ -117,8 +118,8 @@ def visible_threads(reach: Reach) -> ColumnElement[bool]:
     if reach.everyone:
         return true()
     return or_(
-        and_(Thread.kind == "employee", Thread.ref_id.in_(reach.employee_ids)),
-        and_(Thread.kind == "group", Thread.ref_id.in_(reach.group_ids)),
+        and_(Thread.kind == ThreadKind.EMPLOYEE, Thread.ref_id.in_(reach.employee_ids)),
+        and_(Thread.kind == ThreadKind.GROUP, Thread.ref_id.in_(reach.group_ids)),
     )
 
 
@@ -164,7 +165,9 @@ async def _list_threads(session: AsyncSession, actor: Actor) -> list[ThreadView]
     return views
 
 
-async def _last_messages(session: AsyncSession, message_ids: list[int | None], reach: Reach) -> dict[int, LastMessage]:
+async def _last_messages(
+    session: AsyncSession, message_ids: list[int | None], reach: Reach
+) -> dict[int | None, LastMessage]:
     """Previews of the given messages with who wrote them (an inbound sender only when the caller may see them)."""
     query = (
         select(Message, Employee.name, User.name)
@@ -179,15 +182,32 @@ async def _last_messages(session: AsyncSession, message_ids: list[int | None], r
 def _preview(m: Message, employee_name: str | None, author: str | None, reach: Reach) -> LastMessage:
     """One thread preview."""
     if m.direction == "out":
-        return LastMessage(m.id, m.direction, m.text[:140], m.created_at, author, m.author_user_id)
-    sender = (employee_name or m.sender_phone) if reach.sees_employee(m.employee_id) else None
-    return LastMessage(m.id, m.direction, m.text[:140], m.created_at, sender)
+        sender, author_user_id = author, m.author_user_id
+    else:
+        sender = (employee_name or m.sender_phone) if reach.sees_employee(m.employee_id) else None
+        author_user_id = None
+    return LastMessage(
+        id=m.id,
+        direction=m.direction,
+        text=m.text[:140],
+        created_at=m.created_at,
+        sender_name=sender,
+        author_user_id=author_user_id,
+    )
 
 
 def _thread_view(thread: Thread, title: tuple[str, str | None], preview: LastMessage | None, unread: int) -> ThreadView:
     """The API view of one thread."""
-    ref = thread.ref_id if thread.kind != "unknown" else None
-    return ThreadView(thread.id, thread.kind, ref, title[0], title[1], preview, thread.last_activity_at, unread)
+    return ThreadView(
+        id=thread.id,
+        kind=thread.kind,
+        ref_id=thread.ref_id if thread.kind != ThreadKind.UNKNOWN else None,
+        title=title[0],
+        color=title[1],
+        last_message=preview,
+        last_activity_at=thread.last_activity_at,
+        unread=unread,
+    )
 
 
 async def _get_thread(session: AsyncSession, actor: Actor, thread_id: int) -> tuple[Thread, Reach]:
@@ -228,11 +248,11 @@ async def _list_thread_messages(
     query = query.order_by(Message.id.desc()).limit(limit + 1)
     rows = list(await session.scalars(query))
     page = list(reversed(rows[:limit]))
-    if thread.kind == "employee":
+    if thread.kind == ThreadKind.EMPLOYEE:
         reads = await list_message_reads(session, page, True, for_employee=thread.ref_id, reach=reach)
     else:
         reads = await list_message_reads(session, page, reach=reach)
-    return ThreadPage(reads, has_more=len(rows) > limit)
+    return ThreadPage(items=reads, has_more=len(rows) > limit)
 
 
 async def mark_thread_read(db: Database, actor: Actor, thread_id: int, last_message_id: int) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import msgspec
 from sqlalchemy import func, select
@@ -17,7 +17,7 @@ async def get_summaries(
     session: AsyncSession, message_ids: Sequence[int], reach: Reach = EVERYONE
 ) -> dict[int, Summary]:
     """Counts of deliveries by status for each message, over the recipients the caller may see."""
-    summaries: dict[int, Summary] = {mid: Summary(0, {}) for mid in message_ids}
+    summaries: dict[int, Summary] = {mid: Summary(total=0, counts={}) for mid in message_ids}
     if not message_ids:
         return summaries
     query = (
@@ -34,13 +34,15 @@ async def get_summaries(
     return summaries
 
 
-async def _names(session: AsyncSession, model: type, ids: set[int]) -> dict[int, str]:
-    """Display names of users or employees by id."""
-    ids.discard(None)  # type: ignore[arg-type]
-    if not ids:
+async def _names(
+    session: AsyncSession, model: type[User] | type[Employee], ids: Iterable[int | None]
+) -> dict[int | None, str]:
+    """Display names of users or employees by id (keyed so an absent id looks up nothing)."""
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
         return {}
-    rows = await session.execute(select(model.id, model.name).where(model.id.in_(ids)))
-    return dict(rows.all())
+    rows = await session.execute(select(model.id, model.name).where(model.id.in_(wanted)))
+    return {row_id: name for row_id, name in rows}
 
 
 async def list_delivery_reads(session: AsyncSession, deliveries: Sequence[Delivery]) -> list[DeliveryRead]:
@@ -48,14 +50,14 @@ async def list_delivery_reads(session: AsyncSession, deliveries: Sequence[Delive
     names = await _names(session, Employee, {d.employee_id for d in deliveries})
     return [
         DeliveryRead(
-            d.id,
-            d.phone,
-            d.employee_id,
-            names.get(d.employee_id),
-            d.status,
-            d.updated_at,
-            d.error,
-            d.possible_duplicate,
+            id=d.id,
+            phone=d.phone,
+            employee_id=d.employee_id,
+            employee_name=names.get(d.employee_id),
+            status=d.status,
+            updated_at=d.updated_at,
+            error=d.error,
+            possible_duplicate=d.possible_duplicate,
         )
         for d in deliveries
     ]
@@ -95,26 +97,26 @@ def _message_read(
     m: Message,
     summary: Summary,
     author: str | None,
-    employees: dict[int, str],
+    employees: dict[int | None, str],
     deliveries: list[DeliveryRead] | None,
     reach: Reach,
 ) -> MessageRead:
     """One message as the caller may see it."""
     read = MessageRead(
-        m.id,
-        m.direction,
-        m.text,
-        m.parts,
-        m.encoding,
-        m.created_at,
-        author,
-        m.sender_phone,
-        m.employee_id,
-        employees.get(m.employee_id) if m.employee_id is not None else None,
-        m.reply_to_id,
-        summary,
-        deliveries,
-        m.author_user_id,
+        id=m.id,
+        direction=m.direction,
+        text=m.text,
+        parts=m.parts,
+        encoding=m.encoding,
+        created_at=m.created_at,
+        author_name=author,
+        sender_phone=m.sender_phone,
+        employee_id=m.employee_id,
+        employee_name=employees.get(m.employee_id),
+        reply_to_id=m.reply_to_id,
+        summary=summary,
+        deliveries=deliveries,
+        author_user_id=m.author_user_id,
     )
     return get_visible_message(read, reach)
 

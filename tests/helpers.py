@@ -5,15 +5,17 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
 from communicator.db.models import Delivery
 from communicator.db.session import Database
+from communicator.events import MessageCreated
 from communicator.gateway.drivers.simulator import SimulatorDriver
 from communicator.gateway.worker import GatewayWorker
 from communicator.queue.database import DatabaseQueue
-from communicator.schemas import MessageRead
+from communicator.schemas import MessageRead, Summary
 from communicator.services.messaging.receive import receive_sms
 
 
@@ -80,3 +82,22 @@ class InProcessGateway:
         self.task.cancel()
         await asyncio.gather(self.task, return_exceptions=True)
         await self.driver.stop()
+
+
+def any_message_event() -> MessageCreated:
+    """Any event."""
+    message = MessageRead(
+        id=1,
+        direction="in",
+        text="x",
+        parts=1,
+        encoding="GSM-7",
+        created_at=datetime.now(UTC),
+        author_name=None,
+        sender_phone=None,
+        employee_id=None,
+        employee_name=None,
+        reply_to_id=None,
+        summary=Summary(total=0, counts={}),
+    )
+    return MessageCreated(message=message, thread_ids=[])

@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
 from sqlalchemy import select
 
 from communicator.db.models import Event
 from communicator.db.session import Database
 from communicator.events import (
-    MessageCreated,
     get_last_event_id,
     prune_events,
     record_event,
 )
-from communicator.schemas import MessageCreate, MessageRead, Recipients, Summary
+from communicator.schemas import MessageCreate, Recipients
 from communicator.services.core.actors import Actor
 from communicator.services.messaging.send import send_message
+from tests.helpers import any_message_event
 
 
 async def _send(db: Database, admin: Actor) -> None:
@@ -41,21 +39,7 @@ async def test_events_are_published_only_after_commit(db: Database, admin: Actor
         before = await get_last_event_id(session)
     with pytest.raises(RuntimeError):
         async with db.write() as session:
-            message = MessageRead(
-                id=1,
-                direction="in",
-                text="x",
-                parts=1,
-                encoding="GSM-7",
-                created_at=datetime.now(UTC),
-                author_name=None,
-                sender_phone=None,
-                employee_id=None,
-                employee_name=None,
-                reply_to_id=None,
-                summary=Summary(total=0, counts={}),
-            )
-            await record_event(session, admin.account_id, MessageCreated(message=message, thread_ids=[]))
+            await record_event(session, admin.account_id, any_message_event())
             raise RuntimeError("roll back")
     assert db.published == []  # type: ignore[attr-defined]
     async with db.read() as session:

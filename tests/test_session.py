@@ -2,38 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
 from sqlalchemy import delete, func, insert, select
 
 from communicator.db.models import Event, Thread
 from communicator.db.session import Database, wake_gateways_after_commit
 from communicator.domain import ThreadKind
-from communicator.events import MessageCreated, note_access_changed, record_event
-from communicator.schemas import GroupCreate, MessageCreate, MessageRead, Recipients, Summary
+from communicator.events import note_access_changed, record_event
+from communicator.schemas import GroupCreate, MessageCreate, Recipients
 from communicator.services.core.actors import Actor
 from communicator.services.directory import groups
 from communicator.services.messaging.send import send_message
-
-
-def _event() -> MessageCreated:
-    """Any event."""
-    message = MessageRead(
-        id=1,
-        direction="in",
-        text="x",
-        parts=1,
-        encoding="GSM-7",
-        created_at=datetime.now(UTC),
-        author_name=None,
-        sender_phone=None,
-        employee_id=None,
-        employee_name=None,
-        reply_to_id=None,
-        summary=Summary(total=0, counts={}),
-    )
-    return MessageCreated(message=message, thread_ids=[])
+from tests.helpers import any_message_event
 
 
 async def _count_events(db: Database) -> int:
@@ -45,7 +25,7 @@ async def _count_events(db: Database) -> int:
 async def test_a_read_session_refuses_every_change_that_must_be_handed_over(db: Database, admin: Actor) -> None:
     before = await _count_events(db)
     refusals = (
-        lambda session: record_event(session, admin.account_id, _event()),
+        lambda session: record_event(session, admin.account_id, any_message_event()),
         lambda session: _call(note_access_changed, session, admin.account_id),
         lambda session: _call(wake_gateways_after_commit, session),
     )
@@ -84,7 +64,7 @@ async def test_events_and_wake_ups_are_handed_over_once_after_commit(db: Databas
     db.published.clear()  # type: ignore[attr-defined]
     with pytest.raises(ValueError):
         async with db.write() as session:
-            await record_event(session, admin.account_id, _event())
+            await record_event(session, admin.account_id, any_message_event())
             note_access_changed(session, admin.account_id)
             wake_gateways_after_commit(session)
             raise ValueError("roll back")

@@ -30,6 +30,9 @@ PASSWORD = "bench-password"
 RESULT_PREFIX = "BENCH-RESULT "
 
 
+PG_ADMIN_DSN = os.environ.get("COMMUNICATOR_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
 class TempDatabase:
     """A migrated SQLite file in a temp folder, removed on exit."""
 
@@ -47,6 +50,37 @@ class TempDatabase:
 
     def __exit__(self, *_: object) -> None:
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class TempPostgres:
+    """A migrated, uniquely named PostgreSQL database (COMMUNICATOR_BENCH_PG), dropped on exit."""
+
+    def __init__(self) -> None:
+        self.name = f"communicator_bench_{os.getpid()}_{int(time.time())}"
+        base = PG_ADMIN_DSN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
+        self.url = f"{base}/{self.name}"
+
+    async def _admin(self, statement: str) -> None:
+        """Run one statement on the admin database."""
+        import asyncpg
+
+        connection = await asyncpg.connect(PG_ADMIN_DSN, timeout=5)
+        try:
+            await connection.execute(statement)
+        finally:
+            await connection.close()
+
+    def __enter__(self) -> TempPostgres:
+        asyncio.run(self._admin(f'CREATE DATABASE "{self.name}"'))
+        try:
+            upgrade(self.url)
+        except BaseException:
+            self.__exit__()
+            raise
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        asyncio.run(self._admin(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)'))
 
 
 async def seed_account(url: str) -> Actor:

@@ -10,6 +10,8 @@ from sqlalchemy import event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from communicator.db.group_commit import GroupCommit
+
 
 def dialect_insert(session: AsyncSession, model: type):
     """An INSERT in the session's dialect, so it can take `.on_conflict_do_nothing()`."""
@@ -56,14 +58,17 @@ class Database:
             self.read_engine = self.engine
         self._writer = async_sessionmaker(self.engine, expire_on_commit=False)
         self._reader = async_sessionmaker(self.read_engine, expire_on_commit=False)
+        self._group = GroupCommit(self._writer, self._after_commit)
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:
-        """A session in one write transaction; its recorded events are published after commit."""
-        async with self._writer() as session:
-            async with session.begin():
-                yield session
-            events = session.info.pop("events", None)
+        """A write session shared with concurrent writers, each in its own savepoint (db/group_commit.py)."""
+        async with self._group.member() as session:
+            yield session
+
+    def _after_commit(self, collected: dict[str, list[Any]]) -> None:
+        """Hand over what the committed writers collected in `session.info`, merged in commit order."""
+        events = collected.get("events")
         if events:
             self.on_commit(events)
 

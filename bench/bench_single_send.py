@@ -59,7 +59,9 @@ def _api_token(server_url: str) -> str:
 
 def _load(server_url: str, token: str) -> dict:
     """Run the load generator in its own process; returns its result."""
-    bodies = [json.dumps({"text": f"Мониторинг: событие {n}", "recipients": {"numbers": [p]}}) for n, p in enumerate(NUMBERS)]
+    bodies = [
+        json.dumps({"text": f"Мониторинг: событие {n}", "recipients": {"numbers": [p]}}) for n, p in enumerate(NUMBERS)
+    ]
     args = {
         "clients": CLIENTS,
         "seconds": SECONDS,
@@ -104,12 +106,16 @@ def _measure(label: str, url: str) -> None:
     rate = accepted / result["window"]
     p50, p99 = median(latencies_ms), percentile(latencies_ms, 99)
     report(f"single sends, {label}, {CLIENTS} clients", rate, TARGETS[label], "sends/s", higher_is_better=True)
-    report(f"single send p99, {label}", p99, TARGET_P99_MS, "ms", note=f"p50 {p50:.1f} ms, max {max(latencies_ms):.0f} ms")
+    report(
+        f"single send p99, {label}", p99, TARGET_P99_MS, "ms", note=f"p50 {p50:.1f} ms, max {max(latencies_ms):.0f} ms"
+    )
 
 
 def main() -> None:
     """SQLite, then PostgreSQL when it answers."""
-    print(f"bench_single_send: POST /api/v1/messages, one number, {CLIENTS} clients, API token, gateway off", flush=True)
+    print(
+        f"bench_single_send: POST /api/v1/messages, one number, {CLIENTS} clients, API token, gateway off", flush=True
+    )
     with TempDatabase() as temp:
         _measure("SQLite", temp.url)
     try:

@@ -10,6 +10,7 @@ member. See docs/architecture.md ("Writes").
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -55,7 +56,7 @@ class GroupCommit:
         self.max_members = max_members
         self.max_seconds = max_seconds
         self._turn = asyncio.Lock()
-        self._queued = 0
+        self.queued = 0
         self._batch: _Batch | None = None
         self._holder: asyncio.Task[Any] | None = None
 
@@ -86,15 +87,15 @@ class GroupCommit:
         """Wait for the turn; the current batch, or a new one."""
         if self._holder is not None and self._holder is asyncio.current_task():
             raise RuntimeError("db.write() inside db.write(): the inner one would wait for itself")
-        self._queued += 1
+        self.queued += 1
         try:
             await self._turn.acquire()
         except asyncio.CancelledError:
-            self._queued -= 1
-            if self._queued == 0 and not self._turn.locked():
+            self.queued -= 1
+            if self.queued == 0 and not self._turn.locked():
                 self._close_batch()  # it was this caller's turn; the batch must not wait for it
             raise
-        self._queued -= 1
+        self.queued -= 1
         self._holder = asyncio.current_task()
         if self._batch is None:
             self._batch = _Batch(self._open())
@@ -113,7 +114,7 @@ class GroupCommit:
         """End a turn: commit when nobody waits, the batch is full or old, or it broke."""
         batch.members += 1
         full = batch.members >= self.max_members or asyncio.get_running_loop().time() - batch.started > self.max_seconds
-        if self._queued == 0 or full or batch.failed is not None:
+        if self.queued == 0 or full or batch.failed is not None:
             self._close_batch()
         self._holder = None
         self._turn.release()
@@ -145,8 +146,12 @@ class GroupCommit:
 
 async def _try_commit(session: AsyncSession) -> Exception | None:
     """Commit; the error instead of raising it."""
+    connection = await session.connection()
     try:
         await session.commit()
     except Exception as error:
+        # SQLite keeps the transaction open after a failed COMMIT, and the pool would not roll it back.
+        with contextlib.suppress(Exception):
+            await connection.invalidate()
         return error
     return None

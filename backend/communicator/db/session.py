@@ -58,12 +58,12 @@ class Database:
             self.read_engine = self.engine
         self._writer = async_sessionmaker(self.engine, expire_on_commit=False)
         self._reader = async_sessionmaker(self.read_engine, expire_on_commit=False)
-        self._group = GroupCommit(self._writer, self._after_commit)
+        self.group_commit = GroupCommit(self._writer, self._after_commit)
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:
         """A write session shared with concurrent writers, each in its own savepoint (db/group_commit.py)."""
-        async with self._group.member() as session:
+        async with self.group_commit.member() as session:
             yield session
 
     def _after_commit(self, collected: dict[str, list[Any]]) -> None:

@@ -14,6 +14,9 @@ from communicator.schemas import MessageCreate, MessageRead, ReadMark, ThreadPag
 from communicator.services.core.actors import Actor
 from communicator.services.messaging import send as messaging
 from communicator.services.messaging import threads
+from communicator.services.messaging.views import DELIVERY_PAGE
+
+MAX_DELIVERY_PAGE = 2000
 
 
 class MessageController(Controller):
@@ -37,10 +40,15 @@ class MessageController(Controller):
 
     @get("/{message_id:int}", operation_id="getMessage", opt={"scope": "messages:read"})
     async def get_message(
-        self, db: NamedDependency[Database], actor: NamedDependency[Actor], message_id: FromPath[int]
+        self,
+        db: NamedDependency[Database],
+        actor: NamedDependency[Actor],
+        message_id: FromPath[int],
+        after_id: Annotated[int, Parameter(ge=0, le=2**63 - 1)] = 0,
+        limit: Annotated[int, Parameter(ge=1, le=MAX_DELIVERY_PAGE)] = DELIVERY_PAGE,
     ) -> MessageRead:
-        """A message with every recipient's status."""
-        return await messaging.get_message(db, actor, message_id)
+        """A message with a page of its recipients' statuses (by delivery id after `after_id`)."""
+        return await messaging.get_message(db, actor, message_id, after_id, limit)
 
 
 class ThreadController(Controller):

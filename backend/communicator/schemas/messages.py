@@ -71,6 +71,8 @@ class MessageRead(Struct):
     summary: Summary
     deliveries: list[DeliveryRead] | None = None
     author_user_id: int | None = None
+    # Where a page of deliveries stops: the `after_id` of the next page; null on the last page.
+    deliveries_next: int | None = None
 
 
 class LastMessage(Struct):

@@ -323,6 +323,7 @@ export interface MessageRead {
   author_user_id?: number | null;
   created_at: string;
   deliveries?: DeliveryRead[] | null;
+  deliveries_next?: number | null;
   direction: 'in' | 'out';
   employee_id: number | null;
   employee_name: string | null;

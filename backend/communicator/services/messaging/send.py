@@ -24,7 +24,7 @@ from communicator.services.messaging.threads import (
     record_in_threads,
     touch_threads,
 )
-from communicator.services.messaging.views import list_message_reads
+from communicator.services.messaging.views import DELIVERY_PAGE, get_message_page
 from communicator.sms.phones import InvalidPhone, normalize_phone
 from communicator.sms.segments import count_segments
 from communicator.sms.tags import normalize_tag
@@ -137,10 +137,11 @@ async def send_message(db: Database, actor: Actor, data: MessageCreate) -> Messa
         phones = await resolve_recipients(session, actor, data)
         await permissions.check_may_send(session, actor, phones)
         message = await _record_outbound(session, actor, text, data.recipients.groups, phones)
-        read = (await list_message_reads(session, [message], with_deliveries=True))[0]
+        read = await get_message_page(session, message)
         thread_ids = await touch_threads(session, message.id, message.created_at)
         # The event carries the summary, not the (possibly huge) delivery list.
-        event = MessageCreated(message=msgspec.structs.replace(read, deliveries=None), thread_ids=thread_ids)
+        summary_only = msgspec.structs.replace(read, deliveries=None, deliveries_next=None)
+        event = MessageCreated(message=summary_only, thread_ids=thread_ids)
         await record_event(session, actor.account_id, event)
     return read
 
@@ -192,10 +193,12 @@ async def _record_outbound(
     return message
 
 
-async def get_message(db: Database, actor: Actor, message_id: int) -> MessageRead:
-    """One message the caller may see, with the deliveries they may see (the summary counts them all)."""
+async def get_message(
+    db: Database, actor: Actor, message_id: int, after_id: int = 0, limit: int = DELIVERY_PAGE
+) -> MessageRead:
+    """One message the caller may see, with a page of the deliveries they may see (the summary counts them all)."""
     async with db.read() as session:
         message = await access_row(session, Message, message_id, actor, "Message")
         reach = await permissions.get_reach(session, actor)
         await check_message_visible(session, reach, message.id)
-        return (await list_message_reads(session, [message], with_deliveries=True, reach=reach))[0]
+        return await get_message_page(session, message, reach, after_id, limit)

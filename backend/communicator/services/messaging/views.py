@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import msgspec
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from communicator.db.models import Delivery, Employee, Message, User
 from communicator.schemas import DeliveryRead, MessageRead, Summary
 from communicator.services.core.permissions import EVERYONE, Reach
+
+DELIVERY_PAGE = 500
 
 
 async def get_summaries(
@@ -135,3 +138,22 @@ async def _list_deliveries(
     for read, row in zip(await list_delivery_reads(session, rows), rows, strict=True):
         found.setdefault(row.message_id, []).append(read)
     return found
+
+
+async def get_message_page(
+    session: AsyncSession, message: Message, reach: Reach = EVERYONE, after_id: int = 0, limit: int = DELIVERY_PAGE
+) -> MessageRead:
+    """A message with one page of the deliveries the caller may see, by id after `after_id`; the summary counts all."""
+    read = (await list_message_reads(session, [message], reach=reach))[0]
+    query = (
+        select(Delivery)
+        .where(Delivery.message_id == message.id, Delivery.id > after_id)
+        .order_by(Delivery.id)
+        .limit(limit + 1)  # one row past the page tells whether there is more
+    )
+    if not reach.everyone:
+        query = query.where(Delivery.employee_id.in_(reach.employee_ids))
+    rows = list(await session.scalars(query))
+    page = rows[:limit]
+    following = page[-1].id if len(rows) > limit else None
+    return msgspec.structs.replace(read, deliveries=await list_delivery_reads(session, page), deliveries_next=following)

@@ -263,11 +263,10 @@ async def test_another_accounts_ids_are_not_found(db: Database, admin: Actor) ->
     async with db.write() as session:
         group = await create_group(session, other, GroupCreate(name="Чужие"))
     message = await send_message(db, other, send("Чужое", numbers=["+79990001122"]))
+    operator = await fitters_operator(db, admin)  # its own write, not one inside the next
     async with db.write() as session:
         with pytest.raises(InvalidInput) as refused:
-            await apply_permissions(
-                session, admin, (await fitters_operator(db, admin)).user_id, PermissionsUpdate(groups=[group.id])
-            )
+            await apply_permissions(session, admin, operator.user_id, PermissionsUpdate(groups=[group.id]))
         assert refused.value.extra == {"groups": [group.id]}
         with pytest.raises(NotFound):
             await apply_permissions(session, admin, other_admin.id, PermissionsUpdate(all=True))

@@ -34,7 +34,10 @@ async def check_groups_exist(session: AsyncSession, account_id: int, group_ids: 
 
 async def list_group_member_ids(session: AsyncSession, account_id: int, group_ids: Iterable[int]) -> set[int]:
     """Active employees in the groups, nested groups included."""
-    closure = with_descendants(await get_group_parents(session, account_id), group_ids)
+    roots = set(group_ids)
+    if not roots:
+        return set()  # most sends name no group: spare them the group tree query
+    closure = with_descendants(await get_group_parents(session, account_id), roots)
     if not closure:
         return set()
     query = (

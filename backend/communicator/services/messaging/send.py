@@ -189,7 +189,8 @@ async def _record_outbound(
     if any(employee_id is None for employee_id in phones.values()):
         threads.append(await get_thread_id(session, actor.account_id, "unknown"))
     await record_in_threads(session, message.id, threads)
-    await record_in_employee_threads(session, actor.account_id, message.id)
+    if any(employee_id is not None for employee_id in phones.values()):
+        await record_in_employee_threads(session, actor.account_id, message.id)
     return message
 
 

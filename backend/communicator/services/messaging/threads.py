@@ -23,13 +23,12 @@ KIND_ORDER = {"group": 0, "unknown": 1, "employee": 2}
 
 async def get_thread_id(session: AsyncSession, account_id: int, kind: str, ref_id: int = 0) -> int:
     """The id of a thread, created when missing."""
-    create = (
-        dialect_insert(session, Thread).values(account_id=account_id, kind=kind, ref_id=ref_id).on_conflict_do_nothing()
+    values = dialect_insert(session, Thread).values(account_id=account_id, kind=kind, ref_id=ref_id)
+    # An update that changes nothing, so that an existing row returns its id too: one round trip.
+    upsert = values.on_conflict_do_update(
+        index_elements=[Thread.account_id, Thread.kind, Thread.ref_id], set_={"kind": values.excluded.kind}
     )
-    await session.execute(create)
-    query = select(Thread.id).where(Thread.account_id == account_id, Thread.kind == kind, Thread.ref_id == ref_id)
-    # scalar_one: the row exists after the insert above, so a miss is a bug and must raise.
-    return (await session.execute(query)).scalar_one()
+    return (await session.execute(upsert.returning(Thread.id))).scalar_one()
 
 
 async def record_in_employee_threads(session: AsyncSession, account_id: int, message_id: int) -> None:
@@ -70,8 +69,7 @@ async def touch_threads(session: AsyncSession, message_id: int, at: datetime) ->
     """Make the message the newest activity of its threads; returns their ids."""
     in_message = select(ThreadMessage.thread_id).where(ThreadMessage.message_id == message_id)
     touch = update(Thread).where(Thread.id.in_(in_message)).values(last_message_id=message_id, last_activity_at=at)
-    await session.execute(touch)
-    return list(await session.scalars(in_message.order_by(ThreadMessage.thread_id)))
+    return sorted(await session.scalars(touch.returning(Thread.id)))
 
 
 async def _titles(session: AsyncSession, threads: list[Thread]) -> dict[int, tuple[str, str | None]]:

@@ -9,7 +9,6 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 
-from communicator.db.group_commit import GroupCommit
 from communicator.db.models import Event as EventRow
 from communicator.db.session import Database
 from communicator.events import DeliveryUpdated, record_event
@@ -33,8 +32,7 @@ async def tables(db: Database, admin: Actor) -> int:
                 "parent_id INTEGER REFERENCES gc_parent(id) DEFERRABLE INITIALLY DEFERRED)"
             )
         )
-    # One lane, and the tests decide who is in a batch, not the clock.
-    db.group_commit = GroupCommit(db.group_commit.open, db.group_commit.publish, lanes=1, max_seconds=60)
+    db.group_commit.max_seconds = 60  # the tests decide who is in a batch, not the clock
     db.commits = []  # type: ignore[attr-defined]
     db.published.clear()  # type: ignore[attr-defined]
     db.on_commit = lambda events: (db.commits.append(list(events)), db.published.extend(events))  # type: ignore[attr-defined]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, AsyncSessionTransaction
@@ -42,52 +42,27 @@ class _Batch:
 
 
 class GroupCommit:
-    """Write lanes: one shared session per lane at a time, one COMMIT per batch, publish after it.
+    """Turns on one shared write session; one COMMIT per batch; publish after it.
 
-    SQLite has one writer, so one lane; PostgreSQL runs a few batches side by side, since a batch's
-    members take turns and each statement waits for its round trip.
+    One batch at a time, on PostgreSQL too: a batch holds the event log's lock (events/log.py) while its
+    later members lock rows, so two batches side by side could deadlock.
     """
 
     def __init__(
         self,
         open_session: Callable[[], AsyncSession],
         publish: Callable[[dict[str, list[Any]]], None],
-        lanes: int = 1,
+        max_members: int = MAX_MEMBERS,
         max_seconds: float = MAX_SECONDS,
-    ) -> None:
-        self.open = open_session
-        self.publish = publish
-        self.lanes = [_Lane(open_session, publish, max_seconds) for _ in range(lanes)]
-
-    @property
-    def queued(self) -> int:
-        """Callers waiting for a turn."""
-        return sum(lane.queued for lane in self.lanes)
-
-    def member(self) -> AbstractAsyncContextManager[AsyncSession]:
-        """A turn in the lane with a free turn, else the shortest queue."""
-        current = asyncio.current_task()
-        if any(lane.holder is not None and lane.holder is current for lane in self.lanes):
-            raise RuntimeError("db.write() inside db.write(): the inner one would wait for itself")
-        return min(self.lanes, key=lambda lane: (lane.turn.locked(), lane.queued)).member()
-
-
-class _Lane:
-    """Turns on one shared write session; one COMMIT per batch; publish after it."""
-
-    def __init__(
-        self,
-        open_session: Callable[[], AsyncSession],
-        publish: Callable[[dict[str, list[Any]]], None],
-        max_seconds: float,
     ) -> None:
         self._open = open_session
         self._publish = publish
+        self.max_members = max_members
         self.max_seconds = max_seconds
-        self.turn = asyncio.Lock()
+        self._turn = asyncio.Lock()
         self.queued = 0
         self._batch: _Batch | None = None
-        self.holder: asyncio.Task[Any] | None = None
+        self._holder: asyncio.Task[Any] | None = None
 
     @asynccontextmanager
     async def member(self) -> AsyncIterator[AsyncSession]:
@@ -114,16 +89,18 @@ class _Lane:
 
     async def _join(self) -> _Batch:
         """Wait for the turn; the current batch, or a new one."""
+        if self._holder is not None and self._holder is asyncio.current_task():
+            raise RuntimeError("db.write() inside db.write(): the inner one would wait for itself")
         self.queued += 1
         try:
-            await self.turn.acquire()
+            await self._turn.acquire()
         except asyncio.CancelledError:
             self.queued -= 1
-            if self.queued == 0 and not self.turn.locked():
+            if self.queued == 0 and not self._turn.locked():
                 self._close_batch()  # it was this caller's turn; the batch must not wait for it
             raise
         self.queued -= 1
-        self.holder = asyncio.current_task()
+        self._holder = asyncio.current_task()
         if self._batch is None:
             self._batch = _Batch(self._open())
         return self._batch
@@ -140,11 +117,11 @@ class _Lane:
     def _leave(self, batch: _Batch) -> None:
         """End a turn: commit when nobody waits, the batch is full or old, or it broke."""
         batch.members += 1
-        full = batch.members >= MAX_MEMBERS or asyncio.get_running_loop().time() - batch.started > self.max_seconds
+        full = batch.members >= self.max_members or asyncio.get_running_loop().time() - batch.started > self.max_seconds
         if self.queued == 0 or full or batch.failed is not None:
             self._close_batch()
-        self.holder = None
-        self.turn.release()
+        self._holder = None
+        self._turn.release()
 
     def _close_batch(self) -> None:
         """Commit the current batch in its own task (a cancelled member must not cancel the others' commit)."""

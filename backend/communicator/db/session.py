@@ -58,7 +58,7 @@ class Database:
             self.read_engine = self.engine
         self._writer = async_sessionmaker(self.engine, expire_on_commit=False)
         self._reader = async_sessionmaker(self.read_engine, expire_on_commit=False)
-        self.group_commit = GroupCommit(self._writer, self._after_commit, lanes=1 if self.is_sqlite else 8)
+        self.group_commit = GroupCommit(self._writer, self._after_commit)
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:

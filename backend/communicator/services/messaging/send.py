@@ -16,7 +16,7 @@ from communicator.services.core import permissions
 from communicator.services.core.access import access_row
 from communicator.services.core.actors import Actor
 from communicator.services.core.errors import InvalidInput
-from communicator.services.directory.groups import check_groups_exist, list_group_member_ids
+from communicator.services.directory.groups import check_groups_exist, list_group_member_phones
 from communicator.services.messaging.threads import (
     check_message_visible,
     get_thread_id,
@@ -118,10 +118,12 @@ async def resolve_recipients(session: AsyncSession, actor: Actor, data: MessageC
     numbers = check_numbers(data.recipients.numbers)
     await check_groups_exist(session, actor.account_id, data.recipients.groups)
     direct = await _check_employees(session, actor.account_id, data.recipients.employees)
-    via_groups = await list_group_member_ids(session, actor.account_id, data.recipients.groups)
+    # Phones come with the members (a 100,000-member group must not come back as 100,000 bound ids).
+    via_groups = await list_group_member_phones(session, actor.account_id, data.recipients.groups)
     via_tags = await _list_tag_subscribers(session, actor.account_id, data.recipients.tags)
-    members = await _phones_by_employee(session, (via_groups | via_tags) - direct.keys())
-    phones: dict[str, int | None] = {phone: employee_id for employee_id, phone in {**members, **direct}.items()}
+    members = await _phones_by_employee(session, via_tags - direct.keys() - via_groups.keys())
+    everyone = {**via_groups, **members, **direct}
+    phones: dict[str, int | None] = {phone: employee_id for employee_id, phone in everyone.items()}
     known = await _employees_by_phone(session, actor.account_id, numbers)
     for phone in numbers:
         phones.setdefault(phone, known.get(phone))
@@ -162,7 +164,8 @@ async def _insert_deliveries(session: AsyncSession, message: Message, phones: di
         }
         for phone, employee_id in phones.items()
     ]
-    await session.execute(insert(Delivery), rows)
+    # The table, not the mapped class: a plain executemany, without the ORM's per-row bookkeeping.
+    await session.execute(insert(Delivery.__table__), rows)
 
 
 async def _record_outbound(

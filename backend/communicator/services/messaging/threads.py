@@ -69,7 +69,9 @@ async def touch_threads(session: AsyncSession, message_id: int, at: datetime) ->
     """Make the message the newest activity of its threads; returns their ids."""
     in_message = select(ThreadMessage.thread_id).where(ThreadMessage.message_id == message_id)
     touch = update(Thread).where(Thread.id.in_(in_message)).values(last_message_id=message_id, last_activity_at=at)
-    return sorted(await session.scalars(touch.returning(Thread.id)))
+    # No ORM session sync: no Thread object is loaded here, and syncing costs a lookup per thread (10,000 in a fan-out).
+    touched = touch.returning(Thread.id).execution_options(synchronize_session=False)
+    return sorted(await session.scalars(touched))
 
 
 async def _titles(session: AsyncSession, threads: list[Thread]) -> dict[int, tuple[str, str | None]]:

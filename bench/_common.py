@@ -95,8 +95,10 @@ async def seed_account(url: str) -> Actor:
         await db.dispose()
 
 
-async def seed_big_group(url: str, account_id: int, size: int, name: str = "Все 10000") -> tuple[int, list[int]]:
-    """`size` employees in one new group, bulk-inserted; returns the group id and employee ids."""
+async def seed_big_group(
+    url: str, account_id: int, size: int, name: str = "Все 10000", prefix: str = "+7926"
+) -> tuple[int, list[int]]:
+    """`size` employees (phones `prefix`…) in one new group, bulk-inserted; returns the group id and employee ids."""
     db = Database(url)
     try:
         async with db.write() as session:
@@ -106,7 +108,7 @@ async def seed_big_group(url: str, account_id: int, size: int, name: str = "Вс
                     {
                         "account_id": account_id,
                         "name": f"Сотрудник {i:05}",
-                        "phone": f"+7926{5_000_000 + i:07}",
+                        "phone": f"{prefix}{5_000_000 + i:07}",
                         "operator": "MTS",
                         "active": True,
                     }
@@ -116,7 +118,7 @@ async def seed_big_group(url: str, account_id: int, size: int, name: str = "Вс
             ids = list(
                 (
                     await session.execute(
-                        select(Employee.id).where(Employee.phone.like("+7926%")).order_by(Employee.id)
+                        select(Employee.id).where(Employee.phone.like(f"{prefix}%")).order_by(Employee.id)
                     )
                 ).scalars()
             )

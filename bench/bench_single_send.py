@@ -118,8 +118,9 @@ def main() -> None:
     )
     with TempDatabase() as temp:
         _measure("SQLite", temp.url)
+    postgres = TempPostgres()
     try:
-        postgres = TempPostgres().__enter__()
+        postgres.__enter__()
     except OSError as error:
         info(f"PostgreSQL skipped: {error}")
         return

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import msgspec
 from sqlalchemy import bindparam, literal_column, select, update
@@ -12,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from communicator.db.models import Delivery
 from communicator.db.session import Database
 from communicator.events import DeliveryUpdated, record_event
-from communicator.services.messaging.views import get_summaries, list_delivery_reads
+from communicator.services.messaging.views import get_summaries, list_delivery_reads, select_deliveries
 
 FINAL = frozenset({"Delivered", "NotDelivered", "NotSent", "TimedOut", "Error", "Cancelled"})
 RANK = {"Pending": 0, "Sending": 1, "Sent": 2, **{status: 3 for status in FINAL}}
@@ -133,8 +134,8 @@ async def record_status_events(session: AsyncSession, delivery_ids: Iterable[int
     ids = sorted(set(delivery_ids))
     if not ids:
         return
-    rows = (await session.scalars(select(Delivery).where(Delivery.id.in_(ids)).order_by(Delivery.id))).all()
-    by_message: dict[int, list[Delivery]] = {}
+    rows = (await session.execute(select_deliveries().where(Delivery.id.in_(ids)).order_by(Delivery.id))).all()
+    by_message: dict[int, list[Any]] = {}
     for row in rows:
         by_message.setdefault(row.message_id, []).append(row)
     summaries = await get_summaries(session, list(by_message))

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import msgspec
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from communicator.db.models import Delivery, Employee, Message, User
@@ -45,7 +46,22 @@ async def _names(session: AsyncSession, model: type, ids: set[int]) -> dict[int,
     return dict(rows.all())
 
 
-async def list_delivery_reads(session: AsyncSession, deliveries: Sequence[Delivery]) -> list[DeliveryRead]:
+def select_deliveries() -> Select:
+    """The delivery columns the views need, as plain rows: loading ORM objects costs more than the query."""
+    return select(
+        Delivery.id,
+        Delivery.message_id,
+        Delivery.account_id,
+        Delivery.phone,
+        Delivery.employee_id,
+        Delivery.status,
+        Delivery.updated_at,
+        Delivery.error,
+        Delivery.possible_duplicate,
+    )
+
+
+async def list_delivery_reads(session: AsyncSession, deliveries: Sequence[Any]) -> list[DeliveryRead]:
     """Deliveries with their employees' names."""
     names = await _names(session, Employee, {d.employee_id for d in deliveries})
     return [
@@ -146,14 +162,14 @@ async def get_message_page(
     """A message with one page of the deliveries the caller may see, by id after `after_id`; the summary counts all."""
     read = (await list_message_reads(session, [message], reach=reach))[0]
     query = (
-        select(Delivery)
+        select_deliveries()
         .where(Delivery.message_id == message.id, Delivery.id > after_id)
         .order_by(Delivery.id)
         .limit(limit + 1)  # one row past the page tells whether there is more
     )
     if not reach.everyone:
         query = query.where(Delivery.employee_id.in_(reach.employee_ids))
-    rows = list(await session.scalars(query))
+    rows = (await session.execute(query)).all()
     page = rows[:limit]
     following = page[-1].id if len(rows) > limit else None
     return msgspec.structs.replace(read, deliveries=await list_delivery_reads(session, page), deliveries_next=following)

@@ -104,10 +104,15 @@ async def test_a_refusal_rolls_back_only_its_own_part(db: Database, tables: int)
 
 
 async def test_events_are_published_only_after_the_shared_commit(db: Database, tables: int) -> None:
-    open_gate, second_gate, second_entered = asyncio.Event(), asyncio.Event(), asyncio.Event()
-    open_gate.set()
-    first = asyncio.create_task(_action(db, tables, 1, open_gate))
+    first_gate, second_gate, second_entered = asyncio.Event(), asyncio.Event(), asyncio.Event()
+    first = asyncio.create_task(_action(db, tables, 1, first_gate))
     second = asyncio.create_task(_action(db, tables, 2, second_gate, entered=second_entered))
+
+    async def second_queued() -> bool:
+        return db.group_commit.queued == 1
+
+    await wait_for(second_queued, what="the second action queued behind the first")
+    first_gate.set()
     # Turns are exclusive: once the second action is in its body, the first one's body is over.
     await asyncio.wait_for(second_entered.wait(), 10)
     assert not first.done(), "a member returns only after the shared commit"

@@ -6,11 +6,12 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, make_url
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from communicator.db.group_commit import GroupCommit
+from communicator.db.sqlite_inline import inline_creator
 
 
 def dialect_insert(session: AsyncSession, model: type):
@@ -19,7 +20,7 @@ def dialect_insert(session: AsyncSession, model: type):
     return dialect.insert(model)
 
 
-def _configure_sqlite(engine: AsyncEngine, immediate: bool) -> None:
+def _configure_sqlite(engine: AsyncEngine, immediate: bool, busy_ms: int = 30000) -> None:
     """WAL, foreign keys, a busy timeout, and (for the writer) BEGIN IMMEDIATE."""
 
     @event.listens_for(engine.sync_engine, "connect")
@@ -31,7 +32,7 @@ def _configure_sqlite(engine: AsyncEngine, immediate: bool) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
@@ -49,9 +50,11 @@ class Database:
         self.on_commit: Callable[[list[Any]], None] = lambda _events: None
         self.is_sqlite = url.startswith("sqlite")
         if self.is_sqlite:
-            self.engine = create_async_engine(url, pool_size=1, max_overflow=0, pool_timeout=120)
+            # The one writer runs on the loop's thread (db/sqlite_inline.py); readers keep aiosqlite's threads.
+            writer = inline_creator(make_url(url).database or "")
+            self.engine = create_async_engine(url, pool_size=1, max_overflow=0, pool_timeout=120, async_creator=writer)
             self.read_engine = create_async_engine(url, pool_size=8, max_overflow=8)
-            _configure_sqlite(self.engine, immediate=True)
+            _configure_sqlite(self.engine, immediate=True, busy_ms=0)
             _configure_sqlite(self.read_engine, immediate=False)
         else:
             self.engine = create_async_engine(url, pool_size=20, max_overflow=20)

@@ -13,7 +13,7 @@ import asyncio
 import sqlite3
 import time
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, Self
 
 BUSY_RETRY_SECONDS = 0.002
 BUSY_GIVE_UP_SECONDS = 30.0
@@ -38,7 +38,7 @@ class InlineCursor:
     def __init__(self, cursor: sqlite3.Cursor) -> None:
         self._cursor = cursor
 
-    async def __aenter__(self) -> InlineCursor:
+    async def __aenter__(self) -> Self:
         return self
 
     async def __aexit__(self, *_: object) -> None:

@@ -3,8 +3,8 @@
 aiosqlite hands every call (cursor, execute, fetch, close: four per statement) to its own thread and back,
 and each hand-over waits for a CPU and the GIL; on a busy machine that, not SQLite, is what a write costs.
 A write statement in WAL mode takes microseconds, so the one writer connection runs them in place. Only
-taking the write lock can wait (another process writing): BEGIN is retried with an async sleep instead of
-SQLite's blocking busy timeout, so the loop never blocks on another process.
+taking the write lock can wait (another process writing): BEGIN (and the pragmas when connecting) is retried
+with an async sleep instead of SQLite's blocking busy timeout, so the loop never blocks on another process.
 """
 
 from __future__ import annotations
@@ -45,11 +45,11 @@ class InlineCursor:
         self._cursor.close()
 
     async def execute(self, sql: str, parameters: Any = ()) -> InlineCursor:
-        """Run one statement; BEGIN waits for another process's write lock without blocking the loop."""
-        if sql.startswith("BEGIN"):
-            await _begin(self._cursor, sql)
+        """Run one statement; outside a transaction (BEGIN, the connect pragmas) wait out another writer's lock."""
+        if self._cursor.connection.in_transaction:
+            self._cursor.execute(sql, parameters)  # we hold the write lock: nothing to wait for
         else:
-            self._cursor.execute(sql, parameters)
+            await _when_unlocked(self._cursor, sql, parameters)
         return self
 
     async def executemany(self, sql: str, rows: Iterable[Any]) -> InlineCursor:
@@ -94,12 +94,12 @@ class InlineCursor:
         self._cursor.arraysize = value
 
 
-async def _begin(cursor: sqlite3.Cursor, sql: str) -> None:
-    """BEGIN, retried while another connection holds the write lock (the busy timeout is 0 here)."""
+async def _when_unlocked(cursor: sqlite3.Cursor, sql: str, parameters: Any) -> None:
+    """Run a statement, retried with an async sleep while another connection holds the lock (busy timeout 0)."""
     deadline = time.monotonic() + BUSY_GIVE_UP_SECONDS
     while True:
         try:
-            cursor.execute(sql)
+            cursor.execute(sql, parameters)
             return
         except sqlite3.OperationalError as error:
             if "locked" not in str(error) or time.monotonic() > deadline:
@@ -148,8 +148,8 @@ def inline_creator(path: str) -> Callable[[], Any]:
     """The `async_creator` for create_async_engine: a thread-free connection to the SQLite file."""
 
     async def connect() -> InlineConnection:
-        """Open the file; busy waits happen in _begin, never inside SQLite."""
-        connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        """Open the file; busy waits happen in _when_unlocked, never inside SQLite."""
+        connection = sqlite3.connect(path, timeout=0, isolation_level=None, check_same_thread=False)
         return InlineConnection(connection)
 
     return connect

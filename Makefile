@@ -4,7 +4,7 @@ UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 export UV_LINK_MODE := copy
 PORT ?= 8000
 
-.PHONY: run test bench schemas frontend deps services lint test-backend test-frontend
+.PHONY: run test typecheck bench schemas frontend deps services lint test-backend test-frontend
 
 # In the demo a third of the virtual phones answer on their own, so a send gets replies without clicking.
 run: export COMMUNICATOR_SIM_AUTO_REPLY_RATE ?= 0.3
@@ -13,8 +13,15 @@ run: deps frontend
 
 test: deps services frontend
 	$(UV) run python -m communicator.schemagen --check
+	$(MAKE) --no-print-directory typecheck
 	cd frontend && npm test
 	COMMUNICATOR_E2E_REQUIRED=1 $(UV) run pytest -q
+
+# mypy over backend/communicator (strict on services, events and domain; config in pyproject.toml),
+# svelte-check over the SPA (warnings fail).
+typecheck: deps
+	$(UV) run mypy
+	cd frontend && (test -d node_modules || npm ci --no-audit --no-fund --loglevel=error) && npm run check
 
 bench: deps
 	$(UV) run python bench/run_all.py

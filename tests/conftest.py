@@ -12,6 +12,7 @@ from pathlib import Path
 
 import asyncpg
 import httpx
+import msgspec
 import pytest
 import uvicorn
 
@@ -106,8 +107,9 @@ class LiveServer:
     def __init__(self, settings: Settings) -> None:
         from communicator.app import create_app
 
-        self.settings = settings
         self.port = free_port()
+        # The port it really listens on, so the derived public origin is the one browsers use.
+        self.settings = settings = msgspec.structs.replace(settings, port=self.port)
         self.url = f"http://127.0.0.1:{self.port}"
         self.app = create_app(settings)
         config = uvicorn.Config(

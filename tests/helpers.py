@@ -13,6 +13,8 @@ from communicator.db.session import Database
 from communicator.gateway.drivers.simulator import SimulatorDriver
 from communicator.gateway.worker import GatewayWorker
 from communicator.queue.database import DatabaseQueue
+from communicator.schemas import MessageRead
+from communicator.services.messaging.receive import receive_sms
 
 
 async def wait_for(check: Callable[[], Awaitable[bool]], timeout: float = 10.0, what: str = "condition") -> None:
@@ -31,6 +33,13 @@ def wait_for_sync(check: Callable[[], bool], timeout: float = 10.0, what: str = 
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout}s waiting for {what}")
         time.sleep(0.01)
+
+
+async def receive_reply(db: Database, sender: str, text: str, smsc_id: str | None = None) -> MessageRead:
+    """An SMS to the demo account's short number that must land in an account (not the unrouted inbox)."""
+    received = await receive_sms(db, "4938", sender, text, smsc_id)
+    assert isinstance(received, MessageRead), received
+    return received
 
 
 async def count_by_status(db: Database, message_id: int | None = None) -> dict[str, int]:

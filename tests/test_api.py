@@ -29,14 +29,14 @@ def refusing_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveSe
 
 
 async def stored_counts(db: Database) -> tuple[int, int, int]:
-    """Messages, deliveries and events in the database."""
+    """Messages, deliveries and message events in the database (the demo directory has events of its own)."""
+    message_events = select(func.count()).where(Event.type.in_(("message.created", "delivery.updated")))
     async with db.read() as session:
-        return tuple(
-            [
-                (await session.execute(select(func.count()).select_from(model))).scalar_one()
-                for model in (Message, Delivery, Event)
-            ]
-        )  # type: ignore[return-value]
+        counts = [
+            (await session.execute(select(func.count()).select_from(model))).scalar_one()
+            for model in (Message, Delivery)
+        ]
+        return (*counts, (await session.execute(message_events)).scalar_one())  # type: ignore[return-value]
 
 
 async def inbound(client: httpx.AsyncClient, sender: str, text: str) -> dict:
@@ -171,7 +171,7 @@ async def test_bad_send_is_named_and_nothing_stored(
             # Nothing stored, queued or announced, by this case or any earlier one.
             assert await stored_counts(database) == (0, 0, 0)
             threads = (await client.get(f"{API}/threads")).json()
-            assert threads["items"] == [] and threads["last_event_id"] == 0
+            assert threads["items"] == []
     finally:
         await database.dispose()
 
@@ -382,12 +382,8 @@ async def test_simulator_phone_shows_received_sms_once_sent(client: httpx.AsyncC
 
 
 async def test_simulated_inbound_bad_input(client: httpx.AsyncClient, server_db: Database) -> None:
-    bad_number = await client.post(f"{API}/simulator/inbound", json={"from": "abc", "text": "hi"})
-    assert bad_number.status_code == 422 and "abc" in bad_number.json()["detail"]
+    bad_sender = await client.post(f"{API}/simulator/inbound", json={"from": "A" * 21, "text": "hi"})
+    assert bad_sender.status_code == 422 and "A" * 21 in bad_sender.json()["detail"]
     empty = await client.post(f"{API}/simulator/inbound", json={"from": EMPLOYEE_1_PHONE, "text": ""})
     assert empty.status_code == 400 and "text" in empty.json()["detail"]
-    unknown_short = await client.post(
-        f"{API}/simulator/inbound", json={"from": EMPLOYEE_1_PHONE, "text": "hi", "to": "0000"}
-    )
-    assert unknown_short.status_code == 422 and "0000" in unknown_short.json()["detail"]
     assert await stored_counts(server_db) == (0, 0, 0)

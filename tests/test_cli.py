@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from communicator.db.models import Account
 from communicator.db.session import Database
-from communicator.services.identity.auth import login
+from communicator.services.identity.auth import open_session
 from tests.conftest import free_port
 
 
@@ -55,7 +55,7 @@ def test_db_upgrade_then_user_add(tmp_path: Path) -> None:
     async def check() -> None:
         db = Database(url)
         try:
-            _, actor = await login(db, "dispatcher", "s3cret-pass")
+            _, actor = await open_session(db, "dispatcher", "s3cret-pass")
             assert actor.role == "Operator"
         finally:
             await db.dispose()
@@ -84,8 +84,8 @@ def test_account_add_and_platform_admin(tmp_path: Path) -> None:
     async def check() -> None:
         db = Database(url)
         try:
-            _, boss = await login(db, "boss", "boss-password")
-            _, platform = await login(db, "root", "root-password")
+            _, boss = await open_session(db, "boss", "boss-password")
+            _, platform = await open_session(db, "root", "root-password")
             async with db.read() as session:
                 names = list(await session.scalars(select(Account.name).order_by(Account.id)))
         finally:

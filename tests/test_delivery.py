@@ -18,6 +18,7 @@ from communicator.services.messaging.delivery import (
     apply_receipts,
     apply_submit_results,
     can_move,
+    claim_deliveries,
     retry_delay,
 )
 from communicator.services.messaging.send import send_message
@@ -58,7 +59,7 @@ def test_retry_delay_grows_and_is_capped() -> None:
 async def _one_sent(db: Database, admin: Actor) -> Delivery:
     """A delivery claimed and accepted by the SMSC as 'smsc-1'."""
     await send_message(db, admin, MessageCreate(text="t", recipients=Recipients(employees=[1])))
-    claimed = await DatabaseQueue(db, 30).claim(10)
+    claimed = await claim_deliveries(db, DatabaseQueue(db, 30), 10)
     await apply_submit_results(db, [SubmitResult(claimed[0].delivery_id, smsc_id="smsc-1")], {})
     async with db.read() as session:
         return (await session.execute(select(Delivery))).scalar_one()
@@ -87,16 +88,16 @@ async def test_retryable_failure_goes_back_to_pending_then_errors_after_max_atte
     db: Database, admin: Actor
 ) -> None:
     await send_message(db, admin, MessageCreate(text="t", recipients=Recipients(employees=[1])))
-    claimed = (await DatabaseQueue(db, 30).claim(10))[0]
+    claimed = (await claim_deliveries(db, DatabaseQueue(db, 30), 10))[0]
     await apply_submit_results(
         db, [SubmitResult(claimed.delivery_id, error="throttled", retryable=True)], {claimed.delivery_id: 1}
     )
     assert await _status(db) == "Pending"
-    assert await DatabaseQueue(db, 30).claim(10) == []  # held back by the retry delay
+    assert await claim_deliveries(db, DatabaseQueue(db, 30), 10) == []  # held back by the retry delay
     async with db.write() as session:
         delivery = (await session.execute(select(Delivery))).scalar_one()
         delivery.lease_until = None
-    claimed = (await DatabaseQueue(db, 30).claim(10))[0]
+    claimed = (await claim_deliveries(db, DatabaseQueue(db, 30), 10))[0]
     await apply_submit_results(
         db, [SubmitResult(claimed.delivery_id, error="throttled", retryable=True)], {claimed.delivery_id: 5}
     )

@@ -1,52 +1,146 @@
-"""Old state + events == a fresh fetch (Zulip's rule): a client that applies the stream stays right."""
+"""Old state + events == a fresh fetch (Zulip's rule): a client that applies the stream stays right.
+
+Every event type is produced and applied here; a type without a case in `_apply` fails the test.
+"""
 
 from __future__ import annotations
 
-import httpx
+from collections import Counter
+from typing import Any, get_args
 
-from tests.conftest import API, LiveServer, login
+import httpx
+from websockets.asyncio.client import ClientConnection
+
+from communicator.events import AnyEvent
+from tests.conftest import API, DEMO_PASSWORD, LiveServer, login
 from tests.test_api import inbound
 from tests.test_ws import next_frame, open_socket
 
 RANK = {"Pending": 0, "Sending": 1, "Sent": 2}
+State = dict[str, Any]
 
 
-def _apply(state: dict, event: dict) -> None:
-    """What a client does with each event: threads gain messages, deliveries move forward."""
-    if event["type"] == "message.created":
-        message = event["message"]
-        state["messages"][message["id"]] = message
-        for thread_id in event["thread_ids"]:
-            state["threads"].setdefault(thread_id, []).append(message["id"])
-    elif event["type"] == "delivery.updated":
-        state["messages"][event["message_id"]]["summary"] = event["summary"]
-        for delivery in event["deliveries"]:
-            known = state["deliveries"].get(delivery["id"])
-            if known is None or RANK.get(known, 3) <= RANK.get(delivery["status"], 3):
-                state["deliveries"][delivery["id"]] = delivery["status"]
+def _apply_message(state: State, event: dict) -> None:
+    """Threads gain the message; an inbound one is unread in each of them."""
+    message = event["message"]
+    state["messages"][message["id"]] = message
+    for thread_id in event["thread_ids"]:
+        state["threads"].setdefault(thread_id, []).append(message["id"])
+        state["unread"][thread_id] = state["unread"].get(thread_id, 0) + (message["direction"] == "in")
 
 
-async def _fresh(client: httpx.AsyncClient, message_ids: list[int]) -> dict:
-    """The same state fetched from scratch over REST: every thread, every message."""
-    threads = {}
-    for thread_id in [t["id"] for t in (await client.get(f"{API}/threads")).json()["items"]]:
-        page = (await client.get(f"{API}/threads/{thread_id}/messages", params={"limit": 200})).json()
-        threads[thread_id] = [m["id"] for m in page["items"]]
+def _apply_deliveries(state: State, event: dict) -> None:
+    """Deliveries move forward, never back; the summary is the newest."""
+    state["messages"][event["message_id"]]["summary"] = event["summary"]
+    for delivery in event["deliveries"]:
+        known = state["deliveries"].get(delivery["id"])
+        if known is None or RANK.get(known, 3) <= RANK.get(delivery["status"], 3):
+            state["deliveries"][delivery["id"]] = delivery["status"]
+
+
+def _apply_group(state: State, group: dict | None, deleted: int | None = None) -> None:
+    """A group's members decide which employees list it; a deleted one leaves every employee."""
+    changed = group["id"] if group else deleted
+    for employee in state["employees"].values():
+        others = [g for g in employee["group_ids"] if g != changed]
+        member = group is not None and employee["id"] in group["member_ids"]
+        employee["group_ids"] = sorted([*others, changed] if member else others)
+    if group:
+        state["groups"][group["id"]] = group
+    else:
+        state["groups"].pop(deleted, None)
+
+
+def _apply(state: State, event: dict) -> None:
+    """What the SPA does with each event type."""
+    kind = event["type"]
+    state["applied"].add(kind)
+    if kind == "message.created":
+        _apply_message(state, event)
+    elif kind == "delivery.updated":
+        _apply_deliveries(state, event)
+    elif kind in ("employee.created", "employee.updated"):
+        state["employees"][event["employee"]["id"]] = event["employee"]
+    elif kind in ("group.created", "group.updated"):
+        _apply_group(state, event["group"])
+    elif kind == "group.deleted":
+        _apply_group(state, None, event["group_id"])
+    elif kind in ("user.created", "user.updated"):
+        state["users"][event["user"]["id"]] = event["user"]
+    elif kind == "thread.read":
+        state["unread"][event["thread_id"]] = event["unread"]
+    else:
+        raise AssertionError(f"no case for {kind}")
+    for group in event.get("groups", []):
+        state["groups"][group["id"]] = group
+
+
+async def _directory(client: httpx.AsyncClient) -> State:
+    """Employees, groups and users by id, as REST shows them."""
+    found: State = {}
+    for key, path in (("employees", "employees"), ("groups", "groups"), ("users", "users")):
+        found[key] = {item["id"]: item for item in (await client.get(f"{API}/{path}")).json()["items"]}
+    return found
+
+
+async def _fresh(client: httpx.AsyncClient, message_ids: list[int]) -> State:
+    """The same state fetched from scratch over REST: every thread, every message, the directory."""
+    threads, unread = {}, {}
+    for thread in (await client.get(f"{API}/threads")).json()["items"]:
+        page = (await client.get(f"{API}/threads/{thread['id']}/messages", params={"limit": 200})).json()
+        threads[thread["id"]] = [m["id"] for m in page["items"]]
+        unread[thread["id"]] = thread["unread"]
     messages, deliveries = {}, {}
     for message_id in message_ids:
         message = (await client.get(f"{API}/messages/{message_id}")).json()
         messages[message_id] = message["summary"]
         deliveries.update({d["id"]: d["status"] for d in message["deliveries"]})
-    return {"threads": threads, "summaries": messages, "deliveries": deliveries}
+    tags = {t["tag"]: t["subscribers"] for t in (await client.get(f"{API}/tags")).json()["items"]}
+    fresh = {"threads": threads, "unread": unread, "summaries": messages, "deliveries": deliveries, "tags": tags}
+    return fresh | await _directory(client)
 
 
-async def test_applying_events_equals_a_fresh_fetch(server: LiveServer) -> None:
+def _tags(employees: dict[int, dict]) -> dict[str, int]:
+    """Subscriber counts as the SPA derives them from the employees it holds (active ones only)."""
+    return dict(Counter(tag for e in employees.values() if e["active"] for tag in e["tags"]))
+
+
+async def _change_directory(client: httpx.AsyncClient) -> None:
+    """One of every directory and user change, cross-effects included."""
+    parent = (await client.post(f"{API}/groups", json={"name": "Смена А", "color": "#aa3300", "parent_id": 1})).json()
+    child = {"name": "Звено 1", "color": "#0033aa", "parent_id": parent["id"], "member_ids": [2]}
+    child_id = (await client.post(f"{API}/groups", json=child)).json()["id"]
+    hired = {"name": "Новиков", "phone": "+79161234567", "group_ids": [child_id], "tags": ["ночь"]}
+    hired |= {"web_access": True, "role": "BaseUser", "login": "novikov", "password": DEMO_PASSWORD}
+    employee_id = (await client.post(f"{API}/employees", json=hired)).json()["id"]
+    await client.patch(f"{API}/groups/{parent['id']}", json={"name": "Смена Б", "member_ids": [1]})
+    await client.patch(f"{API}/groups/{child_id}", json={"member_ids": [2, 3]})
+    await client.delete(f"{API}/groups/{parent['id']}")
+    boss = {"login": "boss", "password": DEMO_PASSWORD, "role": "Operator"}
+    user_id = (await client.post(f"{API}/users", json=boss)).json()["id"]
+    await client.put(f"{API}/users/{user_id}/permissions", json={"all": False, "groups": [child_id]})
+    users = (await client.get(f"{API}/users")).json()["items"]
+    own_login = next(u["id"] for u in users if u["employee_id"] == employee_id)
+    await client.patch(f"{API}/users/{own_login}", json={"role": "Operator"})
+    await client.patch(f"{API}/employees/{employee_id}", json={"active": False})
+
+
+async def _apply_until(socket: ClientConnection, state: State, message_id: int) -> None:
+    """Apply frames up to and including the message.created of this message."""
+    while True:
+        frame = await next_frame(socket)
+        _apply(state, frame)
+        if frame["type"] == "message.created" and frame["message"]["id"] == message_id:
+            return
+
+
+async def test_applying_every_event_type_equals_a_fresh_fetch(server: LiveServer) -> None:
     async with httpx.AsyncClient(base_url=server.url, timeout=10) as client:
         await login(client)
-        token = client.cookies["communicator_session"]
         start = (await client.get(f"{API}/threads")).json()["last_event_id"]
-        state: dict = {"messages": {}, "threads": {}, "deliveries": {}}
-        async with open_socket(server, token, last_event_id=start) as socket:
+        state: State = {"messages": {}, "threads": {}, "deliveries": {}, "unread": {}, "applied": set()}
+        state |= await _directory(client)
+        async with open_socket(server, client.cookies["communicator_session"], last_event_id=start) as socket:
             sent = (
                 await client.post(
                     f"{API}/messages",
@@ -57,13 +151,20 @@ async def test_applying_events_equals_a_fresh_fetch(server: LiveServer) -> None:
             await inbound(client, "+79035550101", "кто это?")
             while not _settled(state, sent["id"], 9):
                 _apply(state, await next_frame(socket))
+            thread_id = next(t for t, unread in state["unread"].items() if unread)
+            await client.post(f"{API}/threads/{thread_id}/read", json={"last_message_id": max(state["messages"])})
+            await _change_directory(client)
+            sentinel = await inbound(client, "+79161000002", "на месте")
+            await _apply_until(socket, state, sentinel["id"])
         fresh = await _fresh(client, sorted(state["messages"]))
-    assert state["threads"] == fresh["threads"]
-    assert state["deliveries"] == fresh["deliveries"]
+    assert state["applied"] == {str(t.__struct_config__.tag) for t in get_args(AnyEvent)}
+    for key in ("threads", "unread", "deliveries", "employees", "groups", "users"):
+        assert state[key] == fresh[key], key
+    assert _tags(state["employees"]) == fresh["tags"]
     assert {m: state["messages"][m]["summary"] for m in fresh["summaries"]} == fresh["summaries"]
 
 
-def _settled(state: dict, message_id: int, recipients: int) -> bool:
+def _settled(state: State, message_id: int, recipients: int) -> bool:
     """Every delivery of the broadcast reported Delivered and both replies seen."""
     inbound_seen = sum(1 for m in state["messages"].values() if m["direction"] == "in")
     delivered = list(state["deliveries"].values()).count("Delivered")

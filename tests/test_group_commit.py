@@ -10,11 +10,14 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 
 from communicator.db.models import Event as EventRow
-from communicator.db.session import Database
+from communicator.db.session import Database, get_after_commit, wake_gateways_after_commit
 from communicator.events import DeliveryUpdated, record_event
 from communicator.schemas import Summary
 from communicator.services.core.actors import Actor
 from tests.helpers import wait_for
+
+# The events these tests record (the fixtures record others).
+OURS = EventRow.type == "delivery.updated"
 
 
 class Refused(Exception):
@@ -47,6 +50,7 @@ async def _action(
     *,
     fail: bool = False,
     orphan: bool = False,
+    wake: bool = False,
     entered: asyncio.Event | None = None,
 ) -> int:
     """Insert row n and record an event for it, wait at the gate, then refuse or finish."""
@@ -56,8 +60,10 @@ async def _action(
         await session.execute(text("INSERT INTO gc_parent (id) VALUES (:n)"), {"n": n})
         if orphan:
             await session.execute(text("INSERT INTO gc_child (id, parent_id) VALUES (:n, 9999)"), {"n": n})
-        event = DeliveryUpdated(message_id=n, deliveries=[], summary=Summary(0, {}))
+        event = DeliveryUpdated(message_id=n, deliveries=[], summary=Summary(total=0, counts={}))
         await record_event(session, account_id, event)
+        if wake:
+            wake_gateways_after_commit(session)
         await gate.wait()
         if fail:
             raise Refused(n)
@@ -68,7 +74,7 @@ async def _stored(db: Database) -> tuple[list[int], list[int]]:
     """The committed parent rows and the message ids of the committed events."""
     async with db.read() as session:
         parents = list(await session.scalars(text("SELECT id FROM gc_parent ORDER BY id")))
-        payloads = await session.scalars(select(EventRow.payload).order_by(EventRow.id))
+        payloads = await session.scalars(select(EventRow.payload).where(OURS).order_by(EventRow.id))
         return parents, [msgspec.json.decode(p)["message_id"] for p in payloads]
 
 
@@ -77,9 +83,11 @@ def _published(db: Database) -> list[int]:
     return [msgspec.json.decode(p.data)["message_id"] for p in db.published]  # type: ignore[attr-defined]
 
 
-async def _start_batch(db: Database, account_id: int, gate: asyncio.Event, specs: list[dict]) -> list[asyncio.Task]:
+async def _start_batch(
+    db: Database, account_id: int, gate: asyncio.Event, specs: list[dict], first: int = 1
+) -> list[asyncio.Task]:
     """The first action holds the turn at the gate until all the others are queued behind it."""
-    tasks = [asyncio.create_task(_action(db, account_id, n, gate, **spec)) for n, spec in enumerate(specs, 1)]
+    tasks = [asyncio.create_task(_action(db, account_id, n, gate, **spec)) for n, spec in enumerate(specs, first)]
 
     async def all_queued() -> bool:
         return db.group_commit.queued == len(specs) - 1
@@ -100,7 +108,9 @@ async def test_a_refusal_rolls_back_only_its_own_part(db: Database, tables: int)
     assert len(db.commits) == 1  # type: ignore[attr-defined]
     assert _published(db) == [1, 2, 4, 5]
     async with db.read() as session:
-        assert [p.id for p in db.published] == list(await session.scalars(select(EventRow.id).order_by(EventRow.id)))  # type: ignore[attr-defined]
+        assert [p.id for p in db.published] == list(
+            await session.scalars(select(EventRow.id).where(OURS).order_by(EventRow.id))
+        )  # type: ignore[attr-defined]
 
 
 async def test_events_are_published_only_after_the_shared_commit(db: Database, tables: int) -> None:
@@ -140,3 +150,27 @@ async def test_a_write_inside_a_write_is_refused_not_deadlocked(db: Database, ta
     with pytest.raises(RuntimeError, match="inside db.write"):
         async with db.write(), db.write():
             pass
+
+
+async def test_each_member_hands_over_its_own_after_commit(db: Database, tables: int) -> None:
+    wakes: list[int] = []
+    db.on_wake = lambda: wakes.append(len(db.commits))  # type: ignore[attr-defined]
+    gate = asyncio.Event()
+    # Only the refused member asks for a wake-up: its AfterCommit goes with its savepoint.
+    tasks = await _start_batch(db, tables, gate, [{}, {"fail": True, "wake": True}, {}])
+    gate.set()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    assert _published(db) == [1, 3] and wakes == []
+    gate = asyncio.Event()
+    tasks = await _start_batch(db, tables, gate, [{"wake": True}, {}, {"wake": True}], first=4)
+    gate.set()
+    await asyncio.gather(*tasks)
+    # Two asked, one batch: the gateways are woken once, after the events were handed over.
+    assert _published(db) == [1, 3, 4, 5, 6] and wakes == [2]
+
+
+async def test_a_members_after_commit_is_gone_once_its_turn_ends(db: Database, tables: int) -> None:
+    async with db.write() as session:
+        assert get_after_commit(session).events == []
+    with pytest.raises(RuntimeError, match="db.write"):
+        get_after_commit(session)

@@ -13,14 +13,12 @@ from communicator.services.directory.groups import create_group, list_group_memb
 
 
 async def _counts(db: Database, admin: Actor) -> dict[str, int]:
-    async with db.read() as session:
-        return {g.name: g.member_count for g in await list_groups(session, admin)}
+    return {g.name: g.member_count for g in await list_groups(db, admin)}
 
 
 async def test_parent_counts_its_children_members_once(db: Database, admin: Actor) -> None:
-    async with db.write() as session:
-        north = await create_group(session, admin, GroupCreate(name="Север", parent_id=1, member_ids=[1, 2, 8]))
-        await create_group(session, admin, GroupCreate(name="Север-1", parent_id=north.id, member_ids=[9]))
+    north = await create_group(db, admin, GroupCreate(name="Север", parent_id=1, member_ids=[1, 2, 8]))
+    await create_group(db, admin, GroupCreate(name="Север-1", parent_id=north.id, member_ids=[9]))
     counts = await _counts(db, admin)
     assert counts["Север"] == 4 and counts["Монтажники"] == 8 + 2  # 8 and 9 are new to it; 1 and 2 counted once
     async with db.read() as session:
@@ -28,17 +26,14 @@ async def test_parent_counts_its_children_members_once(db: Database, admin: Acto
 
 
 async def test_inactive_members_are_not_counted_or_sent_to(db: Database, admin: Actor) -> None:
-    async with db.write() as session:
-        await update_employee(session, admin, 8, EmployeeUpdate(active=False))
+    await update_employee(db, admin, 8, EmployeeUpdate(active=False))
     assert (await _counts(db, admin))["Замерщики"] == 4
     async with db.read() as session:
         assert 8 not in await list_group_member_phones(session, admin.account_id, [2])
 
 
 async def test_a_group_cannot_be_nested_in_its_own_subgroup(db: Database, admin: Actor) -> None:
-    async with db.write() as session:
-        child = await create_group(session, admin, GroupCreate(name="Дочерняя", parent_id=1))
+    child = await create_group(db, admin, GroupCreate(name="Дочерняя", parent_id=1))
     with pytest.raises(InvalidInput) as refused:
-        async with db.write() as session:
-            await update_group(session, admin, 1, GroupUpdate(parent_id=child.id))
+        await update_group(db, admin, 1, GroupUpdate(parent_id=child.id))
     assert refused.value.code == "group_cycle"

@@ -12,24 +12,18 @@ from communicator.services.core.actors import Actor
 from communicator.services.core.errors import InvalidInput, NotFound
 from communicator.services.directory.employees import create_employee
 from communicator.services.directory.groups import create_group
-from communicator.services.messaging.receive import record_inbound
 from communicator.services.messaging.send import get_message, send_message
 from communicator.services.messaging.threads import list_thread_messages, list_threads
-from tests.helpers import InProcessGateway, count_by_status, wait_for
+from tests.helpers import InProcessGateway, count_by_status, receive_reply, wait_for
 
 
 async def _group_of(db: Database, admin: Actor, size: int, name: str = "Пятьдесят") -> int:
     """A new group with `size` new employees."""
-    async with db.write() as session:
-        ids = [
-            (
-                await create_employee(
-                    session, admin, EmployeeCreate(name=f"Сотрудник {i:03}", phone=f"+7926{5000000 + i:07}")
-                )
-            ).id
-            for i in range(size)
-        ]
-        return (await create_group(session, admin, GroupCreate(name=name, member_ids=ids))).id
+    ids = [
+        (await create_employee(db, admin, EmployeeCreate(name=f"Сотрудник {i:03}", phone=f"+7926{5000000 + i:07}"))).id
+        for i in range(size)
+    ]
+    return (await create_group(db, admin, GroupCreate(name=name, member_ids=ids))).id
 
 
 async def _count(db: Database, model: type) -> int:
@@ -65,32 +59,30 @@ async def test_recipients_deduplicated_across_employees_groups_numbers(db: Datab
 
 async def test_inbound_reply_attaches_to_employee_and_group_broadcast(db: Database, admin: Actor) -> None:
     sent = await send_message(db, admin, MessageCreate(text="#77 замер", recipients=Recipients(groups=[1])))
-    reply = await record_inbound(db, admin.account_id, "+79161000001", "#77 готово")
+    reply = await receive_reply(db, "+79161000001", "#77 готово")
     assert reply.employee_id == 1 and reply.reply_to_id == sent.id
     threads = {(t.kind, t.ref_id): t for t in await _threads(db, admin)}
     group_thread, employee_thread = threads[("group", 1)], threads[("employee", 1)]
     assert group_thread.unread == 1 and employee_thread.unread == 1
     assert group_thread.last_message.sender_name == "Иванов Сергей Петрович"
-    async with db.read() as session:
-        page = await list_thread_messages(session, admin, group_thread.id, None, 50)
+    page = await list_thread_messages(db, admin, group_thread.id, None, 50)
     assert [m.id for m in page.items] == [sent.id, reply.id]
 
 
 async def _threads(db: Database, admin: Actor) -> list:
-    async with db.read() as session:
-        return await list_threads(session, admin)
+    return (await list_threads(db, admin))[1]
 
 
 async def test_unknown_sender_lands_in_unknown_thread(db: Database, admin: Actor) -> None:
-    reply = await record_inbound(db, admin.account_id, "+79035550000", "кто это?")
+    reply = await receive_reply(db, "+79035550000", "кто это?")
     assert reply.employee_id is None and reply.sender_phone == "+79035550000"
     unknown = [t for t in await _threads(db, admin) if t.kind == "unknown"]
     assert len(unknown) == 1 and unknown[0].last_message and unknown[0].last_message.id == reply.id
 
 
 async def test_inbound_with_same_smsc_id_is_stored_once(db: Database, admin: Actor) -> None:
-    first = await record_inbound(db, admin.account_id, "+79161000002", "да", smsc_id="mo-1")
-    again = await record_inbound(db, admin.account_id, "+79161000002", "да", smsc_id="mo-1")
+    first = await receive_reply(db, "+79161000002", "да", smsc_id="mo-1")
+    again = await receive_reply(db, "+79161000002", "да", smsc_id="mo-1")
     assert first.id == again.id and await _count(db, Message) == 1
 
 
@@ -155,9 +147,8 @@ async def test_every_invalid_number_is_named_at_once(db: Database, admin: Actor)
 async def test_employee_thread_carries_that_employees_own_delivery(db: Database, admin: Actor) -> None:
     sent = await send_message(db, admin, MessageCreate(text="всем", recipients=Recipients(groups=[3])))
     threads = {(t.kind, t.ref_id): t for t in await _threads(db, admin)}
-    async with db.read() as session:
-        own = await list_thread_messages(session, admin, threads[("employee", 14)].id, None, 50)
-        group = await list_thread_messages(session, admin, threads[("group", 3)].id, None, 50)
+    own = await list_thread_messages(db, admin, threads[("employee", 14)].id, None, 50)
+    group = await list_thread_messages(db, admin, threads[("group", 3)].id, None, 50)
     [message] = own.items
     assert message.id == sent.id and message.summary.total == 5
     assert [(d.employee_id, d.status) for d in message.deliveries or []] == [(14, "Pending")]

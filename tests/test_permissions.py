@@ -22,13 +22,13 @@ from communicator.services.core.permissions import get_reach
 from communicator.services.directory.employees import list_employees, list_tags, update_employee
 from communicator.services.directory.groups import create_group, list_groups
 from communicator.services.identity.accounts import create_account, create_user
-from communicator.services.identity.auth import login
+from communicator.services.identity.auth import open_session
 from communicator.services.identity.users import apply_permissions, create_web_user
-from communicator.services.messaging.receive import record_inbound
 from communicator.services.messaging.send import get_message, send_message
 from communicator.services.messaging.threads import list_thread_messages, list_threads, mark_thread_read
 from tests.conftest import API, LiveServer
 from tests.conftest import login as http_login
+from tests.helpers import receive_reply
 
 PASSWORD = "operator-password"
 FITTERS = "Монтажники"
@@ -61,13 +61,12 @@ async def make_user(
     name: str = "op",
 ) -> Actor:
     """A web login with these permissions, as its own login sees it."""
-    async with db.write() as session:
-        user = await create_web_user(
-            session, admin, WebUserCreate(login=name, password=PASSWORD, role=role, employee_id=employee_id)
-        )
-        if permits is not None:
-            await apply_permissions(session, admin, user.id, permits)
-    return (await login(db, name, PASSWORD))[1]
+    user = await create_web_user(
+        db, admin, WebUserCreate(login=name, password=PASSWORD, role=role, employee_id=employee_id)
+    )
+    if permits is not None:
+        await apply_permissions(db, admin, user.id, permits)
+    return (await open_session(db, name, PASSWORD))[1]
 
 
 async def fitters_operator(db: Database, admin: Actor) -> Actor:
@@ -117,8 +116,7 @@ async def test_allowed_send_goes_through(db: Database, admin: Actor) -> None:
 
 async def test_nested_group_permission_reaches_the_subgroup(db: Database, admin: Actor) -> None:
     fitters = await group_id(db, FITTERS)
-    async with db.write() as session:
-        brigade = await create_group(session, admin, GroupCreate(name="Бригада 1", parent_id=fitters, member_ids=[8]))
+    brigade = await create_group(db, admin, GroupCreate(name="Бригада 1", parent_id=fitters, member_ids=[8]))
     operator = await fitters_operator(db, admin)
     async with db.read() as session:
         reach = await get_reach(session, operator)
@@ -139,15 +137,13 @@ async def test_tag_permission_reaches_subscribers_now_and_later(db: Database, ad
     with pytest.raises(Forbidden) as refused:
         await send_message(db, operator, send("Смена", tags=["дежурство"]))
     assert [f["employee_id"] for f in refused.value.extra["forbidden"]] == [14]
-    async with db.write() as session:
-        await update_employee(session, admin, 5, EmployeeUpdate(tags=["АВАРИЯ"]))
+    await update_employee(db, admin, 5, EmployeeUpdate(tags=["АВАРИЯ"]))
     async with db.read() as session:
         assert (await get_reach(session, operator)).employee_ids == ALARM_SUBSCRIBERS | {5}
 
 
 async def test_send_to_tags_reaches_active_subscribers_once(db: Database, admin: Actor) -> None:
-    async with db.write() as session:
-        await update_employee(session, admin, 19, EmployeeUpdate(active=False))
+    await update_employee(db, admin, 19, EmployeeUpdate(active=False))
     message = await send_message(db, admin, send("Сбор", tags=["#Авария", "дежурство"], employees=[13]))
     assert sorted(d.employee_id for d in message.deliveries or []) == sorted(
         (ALARM_SUBSCRIBERS | DUTY_SUBSCRIBERS) - {19}
@@ -173,14 +169,13 @@ async def test_base_user_may_not_send(db: Database, admin: Actor) -> None:
 async def test_directory_lists_only_what_the_caller_may_see(db: Database, admin: Actor) -> None:
     operator = await fitters_operator(db, admin)
     base = await make_user(db, admin, role="BaseUser", employee_id=18, name="base")
-    async with db.read() as session:
-        assert {e.id for e in await list_employees(session, operator)} == FITTER_IDS
-        assert [g.name for g in await list_groups(session, operator)] == [FITTERS]
-        assert {t.tag: t.subscribers for t in await list_tags(session, operator)} == {"авария": 2}
-        assert [e.id for e in await list_employees(session, base)] == [18]
-        assert await list_groups(session, base) == []
-        assert await list_tags(session, base) == []
-        assert len(await list_employees(session, admin)) == 20 and len(await list_groups(session, admin)) == 3
+    assert {e.id for e in await list_employees(db, operator)} == FITTER_IDS
+    assert [g.name for g in await list_groups(db, operator)] == [FITTERS]
+    assert {t.tag: t.subscribers for t in await list_tags(db, operator)} == {"авария": 2}
+    assert [e.id for e in await list_employees(db, base)] == [18]
+    assert await list_groups(db, base) == []
+    assert await list_tags(db, base) == []
+    assert len(await list_employees(db, admin)) == 20 and len(await list_groups(db, admin)) == 3
 
 
 async def _thread(db: Database, kind: str, ref_id: int = 0) -> int:
@@ -196,8 +191,7 @@ async def test_threads_and_messages_are_filtered_and_invisible_ids_are_404(db: D
     to_engineers = await send_message(db, admin, send("Инженерам", groups=[engineers], numbers=["+79990001122"]))
     both = await send_message(db, admin, send("Всем", groups=[fitters, engineers]))
     operator = await fitters_operator(db, admin)
-    async with db.read() as session:
-        visible = {(t.kind, t.ref_id) for t in await list_threads(session, operator)}
+    visible = {(t.kind, t.ref_id) for t in (await list_threads(db, operator))[1]}
     assert visible == {("group", fitters)} | {("employee", e) for e in FITTER_IDS}
     assert (await get_message(db, operator, to_fitters.id)).summary.total == len(FITTER_IDS)
     with pytest.raises(NotFound):
@@ -211,12 +205,10 @@ async def test_threads_and_messages_are_filtered_and_invisible_ids_are_404(db: D
         await _thread(db, "employee", 13),
         await _thread(db, "unknown"),
     ]:
-        async with db.read() as session:
-            with pytest.raises(NotFound, match=f"Thread {thread_id} not found"):
-                await list_thread_messages(session, operator, thread_id, None, 50)
-        async with db.write() as session:
-            with pytest.raises(NotFound):
-                await mark_thread_read(session, operator, thread_id, both.id)
+        with pytest.raises(NotFound, match=f"Thread {thread_id} not found"):
+            await list_thread_messages(db, operator, thread_id, None, 50)
+        with pytest.raises(NotFound):
+            await mark_thread_read(db, operator, thread_id, both.id)
 
 
 async def test_reply_of_an_unreachable_employee_in_a_visible_group_thread_is_anonymous(
@@ -224,13 +216,12 @@ async def test_reply_of_an_unreachable_employee_in_a_visible_group_thread_is_ano
 ) -> None:
     fitters = await group_id(db, FITTERS)
     await send_message(db, admin, send("Сбор", groups=[fitters], employees=[13]))
-    reply = await record_inbound(db, admin.account_id, "+79161000013", "Буду")
+    reply = await receive_reply(db, "+79161000013", "Буду")
     operator = await fitters_operator(db, admin)
     group_thread = await _thread(db, "group", fitters)
-    async with db.read() as session:
-        page = await list_thread_messages(session, operator, group_thread, None, 50)
-        previews = {t.id: t.last_message for t in await list_threads(session, operator)}
-        admin_page = await list_thread_messages(session, admin, group_thread, None, 50)
+    page = await list_thread_messages(db, operator, group_thread, None, 50)
+    previews = {t.id: t.last_message for t in (await list_threads(db, operator))[1]}
+    admin_page = await list_thread_messages(db, admin, group_thread, None, 50)
     shown = next(m for m in page.items if m.id == reply.id)
     assert shown.text == "Буду"
     assert (shown.employee_id, shown.employee_name, shown.sender_phone) == (None, None, None)
@@ -243,13 +234,12 @@ async def test_base_user_sees_only_their_own_conversation(db: Database, admin: A
     both = await send_message(db, admin, send("Всем", groups=[await group_id(db, FITTERS)]))
     other = await send_message(db, admin, send("Лично", employees=[2]))
     base = await make_user(db, admin, role="BaseUser", employee_id=1, name="base")
-    async with db.read() as session:
-        threads = await list_threads(session, base)
-        assert [(t.kind, t.ref_id) for t in threads] == [("employee", 1)]
-        page = await list_thread_messages(session, base, threads[0].id, None, 50)
-        assert [m.id for m in page.items] == [both.id]
-        with pytest.raises(NotFound):
-            await list_thread_messages(session, base, await _thread(db, "employee", 2), None, 50)
+    _, threads = await list_threads(db, base)
+    assert [(t.kind, t.ref_id) for t in threads] == [("employee", 1)]
+    page = await list_thread_messages(db, base, threads[0].id, None, 50)
+    assert [m.id for m in page.items] == [both.id]
+    with pytest.raises(NotFound):
+        await list_thread_messages(db, base, await _thread(db, "employee", 2), None, 50)
     assert [d.employee_id for d in (await get_message(db, base, both.id)).deliveries or []] == [1]
     with pytest.raises(NotFound):
         await get_message(db, base, other.id)
@@ -259,23 +249,21 @@ async def test_another_accounts_ids_are_not_found(db: Database, admin: Actor) ->
     async with db.write() as session:
         account = await create_account(session, "Другая компания", "5000")
         other_admin = await create_user(session, account.id, "b-admin", PASSWORD, "Administrator")
-    _, other = await login(db, "b-admin", PASSWORD)
-    async with db.write() as session:
-        group = await create_group(session, other, GroupCreate(name="Чужие"))
+    _, other = await open_session(db, "b-admin", PASSWORD)
+    group = await create_group(db, other, GroupCreate(name="Чужие"))
     message = await send_message(db, other, send("Чужое", numbers=["+79990001122"]))
-    operator = await fitters_operator(db, admin)  # its own write, not one inside the next
-    async with db.write() as session:
-        with pytest.raises(InvalidInput) as refused:
-            await apply_permissions(session, admin, operator.user_id, PermissionsUpdate(groups=[group.id]))
-        assert refused.value.extra == {"groups": [group.id]}
-        with pytest.raises(NotFound):
-            await apply_permissions(session, admin, other_admin.id, PermissionsUpdate(all=True))
+    with pytest.raises(InvalidInput) as refused:
+        await apply_permissions(
+            db, admin, (await fitters_operator(db, admin)).user_id, PermissionsUpdate(groups=[group.id])
+        )
+    assert refused.value.extra == {"groups": [group.id]}
+    with pytest.raises(NotFound):
+        await apply_permissions(db, admin, other_admin.id, PermissionsUpdate(all=True))
     with pytest.raises(NotFound):
         await get_message(db, admin, message.id)
-    async with db.read() as session:
-        with pytest.raises(NotFound):
-            await list_thread_messages(session, admin, await _thread(db, "unknown"), None, 50)
-        assert all(e.name != "Чужие" for e in await list_groups(session, admin))
+    with pytest.raises(NotFound):
+        await list_thread_messages(db, admin, await _thread(db, "unknown"), None, 50)
+    assert all(e.name != "Чужие" for e in await list_groups(db, admin))
 
 
 # --- REST end to end ---------------------------------------------------------------------------

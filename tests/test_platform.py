@@ -80,3 +80,52 @@ async def test_an_account_administrator_is_not_a_platform_admin(client: httpx.As
     refused = await client.post(f"{API}/platform/accounts", json=NEW_ACCOUNT)
     assert refused.status_code == 403 and refused.json()["code"] == "platform_admin_only"
     assert await account_count(server_db) == 1
+
+
+async def test_platform_admin_assigns_an_unrouted_sms_to_an_account(
+    server: LiveServer, platform: httpx.AsyncClient
+) -> None:
+    # A short number nobody owns and an alphanumeric sender: stored in the unrouted inbox, not dropped.
+    received = await platform.post(
+        f"{API}/simulator/inbound", json={"from": "Bank", "to": "0000", "text": "Ваш код 1234"}
+    )
+    assert received.status_code == 201, received.text
+    unrouted = received.json()
+    assert (unrouted["sender"], unrouted["short_number"]) == ("Bank", "0000")
+    inbox = (await platform.get(f"{API}/platform/inbox")).json()
+    assert [m["id"] for m in inbox["items"]] == [unrouted["id"]] and inbox["has_more"] is False
+
+    url = f"{API}/platform/inbox/{unrouted['id']}/assign"
+    assert (await platform.post(url, json={"account_id": 0})).status_code == 400
+    unknown = await platform.post(url, json={"account_id": 999})
+    assert unknown.status_code == 422 and unknown.json()["code"] == "unknown_account"
+    assigned = await platform.post(url, json={"account_id": 1})
+    assert assigned.status_code == 201, assigned.text
+    message = assigned.json()
+    assert (message["text"], message["sender_phone"], message["direction"]) == ("Ваш код 1234", "Bank", "in")
+    threads = (await platform.get(f"{API}/threads")).json()["items"]
+    assert [t["kind"] for t in threads if t["last_message"]["id"] == message["id"]] == ["unknown"]
+    audit = (await platform.get(f"{API}/audit")).json()["items"]
+    assert [(e["action"], e["target_id"], e["target_name"]) for e in audit[:1]] == [
+        ("inbound.assigned", message["id"], "Bank")
+    ]
+    assert (await platform.get(f"{API}/platform/inbox")).json()["items"] == []
+    again = await platform.post(url, json={"account_id": 1})
+    assert again.status_code == 409 and again.json()["code"] == "already_assigned"
+
+
+async def test_the_unrouted_inbox_refuses_account_admins_and_tokens(
+    client: httpx.AsyncClient, server_db: Database
+) -> None:
+    created = await client.post(f"{API}/tokens", json={"name": "inbox", "scopes": ["messages:read"]})
+    bearer = {"Authorization": f"Bearer {created.json()['token']}"}
+    refused = await client.get(f"{API}/platform/inbox", headers=bearer)
+    assert refused.status_code == 403 and refused.json()["code"] == "token_not_allowed"
+    assert (
+        await client.post(f"{API}/platform/inbox/1/assign", json={"account_id": 1}, headers=bearer)
+    ).status_code == 403
+    async with server_db.write() as session:
+        await session.execute(update(User).where(User.login == "admin").values(platform_admin=False))
+    listed = await client.get(f"{API}/platform/inbox")
+    assert listed.status_code == 403 and listed.json()["code"] == "platform_admin_only"
+    assert (await client.post(f"{API}/platform/inbox/1/assign", json={"account_id": 1})).status_code == 403

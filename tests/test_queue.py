@@ -1,4 +1,4 @@
-"""The database send queue: leases, duplicate claims, expired leases flagged as possible duplicates."""
+"""Claiming from the database send queue: leases, duplicate claims, expired leases flagged as possible duplicates."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from communicator.db.session import Database
 from communicator.queue.database import DatabaseQueue
 from communicator.schemas import MessageCreate, Recipients
 from communicator.services.core.actors import Actor
+from communicator.services.messaging.delivery import claim_deliveries
 from communicator.services.messaging.send import send_message
 
 
@@ -25,16 +26,16 @@ async def _send_to_all(db: Database, admin: Actor) -> None:
 async def test_claims_never_overlap(db: Database, admin: Actor) -> None:
     await _send_to_all(db, admin)
     queue = DatabaseQueue(db, 30)
-    batches = await asyncio.gather(*(queue.claim(3) for _ in range(10)))
+    batches = await asyncio.gather(*(claim_deliveries(db, queue, 3) for _ in range(10)))
     ids = [c.delivery_id for batch in batches for c in batch]
     assert len(ids) == len(set(ids)) == 20
-    assert await queue.claim(5) == []
+    assert await claim_deliveries(db, queue, 5) == []
 
 
 async def test_expired_lease_is_reclaimed_and_flagged_possible_duplicate(db: Database, admin: Actor) -> None:
     await _send_to_all(db, admin)
     queue = DatabaseQueue(db, 30)
-    first = await queue.claim(5)
+    first = await claim_deliveries(db, queue, 5)
     assert not any(c.possible_duplicate for c in first)
     async with db.write() as session:  # the worker holding them died: its lease runs out
         await session.execute(
@@ -42,7 +43,7 @@ async def test_expired_lease_is_reclaimed_and_flagged_possible_duplicate(db: Dat
             .where(Delivery.id.in_([c.delivery_id for c in first]))
             .values(lease_until=datetime.now(UTC) - timedelta(seconds=1))
         )
-    again = await queue.claim(5)
+    again = await claim_deliveries(db, queue, 5)
     assert [c.delivery_id for c in again] == [c.delivery_id for c in first]
     assert all(c.possible_duplicate and c.attempts == 2 for c in again)
 
@@ -50,7 +51,7 @@ async def test_expired_lease_is_reclaimed_and_flagged_possible_duplicate(db: Dat
 async def test_claim_moves_to_sending_and_records_an_event(db: Database, admin: Actor) -> None:
     await _send_to_all(db, admin)
     db.published.clear()  # type: ignore[attr-defined]
-    claimed = await DatabaseQueue(db, 30).claim(4)
+    claimed = await claim_deliveries(db, DatabaseQueue(db, 30), 4)
     async with db.read() as session:
         statuses = (
             (await session.execute(select(Delivery.status).where(Delivery.id.in_([c.delivery_id for c in claimed]))))

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+import websockets
 from sqlalchemy import select
 
+from communicator.api import ws
 from communicator.db.models import User, WebSession
 from communicator.db.session import Database
 from tests.conftest import API, DEMO_PASSWORD, LiveServer, login, make_server
 from tests.test_api import stored_counts
 
 EVIL = "http://evil.example"
+DOCS = Path(__file__).resolve().parents[1] / "docs"
 SEND = {"text": "Сбор в 9:00", "recipients": {"employees": [1]}}
 
 
@@ -103,6 +107,59 @@ async def test_configured_origin_is_allowed(trusting_server: LiveServer) -> None
         allowed = await http.post(f"{API}/messages", json=SEND, headers={"Origin": "https://sms.example.com"})
         other = await http.post(f"{API}/messages", json=SEND, headers={"Origin": "https://sms.example.com.evil"})
     assert allowed.status_code == 201 and other.status_code == 403
+
+
+@pytest.mark.parametrize("host", ["evil.example", "evil.example:80"])
+async def test_a_forged_host_with_a_matching_origin_is_refused(
+    server: LiveServer, client: httpx.AsyncClient, server_db: Database, host: str
+) -> None:
+    forged = {"Host": host, "Origin": f"http://{host}"}
+    response = await client.post(f"{API}/messages", json=SEND, headers=forged)
+    assert response.status_code == 403 and "Cross-site" in response.json()["detail"]
+    assert await stored_counts(server_db) == (0, 0, 0)
+    url = server.url.replace("http", "ws") + "/ws"
+    cookie = {"Cookie": f"communicator_session={client.cookies['communicator_session']}"}
+    with pytest.raises(websockets.InvalidStatus) as refused:
+        async with websockets.connect(url, additional_headers={**cookie, **forged}, proxy=None):
+            pass
+    assert refused.value.response.status_code == 403  # the handshake is refused, as docs/events.md says
+
+
+async def test_the_derived_origin_answers_to_localhost_too(
+    server: LiveServer, client: httpx.AsyncClient, server_db: Database
+) -> None:
+    """Without COMMUNICATOR_PUBLIC_ORIGIN, a loopback server is http://127.0.0.1:port and http://localhost:port."""
+    response = await client.post(f"{API}/messages", json=SEND, headers={"Origin": f"http://localhost:{server.port}"})
+    assert response.status_code == 201, response.text
+    other_port = await client.post(f"{API}/messages", json=SEND, headers={"Origin": "http://localhost:1"})
+    assert other_port.status_code == 403 and (await stored_counts(server_db))[0] == 1
+
+
+@pytest.fixture
+def proxied_server(sqlite_url: str) -> Iterator[LiveServer]:
+    """A server whose browsers come through https://sms.example.com (COMMUNICATOR_PUBLIC_ORIGIN)."""
+    live = make_server(sqlite_url, public_origin="https://sms.example.com/")
+    yield live
+    live.stop()
+
+
+async def test_only_the_public_origin_may_change_state(proxied_server: LiveServer) -> None:
+    async with httpx.AsyncClient(base_url=proxied_server.url, timeout=10) as http:
+        await login(http)
+        answers = {
+            origin: (await http.post(f"{API}/messages", json=SEND, headers={"Origin": origin})).status_code
+            for origin in ("https://sms.example.com", "https://SMS.example.com:443", proxied_server.url)
+        }
+    assert answers == {"https://sms.example.com": 201, "https://SMS.example.com:443": 201, proxied_server.url: 403}
+
+
+def test_the_documented_close_codes_are_the_ones_the_socket_sends() -> None:
+    """docs/events.md names exactly the application close codes of api/ws.py (a refused handshake is HTTP 403)."""
+    sent = {value for value in vars(ws).values() if isinstance(value, int) and 4000 <= value < 5000}
+    doc = (DOCS / "events.md").read_text(encoding="utf-8")
+    lines = [line for line in doc.splitlines() if "close" in line.lower()]
+    documented = {int(code) for line in lines for code in re.findall(r"\b4\d{3}\b", line)}
+    assert documented == sent and "HTTP 403" in doc
 
 
 # --- headers ----------------------------------------------------------------------------------

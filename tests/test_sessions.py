@@ -32,22 +32,22 @@ async def backdate(db: Database, *, seen: timedelta | None = None, created: time
 
 
 async def test_idle_session_ends(db: Database, admin: Actor) -> None:
-    token, _ = await auth.login(db, "admin", DEMO_PASSWORD)
+    token, _ = await auth.open_session(db, "admin", DEMO_PASSWORD)
     await backdate(db, seen=IDLE - timedelta(minutes=5))
-    assert await auth.get_session_actor(db, token, IDLE, ABSOLUTE) is not None
+    assert await auth.record_session_use(db, token, IDLE, ABSOLUTE) is not None
     await backdate(db, seen=IDLE + timedelta(seconds=1))
-    assert await auth.get_session_actor(db, token, IDLE, ABSOLUTE) is None
+    assert await auth.record_session_use(db, token, IDLE, ABSOLUTE) is None
 
 
 async def test_activity_keeps_a_session_alive_until_the_absolute_timeout(db: Database, admin: Actor) -> None:
-    token, _ = await auth.login(db, "admin", DEMO_PASSWORD)
+    token, _ = await auth.open_session(db, "admin", DEMO_PASSWORD)
     await backdate(db, seen=IDLE - timedelta(minutes=5), created=ABSOLUTE - timedelta(minutes=1))
-    assert await auth.get_session_actor(db, token, IDLE, ABSOLUTE) is not None
+    assert await auth.record_session_use(db, token, IDLE, ABSOLUTE) is not None
     async with db.read() as session:
         seen = await session.scalar(select(WebSession.last_seen_at))
     assert datetime.now(UTC) - seen < timedelta(minutes=1)  # the request counted as activity
     await backdate(db, seen=timedelta(0), created=ABSOLUTE + timedelta(seconds=1))
-    assert await auth.get_session_actor(db, token, IDLE, ABSOLUTE) is None
+    assert await auth.record_session_use(db, token, IDLE, ABSOLUTE) is None
 
 
 async def test_an_expired_session_gets_401(server: LiveServer, server_db: Database) -> None:

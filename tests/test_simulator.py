@@ -12,7 +12,7 @@ from communicator.gateway.drivers.simulator import SimulatorDriver
 from communicator.queue.database import DatabaseQueue
 from communicator.schemas import MessageCreate, Recipients
 from communicator.services.core.actors import Actor
-from communicator.services.messaging.delivery import SubmitResult, apply_submit_results
+from communicator.services.messaging.delivery import SubmitResult, apply_submit_results, claim_deliveries
 from communicator.services.messaging.send import send_message
 from tests.helpers import InProcessGateway, count_by_status, wait_for
 
@@ -49,7 +49,7 @@ async def _inbound_count(db: Database, expected: int) -> bool:
 
 async def test_receipts_resume_after_restart(db: Database, admin: Actor) -> None:
     message_id = await _send_to_all(db, admin)
-    claimed = await DatabaseQueue(db, 30).claim(100)
+    claimed = await claim_deliveries(db, DatabaseQueue(db, 30), 100)
     # Accepted by the SMSC, then the process died before any receipt came back.
     await apply_submit_results(db, [SubmitResult(c.delivery_id, smsc_id=f"sim-{c.delivery_id}-x") for c in claimed], {})
     driver = SimulatorDriver(db, tps=1000, submit_latency_ms=0, dlr_delay_ms=1, failure_rate=0, rng=random.Random(1))

@@ -2,7 +2,8 @@
 
 Every response and every WebSocket frame one account gets is checked for the other account's marker
 (in every name and text it created) and phone prefix; every id of the other account must answer exactly
-like an id that never existed.
+like an id that never existed. Both accounts share the short number 4938, as they do at the operator: a reply
+lands in the account of the employee (or of whoever last texted the phone), one nobody knows in the unrouted inbox.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from tests.helpers import wait_for_sync
 
 MARKS = {"A": "tenantAlpha", "B": "tenantBravo"}
 PHONE_PREFIXES = {"A": "+7916111", "B": "+7916222"}
-SHORT_NUMBERS = {"A": "4938", "B": "5050"}
+SHORT_NUMBER = "4938"  # shared by both accounts
 PASSWORD = "isolation-password"
 MIN_STEPS = 2000
 NEVER_EXISTED = 987_654_321
@@ -64,6 +65,8 @@ class Tenant:
     frames: list[str] = field(default_factory=list)
     ids: dict[str, list[int]] = field(default_factory=dict)
     phones: list[str] = field(default_factory=list)
+    # Whether the account has texted its stranger's number (PHONE_PREFIX + 9999): the server remembers across runs.
+    texted_stranger: bool = False
 
     def check_clean(self, text: str, where: str) -> None:
         """Nothing of the other account in what this one received."""
@@ -88,12 +91,12 @@ def _collect(tenant: Tenant) -> None:
 
 
 async def _create_accounts(url: str) -> None:
-    """Two accounts, each with its Administrator, on their own short numbers."""
+    """Two accounts, each with its Administrator, on the same short number."""
     db = Database(url)
     try:
         async with db.write() as session:
             for key in ("A", "B"):
-                account = await create_account(session, f"{MARKS[key]} company", SHORT_NUMBERS[key])
+                account = await create_account(session, f"{MARKS[key]} company", SHORT_NUMBER)
                 await create_user(session, account.id, f"{MARKS[key]}-admin", PASSWORD, "Administrator")
     finally:
         await db.dispose()
@@ -223,17 +226,25 @@ class TwoAccounts(RuleBasedStateMachine):
             return  # every chosen group was empty
         assert response.status_code in (200, 201), response.text
         tenant.add_id("message", response.json()["id"])
+        tenant.texted_stranger |= "numbers" in recipients
 
     @rule(key=st.sampled_from("AB"), data=st.data())
     def receive(self, key: str, data: st.DataObject) -> None:
-        """An SMS from one of the account's phones (or an unknown one) to its short number."""
+        """An SMS to the shared short number from one of the account's phones, its stranger or an unknown phone."""
         tenant = self._tenant(key)
-        senders = [*tenant.phones, f"{PHONE_PREFIXES[key]}8888"]
+        stranger = f"{PHONE_PREFIXES[key]}9999"
+        senders = [*tenant.phones, stranger, f"{PHONE_PREFIXES[key]}8888"]
         sender = senders[data.draw(_index) % len(senders)]
-        body = {"from": sender, "to": SHORT_NUMBERS[key], "text": f"{MARKS[key]} reply {next(_serial)}"}
-        response = tenant.http.post(f"{API}/simulator/inbound", json=body)
+        text = f"{MARKS[key]} reply {next(_serial)}"
+        response = tenant.http.post(f"{API}/simulator/inbound", json={"from": sender, "to": SHORT_NUMBER, "text": text})
         assert response.status_code in (200, 201), response.text
-        tenant.add_id("message", response.json()["id"])
+        received = response.json()
+        if sender in tenant.phones or (sender == stranger and tenant.texted_stranger):
+            assert self._request(tenant, "GET", f"/messages/{received['id']}").json()["text"] == text
+            tenant.add_id("message", received["id"])
+        else:  # nobody's: the platform's unrouted inbox, which neither account's admin may open
+            assert received["sender"] == sender and "direction" not in received, received
+            assert self._request(tenant, "GET", "/platform/inbox").status_code == 403
 
     @rule(key=st.sampled_from("AB"), bearer=st.booleans())
     def list_everything(self, key: str, bearer: bool) -> None:

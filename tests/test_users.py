@@ -26,7 +26,7 @@ from communicator.services.core.errors import Conflict, Forbidden, InvalidInput,
 from communicator.services.directory.employees import create_employee, list_tags, update_employee
 from communicator.services.directory.groups import create_group, delete_group, update_group
 from communicator.services.identity.accounts import create_account, create_user
-from communicator.services.identity.auth import get_session_actor, login
+from communicator.services.identity.auth import open_session, record_session_use
 from communicator.services.identity.users import (
     apply_permissions,
     create_web_user,
@@ -57,8 +57,7 @@ async def _audit(db: Database) -> list[AuditEntry]:
 async def _new_user(db: Database, admin: Actor, **fields: object) -> int:
     """A new web login's id."""
     data = WebUserCreate(**{"login": "op", "password": PASSWORD, "role": "Operator", **fields})
-    async with db.write() as session:
-        return (await create_web_user(session, admin, data)).id
+    return (await create_web_user(db, admin, data)).id
 
 
 # --- creating and changing logins ---------------------------------------------------------------
@@ -66,8 +65,7 @@ async def _new_user(db: Database, admin: Actor, **fields: object) -> int:
 
 async def test_create_user_links_an_employee_once_and_names_bad_input(db: Database, admin: Actor) -> None:
     user_id = await _new_user(db, admin, employee_id=18, role="BaseUser")
-    async with db.read() as session:
-        created = next(u for u in await list_users(session, admin) if u.id == user_id)
+    created = next(u for u in await list_users(db, admin) if u.id == user_id)
     assert (created.login, created.role, created.employee_id, created.active) == ("op", "BaseUser", 18, True)
     assert created.name == "Степанова Мария Викторовна"
     users = await _count_users(db)
@@ -86,49 +84,46 @@ async def test_create_user_links_an_employee_once_and_names_bad_input(db: Databa
     ]
     for data, error, code in cases:
         with pytest.raises(error) as refused:
-            async with db.write() as session:
-                await create_web_user(session, admin, data)
+            await create_web_user(db, admin, data)
         assert refused.value.code == code
     assert await _count_users(db) == users
 
 
 async def test_only_an_administrator_manages_users(db: Database, admin: Actor) -> None:
     await _new_user(db, admin)
-    _, operator = await login(db, "op", PASSWORD)
-    async with db.write() as session:
-        for call in (
-            list_users(session, operator),
-            create_web_user(session, operator, WebUserCreate(login="x", password=PASSWORD, role="Administrator")),
-            update_web_user(session, operator, operator.user_id, WebUserUpdate(role="Administrator")),
-            apply_permissions(session, operator, operator.user_id, PermissionsUpdate(all=True)),
-            preview_permissions(session, operator, PermissionsUpdate(all=True)),
-        ):
-            with pytest.raises(Forbidden):
-                await call
+    _, operator = await open_session(db, "op", PASSWORD)
+    for call in (
+        list_users(db, operator),
+        create_web_user(db, operator, WebUserCreate(login="x", password=PASSWORD, role="Administrator")),
+        update_web_user(db, operator, operator.user_id, WebUserUpdate(role="Administrator")),
+        apply_permissions(db, operator, operator.user_id, PermissionsUpdate(all=True)),
+        preview_permissions(db, operator, PermissionsUpdate(all=True)),
+    ):
+        with pytest.raises(Forbidden):
+            await call
 
 
 async def test_an_admin_cannot_lock_themself_out(db: Database, admin: Actor) -> None:
     for change in (WebUserUpdate(role="Operator"), WebUserUpdate(active=False)):
-        async with db.write() as session:
-            with pytest.raises(Forbidden) as refused:
-                await update_web_user(session, admin, admin.user_id, change)
+        with pytest.raises(Forbidden) as refused:
+            await update_web_user(db, admin, admin.user_id, change)
         assert refused.value.code == "self_lockout"
-    async with db.write() as session:
-        renamed = await update_web_user(session, admin, admin.user_id, WebUserUpdate(name="Главный"))
+    renamed = await update_web_user(db, admin, admin.user_id, WebUserUpdate(name="Главный"))
     assert renamed.name == "Главный" and renamed.role == "Administrator" and renamed.active
 
 
 async def test_deactivating_a_user_ends_their_sessions(db: Database, admin: Actor) -> None:
     user_id = await _new_user(db, admin)
-    token, _ = await login(db, "op", PASSWORD)
+    token, _ = await open_session(db, "op", PASSWORD)
     db.published.clear()  # type: ignore[attr-defined]
-    async with db.write() as session:
-        await update_web_user(session, admin, user_id, WebUserUpdate(active=False))
+    await update_web_user(db, admin, user_id, WebUserUpdate(active=False))
     async with db.read() as session:
         sessions = (await session.execute(select(func.count()).where(WebSession.user_id == user_id))).scalar_one()
     assert sessions == 0
-    assert await get_session_actor(db, token, HOUR, HOUR) is None
-    assert [p.data for p in db.published] == [ACCESS_CHANGED_FRAME]  # type: ignore[attr-defined]
+    assert await record_session_use(db, token, HOUR, HOUR) is None
+    # The open sockets re-check their access; the users page gets the login deactivated.
+    assert [p.data for p in db.published][0] == ACCESS_CHANGED_FRAME  # type: ignore[attr-defined]
+    assert [p.data[:22] for p in db.published][1:] == [b'{"type":"user.updated"']  # type: ignore[attr-defined]
 
 
 # --- permissions --------------------------------------------------------------------------------
@@ -139,17 +134,14 @@ async def test_permissions_replace_resolve_and_match_the_preview(db: Database, a
     async with db.read() as session:
         measurers = (await session.execute(select(Group.id).where(Group.name == "Замерщики"))).scalar_one()
     wanted = PermissionsUpdate(groups=[measurers, measurers], employees=[18], tags=["#ДЕЖУРСТВО"])
-    async with db.write() as session:
-        preview = await preview_permissions(session, admin, wanted)
-        saved = await apply_permissions(session, admin, user_id, wanted)
-    async with db.read() as session:
-        read = await get_permissions(session, admin, user_id)
+    preview = await preview_permissions(db, admin, wanted)
+    saved = await apply_permissions(db, admin, user_id, wanted)
+    read = await get_permissions(db, admin, user_id)
     assert preview == saved == read
     assert (read.all, read.groups, read.employees, read.tags) == (False, [measurers], [18], ["дежурство"])
     assert {e.id for e in read.resolved} == {8, 9, 10, 11, 12, 18, 13, 14, 16}
     assert [e.name for e in read.resolved] == sorted(e.name for e in read.resolved)
-    async with db.write() as session:
-        everyone = await apply_permissions(session, admin, user_id, PermissionsUpdate(all=True))
+    everyone = await apply_permissions(db, admin, user_id, PermissionsUpdate(all=True))
     assert everyone.all and everyone.groups == [] and everyone.tags == [] and len(everyone.resolved) == 20
     async with db.read() as session:
         assert (await session.get(User, user_id)).may_send_all is True
@@ -157,18 +149,15 @@ async def test_permissions_replace_resolve_and_match_the_preview(db: Database, a
 
 async def test_unknown_ids_in_permissions_are_named_and_nothing_changes(db: Database, admin: Actor) -> None:
     user_id = await _new_user(db, admin)
-    async with db.write() as session:
-        await apply_permissions(session, admin, user_id, PermissionsUpdate(employees=[1]))
+    await apply_permissions(db, admin, user_id, PermissionsUpdate(employees=[1]))
     for bad, named in (
         (PermissionsUpdate(groups=[999]), {"groups": [999]}),
         (PermissionsUpdate(employees=[888, 1]), {"employees": [888]}),
     ):
         with pytest.raises(InvalidInput) as refused:
-            async with db.write() as session:
-                await apply_permissions(session, admin, user_id, bad)
+            await apply_permissions(db, admin, user_id, bad)
         assert refused.value.extra == named
-    async with db.read() as session:
-        read = await get_permissions(session, admin, user_id)
+    read = await get_permissions(db, admin, user_id)
     assert (read.all, read.employees, [e.id for e in read.resolved]) == (False, [1], [1])
 
 
@@ -176,16 +165,15 @@ async def test_another_accounts_user_is_not_found(db: Database, admin: Actor) ->
     async with db.write() as session:
         account = await create_account(session, "Другая компания", "5000")
         stranger = await create_user(session, account.id, "b-admin", PASSWORD, "Administrator")
-    async with db.write() as session:
-        for call in (
-            get_permissions(session, admin, stranger.id),
-            apply_permissions(session, admin, stranger.id, PermissionsUpdate(all=False)),
-            update_web_user(session, admin, stranger.id, WebUserUpdate(active=False)),
-        ):
-            with pytest.raises(NotFound):
-                await call
-        assert "b-admin" not in {u.login for u in await list_users(session, admin)}
-    _, other = await login(db, "b-admin", PASSWORD)
+    for call in (
+        get_permissions(db, admin, stranger.id),
+        apply_permissions(db, admin, stranger.id, PermissionsUpdate(all=False)),
+        update_web_user(db, admin, stranger.id, WebUserUpdate(active=False)),
+    ):
+        with pytest.raises(NotFound):
+            await call
+    assert "b-admin" not in {u.login for u in await list_users(db, admin)}
+    _, other = await open_session(db, "b-admin", PASSWORD)
     assert other.account_id == account.id
 
 
@@ -194,12 +182,10 @@ async def test_another_accounts_user_is_not_found(db: Database, admin: Actor) ->
 
 async def test_employee_tags_are_normalized_sorted_and_counted(db: Database, admin: Actor) -> None:
     data = EmployeeCreate(name="Новый", phone="+79265550101", tags=["#Связь", "связь", "Авария"])
-    async with db.write() as session:
-        created = await create_employee(session, admin, data)
+    created = await create_employee(db, admin, data)
     assert created.tags == ["авария", "связь"]
-    async with db.write() as session:
-        changed = await update_employee(session, admin, created.id, EmployeeUpdate(tags=["#Дежурство"]))
-        counts = {t.tag: t.subscribers for t in await list_tags(session, admin)}
+    changed = await update_employee(db, admin, created.id, EmployeeUpdate(tags=["#Дежурство"]))
+    counts = {t.tag: t.subscribers for t in await list_tags(db, admin)}
     assert changed.tags == ["дежурство"]
     assert counts == {"авария": 4, "дежурство": 4}
 
@@ -208,15 +194,14 @@ async def test_changes_are_audited_without_passwords(db: Database, admin: Actor)
     before = len(await _audit(db))
     secrets = ["first-secret-pass", "second-secret-pass", "third-secret-pass"]
     user_id = await _new_user(db, admin, password=secrets[0])
-    async with db.write() as session:
-        await update_web_user(session, admin, user_id, WebUserUpdate(password=secrets[1], role="BaseUser"))
-        await apply_permissions(session, admin, user_id, PermissionsUpdate(tags=["авария"]))
-        data = EmployeeCreate(name="Новый", phone="+79265550101", web_access=True, login="new", password=secrets[2])
-        employee = await create_employee(session, admin, data)
-        await update_employee(session, admin, employee.id, EmployeeUpdate(tags=["Связь"], position="Электрик"))
-        group = await create_group(session, admin, GroupCreate(name="Связисты", member_ids=[employee.id]))
-        await update_group(session, admin, group.id, GroupUpdate(name="Связь", color="#000000"))
-        await delete_group(session, admin, group.id)
+    await update_web_user(db, admin, user_id, WebUserUpdate(password=secrets[1], role="BaseUser"))
+    await apply_permissions(db, admin, user_id, PermissionsUpdate(tags=["авария"]))
+    data = EmployeeCreate(name="Новый", phone="+79265550101", web_access=True, login="new", password=secrets[2])
+    employee = await create_employee(db, admin, data)
+    await update_employee(db, admin, employee.id, EmployeeUpdate(tags=["Связь"], position="Электрик"))
+    group = await create_group(db, admin, GroupCreate(name="Связисты", member_ids=[employee.id]))
+    await update_group(db, admin, group.id, GroupUpdate(name="Связь", color="#000000"))
+    await delete_group(db, admin, group.id)
     lines = (await _audit(db))[before:]
     assert [line.action for line in lines] == [
         "user.created",

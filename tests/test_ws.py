@@ -22,8 +22,8 @@ from communicator.schemas import EmployeeCreate
 from communicator.services.core.actors import Actor
 from communicator.services.directory.employees import create_employee
 from communicator.services.identity.accounts import create_account, create_user
-from communicator.services.messaging.receive import record_inbound
 from tests.conftest import API, LiveServer, login
+from tests.helpers import receive_reply
 from tests.test_api import inbound
 
 FRAME_TIMEOUT = 10.0
@@ -123,6 +123,20 @@ async def test_inbound_and_delivery_updates_arrive_live(server: LiveServer, clie
         assert update["summary"] == {"total": 2, "counts": {"Delivered": 2}}
 
 
+async def test_a_send_carries_its_client_id_back_in_the_answer_and_the_event_only(
+    server: LiveServer, client: httpx.AsyncClient
+) -> None:
+    body = {"text": "Эхо", "recipients": {"employees": [1]}, "client_id": "tab-1"}
+    async with open_socket(server, token_of(client), await last_event_id(client)) as socket:
+        sent = (await client.post(f"{API}/messages", json=body)).json()
+        created = await next_frame(socket)
+    assert sent["client_id"] == "tab-1"
+    assert created["type"] == "message.created" and created["message"]["client_id"] == "tab-1"
+    assert (await client.get(f"{API}/messages/{sent['id']}")).json()["client_id"] is None
+    too_long = await client.post(f"{API}/messages", json={**body, "client_id": "x" * 65})
+    assert too_long.status_code == 400 and "client_id" in too_long.text
+
+
 async def test_socket_without_last_event_id_gets_events_after_it_opened(
     server: LiveServer, client: httpx.AsyncClient
 ) -> None:
@@ -201,7 +215,7 @@ async def test_event_committed_between_subscribe_and_replay_is_sent_once(
     between: list[int] = []
 
     async def replay_after_a_commit(db: Database, socket: object, view: EventView, after: int) -> set[int]:
-        between.append((await record_inbound(db, view.actor.account_id, "+79161000012", "между")).id)
+        between.append((await receive_reply(db, "+79161000012", "между")).id)
         return await real_replay(db, socket, view, after)  # type: ignore[arg-type]
 
     monkeypatch.setattr(ws_module, "_replay", replay_after_a_commit)
@@ -213,9 +227,10 @@ async def test_event_committed_between_subscribe_and_replay_is_sent_once(
 
 
 async def test_too_old_last_event_id_gets_resync(server: LiveServer, client: httpx.AsyncClient) -> None:
+    start = await last_event_id(client)  # after the demo directory's own events
     for i in range(4):
         await inbound(client, "+79161000011", f"старое {i}")
-    ids = await account_event_ids(server.settings.database_url, 1, 0)
+    ids = await account_event_ids(server.settings.database_url, 1, start)
     assert len(ids) == 4
     # Retention: only the two newest events are kept.
     db = Database(server.settings.database_url)
@@ -277,11 +292,11 @@ async def _second_account(database_url: str) -> None:
         async with db.write() as session:
             account = await create_account(session, "ООО «Другая»", short_number="5000")
             user = await create_user(session, account.id, "other", "other-password", "Administrator")
-            await create_employee(
-                session,
-                Actor(user.id, account.id, user.role, user.login, user.name),
-                EmployeeCreate(name="Чужой Сотрудник", phone="+79269990001"),
-            )
+        await create_employee(
+            db,
+            Actor(user.id, account.id, user.role, user.login, user.name),
+            EmployeeCreate(name="Чужой Сотрудник", phone="+79269990001"),
+        )
     finally:
         await db.dispose()
 
@@ -305,7 +320,12 @@ async def test_accounts_see_only_their_own_events(server: LiveServer, client: ht
 
         # Replay from the very beginning is filtered too.
         async with open_socket(server, token_of(other), 0) as theirs:
-            assert (await next_frame(theirs))["message"]["id"] == foreign["id"]
+            replayed = [await next_frame(theirs)]
+            while replayed[-1]["type"] != "message.created":
+                replayed.append(await next_frame(theirs))
+            # Their own directory's events first (their employee), then their message, nothing of ours.
+            assert {f["type"] for f in replayed[:-1]} <= {"employee.created", "user.created"}
+            assert replayed[-1]["message"]["id"] == foreign["id"]
             again = await inbound(client, "+79269990001", "ещё чужое")
             assert (await next_frame(theirs))["message"]["id"] == again["id"]
 

@@ -99,15 +99,41 @@ async def test_restricted_operator_never_gets_a_forbidden_event_live_or_on_repla
     assert {forbidden["id"], hidden["id"]} <= {f["message"]["id"] for f in everything if f["type"] == "message.created"}
 
 
+async def test_a_reply_from_outside_the_reach_carries_what_rest_shows(
+    server: LiveServer, client: httpx.AsyncClient, operator: tuple[int, httpx.AsyncClient]
+) -> None:
+    _, http = operator
+    start = await last_event_id(http)
+    async with open_socket(server, token_of(http), start) as socket:
+        await send(client, {"groups": [FITTERS, ENGINEERS]})
+        # An engineer (outside the operator's reach) answers the broadcast: it shows in the fitters' thread.
+        reply = await inbound(client, "+79161000013", "с дежурства")
+        live = (await frames_until(socket, reply["id"]))[-1]
+    async with open_socket(server, token_of(http), start) as socket:
+        replayed = (await frames_until(socket, reply["id"]))[-1]
+    [thread_id] = live["thread_ids"]
+    page = (await http.get(f"{API}/threads/{thread_id}/messages")).json()["items"]
+    shown = next(m for m in page if m["id"] == reply["id"])
+    assert (shown["sender_phone"], shown["employee_id"], shown["employee_name"]) == (None, None, None)
+    assert live["message"] == shown == replayed["message"]
+    # The admin, who reaches the engineer, gets the sender in the frame as in REST.
+    async with open_socket(server, token_of(client), start) as socket:
+        full = (await frames_until(socket, reply["id"]))[-1]["message"]
+    assert (full["sender_phone"], full["employee_id"]) == ("+79161000013", 13)
+
+
 async def test_a_permission_change_applies_to_the_open_socket(
     server: LiveServer, client: httpx.AsyncClient, operator: tuple[int, httpx.AsyncClient]
 ) -> None:
     user_id, http = operator
     async with open_socket(server, token_of(http), await last_event_id(http)) as socket:
         await client.put(f"{API}/users/{user_id}/permissions", json={"all": False, "groups": [FITTERS, ENGINEERS]})
+        # What they see changed, so their client refetches it (the directory gains the engineers).
+        assert await next_frame(socket) == {"type": "resync"}
         now_visible = await inbound(client, "+79161000013", "теперь видно")
         assert (await next_frame(socket))["message"]["id"] == now_visible["id"]
         await client.put(f"{API}/users/{user_id}/permissions", json={"all": False, "groups": [FITTERS]})
+        assert await next_frame(socket) == {"type": "resync"}
         await inbound(client, "+79161000014", "снова скрыто")
         sentinel = await inbound(client, "+79161000002", "видно всегда")
         assert (await next_frame(socket))["message"]["id"] == sentinel["id"]
@@ -132,9 +158,10 @@ async def test_deactivating_a_user_closes_their_socket(
     ):
         assert (await client.patch(f"{API}/users/{user_id}", json={"active": False})).status_code == 200
         assert await wait_closed(theirs) == SESSION_ENDED
-        # Everyone else's socket stays open and keeps streaming.
+        # Everyone else's socket stays open and keeps streaming; the admin's shows the login deactivated.
         still = await inbound(client, "+79161000001", "работаем")
-        assert (await next_frame(mine))["message"]["id"] == still["id"]
+        frames = await frames_until(mine, still["id"])
+        assert [(f["type"], f["user"]["active"]) for f in frames[:-1]] == [("user.updated", False)]
 
 
 async def test_logout_closes_the_socket(

@@ -17,12 +17,12 @@ from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.static_files import create_static_files_router
-from sqlalchemy import text
 
 from communicator.api.audit import audit_log
 from communicator.api.auth import AuthController
 from communicator.api.directory import EmployeeController, GroupController, TagController
-from communicator.api.errors import EXCEPTION_HANDLERS
+from communicator.api.errors import EXCEPTION_HANDLERS, JSONRequest, log_unexpected_error
+from communicator.api.inbox import InboxController
 from communicator.api.messages import MessageController, ThreadController
 from communicator.api.platform import PlatformController
 from communicator.api.security import (
@@ -40,7 +40,7 @@ from communicator.events import Published, channel_for, prune_events
 from communicator.gateway.process import build_gateway, wakeup_channel
 from communicator.queue.database import DatabaseQueue
 from communicator.services.core.actors import Actor
-from communicator.services.identity.server_secret import get_server_secret
+from communicator.services.identity.server_secret import load_server_secret
 from communicator.services.identity.throttle import build_login_throttle
 from communicator.settings import Settings
 
@@ -51,8 +51,7 @@ FRONTEND_DIST = Path(__file__).resolve().parents[2] / "frontend" / "dist"
 @get("/health", exclude_from_auth=True, operation_id="health")
 async def health(state: State) -> dict[str, str]:
     """200 when the database answers."""
-    async with state.db.read() as session:
-        await session.execute(text("SELECT 1"))
+    await state.db.ping()
     return {"status": "ok"}
 
 
@@ -81,8 +80,7 @@ async def _prune_forever(db: Database, keep: int, every_seconds: float = 60.0) -
     """Keep the event log bounded; a browser further behind than `keep` events gets `resync`."""
     while True:
         try:
-            async with db.write() as session:
-                await prune_events(session, keep)
+            await prune_events(db, keep)
         except Exception:
             log.exception("pruning events failed; will retry")
         await asyncio.sleep(every_seconds)
@@ -94,7 +92,7 @@ def _lifespan(settings: Settings, db: Database, queue: DatabaseQueue):
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         """Run the tasks while the app serves."""
-        app.state.server_secret = await get_server_secret(db, settings.secret_key)
+        app.state.server_secret = await load_server_secret(db, settings.secret_key)
         worker = build_gateway(settings, db, queue) if settings.gateway_enabled else None
         tasks = [asyncio.create_task(_prune_forever(db, settings.event_retention), name="prune-events")]
         if worker:
@@ -127,6 +125,7 @@ def _route_handlers(settings: Settings) -> list:
         UserController,
         TokenController,
         PlatformController,
+        InboxController,
         audit_log,
         events_socket,
     ]
@@ -147,7 +146,7 @@ def _route_handlers(settings: Settings) -> list:
 
 
 def _waker(settings: Settings, queue: DatabaseQueue, channels: ChannelsPlugin):
-    """What the api calls after accepting deliveries."""
+    """What a committed send calls (Database.on_wake): the gateways have new deliveries."""
 
     def wake_gateways() -> None:
         """Wake this process's worker, and the gateway processes when scaled out."""
@@ -162,13 +161,21 @@ def create_app(settings: Settings) -> Litestar:
     """The all-in-one application for these settings."""
     db = Database(settings.database_url)
     queue = DatabaseQueue(db, settings.gateway_lease_seconds)
-    channels = ChannelsPlugin(backend=_channels_backend(settings), arbitrary_channels_allowed=True)
+    channels = ChannelsPlugin(
+        backend=_channels_backend(settings),
+        arbitrary_channels_allowed=True,
+        subscriber_max_backlog=settings.ws_max_backlog,
+        # Drop the oldest; api/ws.py sees the full queue and closes. Not "backoff": Litestar's unsubscribe then
+        # waits forever to put its end marker into a full queue, and the socket's handler never returns.
+        subscriber_backlog_strategy="dropleft",
+    )
     db.on_commit = _publisher(channels, settings.channel_prefix)
+    db.on_wake = _waker(settings, queue, channels)
     return Litestar(
         route_handlers=_route_handlers(settings),
         plugins=[channels],
         middleware=[
-            DefineMiddleware(OriginGuardMiddleware, allowed_origins=settings.allowed_origins),
+            DefineMiddleware(OriginGuardMiddleware, allowed_origins=settings.origins),
             DefineMiddleware(SessionAuthMiddleware, exclude=["^/schema"]),
         ],
         dependencies={
@@ -176,6 +183,8 @@ def create_app(settings: Settings) -> Litestar:
             "actor": Provide(_get_actor, sync_to_thread=False),
         },
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        after_exception=[log_unexpected_error],
+        request_class=JSONRequest,
         guards=[check_route_scope],
         before_send=[add_security_headers],
         state=State(
@@ -183,7 +192,6 @@ def create_app(settings: Settings) -> Litestar:
                 "settings": settings,
                 "db": db,
                 "queue": queue,
-                "wake_gateways": _waker(settings, queue, channels),
                 "login_throttle": build_login_throttle(settings),
             }
         ),

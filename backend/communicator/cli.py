@@ -11,6 +11,7 @@ import msgspec
 
 from communicator.db.migrate import upgrade
 from communicator.db.session import Database
+from communicator.domain import Role
 from communicator.services.core.errors import InvalidInput, ServiceError
 from communicator.settings import Settings, load_settings
 
@@ -42,20 +43,12 @@ async def _seed(settings: Settings, password: str) -> None:
 
 
 async def _add_user(settings: Settings, args: argparse.Namespace) -> None:
-    """Create a user in the account with the given short number (or a new account)."""
-    from sqlalchemy import select
-
-    from communicator.db.models import Account
-    from communicator.services.identity.accounts import create_account, create_user
+    """Create a user in the named account (or a new account)."""
+    from communicator.services.identity.accounts import add_user_to_account
 
     db = Database(settings.database_url)
     try:
-        async with db.write() as session:
-            account_id = await session.scalar(select(Account.id).where(Account.name == args.account))
-            if account_id is None:
-                account_id = (await create_account(session, args.account)).id
-            user = await create_user(session, account_id, args.login, args.password, args.role)
-            user.platform_admin = args.platform_admin
+        await add_user_to_account(db, args.account, args.login, args.password, args.role, args.platform_admin)
     finally:
         await db.dispose()
     platform = ", platform admin" if args.platform_admin else ""
@@ -82,8 +75,7 @@ async def _add_account(settings: Settings, args: argparse.Namespace) -> None:
         raise InvalidInput(f"Invalid account: {error}") from None
     db = Database(settings.database_url)
     try:
-        async with db.write() as session:
-            account, _admin = await create_account_with_admin(session, data)
+        account = await create_account_with_admin(db, data)
     finally:
         await db.dispose()
     print(
@@ -109,7 +101,7 @@ def _parser() -> argparse.ArgumentParser:
     user.add_argument("action", choices=["add"])
     user.add_argument("--login", required=True)
     user.add_argument("--password", required=True)
-    user.add_argument("--role", default="Administrator", choices=["Administrator", "Operator", "BaseUser"])
+    user.add_argument("--role", type=Role, default=Role.ADMINISTRATOR, choices=list(Role))
     user.add_argument("--account", default="Default")
     user.add_argument("--platform-admin", action="store_true", help="may manage client accounts")
     account = commands.add_parser("account", help="manage client accounts (companies)")
@@ -131,6 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command in ("serve", "api"):
         args.host = args.host or settings.host
         args.port = args.port or settings.port
+        settings = msgspec.structs.replace(settings, host=args.host, port=args.port)  # the derived public origin
         if args.command == "api":
             args.demo = False
             settings = msgspec.structs.replace(settings, gateway_enabled=False)

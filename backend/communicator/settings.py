@@ -8,6 +8,7 @@ from pathlib import Path
 import msgspec
 
 PREFIX = "COMMUNICATOR_"
+LOOPBACK_NAMES = ("127.0.0.1", "localhost")
 
 
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
@@ -21,6 +22,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     demo_password: str | None = None
     host: str = "127.0.0.1"
     port: int = 8000
+    # Where browsers open the app (scheme://host[:port]): the only origin allowed to change state or open
+    # /ws, besides allowed_origins. Unset: http://{host}:{port} (on loopback also http://localhost:{port}),
+    # right for `make run`; set it behind a proxy, or when host is 0.0.0.0.
+    public_origin: str = ""
     allowed_origins: tuple[str, ...] = ()
     # Prefix of pub/sub channel names, so several installations (or test runs) can share one Redis.
     channel_prefix: str = "communicator"
@@ -34,6 +39,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     login_max_failures_per_login: int = 20
     trusted_device_days: int = 90
     event_retention: int = 100_000
+    # A WebSocket whose client holds this many unsent events, or takes no frame for this long, is closed
+    # (4408) and catches up from last_event_id when it reconnects: a client that never reads costs bounded memory.
+    ws_max_backlog: int = 1000
+    ws_send_timeout_seconds: float = 30.0
     max_body_bytes: int = 1_000_000
     # the gateway
     gateway_enabled: bool = True
@@ -51,6 +60,15 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     sim_log_path: str | None = None
     sim_auto_reply_rate: float = 0.0  # share of delivered SMS a virtual phone answers (demo liveliness)
     static_dir: str | None = None
+
+    @property
+    def origins(self) -> tuple[str, ...]:
+        """Every origin a browser may change state from: the public one, then the allowed ones."""
+        if self.public_origin:
+            return (self.public_origin, *self.allowed_origins)
+        # Derived for `make run`: on loopback a browser may say 127.0.0.1 or localhost for the same server.
+        hosts = LOOPBACK_NAMES if self.host in LOOPBACK_NAMES else (self.host,)
+        return (*(f"http://{host}:{self.port}" for host in hosts), *self.allowed_origins)
 
 
 def _convert(raw: str, kind: object) -> object:

@@ -6,8 +6,9 @@ from typing import Annotated
 
 from litestar import get
 from litestar.di import NamedDependency
-from litestar.params import FromQuery, Parameter
+from litestar.params import Parameter
 
+from communicator.api.params import QueryBigId
 from communicator.db.session import Database
 from communicator.schemas import AuditPage
 from communicator.services.core.actors import Actor
@@ -18,9 +19,8 @@ from communicator.services.core.audit import list_audit
 async def audit_log(
     db: NamedDependency[Database],
     actor: NamedDependency[Actor],
-    before_id: FromQuery[int | None] = None,
+    before_id: QueryBigId = None,
     limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
 ) -> AuditPage:
     """A page of the account's audit log, newest first; pass the last id as before_id for the next."""
-    async with db.read() as session:
-        return await list_audit(session, actor, before_id, limit)
+    return await list_audit(db, actor, before_id, limit)

@@ -13,7 +13,8 @@ from communicator.db.session import Database
 from communicator.schemas import LoginRequest, UserRead
 from communicator.services.core.actors import Actor
 from communicator.services.identity import auth
-from communicator.services.identity.throttle import TooManyAttempts, get_device_cookie, is_trusted_device
+from communicator.services.identity.log_in import LoginAttempt, log_in
+from communicator.services.identity.throttle import TooManyAttempts
 
 DEVICE_COOKIE = "communicator_device"
 DAY_SECONDS = 24 * 60 * 60
@@ -46,19 +47,19 @@ class AuthController(Controller):
         """Check credentials (throttled first); a new session every time, ending the one the browser had."""
         state = request.app.state
         device_age = state.settings.trusted_device_days * DAY_SECONDS
-        ip = request.client.host if request.client else "unknown"
-        trusted = is_trusted_device(state.server_secret, request.cookies.get(DEVICE_COOKIE), data.login, device_age)
-        await state.login_throttle.record_attempt(data.login, ip, trusted)
-        token, actor = await auth.login(db, data.login, data.password, request.cookies.get(SESSION_COOKIE))
-        await state.login_throttle.record_success(data.login, ip)
-        async with db.read() as session:
-            user = await auth.get_user_read(session, actor)
-        device = get_device_cookie(state.server_secret, data.login)
+        attempt = LoginAttempt(
+            login=data.login,
+            password=data.password,
+            ip=request.client.host if request.client else "unknown",
+            device_cookie=request.cookies.get(DEVICE_COOKIE),
+            old_token=request.cookies.get(SESSION_COOKIE),
+        )
+        done = await log_in(db, state.login_throttle, state.server_secret, attempt, device_age)
         cookies = [
-            _cookie(request, SESSION_COOKIE, token),
-            _cookie(request, DEVICE_COOKIE, device, max_age=device_age, path=self.path),
+            _cookie(request, SESSION_COOKIE, done.token),
+            _cookie(request, DEVICE_COOKIE, done.device_cookie, max_age=device_age, path=self.path),
         ]
-        return Response(user, cookies=cookies)
+        return Response(done.user, cookies=cookies)
 
     @post("/logout", operation_id="logout", status_code=204)
     async def logout(
@@ -71,5 +72,4 @@ class AuthController(Controller):
     @get("/me", operation_id="me")
     async def me(self, db: NamedDependency[Database], actor: NamedDependency[Actor]) -> UserRead:
         """The logged-in user."""
-        async with db.read() as session:
-            return await auth.get_user_read(session, actor)
+        return await auth.get_user_read(db, actor)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from litestar import Controller, delete, get, patch, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody
+from litestar.params import JSONBody
 
+from communicator.api.params import PathId
 from communicator.db.session import Database
 from communicator.schemas import (
     EmployeeCreate,
@@ -31,28 +32,25 @@ class EmployeeController(Controller):
         self, db: NamedDependency[Database], actor: NamedDependency[Actor]
     ) -> dict[str, list[EmployeeRead]]:
         """The employees the caller may see."""
-        async with db.read() as session:
-            return {"items": await employees.list_employees(session, actor)}
+        return {"items": await employees.list_employees(db, actor)}
 
     @post("/", operation_id="createEmployee", opt={"scope": "directory:write"})
     async def create_employee(
         self, db: NamedDependency[Database], actor: NamedDependency[Actor], data: JSONBody[EmployeeCreate]
     ) -> EmployeeRead:
         """Add an employee."""
-        async with db.write() as session:
-            return await employees.create_employee(session, actor, data)
+        return await employees.create_employee(db, actor, data)
 
     @patch("/{employee_id:int}", operation_id="updateEmployee", opt={"scope": "directory:write"})
     async def update_employee(
         self,
         db: NamedDependency[Database],
         actor: NamedDependency[Actor],
-        employee_id: FromPath[int],
+        employee_id: PathId,
         data: JSONBody[EmployeeUpdate],
     ) -> EmployeeRead:
         """Change or deactivate an employee."""
-        async with db.write() as session:
-            return await employees.update_employee(session, actor, employee_id, data)
+        return await employees.update_employee(db, actor, employee_id, data)
 
 
 class GroupController(Controller):
@@ -66,36 +64,32 @@ class GroupController(Controller):
         self, db: NamedDependency[Database], actor: NamedDependency[Actor]
     ) -> dict[str, list[GroupRead]]:
         """The groups the caller may see."""
-        async with db.read() as session:
-            return {"items": await groups.list_groups(session, actor)}
+        return {"items": await groups.list_groups(db, actor)}
 
     @post("/", operation_id="createGroup", opt={"scope": "directory:write"})
     async def create_group(
         self, db: NamedDependency[Database], actor: NamedDependency[Actor], data: JSONBody[GroupCreate]
     ) -> GroupRead:
         """Add a group."""
-        async with db.write() as session:
-            return await groups.create_group(session, actor, data)
+        return await groups.create_group(db, actor, data)
 
     @patch("/{group_id:int}", operation_id="updateGroup", opt={"scope": "directory:write"})
     async def update_group(
         self,
         db: NamedDependency[Database],
         actor: NamedDependency[Actor],
-        group_id: FromPath[int],
+        group_id: PathId,
         data: JSONBody[GroupUpdate],
     ) -> GroupRead:
         """Change a group."""
-        async with db.write() as session:
-            return await groups.update_group(session, actor, group_id, data)
+        return await groups.update_group(db, actor, group_id, data)
 
     @delete("/{group_id:int}", operation_id="deleteGroup", opt={"scope": "directory:write"})
     async def delete_group(
-        self, db: NamedDependency[Database], actor: NamedDependency[Actor], group_id: FromPath[int]
+        self, db: NamedDependency[Database], actor: NamedDependency[Actor], group_id: PathId
     ) -> None:
         """Delete a group (its messages stay)."""
-        async with db.write() as session:
-            await groups.delete_group(session, actor, group_id)
+        await groups.delete_group(db, actor, group_id)
 
 
 class TagController(Controller):
@@ -107,5 +101,4 @@ class TagController(Controller):
     @get("/", operation_id="listTags", opt={"scope": "directory:read"})
     async def list_tags(self, db: NamedDependency[Database], actor: NamedDependency[Actor]) -> dict[str, list[TagRead]]:
         """The tags employees subscribe to, with their subscriber counts."""
-        async with db.read() as session:
-            return {"items": await employees.list_tags(session, actor)}
+        return {"items": await employees.list_tags(db, actor)}

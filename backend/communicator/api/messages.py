@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, JSONBody, Parameter
+from litestar.params import JSONBody, Parameter, QueryParameter
 
+from communicator.api.params import PathBigId, PathId, QueryAfterId, QueryBigId
 from communicator.db.session import Database
-from communicator.events import get_last_event_id
-from communicator.schemas import MessageCreate, MessageRead, ReadMark, ThreadPage, ThreadRead
+from communicator.schemas import MessageCreate, MessageRead, ReadMark, ThreadPage
 from communicator.services.core.actors import Actor
 from communicator.services.messaging import send as messaging
 from communicator.services.messaging import threads
@@ -31,21 +31,18 @@ class MessageController(Controller):
         db: NamedDependency[Database],
         actor: NamedDependency[Actor],
         data: JSONBody[MessageCreate],
-        request: Request,
     ) -> MessageRead:
         """Accept a message for every recipient, or refuse it whole."""
-        message = await messaging.send_message(db, actor, data)
-        request.app.state.wake_gateways()
-        return message
+        return await messaging.send_message(db, actor, data)
 
     @get("/{message_id:int}", operation_id="getMessage", opt={"scope": "messages:read"})
     async def get_message(
         self,
         db: NamedDependency[Database],
         actor: NamedDependency[Actor],
-        message_id: FromPath[int],
-        after_id: Annotated[int, Parameter(ge=0, le=2**63 - 1)] = 0,
-        limit: Annotated[int, Parameter(ge=1, le=MAX_DELIVERY_PAGE)] = DELIVERY_PAGE,
+        message_id: PathBigId,
+        after_id: QueryAfterId = 0,
+        limit: Annotated[int, QueryParameter(ge=1, le=MAX_DELIVERY_PAGE)] = DELIVERY_PAGE,
     ) -> MessageRead:
         """A message with a page of its recipients' statuses (by delivery id after `after_id`)."""
         return await messaging.get_message(db, actor, message_id, after_id, limit)
@@ -60,10 +57,7 @@ class ThreadController(Controller):
     @get("/", operation_id="listThreads", opt={"scope": "messages:read"})
     async def list_threads(self, db: NamedDependency[Database], actor: NamedDependency[Actor]) -> dict[str, object]:
         """Threads, newest activity first, and the event id to follow live updates from."""
-        async with db.read() as session:
-            # Read the event id first: anything after it reaches the client over the WebSocket.
-            last_event_id = await get_last_event_id(session)
-            items: list[ThreadRead] = await threads.list_threads(session, actor)
+        last_event_id, items = await threads.list_threads(db, actor)
         return {"items": items, "last_event_id": last_event_id}
 
     @get("/{thread_id:int}/messages", operation_id="listThreadMessages", opt={"scope": "messages:read"})
@@ -71,22 +65,20 @@ class ThreadController(Controller):
         self,
         db: NamedDependency[Database],
         actor: NamedDependency[Actor],
-        thread_id: FromPath[int],
-        before_id: FromQuery[int | None] = None,
+        thread_id: PathId,
+        before_id: QueryBigId = None,
         limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
     ) -> ThreadPage:
         """A page of the thread, oldest first."""
-        async with db.read() as session:
-            return await threads.list_thread_messages(session, actor, thread_id, before_id, limit)
+        return await threads.list_thread_messages(db, actor, thread_id, before_id, limit)
 
     @post("/{thread_id:int}/read", operation_id="markThreadRead", status_code=204, opt={"scope": "messages:read"})
     async def mark_read(
         self,
         db: NamedDependency[Database],
         actor: NamedDependency[Actor],
-        thread_id: FromPath[int],
+        thread_id: PathId,
         data: JSONBody[ReadMark],
     ) -> None:
         """Clear the unread count up to a message."""
-        async with db.write() as session:
-            await threads.mark_thread_read(session, actor, thread_id, data.last_message_id)
+        await threads.mark_thread_read(db, actor, thread_id, data.last_message_id)

@@ -23,13 +23,11 @@ class PlatformController(Controller):
         self, db: NamedDependency[Database], actor: NamedDependency[Actor]
     ) -> dict[str, list[AccountRead]]:
         """Every client company."""
-        async with db.read() as session:
-            return {"items": await accounts.list_accounts(session, actor)}
+        return {"items": await accounts.list_accounts(db, actor)}
 
     @post("/accounts", operation_id="createAccount")
     async def create_account(
         self, db: NamedDependency[Database], actor: NamedDependency[Actor], data: JSONBody[AccountCreate]
     ) -> AccountRead:
         """A client company and its first Administrator, in one transaction."""
-        async with db.write() as session:
-            return await accounts.add_client_account(session, actor, data)
+        return await accounts.add_client_account(db, actor, data)

@@ -9,19 +9,21 @@ from urllib.parse import urlsplit
 import msgspec
 from litestar.connection import ASGIConnection
 from litestar.datastructures import State
+from litestar.enums import ScopeType
 from litestar.exceptions import NotAuthorizedException
 from litestar.handlers import BaseRouteHandler
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import ASGIApp, HTTPResponseStartEvent, Message, Receive, Scope, Send
 
 from communicator.services.core.actors import Actor
 from communicator.services.core.errors import Forbidden
 from communicator.services.core.permissions import check_scope
-from communicator.services.identity.auth import get_session_actor
-from communicator.services.identity.tokens import get_token_actor
+from communicator.services.identity.auth import record_session_use
+from communicator.services.identity.tokens import record_token_use
 
 SESSION_COOKIE = "communicator_session"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+DEFAULT_PORTS = {"http": 80, "https": 443}
 SECURITY_HEADERS = [
     (
         b"content-security-policy",
@@ -53,9 +55,9 @@ def get_credential(connection: ASGIConnection) -> Credential | None:
 async def get_credential_actor(state: State, credential: Credential) -> Actor | None:
     """Who the credential stands for now, or None when it no longer works."""
     if credential.kind == "token":
-        return await get_token_actor(state.db, state.server_secret, credential.value)
+        return await record_token_use(state.db, state.server_secret, credential.value)
     settings = state.settings
-    return await get_session_actor(
+    return await record_session_use(
         state.db,
         credential.value,
         timedelta(minutes=settings.session_idle_minutes),
@@ -97,15 +99,27 @@ def _header(scope: Scope, name: bytes) -> str | None:
     return None
 
 
-def is_foreign_origin(scope: Scope, allowed: tuple[str, ...]) -> bool:
-    """Whether a browser sent this request from another site."""
+def get_origin(url: str) -> str:
+    """The scheme://host[:port] of a URL or Origin header, lower-cased, default ports left out."""
+    parts = urlsplit(url.strip().lower())
+    try:
+        port = f":{parts.port}" if parts.port and DEFAULT_PORTS.get(parts.scheme) != parts.port else ""
+    except ValueError:  # a port that is not a number: no origin at all
+        return ""
+    return f"{parts.scheme}://{parts.hostname}{port}" if parts.scheme and parts.hostname else ""
+
+
+def is_foreign_origin(scope: Scope, allowed: frozenset[str]) -> bool:
+    """Whether a browser sent this request from a site other than the configured public origin.
+
+    The Host header is not consulted: whoever forges an Origin can forge the Host beside it.
+    """
     if _header(scope, b"sec-fetch-site") == "cross-site":
         return True
     origin = _header(scope, b"origin")
     if origin is None:
         return False  # not a browser cross-origin request: scripts and same-origin GETs send none
-    host = _header(scope, b"host") or ""
-    return urlsplit(origin).netloc != host and origin not in allowed
+    return get_origin(origin) not in allowed
 
 
 async def add_security_headers(message: Message, _scope: Scope) -> None:
@@ -115,7 +129,7 @@ async def add_security_headers(message: Message, _scope: Scope) -> None:
     middleware carry them too.
     """
     if message["type"] == "http.response.start":
-        message["headers"] = list(message.get("headers", [])) + SECURITY_HEADERS  # type: ignore[typeddict-unknown-key]
+        message["headers"] = list(message.get("headers", [])) + SECURITY_HEADERS
 
 
 class OriginGuardMiddleware:
@@ -123,14 +137,19 @@ class OriginGuardMiddleware:
 
     def __init__(self, app: ASGIApp, allowed_origins: tuple[str, ...]) -> None:
         self.app = app
-        self.allowed = allowed_origins
+        self.allowed = frozenset(get_origin(origin) for origin in allowed_origins) - {""}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Check, then pass the request on."""
-        if scope["type"] == "websocket" and is_foreign_origin(scope, self.allowed):
-            await send({"type": "websocket.close", "code": 4403, "reason": "Foreign origin"})  # type: ignore[typeddict-item]
+        if scope["type"] == ScopeType.WEBSOCKET and is_foreign_origin(scope, self.allowed):
+            # Closing before accepting refuses the handshake: the browser gets HTTP 403, never a socket.
+            await send({"type": "websocket.close", "code": 1008, "reason": "Foreign origin"})
             return
-        if scope["type"] == "http" and scope["method"] in UNSAFE_METHODS and is_foreign_origin(scope, self.allowed):
+        if (
+            scope["type"] == ScopeType.HTTP
+            and scope["method"] in UNSAFE_METHODS
+            and is_foreign_origin(scope, self.allowed)
+        ):
             await _send_forbidden(send)
             return
         await self.app(scope, receive, send)
@@ -139,5 +158,10 @@ class OriginGuardMiddleware:
 async def _send_forbidden(send: Send) -> None:
     """A JSON 403 for a cross-site request."""
     body = msgspec.json.encode({"status_code": 403, "detail": "Cross-site request refused."})
-    await send({"type": "http.response.start", "status": 403, "headers": [(b"content-type", b"application/json")]})
-    await send({"type": "http.response.body", "body": body})
+    start: HTTPResponseStartEvent = {
+        "type": "http.response.start",
+        "status": 403,
+        "headers": [(b"content-type", b"application/json")],
+    }
+    await send(start)
+    await send({"type": "http.response.body", "body": body, "more_body": False})

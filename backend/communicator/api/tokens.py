@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from litestar import Controller, Request, delete, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody
+from litestar.params import JSONBody
 
+from communicator.api.params import PathId
 from communicator.db.session import Database
 from communicator.schemas import TokenCreate, TokenCreated, TokenRead
 from communicator.services.core.actors import Actor
@@ -23,8 +24,7 @@ class TokenController(Controller):
         self, db: NamedDependency[Database], actor: NamedDependency[Actor]
     ) -> dict[str, list[TokenRead]]:
         """The account's tokens, without their secrets."""
-        async with db.read() as session:
-            return {"items": await tokens.list_tokens(session, actor)}
+        return {"items": await tokens.list_tokens(db, actor)}
 
     @post("/", operation_id="createToken")
     async def create_token(
@@ -35,13 +35,11 @@ class TokenController(Controller):
         request: Request,
     ) -> TokenCreated:
         """A new token; its secret is in this answer and never again."""
-        async with db.write() as session:
-            return await tokens.create_token(session, actor, data, request.app.state.server_secret)
+        return await tokens.create_token(db, actor, data, request.app.state.server_secret)
 
     @delete("/{token_id:int}", operation_id="revokeToken")
     async def revoke_token(
-        self, db: NamedDependency[Database], actor: NamedDependency[Actor], token_id: FromPath[int]
+        self, db: NamedDependency[Database], actor: NamedDependency[Actor], token_id: PathId
     ) -> None:
         """Revoke a token (again: no change)."""
-        async with db.write() as session:
-            await tokens.revoke_token(session, actor, token_id)
+        await tokens.revoke_token(db, actor, token_id)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from litestar import Controller, get, patch, post, put
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody
+from litestar.params import JSONBody
 
+from communicator.api.params import PathId
 from communicator.db.session import Database
 from communicator.schemas import PermissionsRead, PermissionsUpdate, WebUserCreate, WebUserRead, WebUserUpdate
 from communicator.services.core.actors import Actor
@@ -23,53 +24,47 @@ class UserController(Controller):
         self, db: NamedDependency[Database], actor: NamedDependency[Actor]
     ) -> dict[str, list[WebUserRead]]:
         """Every web login of the account."""
-        async with db.read() as session:
-            return {"items": await users.list_users(session, actor)}
+        return {"items": await users.list_users(db, actor)}
 
     @post("/users", operation_id="createUser")
     async def create_user(
         self, db: NamedDependency[Database], actor: NamedDependency[Actor], data: JSONBody[WebUserCreate]
     ) -> WebUserRead:
         """Add a web login."""
-        async with db.write() as session:
-            return await users.create_web_user(session, actor, data)
+        return await users.create_web_user(db, actor, data)
 
     @patch("/users/{user_id:int}", operation_id="updateUser")
     async def update_user(
         self,
         db: NamedDependency[Database],
         actor: NamedDependency[Actor],
-        user_id: FromPath[int],
+        user_id: PathId,
         data: JSONBody[WebUserUpdate],
     ) -> WebUserRead:
         """Change a login's role, name, password, or deactivate it."""
-        async with db.write() as session:
-            return await users.update_web_user(session, actor, user_id, data)
+        return await users.update_web_user(db, actor, user_id, data)
 
     @get("/users/{user_id:int}/permissions", operation_id="getPermissions")
     async def get_permissions(
-        self, db: NamedDependency[Database], actor: NamedDependency[Actor], user_id: FromPath[int]
+        self, db: NamedDependency[Database], actor: NamedDependency[Actor], user_id: PathId
     ) -> PermissionsRead:
         """Whom the user may send to, and the employees that resolves to."""
-        async with db.read() as session:
-            return await users.get_permissions(session, actor, user_id)
+        return await users.get_permissions(db, actor, user_id)
 
     @put("/users/{user_id:int}/permissions", operation_id="setPermissions")
     async def set_permissions(
         self,
         db: NamedDependency[Database],
         actor: NamedDependency[Actor],
-        user_id: FromPath[int],
+        user_id: PathId,
         data: JSONBody[PermissionsUpdate],
     ) -> PermissionsRead:
         """Replace whom the user may send to."""
-        async with db.write() as session:
-            return await users.apply_permissions(session, actor, user_id, data)
+        return await users.apply_permissions(db, actor, user_id, data)
 
     @post("/permissions/preview", operation_id="previewPermissions", status_code=200)
     async def preview_permissions(
         self, db: NamedDependency[Database], actor: NamedDependency[Actor], data: JSONBody[PermissionsUpdate]
     ) -> PermissionsRead:
         """The employees a permission set would reach, without saving it."""
-        async with db.read() as session:
-            return await users.preview_permissions(session, actor, data)
+        return await users.preview_permissions(db, actor, data)

@@ -1,9 +1,12 @@
 """GET /ws: live events with catch-up from `last_event_id`, filtered by what the user may see. See docs/events.md.
 
-Close codes: 4401 the session (or API token) stopped working; 4403 a foreign Origin (api/security.py).
+Close codes: 4401 the session (or API token) stopped working; 4408 the client fell too far behind (it reconnects
+with its last_event_id). A foreign Origin never gets a socket: the handshake is refused with HTTP 403.
 """
 
 from __future__ import annotations
+
+import logging
 
 import anyio
 import msgspec
@@ -12,19 +15,19 @@ from litestar.channels import ChannelsPlugin
 from litestar.channels.subscriber import Subscriber
 from litestar.di import NamedDependency
 from litestar.exceptions import WebSocketDisconnect
-from litestar.params import FromQuery
-from sqlalchemy import func, select
 
+from communicator.api.params import QueryCursor
 from communicator.api.security import Credential, get_credential_actor
-from communicator.db.models import Event
 from communicator.db.session import Database
-from communicator.events import ACCESS_CHANGED_FRAME, RESYNC_FRAME, channel_for, encode_stored
+from communicator.events import ACCESS_CHANGED_FRAME, RESYNC_FRAME, channel_for, encode_stored, list_events_after
 from communicator.events.visibility import EventView, load_event_view
 
+log = logging.getLogger(__name__)
 REPLAY_LIMIT = 5000
 # A safety net behind access.changed (a lost publish, an expired session): re-check this often.
 RECHECK_SECONDS = 60.0
 SESSION_ENDED = 4401
+FELL_BEHIND = 4408
 
 
 class _EventId(msgspec.Struct):
@@ -38,19 +41,10 @@ _id_decoder = msgspec.json.Decoder(_EventId)
 
 async def _replay(db: Database, socket: WebSocket, view: EventView, after: int) -> set[int]:
     """Send the stored events after `after` this user may see (or `resync`); returns every id read."""
-    async with db.read() as session:
-        oldest = (await session.execute(select(func.min(Event.id)))).scalar_one()
-        newest = (await session.execute(select(func.max(Event.id)))).scalar_one() or 0
-        gone = oldest is not None and after < oldest - 1
-        if gone or newest - after > REPLAY_LIMIT:
-            await socket.send_data(RESYNC_FRAME)
-            return set()
-        query = (
-            select(Event.id, Event.payload)
-            .where(Event.id > after, Event.account_id == view.actor.account_id)
-            .order_by(Event.id)
-        )
-        rows = (await session.execute(query)).all()
+    rows = await list_events_after(db, view.actor.account_id, after, REPLAY_LIMIT)
+    if rows is None:
+        await socket.send_data(RESYNC_FRAME)
+        return set()
     for row_id, payload in rows:
         frame = await view.get_frame(encode_stored(row_id, payload))
         if frame is not None:
@@ -76,23 +70,47 @@ async def _request_rechecks(subscriber: Subscriber) -> None:
         subscriber.put_nowait(ACCESS_CHANGED_FRAME)
 
 
+async def _sent_in_time(socket: WebSocket, frame: bytes) -> bool:
+    """Send a frame; False when the client has not taken it within ws_send_timeout_seconds (it is not reading)."""
+    with anyio.move_on_after(socket.app.state.settings.ws_send_timeout_seconds):
+        await socket.send_data(frame)
+        return True
+    return False
+
+
+async def _close_behind(socket: WebSocket) -> None:
+    """Close a socket that fell too far behind (4408); its client reconnects and catches up from last_event_id."""
+    log.info("closing the WebSocket of %s: it fell too far behind", socket.user.login)
+    with anyio.move_on_after(socket.app.state.settings.ws_send_timeout_seconds):  # one that never reads never will
+        await socket.close(code=FELL_BEHIND, reason="Too far behind; reconnect with last_event_id")
+
+
 async def _stream(socket: WebSocket, subscriber: Subscriber, view: EventView, sent: set[int]) -> None:
-    """Forward live events through the view until the client leaves or its session ends."""
+    """Forward live events through the view until the client leaves, falls behind or its session ends."""
     credential: Credential = socket.auth
+    # Litestar keeps at most this many events per subscriber (dropping the oldest): memory stays bounded.
+    max_backlog = socket.app.state.settings.ws_max_backlog
     async for data in subscriber.iter_events():
+        if subscriber.qsize >= max_backlog - 1:  # the queue was full when this one was taken: some may be lost
+            await _close_behind(socket)
+            return
         if data == ACCESS_CHANGED_FRAME:
             # Internal, never forwarded: re-check the session and recompute what this user sees.
             actor = await get_credential_actor(socket.app.state, credential)
             if actor is None:
                 await socket.close(code=SESSION_ENDED, reason="Session ended")
                 return
-            view = await load_event_view(view.db, actor)
+            fresh = await load_event_view(view.db, actor)
+            if fresh.reach != view.reach:
+                await socket.send_data(RESYNC_FRAME)  # what they see changed: the client refetches it all
+            view = fresh
             continue
         if sent and _id_decoder.decode(data).id in sent:
             continue
-        frame = data if view.reach.everyone else await view.get_frame(data)  # everyone: no decoding at all
-        if frame is not None:
-            await socket.send_data(frame)
+        frame = await view.get_frame(data)
+        if frame is not None and not await _sent_in_time(socket, frame):
+            await _close_behind(socket)
+            return
 
 
 @websocket("/ws", opt={"exclude_from_auth": False, "scope": "messages:read"})
@@ -100,7 +118,7 @@ async def events_socket(
     socket: WebSocket,
     db: NamedDependency[Database],
     channels: NamedDependency[ChannelsPlugin],
-    last_event_id: FromQuery[int | None] = None,
+    last_event_id: QueryCursor = None,
 ) -> None:
     """Subscribe first, replay what was missed, then stream live events without repeating any."""
     # Subscribe before accepting: once the client sees the socket open, no live event can slip past it.

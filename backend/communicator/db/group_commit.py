@@ -1,10 +1,10 @@
 """Group commit: concurrent write actions share one transaction, each in its own savepoint.
 
-Callers of `Database.write()` take turns on one session. Each body runs inside a SAVEPOINT, so a
-refusal rolls back only its own rows and what it collected in `session.info`. When nobody else is
-waiting for a turn (or the batch is full or old), the batch commits once; then everything its members
-collected is published, and only then do their `write()` blocks return. A failed commit fails every
-member. See docs/architecture.md ("Writes").
+Callers of `Database.write()` take turns on one session. Each body runs inside a SAVEPOINT with its own
+hand-over (an `AfterCommit`, db/session.py), so a refusal rolls back only its own rows, its hand-over and
+its changes to `session.info`. When nobody else is waiting for a turn (or the batch is full or old), the
+batch commits once; then the kept hand-overs are handed over in turn order, and only then do the members'
+`write()` blocks return. A failed commit fails every member. See docs/architecture.md ("Writes").
 """
 
 from __future__ import annotations
@@ -13,35 +13,32 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession, AsyncSessionTransaction
 
 MAX_MEMBERS = 64
 MAX_SECONDS = 0.02
 
+Pending = TypeVar("Pending")
 
-class _Batch:
-    """One shared transaction and what its members collected for after the commit."""
+
+class _Batch(Generic[Pending]):
+    """One shared transaction and the hand-overs of its members that succeeded."""
 
     def __init__(self, session: AsyncSession) -> None:
         loop = asyncio.get_running_loop()
         self.session = session
         self.started = loop.time()
         self.members = 0
-        self.collected: dict[str, list[Any]] = {}
+        self.kept: list[Pending] = []
         self.failed: BaseException | None = None
         self.done: asyncio.Future[None] = loop.create_future()
         # Members that were cancelled never read the outcome; nobody should be told it was lost.
         self.done.add_done_callback(lambda f: f.cancelled() or f.exception())
 
-    def keep(self, info: dict[str, Any]) -> None:
-        """Move a finished member's collections (list values of session.info) into the batch."""
-        for key in [key for key, value in info.items() if isinstance(value, list)]:
-            self.collected.setdefault(key, []).extend(info.pop(key))
 
-
-class GroupCommit:
+class GroupCommit(Generic[Pending]):
     """Turns on one shared write session; one COMMIT per batch; publish after it.
 
     One batch at a time, on PostgreSQL too: a batch holds the event log's lock (events/log.py) while its
@@ -51,22 +48,25 @@ class GroupCommit:
     def __init__(
         self,
         open_session: Callable[[], AsyncSession],
-        publish: Callable[[dict[str, list[Any]]], None],
+        hand_over: Callable[[list[Pending]], None],
         max_members: int = MAX_MEMBERS,
         max_seconds: float = MAX_SECONDS,
     ) -> None:
         self._open = open_session
-        self._publish = publish
+        self._hand_over = hand_over
         self.max_members = max_members
         self.max_seconds = max_seconds
         self._turn = asyncio.Lock()
         self.queued = 0
-        self._batch: _Batch | None = None
+        self._batch: _Batch[Pending] | None = None
         self._holder: asyncio.Task[Any] | None = None
 
     @asynccontextmanager
-    async def member(self) -> AsyncIterator[AsyncSession]:
-        """This caller's turn on the shared session, in its own savepoint; returns after the shared commit."""
+    async def member(self, pending: Pending) -> AsyncIterator[AsyncSession]:
+        """This caller's turn on the shared session, in its own savepoint; returns after the shared commit.
+
+        The batch keeps `pending` if the body succeeds and hands it over after the commit; a rollback drops it.
+        """
         batch = await self._join()
         try:
             session = batch.session
@@ -82,12 +82,12 @@ class GroupCommit:
             except BaseException:
                 await self._undo(batch, nested, saved)
                 raise
-            batch.keep(session.info)
+            batch.kept.append(pending)
         finally:
             self._leave(batch)
         await asyncio.shield(batch.done)
 
-    async def _join(self) -> _Batch:
+    async def _join(self) -> _Batch[Pending]:
         """Wait for the turn; the current batch, or a new one."""
         if self._holder is not None and self._holder is asyncio.current_task():
             raise RuntimeError("db.write() inside db.write(): the inner one would wait for itself")
@@ -105,8 +105,8 @@ class GroupCommit:
             self._batch = _Batch(self._open())
         return self._batch
 
-    async def _undo(self, batch: _Batch, nested: AsyncSessionTransaction, saved: dict[str, Any]) -> None:
-        """Roll back one member's savepoint and its collections; a batch that cannot do that fails whole."""
+    async def _undo(self, batch: _Batch[Pending], nested: AsyncSessionTransaction, saved: dict[str, Any]) -> None:
+        """Roll back one member's savepoint and its `session.info` changes; a batch that cannot fails whole."""
         batch.session.info.clear()
         batch.session.info.update(saved)
         try:
@@ -114,7 +114,7 @@ class GroupCommit:
         except BaseException as error:  # noqa: BLE001 - whatever it was, the batch's transaction is unusable
             batch.failed = error
 
-    def _leave(self, batch: _Batch) -> None:
+    def _leave(self, batch: _Batch[Pending]) -> None:
         """End a turn: commit when nobody waits, the batch is full or old, or it broke."""
         batch.members += 1
         full = batch.members >= self.max_members or asyncio.get_running_loop().time() - batch.started > self.max_seconds
@@ -129,8 +129,8 @@ class GroupCommit:
         if batch is not None:
             asyncio.get_running_loop().create_task(self._commit(batch))
 
-    async def _commit(self, batch: _Batch) -> None:
-        """One COMMIT (or a broken batch's rollback), then publish, then release the members."""
+    async def _commit(self, batch: _Batch[Pending]) -> None:
+        """One COMMIT (or a broken batch's rollback), then the hand-overs, then release the members."""
         try:
             try:
                 error = batch.failed or await _try_commit(batch.session)
@@ -140,7 +140,7 @@ class GroupCommit:
                 batch.done.set_exception(error)
                 return
             try:
-                self._publish(batch.collected)
+                self._hand_over(batch.kept)
             finally:
                 batch.done.set_result(None)
         finally:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from enum import StrEnum
+from typing import TypeVar
 
 from sqlalchemy import (
     JSON,
@@ -19,6 +21,8 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from communicator.domain import DeliveryStatus, Direction, Role, ThreadKind
 
 # SQLite only auto-increments INTEGER PRIMARY KEY; PostgreSQL wants BIGINT for ids that grow fast.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
@@ -37,6 +41,24 @@ class UTCDateTime(TypeDecorator[datetime]):
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         """Read back as aware UTC."""
         return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+
+
+EnumT = TypeVar("EnumT", bound=StrEnum)
+
+
+class EnumText(TypeDecorator[EnumT]):
+    """A StrEnum stored as its value in a VARCHAR (no database enum type, so a new value needs no migration)."""
+
+    impl = String
+    cache_ok = True
+
+    def __init__(self, enum: type[EnumT], length: int) -> None:
+        super().__init__(length)
+        self.enum = enum
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> EnumT | None:
+        """Read back as the enum's member (binding needs nothing: a member is a str)."""
+        return None if value is None else self.enum(value)
 
 
 class Base(DeclarativeBase):
@@ -80,7 +102,7 @@ class User(Base):
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
     login: Mapped[str] = mapped_column(String(100), unique=True)
     password_hash: Mapped[str] = mapped_column(String(200))
-    role: Mapped[str] = mapped_column(String(20))
+    role: Mapped[Role] = mapped_column(EnumText(Role, 20))
     employee_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"))
     name: Mapped[str] = mapped_column(String(200), default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -196,7 +218,7 @@ class Message(Base):
     __table_args__ = (Index("ix_messages_dedup", "account_id", "smsc_id", "sender_phone", "text_hash"),)
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
-    direction: Mapped[str] = mapped_column(String(3))
+    direction: Mapped[Direction] = mapped_column(String(3))
     text: Mapped[str] = mapped_column(Text)
     parts: Mapped[int] = mapped_column(Integer)
     encoding: Mapped[str] = mapped_column(String(8))
@@ -231,7 +253,7 @@ class Delivery(Base):
     message_id: Mapped[int] = mapped_column(BigId, ForeignKey("messages.id"), index=True)
     phone: Mapped[str] = mapped_column(String(20))
     employee_id: Mapped[int | None] = mapped_column(Integer)
-    status: Mapped[str] = mapped_column(String(16))
+    status: Mapped[DeliveryStatus] = mapped_column(EnumText(DeliveryStatus, 16))
     parts: Mapped[int] = mapped_column(Integer)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     lease_until: Mapped[datetime | None] = mapped_column()
@@ -248,7 +270,7 @@ class Thread(Base):
     __table_args__ = (UniqueConstraint("account_id", "kind", "ref_id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(10))
+    kind: Mapped[ThreadKind] = mapped_column(EnumText(ThreadKind, 10))
     ref_id: Mapped[int] = mapped_column(Integer, default=0)
     last_message_id: Mapped[int | None] = mapped_column(BigId)
     last_activity_at: Mapped[datetime | None] = mapped_column()
@@ -290,3 +312,20 @@ class ServerSecret(Base):
     __tablename__ = "server_secrets"
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     value: Mapped[str] = mapped_column(String(200))
+
+
+class UnroutedMessage(Base):
+    """An MO no account could be chosen for (docs/inbound.md); platform admins assign it to one."""
+
+    __tablename__ = "unrouted_messages"
+    __table_args__ = (Index("ix_unrouted_dedup", "smsc_id", "sender", "text_hash"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    # None: the source named no short number (the Phones page).
+    short_number: Mapped[str | None] = mapped_column(String(20))
+    sender: Mapped[str] = mapped_column(String(20))
+    text: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column()
+    smsc_id: Mapped[str | None] = mapped_column(String(64))
+    text_hash: Mapped[str] = mapped_column(String(64))
+    # Set once assigned: the account's ordinary inbound message it became; the row stays for de-duplication.
+    message_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("messages.id"))

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import msgspec
-from sqlalchemy import insert, text
+from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from communicator.db.models import Event as EventRow
+from communicator.db.session import Database, execute_dml, get_after_commit
 from communicator.events.types import AnyEvent, Resync
 
 _encoder = msgspec.json.Encoder()
@@ -30,7 +31,8 @@ def channel_for(prefix: str, account_id: int) -> str:
 
 async def record_event(session: AsyncSession, account_id: int, event: AnyEvent) -> int:
     """Store the event in the current transaction and queue it for publishing after commit."""
-    if session.bind.dialect.name == "postgresql" and not session.info.get("event_lock"):
+    pending = get_after_commit(session)  # refuses a read session before anything is written
+    if session.get_bind().dialect.name == "postgresql" and not session.info.get("event_lock"):
         # Serialise event writers so ids commit in id order; catch-up relies on that. Once per transaction:
         # a group commit's savepoint that rolls back releases the lock and the flag with it.
         await session.execute(text("SELECT pg_advisory_xact_lock(4938)"))
@@ -48,7 +50,7 @@ async def record_event(session: AsyncSession, account_id: int, event: AnyEvent) 
     )
     row_id = (await session.execute(statement)).scalar_one()
     data = _encoder.encode(msgspec.structs.replace(event, id=row_id))
-    session.info.setdefault("events", []).append(Published(account_id, row_id, data))
+    pending.events.append(Published(account_id, row_id, data))
     return row_id
 
 
@@ -66,20 +68,40 @@ ACCESS_CHANGED_FRAME = b'{"type":"access.changed","id":0}'
 
 def note_access_changed(session: AsyncSession, account_id: int) -> None:
     """After this transaction commits, tell the account's open WebSockets to re-check their access."""
-    pending = session.info.setdefault("events", [])
+    pending = get_after_commit(session).events
     if not any(p.id == 0 and p.account_id == account_id for p in pending):
         pending.append(Published(account_id, 0, ACCESS_CHANGED_FRAME))
 
 
 async def get_last_event_id(session: AsyncSession) -> int:
     """The newest recorded event id (0 when none)."""
-    return (await session.execute(text("SELECT COALESCE(MAX(id), 0) FROM events"))).scalar_one()
+    return (await session.execute(select(func.coalesce(func.max(EventRow.id), 0)))).scalar_one()
 
 
-async def prune_events(session: AsyncSession, keep: int) -> int:
+async def list_events_after(db: Database, account_id: int, after: int, limit: int) -> list[tuple[int, str]] | None:
+    """The account's stored events after an id, oldest first, as (id, payload); None when the client must resync.
+
+    Resync when events after `after` were pruned already, or when more than `limit` events (of any account)
+    followed it: the client refetching is cheaper than the replay.
+    """
+    async with db.read() as session:
+        bounds = (await session.execute(select(func.min(EventRow.id), func.max(EventRow.id)))).one()
+        oldest: int | None = bounds[0]  # None: no events at all
+        newest: int | None = bounds[1]
+        if (oldest is not None and after < oldest - 1) or (newest or 0) - after > limit:
+            return None
+        query = (
+            select(EventRow.id, EventRow.payload)
+            .where(EventRow.id > after, EventRow.account_id == account_id)
+            .order_by(EventRow.id)
+        )
+        return [(row_id, payload) for row_id, payload in (await session.execute(query)).all()]
+
+
+async def prune_events(db: Database, keep: int) -> int:
     """Delete all but the newest `keep` events; clients further behind get `resync`. Returns rows deleted."""
-    newest = await get_last_event_id(session)
-    # Keep at least the newest event: SQLite would otherwise hand out ids that clients have already passed.
-    cutoff = newest - max(keep, 1)
-    result = await session.execute(text("DELETE FROM events WHERE id <= :cutoff"), {"cutoff": cutoff})
-    return result.rowcount or 0
+    async with db.write() as session:
+        newest = await get_last_event_id(session)
+        # Keep at least the newest event: SQLite would otherwise hand out ids that clients have already passed.
+        cutoff = newest - max(keep, 1)
+        return await execute_dml(session, delete(EventRow).where(EventRow.id <= cutoff))

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import get_args
+
 import msgspec
 
-from communicator.schemas import DeliveryRead, MessageRead, Summary
+from communicator.schemas import DeliveryRead, EmployeeRead, GroupRead, MessageRead, Summary, WebUserRead
 
 
 class MessageCreated(msgspec.Struct, tag="message.created", tag_field="type", kw_only=True):
@@ -24,9 +26,85 @@ class DeliveryUpdated(msgspec.Struct, tag="delivery.updated", tag_field="type", 
     summary: Summary
 
 
+class EmployeeCreated(msgspec.Struct, tag="employee.created", tag_field="type", kw_only=True):
+    """An employee was added; groups are those whose members or counts changed with it."""
+
+    id: int = 0
+    employee: EmployeeRead
+    groups: list[GroupRead]
+
+
+class EmployeeUpdated(msgspec.Struct, tag="employee.updated", tag_field="type", kw_only=True):
+    """An employee changed (deactivation included); groups are those whose members or counts changed."""
+
+    id: int = 0
+    employee: EmployeeRead
+    groups: list[GroupRead]
+
+
+class GroupCreated(msgspec.Struct, tag="group.created", tag_field="type", kw_only=True):
+    """A group was added; groups are the others whose counts changed (its ancestors)."""
+
+    id: int = 0
+    group: GroupRead
+    groups: list[GroupRead]
+
+
+class GroupUpdated(msgspec.Struct, tag="group.updated", tag_field="type", kw_only=True):
+    """A group changed; groups are the others whose counts changed (old and new ancestors)."""
+
+    id: int = 0
+    group: GroupRead
+    groups: list[GroupRead]
+
+
+class GroupDeleted(msgspec.Struct, tag="group.deleted", tag_field="type", kw_only=True):
+    """A group was deleted; groups are its former subgroups (moved up) and its ancestors."""
+
+    id: int = 0
+    group_id: int
+    groups: list[GroupRead]
+
+
+class UserCreated(msgspec.Struct, tag="user.created", tag_field="type", kw_only=True):
+    """A web login was added."""
+
+    id: int = 0
+    user: WebUserRead
+
+
+class UserUpdated(msgspec.Struct, tag="user.updated", tag_field="type", kw_only=True):
+    """A web login changed: role, name, password, active flag or permissions."""
+
+    id: int = 0
+    user: WebUserRead
+
+
+class ThreadMarkedRead(msgspec.Struct, tag="thread.read", tag_field="type", kw_only=True):
+    """A user moved their read mark in a thread; unread is what is left unread for them."""
+
+    id: int = 0
+    user_id: int
+    thread_id: int
+    last_read_message_id: int
+    unread: int
+
+
 class Resync(msgspec.Struct, tag="resync", tag_field="type"):
     """The client is too far behind; it must refetch its state."""
 
 
-AnyEvent = MessageCreated | DeliveryUpdated
-EVENT_STRUCTS = (MessageCreated, DeliveryUpdated, Resync)
+AnyEvent = (
+    MessageCreated
+    | DeliveryUpdated
+    | EmployeeCreated
+    | EmployeeUpdated
+    | GroupCreated
+    | GroupUpdated
+    | GroupDeleted
+    | UserCreated
+    | UserUpdated
+    | ThreadMarkedRead
+)
+# Every struct that goes over the wire: the stored events and the resync order.
+EVENT_STRUCTS: tuple[type[msgspec.Struct], ...] = (*get_args(AnyEvent), Resync)

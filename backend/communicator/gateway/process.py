@@ -49,7 +49,13 @@ async def run_gateway(settings: Settings) -> None:
     await backend.on_startup()
     db = Database(settings.database_url)
     outbox: asyncio.Queue[Published] = asyncio.Queue()
-    db.on_commit = lambda events: [outbox.put_nowait(event) for event in events]
+
+    def enqueue(events: list[Published]) -> None:
+        """Hand committed events to the publishing task."""
+        for event in events:
+            outbox.put_nowait(event)
+
+    db.on_commit = enqueue
     queue = DatabaseQueue(db, settings.gateway_lease_seconds)
     worker = build_gateway(settings, db, queue)
     await backend.subscribe([wakeup_channel(settings.channel_prefix)])

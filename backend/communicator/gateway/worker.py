@@ -9,7 +9,7 @@ from communicator.db.session import Database
 from communicator.gateway.drivers import Driver
 from communicator.gateway.ratelimit import TokenBucket
 from communicator.queue import SendQueue
-from communicator.services.messaging.delivery import SubmitResult, apply_submit_results
+from communicator.services.messaging.delivery import SubmitResult, apply_submit_results, claim_deliveries
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +43,7 @@ class GatewayWorker:
         """One round: claim a batch, submit it, record the answers; returns how many were handled."""
         # Wait for the rate limit before claiming, so a lease is spent sending, not waiting.
         await self.bucket.acquire(self.batch)
-        claimed = await self.queue.claim(self.batch)
+        claimed = await claim_deliveries(self.db, self.queue, self.batch)
         self.bucket.refund(self.batch - len(claimed))
         if not claimed:
             return 0

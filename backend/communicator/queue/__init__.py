@@ -1,10 +1,15 @@
-"""The send queue behind one Protocol. See docs/queue.md."""
+"""The send queue behind one Protocol: it hands out the ids of deliveries ready to send. See docs/queue.md.
+
+Claiming them (Pending → Sending and its events) is the delivery service's (services/messaging/delivery.py).
+"""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Protocol
 
 import msgspec
+from sqlalchemy import Select
 
 
 class Claimed(msgspec.Struct, frozen=True):
@@ -21,11 +26,13 @@ class Claimed(msgspec.Struct, frozen=True):
 class SendQueue(Protocol):
     """Where accepted deliveries wait for a gateway worker."""
 
+    lease: timedelta
+
     def notify(self) -> None:
         """Wake waiting workers: new deliveries were committed."""
 
-    async def claim(self, limit: int) -> list[Claimed]:
-        """Lease up to `limit` deliveries, moving them Pending → Sending."""
+    def select_claimable_ids(self, now: datetime, limit: int) -> Select[int]:
+        """The ids of up to `limit` deliveries a worker may take now, locked for the claiming transaction."""
 
     async def wait(self, timeout: float) -> None:
         """Return when notified or after the timeout."""

@@ -28,6 +28,7 @@ from communicator.schemas.directory import (
     TagRead,
     UserRead,
 )
+from communicator.schemas.inbox import UnroutedAssign, UnroutedPage, UnroutedRead
 from communicator.schemas.messages import (
     DeliveryRead,
     InboundCreate,
@@ -42,7 +43,20 @@ from communicator.schemas.messages import (
     ThreadPage,
     ThreadRead,
 )
-from communicator.schemas.types import Color, Id, Login, Name, Password, Plan, Role, Scope, Status, TagName
+from communicator.schemas.types import (
+    BigCursor,
+    BigId,
+    Color,
+    Id,
+    Login,
+    Name,
+    Password,
+    Phone,
+    Plan,
+    Scope,
+    ShortText,
+    TagName,
+)
 
 __all__ = [
     "API_STRUCTS",
@@ -50,6 +64,8 @@ __all__ = [
     "AccountRead",
     "AuditEntryRead",
     "AuditPage",
+    "BigCursor",
+    "BigId",
     "Color",
     "DeliveryRead",
     "EmployeeCreate",
@@ -69,15 +85,15 @@ __all__ = [
     "Password",
     "PermissionsRead",
     "PermissionsUpdate",
+    "Phone",
     "PhoneMessage",
     "PhoneRead",
     "Plan",
     "ReadMark",
     "Recipients",
     "ResolvedEmployee",
-    "Role",
     "Scope",
-    "Status",
+    "ShortText",
     "Summary",
     "TagName",
     "TagRead",
@@ -86,6 +102,9 @@ __all__ = [
     "TokenCreate",
     "TokenCreated",
     "TokenRead",
+    "UnroutedAssign",
+    "UnroutedPage",
+    "UnroutedRead",
     "UserRead",
     "WebUserCreate",
     "WebUserRead",
@@ -127,4 +146,7 @@ API_STRUCTS = (
     AccountCreate,
     AccountRead,
     TagRead,
+    UnroutedRead,
+    UnroutedPage,
+    UnroutedAssign,
 )

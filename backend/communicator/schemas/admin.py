@@ -7,7 +7,8 @@ from typing import Annotated, Any
 
 from msgspec import UNSET, Meta, Struct, UnsetType
 
-from communicator.schemas.types import Id, Login, Name, Password, Plan, Role, Scope, TagName
+from communicator.domain import Role
+from communicator.schemas.types import Id, Login, Name, Password, Plan, Scope, ShortText, TagName
 
 
 class WebUserCreate(Struct, forbid_unknown_fields=True, kw_only=True):
@@ -17,7 +18,7 @@ class WebUserCreate(Struct, forbid_unknown_fields=True, kw_only=True):
     password: Password
     role: Role
     employee_id: Id | None = None
-    name: str = ""
+    name: ShortText = ""
 
 
 class WebUserUpdate(Struct, forbid_unknown_fields=True, kw_only=True):
@@ -26,10 +27,10 @@ class WebUserUpdate(Struct, forbid_unknown_fields=True, kw_only=True):
     role: Role | UnsetType = UNSET
     password: Password | UnsetType = UNSET
     active: bool | UnsetType = UNSET
-    name: str | UnsetType = UNSET
+    name: ShortText | UnsetType = UNSET
 
 
-class WebUserRead(Struct):
+class WebUserRead(Struct, kw_only=True):
     """A web login as the admin's users page shows it."""
 
     id: int
@@ -50,7 +51,7 @@ class PermissionsUpdate(Struct, forbid_unknown_fields=True, kw_only=True):
     tags: list[TagName] = []
 
 
-class ResolvedEmployee(Struct):
+class ResolvedEmployee(Struct, kw_only=True):
     """An employee a permission set reaches."""
 
     id: int
@@ -58,7 +59,7 @@ class ResolvedEmployee(Struct):
     phone: str
 
 
-class PermissionsRead(Struct):
+class PermissionsRead(Struct, kw_only=True):
     """A user's permissions and exactly which employees they resolve to."""
 
     all: bool
@@ -94,7 +95,7 @@ class TokenCreated(TokenRead, kw_only=True):
     token: str
 
 
-class AuditEntryRead(Struct):
+class AuditEntryRead(Struct, kw_only=True):
     """One line of the audit log."""
 
     id: int
@@ -107,7 +108,7 @@ class AuditEntryRead(Struct):
     details: dict[str, Any]
 
 
-class AuditPage(Struct):
+class AuditPage(Struct, kw_only=True):
     """A page of the audit log, newest first."""
 
     items: list[AuditEntryRead]
@@ -123,10 +124,10 @@ class AccountCreate(Struct, forbid_unknown_fields=True, kw_only=True):
     plan: Plan = "Company"
     admin_login: Login
     admin_password: Password
-    admin_name: str = ""
+    admin_name: ShortText = ""
 
 
-class AccountRead(Struct):
+class AccountRead(Struct, kw_only=True):
     """A client company."""
 
     id: int

@@ -6,7 +6,8 @@ from typing import Annotated
 
 from msgspec import UNSET, Meta, Struct, UnsetType
 
-from communicator.schemas.types import Color, Id, Name, Role, TagName
+from communicator.domain import Role
+from communicator.schemas.types import Color, Id, Login, Name, Password, Phone, ShortText, TagName
 
 
 class LoginRequest(Struct, forbid_unknown_fields=True):
@@ -16,7 +17,7 @@ class LoginRequest(Struct, forbid_unknown_fields=True):
     password: Annotated[str, Meta(min_length=1, max_length=200)]
 
 
-class UserRead(Struct):
+class UserRead(Struct, kw_only=True):
     """The logged-in user."""
 
     id: int
@@ -34,34 +35,34 @@ class EmployeeCreate(Struct, forbid_unknown_fields=True, kw_only=True):
     """A new employee."""
 
     name: Name
-    phone: Annotated[str, Meta(min_length=1, max_length=40)]
-    email: str | None = None
-    position: str | None = None
+    phone: Phone
+    email: ShortText | None = None
+    position: ShortText | None = None
     group_ids: list[Id] = []
     tags: list[TagName] = []
     web_access: bool = False
     role: Role | None = None
-    login: str | None = None
-    password: str | None = None
+    login: Login | None = None
+    password: Password | None = None
 
 
 class EmployeeUpdate(Struct, forbid_unknown_fields=True, kw_only=True):
     """Changes to an employee; absent fields stay as they are."""
 
     name: Name | UnsetType = UNSET
-    phone: Annotated[str, Meta(min_length=1, max_length=40)] | UnsetType = UNSET
-    email: str | None | UnsetType = UNSET
-    position: str | None | UnsetType = UNSET
+    phone: Phone | UnsetType = UNSET
+    email: ShortText | None | UnsetType = UNSET
+    position: ShortText | None | UnsetType = UNSET
     group_ids: list[Id] | UnsetType = UNSET
     tags: list[TagName] | UnsetType = UNSET
     web_access: bool | UnsetType = UNSET
     role: Role | None | UnsetType = UNSET
-    login: str | None | UnsetType = UNSET
-    password: str | None | UnsetType = UNSET
+    login: Login | None | UnsetType = UNSET
+    password: Password | None | UnsetType = UNSET
     active: bool | UnsetType = UNSET
 
 
-class EmployeeRead(Struct):
+class EmployeeRead(Struct, kw_only=True):
     """An employee as the directory shows it."""
 
     id: int
@@ -79,7 +80,7 @@ class EmployeeRead(Struct):
     tags: list[str] = []
 
 
-class TagRead(Struct):
+class TagRead(Struct, kw_only=True):
     """A tag employees subscribe to, with how many active subscribers the caller may see."""
 
     tag: str
@@ -104,7 +105,7 @@ class GroupUpdate(Struct, forbid_unknown_fields=True, kw_only=True):
     member_ids: list[Id] | UnsetType = UNSET
 
 
-class GroupRead(Struct):
+class GroupRead(Struct, kw_only=True):
     """A group with its direct members and the count including nested groups."""
 
     id: int

@@ -7,15 +7,16 @@ from typing import Annotated, Literal
 
 from msgspec import Meta, Struct
 
-from communicator.schemas.types import Status, TagName
+from communicator.domain import DeliveryStatus, Direction, ThreadKind
+from communicator.schemas.types import BigCursor, Id, Phone, TagName
 
 
 class Recipients(Struct, forbid_unknown_fields=True, kw_only=True):
     """Who a message goes to: any mix of employees, groups, tag subscribers and raw numbers."""
 
-    employees: list[int] = []
-    groups: list[int] = []
-    numbers: list[str] = []
+    employees: list[Id] = []
+    groups: list[Id] = []
+    numbers: list[Phone] = []
     tags: list[TagName] = []
 
 
@@ -24,41 +25,43 @@ class MessageCreate(Struct, forbid_unknown_fields=True, kw_only=True):
 
     text: str
     recipients: Recipients
+    # The sending tab's key for its local echo, handed back in the answer and the message.created event.
+    client_id: Annotated[str, Meta(min_length=1, max_length=64)] | None = None
 
 
 class InboundCreate(Struct, forbid_unknown_fields=True, kw_only=True, rename={"sender": "from"}):
     """An SMS typed on a virtual phone (simulator only)."""
 
-    sender: Annotated[str, Meta(min_length=1, max_length=40)]
+    sender: Phone
     text: Annotated[str, Meta(min_length=1, max_length=1000)]
-    to: str | None = None
+    to: Annotated[str, Meta(max_length=20)] | None = None
 
 
-class Summary(Struct):
+class Summary(Struct, kw_only=True):
     """Counts of a message's deliveries by status."""
 
     total: int
     counts: dict[str, int]
 
 
-class DeliveryRead(Struct):
+class DeliveryRead(Struct, kw_only=True):
     """One recipient of an outbound message."""
 
     id: int
     phone: str
     employee_id: int | None
     employee_name: str | None
-    status: Status
+    status: DeliveryStatus
     updated_at: datetime
     error: str | None
     possible_duplicate: bool = False
 
 
-class MessageRead(Struct):
+class MessageRead(Struct, kw_only=True):
     """A message; deliveries are included only where asked for."""
 
     id: int
-    direction: Literal["out", "in"]
+    direction: Direction
     text: str
     parts: int
     encoding: str
@@ -73,9 +76,10 @@ class MessageRead(Struct):
     author_user_id: int | None = None
     # Where a page of deliveries stops: the `after_id` of the next page; null on the last page.
     deliveries_next: int | None = None
+    client_id: str | None = None  # the sender's MessageCreate.client_id, in the send answer and its event only
 
 
-class LastMessage(Struct):
+class LastMessage(Struct, kw_only=True):
     """The preview of a thread's newest message."""
 
     id: int
@@ -86,11 +90,11 @@ class LastMessage(Struct):
     author_user_id: int | None = None  # the outbound author's login, so the web app can say «Вы»
 
 
-class ThreadRead(Struct):
+class ThreadRead(Struct, kw_only=True):
     """A thread in the list."""
 
     id: int
-    kind: Literal["employee", "group", "unknown"]
+    kind: ThreadKind
     ref_id: int | None
     title: str
     color: str | None
@@ -99,7 +103,7 @@ class ThreadRead(Struct):
     unread: int
 
 
-class ThreadPage(Struct):
+class ThreadPage(Struct, kw_only=True):
     """A page of a thread's messages, oldest first."""
 
     items: list[MessageRead]
@@ -109,10 +113,10 @@ class ThreadPage(Struct):
 class ReadMark(Struct, forbid_unknown_fields=True):
     """How far the user has read a thread."""
 
-    last_message_id: Annotated[int, Meta(ge=0)]
+    last_message_id: BigCursor
 
 
-class PhoneRead(Struct):
+class PhoneRead(Struct, kw_only=True):
     """A virtual phone on the simulator page."""
 
     phone: str
@@ -120,11 +124,11 @@ class PhoneRead(Struct):
     name: str
 
 
-class PhoneMessage(Struct):
+class PhoneMessage(Struct, kw_only=True):
     """An SMS as a virtual phone sees it."""
 
     id: int
     kind: Literal["received", "sent"]
     text: str
     at: datetime
-    status: str | None
+    status: DeliveryStatus | None

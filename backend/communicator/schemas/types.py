@@ -6,11 +6,20 @@ from typing import Annotated, Literal
 
 from msgspec import Meta
 
-Role = Literal["Administrator", "Operator", "BaseUser"]
-Status = Literal["Pending", "Sending", "Sent", "NotSent", "Delivered", "NotDelivered", "TimedOut", "Error", "Cancelled"]
 Color = Annotated[str, Meta(pattern=r"^#[0-9a-fA-F]{6}$")]
 Name = Annotated[str, Meta(min_length=1, max_length=200)]
-Id = Annotated[int, Meta(ge=1)]
+# Free text stored in a 200-character column (a user's display name, an e-mail, a position).
+ShortText = Annotated[str, Meta(max_length=200)]
+# Ids must fit their column: INTEGER for the directory, users, tokens and threads; BIGINT for messages,
+# deliveries, events and the audit log. A larger one is refused as input, never sent to the database
+# (api/params.py bounds path and query parameters with the same limits).
+ID_MAX = 2**31 - 1
+BIG_ID_MAX = 2**63 - 1
+Id = Annotated[int, Meta(ge=1, le=ID_MAX)]
+BigId = Annotated[int, Meta(ge=1, le=BIG_ID_MAX)]
+# A read mark: 0 means "nothing yet".
+BigCursor = Annotated[int, Meta(ge=0, le=BIG_ID_MAX)]
+Phone = Annotated[str, Meta(min_length=1, max_length=40)]
 # A tag name without '#': letters, digits, '_' or '-' in any script (SPEC §3).
 TagName = Annotated[str, Meta(pattern=r"^#?[\w-]{1,100}$")]
 Login = Annotated[str, Meta(min_length=1, max_length=100, pattern=r"^[^\s]+$")]

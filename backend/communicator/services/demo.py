@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from communicator.db.models import Account, User
 from communicator.db.session import Database
+from communicator.domain import Role
 from communicator.schemas import EmployeeCreate, GroupCreate
 from communicator.services.core.actors import Actor
 from communicator.services.directory.employees import create_employee
@@ -46,7 +47,7 @@ DEMO_TAGS = {
     "+79161000016": ["авария", "дежурство"],
     "+79161000019": ["авария"],
 }
-DEMO_LOGINS = {"admin": ("Administrator", "Администратор"), "operator": ("Operator", "Оператор")}
+DEMO_LOGINS = {"admin": (Role.ADMINISTRATOR, "Администратор"), "operator": (Role.OPERATOR, "Оператор")}
 
 
 async def seed_demo(db: Database, admin_password: str) -> bool:
@@ -58,26 +59,25 @@ async def seed_demo(db: Database, admin_password: str) -> bool:
             return False
         account: Account = await create_account(session, DEMO_ACCOUNT)
         admin = (await _apply_demo_logins(session, account.id, admin_password))["admin"]
-        actor = Actor(admin.id, account.id, admin.role, admin.login, admin.name)
-        groups = {
-            name: (await create_group(session, actor, GroupCreate(name=name, color=color))).id
-            for name, color in DEMO_GROUPS
-        }
-        for name, phone, position, group in DEMO_PEOPLE:
-            email = f"user{phone[-2:]}@energomontazh.example"
-            await create_employee(
-                session,
-                actor,
-                EmployeeCreate(
-                    name=name,
-                    phone=phone,
-                    email=email,
-                    position=position,
-                    group_ids=[groups[group]] if group else [],
-                    tags=DEMO_TAGS.get(phone, []),
-                ),
-            )
+    await _seed_directory(db, Actor(admin.id, account.id, admin.role, admin.login, admin.name))
     return True
+
+
+async def _seed_directory(db: Database, actor: Actor) -> None:
+    """The demo groups and employees, added through the directory actions as an Administrator would."""
+    groups = {
+        name: (await create_group(db, actor, GroupCreate(name=name, color=color))).id for name, color in DEMO_GROUPS
+    }
+    for name, phone, position, group in DEMO_PEOPLE:
+        employee = EmployeeCreate(
+            name=name,
+            phone=phone,
+            email=f"user{phone[-2:]}@energomontazh.example",
+            position=position,
+            group_ids=[groups[group]] if group else [],
+            tags=DEMO_TAGS.get(phone, []),
+        )
+        await create_employee(db, actor, employee)
 
 
 async def _apply_demo_logins(session: AsyncSession, account_id: int, password: str) -> dict[str, User]:

@@ -22,6 +22,8 @@ import type {
   TokenCreated,
   TokenRead,
   TokenScope,
+  UnroutedPage,
+  UnroutedRead,
   UserRead,
   WebUserCreate,
   WebUserRead,
@@ -177,10 +179,13 @@ export const api = {
 
   listAccounts: () => request<Items<AccountRead>>('GET', '/platform/accounts'),
   createAccount: (data: AccountCreate) => request<AccountRead>('POST', '/platform/accounts', data),
+  listUnrouted: () => request<UnroutedPage>('GET', '/platform/inbox'),
+  assignUnrouted: (id: number, accountId: number) =>
+    request<MessageRead>('POST', `/platform/inbox/${id}/assign`, { account_id: accountId }),
 
   listPhones: () => request<Items<SimulatorPhone>>('GET', '/simulator/phones'),
   listPhoneMessages: (phone: string) =>
     request<Items<SimulatorMessage>>('GET', `/simulator/phones/${enc(phone)}/messages`),
   sendInbound: (from: string, text: string) =>
-    request<MessageRead>('POST', '/simulator/inbound', { from, text }),
+    request<MessageRead | UnroutedRead>('POST', '/simulator/inbound', { from, text }),
 };

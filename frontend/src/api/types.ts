@@ -34,19 +34,18 @@ export type TokenScope = G.TokenCreate['scopes'][number];
 export type AuditEntry = G.AuditEntryRead;
 export type AuditPage = G.AuditPage;
 export type AccountRead = G.AccountRead;
+export type UnroutedRead = G.UnroutedRead;
+export type UnroutedPage = G.UnroutedPage;
 export type AccountCreate = G.AccountCreate;
 export type Plan = AccountRead['plan'];
 
 /** A subscription tag and how many employees follow it (GET /tags). */
-export interface TagCount {
-  tag: string;
-  subscribers: number;
-}
+export type TagCount = G.TagRead;
 
-export type DeliveryStatus = DeliveryRead['status'];
-export type Role = UserRead['role'];
+export type DeliveryStatus = G.DeliveryStatus;
+export type Role = G.Role;
 export type Direction = MessageRead['direction'];
-export type ThreadKind = ThreadRead['kind'];
+export type ThreadKind = G.ThreadKind;
 
 /** Every role, most powerful first. */
 export const ROLES: readonly Role[] = ['Administrator', 'Operator', 'BaseUser'];
@@ -75,7 +74,23 @@ export type MessageCreatedEvent = G.MessageCreated & { id: number };
 export type DeliveryUpdatedEvent = G.DeliveryUpdated & { id: number };
 export type ResyncEvent = G.Resync;
 
-export type AppEvent = MessageCreatedEvent | DeliveryUpdatedEvent;
+export type EmployeeCreatedEvent = G.EmployeeCreated & { id: number };
+export type EmployeeUpdatedEvent = G.EmployeeUpdated & { id: number };
+export type GroupCreatedEvent = G.GroupCreated & { id: number };
+export type GroupUpdatedEvent = G.GroupUpdated & { id: number };
+export type GroupDeletedEvent = G.GroupDeleted & { id: number };
+export type UserCreatedEvent = G.UserCreated & { id: number };
+export type UserUpdatedEvent = G.UserUpdated & { id: number };
+export type ThreadReadEvent = G.ThreadMarkedRead & { id: number };
+
+export type DirectoryEvent =
+  | EmployeeCreatedEvent
+  | EmployeeUpdatedEvent
+  | GroupCreatedEvent
+  | GroupUpdatedEvent
+  | GroupDeletedEvent;
+export type UserEvent = UserCreatedEvent | UserUpdatedEvent;
+export type AppEvent = MessageCreatedEvent | DeliveryUpdatedEvent | DirectoryEvent | UserEvent | ThreadReadEvent;
 export type ServerFrame = AppEvent | ResyncEvent;
 
 export interface Items<T> {

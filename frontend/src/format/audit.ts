@@ -19,12 +19,13 @@ const ACTIONS = [
   'token.created',
   'token.revoked',
   'account.created',
+  'inbound.assigned',
 ] as const;
 
 const FIELDS = [
   'name', 'phone', 'email', 'position', 'group_ids', 'tags', 'web_access', 'role', 'login', 'active', 'color',
   'parent_id', 'member_ids', 'member_count', 'all', 'groups', 'employees', 'resolved_count', 'scopes',
-  'short_number', 'sender_names', 'plan', 'may_send_all', 'employee_id', 'prefix',
+  'short_number', 'sender_names', 'plan', 'may_send_all', 'employee_id', 'prefix', 'sender', 'unrouted_id',
 ] as const;
 
 /** Names for the ids a detail holds (groups and employees the directory knows). */

@@ -53,13 +53,15 @@ describe('errorMessage: codes in the UI language', () => {
       login_taken: { login: 'a' },
       too_many_attempts: { retry_after: 60 },
       employee_has_login: { employee_id: 1, login: 'ivanov' },
+      invalid_sender: { sender: '' },
+      unknown_account: { account_id: 9 },
       forbidden_recipients: { forbidden: [{ phone: '+7', employee_id: null, name: null }] },
     };
     const codes = [
       'text_empty', 'text_too_long', 'invalid_phone', 'unknown_groups', 'unknown_employees', 'no_recipients',
       'phone_taken', 'login_taken', 'web_access_needs_login', 'group_cycle', 'not_found', 'bad_credentials',
       'admin_only', 'role_may_not_send', 'too_many_attempts', 'forbidden_recipients', 'self_lockout',
-      'employee_has_login', 'platform_admin_only',
+      'employee_has_login', 'platform_admin_only', 'invalid_sender', 'unknown_account', 'already_assigned',
     ];
     for (const code of codes) {
       for (const t of [tRu, tEn]) {
@@ -100,7 +102,7 @@ describe('errorMessage: codes in the UI language', () => {
   });
 
   it('keeps the detail for unknown codes, validation errors and extras missing a value', () => {
-    expect(errorMessage(refusal('unknown_short_number', undefined, 'No account uses it.'), tRu)).toBe('No account uses it.');
+    expect(errorMessage(refusal('a_future_code', undefined, 'No account uses it.'), tRu)).toBe('No account uses it.');
     const validation = new ApiError(400, 'Invalid request: Expected `str` (at name)', [{ key: 'name', message: 'x' }]);
     expect(errorMessage(validation, tRu)).toBe('Invalid request: Expected `str` (at name)');
     expect(errorMessage(refusal('invalid_phone', undefined, 'Bad number.'), tRu)).toBe('Bad number.');

@@ -94,6 +94,9 @@ const CODES: Record<string, [MessageKey, Reader]> = {
   self_lockout: ['error.self_lockout', none],
   platform_admin_only: ['error.platform_admin_only', none],
   employee_has_login: ['error.employee_has_login', value('login')],
+  invalid_sender: ['error.invalid_sender', value('sender')],
+  unknown_account: ['error.unknown_account', value('account_id')],
+  already_assigned: ['error.already_assigned', none],
 };
 
 function record(extra: unknown): Record<string, unknown> {

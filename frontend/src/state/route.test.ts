@@ -15,6 +15,7 @@ describe('routes', () => {
     expect(parseRoute('#/tokens')).toEqual({ name: 'tokens' });
     expect(parseRoute('#/audit')).toEqual({ name: 'audit' });
     expect(parseRoute('#/accounts')).toEqual({ name: 'accounts' });
+    expect(parseRoute('#/inbox')).toEqual({ name: 'inbox' });
   });
   it('round-trips', () => {
     const routes: Route[] = [
@@ -27,6 +28,7 @@ describe('routes', () => {
       { name: 'tokens' },
       { name: 'audit' },
       { name: 'accounts' },
+      { name: 'inbox' },
     ];
     for (const route of routes) expect(parseRoute(routeHash(route))).toEqual(route);
   });

@@ -1,4 +1,4 @@
-/** Hash routes of the app: #/threads/12, #/new, #/directory/groups, #/phones/+7916…, #/users/5, #/tokens, #/audit, #/accounts */
+/** Hash routes of the app: #/threads/12, #/new, #/directory/groups, #/phones/+7916…, #/users/5, #/tokens, #/audit, #/accounts, #/inbox */
 
 export type Route =
   | { name: 'threads'; threadId: number | null }
@@ -8,7 +8,8 @@ export type Route =
   | { name: 'users'; userId: number | null }
   | { name: 'tokens' }
   | { name: 'audit' }
-  | { name: 'accounts' };
+  | { name: 'accounts' }
+  | { name: 'inbox' };
 
 /** A positive integer id from a route part, else null. */
 function routeId(part: string | undefined): number | null {
@@ -31,6 +32,7 @@ export function parseRoute(hash: string): Route {
     case 'tokens':
     case 'audit':
     case 'accounts':
+    case 'inbox':
       return { name: head };
     case 'threads':
       return { name: 'threads', threadId: routeId(arg) };
@@ -54,6 +56,7 @@ export function routeHash(route: Route): string {
     case 'tokens':
     case 'audit':
     case 'accounts':
+    case 'inbox':
       return `#/${route.name}`;
   }
 }

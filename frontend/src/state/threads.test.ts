@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { message, thread } from '../testing/fixtures';
-import { applyMessageToThreads, filterThreads, markThreadRead, sortThreads, totalUnread } from './threads';
+import { applyMessageToThreads, applyReadMark, filterThreads, markThreadRead, sortThreads, totalUnread } from './threads';
 
 const list = () => [
   thread({ id: 1, title: 'Иван', last_activity_at: '2026-11-01T09:00:00Z', last_message: { id: 5, direction: 'out', text: 'a', created_at: '2026-11-01T09:00:00Z' } }),
@@ -91,6 +91,10 @@ describe('markThreadRead / filterThreads', () => {
   it('clears one badge', () => {
     const threads = list().map((t) => ({ ...t, unread: 2 }));
     expect(markThreadRead(threads, 2).map((t) => t.unread)).toEqual([2, 0, 2]);
+  });
+  it('takes the unread count of a read mark made in another tab', () => {
+    const threads = list().map((t) => ({ ...t, unread: 2 }));
+    expect(applyReadMark(threads, 3, 1).map((t) => t.unread)).toEqual([2, 2, 1]);
   });
   it('filters by title or preview', () => {
     expect(filterThreads(list(), 'монтаж').map((t) => t.id)).toEqual([2]);

@@ -73,6 +73,11 @@ export function markThreadRead(threads: ThreadRead[], threadId: number): ThreadR
   return threads.map((t) => (t.id === threadId && t.unread !== 0 ? { ...t, unread: 0 } : t));
 }
 
+/** Set one thread's unread count from the user's read mark (made in another tab). */
+export function applyReadMark(threads: ThreadRead[], threadId: number, unread: number): ThreadRead[] {
+  return threads.map((t) => (t.id === threadId && t.unread !== unread ? { ...t, unread } : t));
+}
+
 /** Total unread across all threads (for the tab title). */
 export function totalUnread(threads: ThreadRead[]): number {
   return threads.reduce((sum, t) => sum + t.unread, 0);

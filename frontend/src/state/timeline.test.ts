@@ -44,10 +44,22 @@ describe('local echo', () => {
   });
   it('is replaced when the event arrives before the POST answer, without duplicates', () => {
     let t = addEcho(emptyTimeline(), echo('c1', 'hi'));
-    t = appendMessage(t, message({ id: 7, text: 'hi' }));
+    t = appendMessage(t, message({ id: 7, text: 'hi', client_id: 'c1' }));
     expect(t.echoes).toHaveLength(0);
-    t = resolveEcho(t, 'c1', message({ id: 7, text: 'hi' }));
+    t = resolveEcho(t, 'c1', message({ id: 7, text: 'hi', client_id: 'c1' }));
     expect(t.messages).toHaveLength(1);
+  });
+  it('is matched by client id, not by text', () => {
+    let t = addEcho(addEcho(emptyTimeline(), echo('c1', 'ok')), echo('c2', 'ok'));
+    t = appendMessage(t, message({ id: 7, text: 'ok', client_id: 'c2' }));
+    expect(t.echoes.map((e) => e.clientId)).toEqual(['c1']);
+  });
+  it('is not consumed by the same text sent from another tab', () => {
+    let t = addEcho(emptyTimeline(), echo('c1', 'hi'));
+    t = appendMessage(t, message({ id: 7, text: 'hi', client_id: 'other-tab' }));
+    t = appendMessage(t, message({ id: 8, text: 'hi' }));
+    expect(t.echoes.map((e) => e.clientId)).toEqual(['c1']);
+    expect(t.messages.map((m) => m.id)).toEqual([7, 8]);
   });
   it('is not consumed by an inbound message with the same text', () => {
     let t = addEcho(emptyTimeline(), echo('c1', 'hi'));

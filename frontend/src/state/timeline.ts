@@ -38,14 +38,10 @@ export function mergeMessages(list: MessageRead[], incoming: MessageRead[]): Mes
   return [...byId.values()].sort((a, b) => a.id - b.id);
 }
 
-/** Add a server message (from the API or an event); drops the matching pending echo if any. */
+/** Add a server message (from the API or an event); drops the echo it answers (same client id), if any. */
 export function appendMessage(timeline: Timeline, message: MessageRead): Timeline {
-  const known = timeline.messages.some((m) => m.id === message.id);
-  let echoes = timeline.echoes;
-  if (!known && message.direction === 'out') {
-    const index = echoes.findIndex((e) => e.state === 'sending' && e.text === message.text);
-    if (index >= 0) echoes = echoes.filter((_, i) => i !== index);
-  }
+  const clientId = message.client_id;
+  const echoes = clientId ? timeline.echoes.filter((e) => e.clientId !== clientId) : timeline.echoes;
   return { messages: mergeMessages(timeline.messages, [message]), echoes };
 }
 

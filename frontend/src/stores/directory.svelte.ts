@@ -3,9 +3,10 @@
  * the directory page, the recipient picker and the permissions editor.
  */
 import { api } from '../api/client';
-import type { EmployeeCreate, EmployeeRead, EmployeeUpdate, GroupCreate, GroupRead, GroupUpdate, TagCount } from '../api/types';
+import type { DirectoryEvent, EmployeeCreate, EmployeeRead, EmployeeUpdate, GroupCreate, GroupRead, GroupUpdate, TagCount } from '../api/types';
 import { errorMessage } from '../i18n/errors';
 import { t } from '../i18n/index.svelte';
+import { applyDirectoryEvent, countTags } from '../state/directory';
 
 class DirectoryStore {
   employees = $state.raw<EmployeeRead[]>([]);
@@ -82,6 +83,15 @@ class DirectoryStore {
 
   deleteGroup(id: number): Promise<void> {
     return this.thenReload(api.deleteGroup(id));
+  }
+
+  /** Apply a change made elsewhere (another tab, another admin); nothing to do before the first load. */
+  applyEvent(event: DirectoryEvent): void {
+    if (!this.loaded) return;
+    const next = applyDirectoryEvent({ employees: this.employees, groups: this.groups }, event);
+    this.employees = next.employees;
+    this.groups = next.groups;
+    this.tags = countTags(next.employees);
   }
 
   clear(): void {

@@ -5,7 +5,7 @@
 import { api } from '../api/client';
 import type { AppEvent, MessageCreatedEvent, Recipients, ThreadRead } from '../api/types';
 import { t } from '../i18n/index.svelte';
-import { applyMessageToThreads, markThreadRead, sortThreads } from '../state/threads';
+import { applyMessageToThreads, applyReadMark, markThreadRead, sortThreads } from '../state/threads';
 import {
   addEcho,
   appendMessage,
@@ -18,6 +18,7 @@ import {
   type Timeline,
 } from '../state/timeline';
 import { EventStream, socketUrl, type ConnectionState, type SocketLike } from '../sync/eventStream';
+import { directory } from './directory.svelte';
 import { errorText } from './errorText';
 import { notifications } from './notifications.svelte';
 import { session } from './session.svelte';
@@ -28,11 +29,11 @@ export type SendTarget = 'thread' | 'outbox';
 
 const REFETCH_DELAY_MS = 300;
 const READ_DELAY_MS = 400;
-let clientCounter = 0;
-
+/** A key for one send's local echo; random, so two tabs of the same user never share one. */
 function newClientId(): string {
-  clientCounter += 1;
-  return `c${Date.now().toString(36)}-${clientCounter}`;
+  // getRandomValues, not randomUUID: the latter exists only in secure contexts (not plain http on a LAN).
+  const bytes = crypto.getRandomValues(new Uint8Array(12));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
 class LiveStore {
@@ -218,7 +219,7 @@ class LiveStore {
     };
     update((timeline) => addEcho(timeline, echo));
     try {
-      const message = await api.sendMessage({ text, recipients });
+      const message = await api.sendMessage({ text, recipients, client_id: clientId });
       update((timeline) => resolveEcho(timeline, clientId, message));
       return null;
     } catch (error) {
@@ -233,12 +234,34 @@ class LiveStore {
     return thread?.kind === 'employee' ? thread.ref_id : null;
   }
 
+  /** Apply one event to the state it changes; pages holding their own lists (users) listen. */
   applyEvent(event: AppEvent): void {
-    if (event.type === 'message.created') this.applyMessageCreated(event);
-    else if (event.type === 'delivery.updated') {
-      const own = this.openEmployeeId();
-      this.timeline = { ...this.timeline, messages: applyDeliveryUpdate(this.timeline.messages, event, own) };
-      this.outbox = { ...this.outbox, messages: applyDeliveryUpdate(this.outbox.messages, event) };
+    switch (event.type) {
+      case 'message.created':
+        this.applyMessageCreated(event);
+        break;
+      case 'delivery.updated': {
+        const own = this.openEmployeeId();
+        this.timeline = { ...this.timeline, messages: applyDeliveryUpdate(this.timeline.messages, event, own) };
+        this.outbox = { ...this.outbox, messages: applyDeliveryUpdate(this.outbox.messages, event) };
+        break;
+      }
+      case 'thread.read':
+        this.threads = applyReadMark(this.threads, event.thread_id, event.unread);
+        break;
+      case 'employee.created':
+      case 'employee.updated':
+      case 'group.created':
+      case 'group.updated':
+      case 'group.deleted':
+        directory.applyEvent(event);
+        this.scheduleThreadsRefetch(); // thread titles are employee and group names
+        break;
+      case 'user.created':
+      case 'user.updated':
+        break; // the users page listens
+      default:
+        event satisfies never;
     }
     this.listeners.forEach((listener) => listener(event));
   }
@@ -265,6 +288,7 @@ class LiveStore {
   /** Refetch everything: the list first (it moves the cursor), then the open thread. */
   private async resync(): Promise<void> {
     this.listeners.forEach((listener) => listener(null));
+    if (directory.loaded) void directory.load(true); // what the user sees may have changed with it
     await this.loadThreads(true);
     await this.reloadOpenThread();
   }

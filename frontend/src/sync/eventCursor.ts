@@ -32,7 +32,20 @@ export class EventCursor {
 /** One WebSocket frame: a resync order, or an event (null payload for types this client ignores). */
 export type Frame = { kind: 'resync' } | { kind: 'event'; id: number; event: AppEvent | null };
 
-const KNOWN_TYPES = new Set(['message.created', 'delivery.updated']);
+/** Every event type this client applies; a type missing here fails the type check. */
+const KNOWN: Record<AppEvent['type'], true> = {
+  'message.created': true,
+  'delivery.updated': true,
+  'employee.created': true,
+  'employee.updated': true,
+  'group.created': true,
+  'group.updated': true,
+  'group.deleted': true,
+  'user.created': true,
+  'user.updated': true,
+  'thread.read': true,
+};
+const KNOWN_TYPES = new Set(Object.keys(KNOWN));
 
 /** Parse one WebSocket frame; null for anything malformed. */
 export function parseFrame(data: unknown): Frame | null {

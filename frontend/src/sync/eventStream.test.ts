@@ -89,7 +89,8 @@ describe('EventCursor', () => {
 describe('parseFrame', () => {
   it('reads events, resync and ignores garbage', () => {
     expect(parseFrame('{"type":"resync"}')).toEqual({ kind: 'resync' });
-    expect(parseFrame('{"id":3,"type":"thread.read"}')).toEqual({ kind: 'event', id: 3, event: null });
+    expect(parseFrame('{"id":3,"type":"thread.unknown"}')).toEqual({ kind: 'event', id: 3, event: null });
+    expect(parseFrame('{"id":4,"type":"thread.read","thread_id":1}')).toMatchObject({ kind: 'event', id: 4, event: { thread_id: 1 } });
     expect(parseFrame('not json')).toBeNull();
     expect(parseFrame('{"type":"message.created"}')).toBeNull();
   });
@@ -240,11 +241,12 @@ describe('EventStream', () => {
     expect(t.sockets).toHaveLength(1);
   });
 
-  it('reconnects after any other close code, without ending the session', () => {
+  // 4408: the server closed a socket that fell too far behind; the reconnect catches up from the cursor
+  it.each([1001, 1006, 4408])('reconnects after close code %i, without ending the session', (code) => {
     const t = setup();
     t.stream.start();
     t.sockets[0].open();
-    t.sockets[0].drop(1001);
+    t.sockets[0].drop(code);
     t.timer.advance(60_000);
     expect(t.sockets).toHaveLength(2);
     expect(t.sessionEnds()).toBe(0);

@@ -1,5 +1,5 @@
 /** Small builders for API objects used by the unit tests. */
-import type { DeliveryRead, MessageRead, ThreadRead } from '../api/types';
+import type { DeliveryRead, EmployeeRead, GroupRead, MessageRead, ThreadRead } from '../api/types';
 
 export function message(overrides: Partial<MessageRead> = {}): MessageRead {
   return {
@@ -46,4 +46,27 @@ export function thread(overrides: Partial<ThreadRead> = {}): ThreadRead {
     unread: 0,
     ...overrides,
   };
+}
+
+export function employee(overrides: Partial<EmployeeRead> = {}): EmployeeRead {
+  return {
+    id: 1,
+    name: 'Иванов',
+    phone: '+79161000001',
+    email: null,
+    position: null,
+    active: true,
+    group_ids: [],
+    web_access: false,
+    role: null,
+    login: null,
+    operator: 'MTS',
+    reply_capable: true,
+    tags: [],
+    ...overrides,
+  };
+}
+
+export function group(overrides: Partial<GroupRead> = {}): GroupRead {
+  return { id: 1, name: 'Монтажники', color: '#aa3300', parent_id: null, member_ids: [], member_count: 0, ...overrides };
 }

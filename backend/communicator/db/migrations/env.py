@@ -25,7 +25,10 @@ def _run(connection) -> None:
 
 async def _run_async() -> None:
     """Connect and migrate."""
-    engine = create_async_engine(config.get_main_option("sqlalchemy.url"))
+    url = config.get_main_option("sqlalchemy.url")
+    if not url:
+        raise RuntimeError("sqlalchemy.url is not set: run migrations through communicator.db.migrate")
+    engine = create_async_engine(url)
     async with engine.connect() as connection:
         await connection.run_sync(_run)
         await connection.commit()

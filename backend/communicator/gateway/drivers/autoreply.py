@@ -9,9 +9,9 @@ from collections.abc import Iterable
 
 from sqlalchemy import select
 
-from communicator.db.models import Delivery, Message
+from communicator.db.models import Account, Delivery, Message
 from communicator.db.session import Database
-from communicator.services.messaging.receive import record_inbound
+from communicator.services.messaging.receive import receive_sms
 from communicator.sms.tags import extract_tags
 
 log = logging.getLogger(__name__)
@@ -37,11 +37,12 @@ class AutoReplier:
                 task.add_done_callback(self._tasks.discard)
 
     async def _reply(self, smsc_id: str) -> None:
-        """Send one reply, quoting the order tag of the message it answers."""
+        """Send one reply to the sender's short number, quoting the order tag of the message it answers."""
         await asyncio.sleep(self.delay * (0.5 + self.rng.random()))
         query = (
-            select(Delivery.account_id, Delivery.phone, Message.text)
+            select(Account.short_number, Delivery.phone, Message.text)
             .join(Message, Message.id == Delivery.message_id)
+            .join(Account, Account.id == Delivery.account_id)
             .where(Delivery.smsc_id == smsc_id)
         )
         async with self.db.read() as session:
@@ -51,6 +52,6 @@ class AutoReplier:
         tags = extract_tags(row.text)
         text = self.rng.choice(REPLIES)
         try:
-            await record_inbound(self.db, row.account_id, row.phone, f"#{tags[0]} {text}" if tags else text)
+            await receive_sms(self.db, row.short_number, row.phone, f"#{tags[0]} {text}" if tags else text)
         except Exception:
             log.exception("auto-reply failed")

@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from communicator.db.models import Delivery
 from communicator.db.session import Database
+from communicator.domain import DeliveryStatus
 from communicator.gateway.drivers.autoreply import AutoReplier
 from communicator.queue import Claimed
 from communicator.services.messaging.delivery import Receipt, SubmitResult, apply_receipts
@@ -51,17 +52,17 @@ class SimulatorDriver:
         self.failure_rate = failure_rate
         self.log_path = log_path
         self.rng = rng or random.Random()
-        self._due: list[tuple[float, str, str, float]] = []  # (due, smsc_id, status, first offered)
+        self._due: list[tuple[float, str, DeliveryStatus, float]] = []  # (due, smsc_id, status, first offered)
         self._wakeup = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self.replier = AutoReplier(db, auto_reply_rate, auto_reply_delay_seconds, self.rng)
 
     async def start(self) -> None:
         """Resume receipts for messages the SMSC accepted before a restart, then start reporting."""
-        query = select(Delivery.smsc_id).where(Delivery.status == "Sent", Delivery.smsc_id.like("sim-%"))
+        query = select(Delivery.smsc_id).where(Delivery.status == DeliveryStatus.SENT, Delivery.smsc_id.like("sim-%"))
         async with self.db.read() as session:
             pending = (await session.scalars(query)).all()
-        for smsc_id in pending:
+        for smsc_id in filter(None, pending):
             self._schedule(smsc_id)
         self._task = asyncio.create_task(self._report_loop(), name="simulator-receipts")
 
@@ -94,7 +95,7 @@ class SimulatorDriver:
 
     def _schedule(self, smsc_id: str, first: float | None = None) -> None:
         """Queue a receipt: Delivered, or NotDelivered at the failure rate."""
-        status = "NotDelivered" if self.rng.random() < self.failure_rate else "Delivered"
+        status = DeliveryStatus.NOT_DELIVERED if self.rng.random() < self.failure_rate else DeliveryStatus.DELIVERED
         now = time.monotonic()
         heapq.heappush(self._due, (now + self.dlr_delay, smsc_id, status, first or now))
         if len(self._due) == 1:  # the loop sleeps for the earliest receipt; only an empty heap needs a wake-up
@@ -111,17 +112,20 @@ class SimulatorDriver:
                     log.exception("applying receipts failed; will retry")
                     unmatched = {s for _, s, _, _ in due}
                 self._retry_unmatched(due, unmatched)
-                self.replier.on_delivered(s for _, s, status, _ in due if status == "Delivered" and s not in unmatched)
+                self.replier.on_delivered(
+                    s for _, s, status, _ in due if status == DeliveryStatus.DELIVERED and s not in unmatched
+                )
             await self._sleep_until_next()
 
-    def _pop_due(self, limit: int = 1000) -> list[tuple[float, str, str, float]]:
+    def _pop_due(self, limit: int = 1000) -> list[tuple[float, str, DeliveryStatus, float]]:
         """The receipts whose time has come."""
-        now, due = time.monotonic(), []
+        now = time.monotonic()
+        due: list[tuple[float, str, DeliveryStatus, float]] = []
         while self._due and self._due[0][0] <= now and len(due) < limit:
             due.append(heapq.heappop(self._due))
         return due
 
-    def _retry_unmatched(self, due: list[tuple[float, str, str, float]], unmatched: set[str]) -> None:
+    def _retry_unmatched(self, due: list[tuple[float, str, DeliveryStatus, float]], unmatched: set[str]) -> None:
         """A receipt can overtake its submit's commit; try again unless it is very old."""
         now = time.monotonic()
         for _, smsc_id, status, first in due:

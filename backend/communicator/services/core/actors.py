@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import msgspec
 
+from communicator.domain import Role
+
 # Every scope an API token can hold; a web session holds them all.
 ALL_SCOPES = frozenset({"messages:send", "messages:read", "directory:read", "directory:write"})
 
@@ -13,7 +15,7 @@ class Actor(msgspec.Struct, frozen=True):
 
     user_id: int
     account_id: int
-    role: str
+    role: Role
     login: str
     name: str
     employee_id: int | None = None
@@ -25,9 +27,9 @@ class Actor(msgspec.Struct, frozen=True):
     @property
     def is_admin(self) -> bool:
         """Whether the actor is the account's Administrator."""
-        return self.role == "Administrator"
+        return self.role == Role.ADMINISTRATOR
 
     @property
     def reaches_everyone(self) -> bool:
         """Whether the actor may send to, and see, every recipient of the account."""
-        return self.is_admin or (self.role == "Operator" and self.may_send_all)
+        return self.is_admin or (self.role == Role.OPERATOR and self.may_send_all)

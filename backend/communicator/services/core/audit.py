@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from communicator.db.models import AuditEntry
+from communicator.db.session import Database
 from communicator.schemas import AuditEntryRead, AuditPage
 from communicator.services.core.actors import Actor
 from communicator.services.core.permissions import check_is_admin
@@ -43,15 +44,25 @@ async def record_audit(
     )
 
 
-async def list_audit(session: AsyncSession, actor: Actor, before_id: int | None, limit: int) -> AuditPage:
+async def list_audit(db: Database, actor: Actor, before_id: int | None, limit: int) -> AuditPage:
     """A page of the account's audit log, newest first (Administrators only)."""
     check_is_admin(actor)
     query = select(AuditEntry).where(AuditEntry.account_id == actor.account_id)
     if before_id is not None:
         query = query.where(AuditEntry.id < before_id)
-    rows = list(await session.scalars(query.order_by(AuditEntry.id.desc()).limit(limit + 1)))
+    async with db.read() as session:
+        rows = list(await session.scalars(query.order_by(AuditEntry.id.desc()).limit(limit + 1)))
     items = [
-        AuditEntryRead(e.id, e.at, e.actor_name, e.action, e.target_type, e.target_id, e.target_name, e.details)
+        AuditEntryRead(
+            id=e.id,
+            at=e.at,
+            actor_name=e.actor_name,
+            action=e.action,
+            target_type=e.target_type,
+            target_id=e.target_id,
+            target_name=e.target_name,
+            details=e.details,
+        )
         for e in rows[:limit]
     ]
-    return AuditPage(items, has_more=len(rows) > limit)
+    return AuditPage(items=items, has_more=len(rows) > limit)

@@ -14,6 +14,6 @@ def get_audit_fields(read: msgspec.Struct, skip: Iterable[str] = ()) -> dict[str
     return {k: v for k, v in msgspec.to_builtins(read).items() if k not in left_out}
 
 
-def get_changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
-    """The fields whose values differ, each as [old, new]."""
+def get_changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+    """The fields whose values differ, each as [old, new] (audit details: callers may add other notes)."""
     return {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v}

@@ -11,12 +11,14 @@ import msgspec
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from communicator.db.models import Employee, EmployeeTag, GroupMember, PermitEmployee, PermitGroup, PermitTag
+from communicator.db.models import Employee, GroupMember, PermitEmployee, PermitGroup, PermitTag
+from communicator.domain import Role, ThreadKind
 from communicator.services.core.actors import Actor
 from communicator.services.core.errors import Forbidden
 from communicator.services.directory.group_tree import get_group_parents, with_descendants
+from communicator.services.directory.tags import select_tag_subscribers
 
-SENDING_ROLES = frozenset({"Administrator", "Operator"})
+SENDING_ROLES = frozenset({Role.ADMINISTRATOR, Role.OPERATOR})
 FORBIDDEN_NAMED_IN_DETAIL = 20
 
 
@@ -27,13 +29,13 @@ class Reach(msgspec.Struct, frozen=True):
     employee_ids: frozenset[int] = frozenset()
     group_ids: frozenset[int] = frozenset()
 
-    def sees_thread(self, kind: str, ref_id: int) -> bool:
+    def sees_thread(self, kind: ThreadKind, ref_id: int) -> bool:
         """Whether a thread (employee, group or unknown senders) is visible."""
         if self.everyone:
             return True
-        if kind == "employee":
+        if kind == ThreadKind.EMPLOYEE:
             return ref_id in self.employee_ids
-        return kind == "group" and ref_id in self.group_ids
+        return kind == ThreadKind.GROUP and ref_id in self.group_ids
 
     def sees_employee(self, employee_id: int | None) -> bool:
         """Whether an employee (None: a phone outside the directory) is visible."""
@@ -44,13 +46,16 @@ EVERYONE = Reach(everyone=True)
 
 
 def check_is_admin(actor: Actor) -> None:
-    """Only the account's Administrator may do this."""
+    """Only the account's Administrator, in a web session, may do this (no API token scope grants it)."""
+    if actor.token_id is not None:
+        raise Forbidden("API tokens may not do this.", code="token_not_allowed")
     if not actor.is_admin:
         raise Forbidden("Only an Administrator may do this.", code="admin_only")
 
 
 def check_may_edit_directory(actor: Actor) -> None:
-    """Only an Administrator changes employees and groups."""
+    """Only an Administrator (or a token of theirs with `directory:write`) changes employees and groups."""
+    check_scope(actor, "directory:write")
     if not actor.is_admin:
         raise Forbidden("Only an Administrator may change the directory.", code="admin_only")
 
@@ -79,10 +84,9 @@ async def resolve_permitted(
         )
     tag_list = list(tags)
     if tag_list:
-        subscribers = select(EmployeeTag.employee_id).where(
-            EmployeeTag.account_id == account_id, EmployeeTag.tag.in_(tag_list)
-        )
-        employee_ids |= set(await session.scalars(subscribers))
+        # A permit reaches an inactive subscriber too: whether to send to them is the send's rule.
+        subscribers = select_tag_subscribers(account_id, tag_list, active_only=False)
+        employee_ids |= {employee_id for _, employee_id in await session.execute(subscribers)}
     if employee_ids:
         # Only this account's employees, whatever ids were stored.
         own = select(Employee.id).where(Employee.account_id == account_id, Employee.id.in_(employee_ids))
@@ -102,7 +106,7 @@ async def get_reach(session: AsyncSession, actor: Actor) -> Reach:
     """What the actor may see and send to, resolved now (permissions and membership change)."""
     if actor.reaches_everyone:
         return EVERYONE
-    if actor.role != "Operator":
+    if actor.role != Role.OPERATOR:
         # A BaseUser sees only their own conversation.
         own = frozenset({actor.employee_id}) if actor.employee_id else frozenset()
         return Reach(everyone=False, employee_ids=own)
@@ -113,7 +117,6 @@ async def get_reach(session: AsyncSession, actor: Actor) -> Reach:
 
 async def check_may_send(session: AsyncSession, actor: Actor, phones: dict[str, int | None]) -> None:
     """Refuse the whole send, naming every forbidden recipient, unless the actor may reach them all."""
-    check_scope(actor, "messages:send")
     if actor.role not in SENDING_ROLES:
         raise Forbidden(
             f"The role {actor.role} may not send messages.", {"recipients": sorted(phones)}, code="role_may_not_send"

@@ -5,18 +5,21 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+import msgspec
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from communicator.db.models import Employee, Group, GroupMember
-from communicator.events import note_access_changed
+from communicator.db.session import Database
+from communicator.domain import ThreadKind
+from communicator.events import GroupCreated, GroupDeleted, GroupUpdated, note_access_changed, record_event
 from communicator.schemas import GroupCreate, GroupRead, GroupUpdate
 from communicator.services.core.access import access_row, given_fields
 from communicator.services.core.actors import Actor
 from communicator.services.core.audit import record_audit
 from communicator.services.core.changes import get_audit_fields, get_changes
 from communicator.services.core.errors import InvalidInput, NotFound
-from communicator.services.core.permissions import check_may_edit_directory, get_reach
+from communicator.services.core.permissions import Reach, check_may_edit_directory, check_scope, get_reach
 from communicator.services.directory.group_tree import get_group_parents, with_descendants
 
 
@@ -46,8 +49,15 @@ async def list_group_member_phones(session: AsyncSession, account_id: int, group
     return dict((await session.execute(query)).all())
 
 
-async def list_groups(session: AsyncSession, actor: Actor) -> list[GroupRead]:
+async def list_groups(db: Database, actor: Actor) -> list[GroupRead]:
     """The groups the caller may see, with direct members and nested member counts."""
+    check_scope(actor, "directory:read")
+    async with db.read() as session:
+        return await _list_groups(session, actor)
+
+
+async def _list_groups(session: AsyncSession, actor: Actor) -> list[GroupRead]:
+    """list_groups inside a transaction."""
     reach = await get_reach(session, actor)
     group_query = select(Group).where(Group.account_id == actor.account_id).order_by(Group.name)
     groups = (await session.scalars(group_query)).all()
@@ -55,15 +65,45 @@ async def list_groups(session: AsyncSession, actor: Actor) -> list[GroupRead]:
     parents = {group.id: group.parent_id for group in groups}
     result = []
     for group in groups:
-        if not reach.sees_thread("group", group.id):
-            continue
         nested = with_descendants(parents, [group.id])
         # Counted as a send would: inactive members get nothing, so they are not counted.
         count = len({e for g in nested for e in members.get(g, ()) if e in active})
-        # A permitted group under a parent the caller may not see shows as a top-level group.
-        parent = group.parent_id if reach.sees_thread("group", group.parent_id or 0) else None
-        result.append(GroupRead(group.id, group.name, group.color, parent, members.get(group.id, []), count))
+        read = GroupRead(
+            id=group.id,
+            name=group.name,
+            color=group.color,
+            parent_id=group.parent_id,
+            member_ids=members.get(group.id, []),
+            member_count=count,
+        )
+        visible = get_visible_group(read, reach)
+        if visible is not None:
+            result.append(visible)
     return result
+
+
+def get_visible_group(read: GroupRead, reach: Reach) -> GroupRead | None:
+    """The group as a reach shows it (REST and events): None outside it; under a hidden parent, top-level."""
+    if not reach.sees_thread(ThreadKind.GROUP, read.id):
+        return None
+    if read.parent_id is None or reach.sees_thread(ThreadKind.GROUP, read.parent_id):
+        return read
+    return msgspec.structs.replace(read, parent_id=None)
+
+
+async def list_groups_around(session: AsyncSession, actor: Actor, group_ids: Iterable[int | None]) -> list[GroupRead]:
+    """The given groups and their ancestors (their nested counts include them), as the caller sees them."""
+    wanted = {g for g in group_ids if g is not None}
+    if not wanted:
+        return []
+    groups = await _list_groups(session, actor)
+    parents = {group.id: group.parent_id for group in groups}
+    for group_id in list(wanted):
+        parent = parents.get(group_id)
+        while parent is not None and parent not in wanted:
+            wanted.add(parent)
+            parent = parents.get(parent)
+    return [group for group in groups if group.id in wanted]
 
 
 async def _list_members(session: AsyncSession, account_id: int) -> tuple[dict[int, list[int]], set[int]]:
@@ -83,9 +123,9 @@ async def _list_members(session: AsyncSession, account_id: int) -> tuple[dict[in
     return members, active
 
 
-async def get_group(session: AsyncSession, actor: Actor, group_id: int) -> GroupRead:
+async def _get_group(session: AsyncSession, actor: Actor, group_id: int) -> GroupRead:
     """One group of the caller's account."""
-    for group in await list_groups(session, actor):
+    for group in await _list_groups(session, actor):
         if group.id == group_id:
             return group
     raise NotFound(f"Group {group_id} not found.", code="not_found")
@@ -102,18 +142,24 @@ async def _check_parent(session: AsyncSession, account_id: int, group_id: int | 
         raise InvalidInput("A group cannot be nested inside itself or its own subgroup.", code="group_cycle")
 
 
-async def check_employees_exist(session: AsyncSession, account_id: int, employee_ids: Iterable[int]) -> None:
-    """Raise naming the employee ids that are not in the account."""
+async def check_employees_exist(
+    session: AsyncSession, account_id: int, employee_ids: Iterable[int], active_only: bool = False
+) -> dict[int, str]:
+    """The phone of each employee by id, or InvalidInput naming the ids not in the account (or not active)."""
     wanted = set(employee_ids)
-    found: set[int] = set()
+    found: dict[int, str] = {}
     if wanted:
-        query = select(Employee.id).where(Employee.account_id == account_id, Employee.id.in_(wanted))
-        found = set(await session.scalars(query))
-    missing = sorted(wanted - found)
+        query = select(Employee.id, Employee.phone).where(Employee.account_id == account_id, Employee.id.in_(wanted))
+        if active_only:
+            query = query.where(Employee.active.is_(True))
+        found = dict((await session.execute(query)).all())
+    missing = sorted(wanted - found.keys())
     if missing:
+        which = "Unknown or inactive" if active_only else "Unknown"
         raise InvalidInput(
-            f"Unknown employee id(s): {', '.join(map(str, missing))}.", {"employees": missing}, code="unknown_employees"
+            f"{which} employee id(s): {', '.join(map(str, missing))}.", {"employees": missing}, code="unknown_employees"
         )
+    return found
 
 
 async def _set_members(session: AsyncSession, group_id: int, employee_ids: Iterable[int]) -> None:
@@ -124,19 +170,27 @@ async def _set_members(session: AsyncSession, group_id: int, employee_ids: Itera
         await session.execute(insert(GroupMember), rows)
 
 
-async def create_group(session: AsyncSession, actor: Actor, data: GroupCreate) -> GroupRead:
+async def create_group(db: Database, actor: Actor, data: GroupCreate) -> GroupRead:
     """Create a group with its members."""
     check_may_edit_directory(actor)
+    async with db.write() as session:
+        return await _create_group(session, actor, data)
+
+
+async def _create_group(session: AsyncSession, actor: Actor, data: GroupCreate) -> GroupRead:
+    """create_group inside its transaction."""
     await _check_parent(session, actor.account_id, None, data.parent_id)
     await check_employees_exist(session, actor.account_id, data.member_ids)
     group = Group(account_id=actor.account_id, name=data.name.strip(), color=data.color, parent_id=data.parent_id)
     session.add(group)
     await session.flush()
     await _set_members(session, group.id, data.member_ids)
-    read = await get_group(session, actor, group.id)
+    read = await _get_group(session, actor, group.id)
     await record_audit(session, actor, "group.created", ("group", group.id, group.name), _audit_fields(read))
     # Nested under a permitted group, it is visible to that group's Operators at once.
     note_access_changed(session, actor.account_id)
+    ancestors = await list_groups_around(session, actor, [group.parent_id])
+    await record_event(session, actor.account_id, GroupCreated(group=read, groups=ancestors))
     return read
 
 
@@ -145,12 +199,17 @@ def _audit_fields(read: GroupRead) -> dict[str, Any]:
     return get_audit_fields(read, ("member_count",))
 
 
-async def update_group(session: AsyncSession, actor: Actor, group_id: int, data: GroupUpdate) -> GroupRead:
+async def update_group(db: Database, actor: Actor, group_id: int, data: GroupUpdate) -> GroupRead:
     """Change a group's name, colour, parent or members."""
     check_may_edit_directory(actor)
+    async with db.write() as session:
+        return await _update_group(session, actor, group_id, given_fields(data))
+
+
+async def _update_group(session: AsyncSession, actor: Actor, group_id: int, changes: dict[str, Any]) -> GroupRead:
+    """update_group inside its transaction."""
     await access_row(session, Group, group_id, actor, "Group")
-    before = _audit_fields(await get_group(session, actor, group_id))
-    changes = given_fields(data)
+    before = _audit_fields(await _get_group(session, actor, group_id))
     if "parent_id" in changes:
         await _check_parent(session, actor.account_id, group_id, changes["parent_id"])
     if "member_ids" in changes:
@@ -158,21 +217,33 @@ async def update_group(session: AsyncSession, actor: Actor, group_id: int, data:
         await _set_members(session, group_id, changes.pop("member_ids"))
     if changes:
         await session.execute(update(Group).where(Group.id == group_id).values(**changes))
-    read = await get_group(session, actor, group_id)
+    read = await _get_group(session, actor, group_id)
     details = get_changes(before, _audit_fields(read))
     if details:
         await record_audit(session, actor, "group.updated", ("group", group_id, read.name), details)
         note_access_changed(session, actor.account_id)
+        around = await list_groups_around(session, actor, [before["parent_id"], read.parent_id])
+        others = [g for g in around if g.id != group_id]
+        await record_event(session, actor.account_id, GroupUpdated(group=read, groups=others))
     return read
 
 
-async def delete_group(session: AsyncSession, actor: Actor, group_id: int) -> None:
+async def delete_group(db: Database, actor: Actor, group_id: int) -> None:
     """Delete a group; its subgroups move up to its parent. Messages keep their history."""
     check_may_edit_directory(actor)
+    async with db.write() as session:
+        await _delete_group(session, actor, group_id)
+
+
+async def _delete_group(session: AsyncSession, actor: Actor, group_id: int) -> None:
+    """delete_group inside its transaction."""
     group = await access_row(session, Group, group_id, actor, "Group")
-    before = _audit_fields(await get_group(session, actor, group_id))
+    before = _audit_fields(await _get_group(session, actor, group_id))
+    children = list(await session.scalars(select(Group.id).where(Group.parent_id == group_id)))
     await session.execute(update(Group).where(Group.parent_id == group_id).values(parent_id=group.parent_id))
     await session.execute(delete(GroupMember).where(GroupMember.group_id == group_id))
     await session.delete(group)
     await record_audit(session, actor, "group.deleted", ("group", group_id, group.name), before)
     note_access_changed(session, actor.account_id)
+    around = await list_groups_around(session, actor, [*children, group.parent_id])
+    await record_event(session, actor.account_id, GroupDeleted(group_id=group_id, groups=around))

@@ -1,4 +1,7 @@
-"""Accounts (companies) and their first users: created by a platform admin (API) or on the command line."""
+"""Accounts (companies) and their first users: created by a platform admin (API) or on the command line.
+
+`create_account` and `create_user` are building blocks that run inside an action's write transaction.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +12,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from communicator.db.models import Account, Employee, User
+from communicator.db.session import Database
+from communicator.domain import Role
 from communicator.schemas import AccountCreate, AccountRead
 from communicator.services.core.actors import Actor
 from communicator.services.core.audit import record_audit
@@ -37,39 +42,60 @@ async def create_account(
     return account
 
 
-async def create_account_with_admin(session: AsyncSession, data: AccountCreate) -> tuple[Account, User]:
+async def _create_account_with_admin(session: AsyncSession, data: AccountCreate) -> tuple[Account, User]:
     """A company and its first Administrator; a taken login refuses both (the transaction rolls back)."""
     account = await create_account(session, data.name, data.short_number, data.sender_names, data.plan)
     admin = await create_user(
-        session, account.id, data.admin_login, data.admin_password, "Administrator", name=data.admin_name
+        session, account.id, data.admin_login, data.admin_password, Role.ADMINISTRATOR, name=data.admin_name
     )
     return account, admin
 
 
-async def add_client_account(session: AsyncSession, actor: Actor, data: AccountCreate) -> AccountRead:
+async def create_account_with_admin(db: Database, data: AccountCreate) -> AccountRead:
+    """A company and its first Administrator, from the command line (no actor: whoever runs it owns the server)."""
+    async with db.write() as session:
+        account, _admin = await _create_account_with_admin(session, data)
+    return _read(account, users=1, employees=0)
+
+
+async def add_client_account(db: Database, actor: Actor, data: AccountCreate) -> AccountRead:
     """A platform admin adds a client company with its first Administrator; logged in the new account's audit."""
     check_is_platform_admin(actor)
-    account, admin = await create_account_with_admin(session, data)
-    details = {"short_number": account.short_number, "plan": account.plan, "admin_login": admin.login}
-    await record_audit(session, actor, "account.created", ("account", account.id, account.name), details, account.id)
+    async with db.write() as session:
+        account, admin = await _create_account_with_admin(session, data)
+        details = {"short_number": account.short_number, "plan": account.plan, "admin_login": admin.login}
+        target = ("account", account.id, account.name)
+        await record_audit(session, actor, "account.created", target, details, account.id)
     return _read(account, users=1, employees=0)
+
+
+async def add_user_to_account(
+    db: Database, account_name: str, login: str, password: str, role: Role, platform_admin: bool = False
+) -> None:
+    """A login in the named account (created when missing), from the command line."""
+    async with db.write() as session:
+        account_id = await session.scalar(select(Account.id).where(Account.name == account_name))
+        if account_id is None:
+            account_id = (await create_account(session, account_name)).id
+        user = await create_user(session, account_id, login, password, role)
+        user.platform_admin = platform_admin
 
 
 def _read(account: Account, users: int, employees: int) -> AccountRead:
     """An account as the platform pages show it."""
     return AccountRead(
-        account.id,
-        account.name,
-        account.short_number,
-        list(account.sender_names),
-        account.plan,  # type: ignore[arg-type]
-        account.created_at,
-        users,
-        employees,
+        id=account.id,
+        name=account.name,
+        short_number=account.short_number,
+        sender_names=list(account.sender_names),
+        plan=account.plan,  # type: ignore[arg-type]
+        created_at=account.created_at,
+        users=users,
+        employees=employees,
     )
 
 
-async def list_accounts(session: AsyncSession, actor: Actor) -> list[AccountRead]:
+async def list_accounts(db: Database, actor: Actor) -> list[AccountRead]:
     """Every client company with its numbers of users and employees (platform admin only)."""
     check_is_platform_admin(actor)
     users = select(User.account_id, func.count().label("n")).group_by(User.account_id).subquery()
@@ -80,7 +106,8 @@ async def list_accounts(session: AsyncSession, actor: Actor) -> list[AccountRead
         .outerjoin(employees, employees.c.account_id == Account.id)
         .order_by(Account.id)
     )
-    return [_read(account, *counts) for account, *counts in (await session.execute(query)).all()]
+    async with db.read() as session:
+        return [_read(account, *counts) for account, *counts in (await session.execute(query)).all()]
 
 
 async def create_user(
@@ -88,7 +115,7 @@ async def create_user(
     account_id: int,
     login: str,
     password: str,
-    role: str,
+    role: Role,
     name: str = "",
     employee_id: int | None = None,
 ) -> User:

@@ -10,10 +10,9 @@ import anyio.to_thread
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from communicator.db.models import Account, User, WebSession
-from communicator.db.session import Database
+from communicator.db.session import Database, execute_dml
 from communicator.events import note_access_changed
 from communicator.schemas import UserRead
 from communicator.services.core.actors import Actor
@@ -43,7 +42,7 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-async def login(db: Database, login_name: str, password: str, old_token: str | None = None) -> tuple[str, Actor]:
+async def open_session(db: Database, login_name: str, password: str, old_token: str | None = None) -> tuple[str, Actor]:
     """Check credentials and open a new session, ending the one presented (if any); returns the new token."""
     async with db.read() as session:
         user = await session.scalar(select(User).where(User.login == login_name))
@@ -56,8 +55,10 @@ async def login(db: Database, login_name: str, password: str, old_token: str | N
     async with db.write() as session:
         if old_token:
             # Rotation: a session cookie planted or left in this browser dies with this login.
-            ended = await session.execute(delete(WebSession).where(WebSession.token_hash == _token_hash(old_token)))
-            if ended.rowcount:
+            ended = await execute_dml(
+                session, delete(WebSession).where(WebSession.token_hash == _token_hash(old_token))
+            )
+            if ended:
                 note_access_changed(session, user.account_id)  # its open WebSockets close now, not in a minute
         session.add(WebSession(token_hash=_token_hash(token), user_id=user.id, created_at=now, last_seen_at=now))
     return token, get_user_actor(user)
@@ -84,8 +85,8 @@ def get_user_actor(user: User) -> Actor:
     )
 
 
-async def get_session_actor(db: Database, token: str, idle: timedelta, absolute: timedelta) -> Actor | None:
-    """The actor behind a session token, or None when unknown, expired or deactivated."""
+async def record_session_use(db: Database, token: str, idle: timedelta, absolute: timedelta) -> Actor | None:
+    """The actor behind a session token, its use noted (idle timeout); None when unknown, expired or deactivated."""
     now = datetime.now(UTC)
     async with db.read() as session:
         query = (
@@ -107,18 +108,19 @@ async def get_session_actor(db: Database, token: str, idle: timedelta, absolute:
     return get_user_actor(user)
 
 
-async def get_user_read(session: AsyncSession, actor: Actor) -> UserRead:
+async def get_user_read(db: Database, actor: Actor) -> UserRead:
     """The current user with the account name."""
-    account = await session.get(Account, actor.account_id)
+    async with db.read() as session:
+        account = await session.get(Account, actor.account_id)
     account_name = account.name if account else ""
     return UserRead(
-        actor.user_id,
-        actor.login,
-        actor.role,
-        actor.account_id,
-        account_name,
-        actor.employee_id,
-        actor.name,
-        actor.may_send_all,
-        actor.platform_admin,
+        id=actor.user_id,
+        login=actor.login,
+        role=actor.role,
+        account_id=actor.account_id,
+        account_name=account_name,
+        employee_id=actor.employee_id,
+        name=actor.name,
+        may_send_all=actor.may_send_all,
+        platform_admin=actor.platform_admin,
     )

@@ -17,15 +17,15 @@ from communicator.db.session import Database, dialect_insert
 SECRET_NAME = "main"
 
 
-async def get_server_secret(db: Database, configured: str) -> bytes:
-    """The configured secret, else the stored one (generated and stored by the first process to start)."""
+async def load_server_secret(db: Database, configured: str) -> bytes:
+    """The configured secret, else the stored one, generating and storing it if this process is the first."""
     if configured:
         return configured.encode()
     # Insert-if-missing, then read: api processes starting together all end up with the first one's secret.
     async with db.write() as session:
         create = dialect_insert(session, ServerSecret).values(name=SECRET_NAME, value=secrets.token_hex(32))
         await session.execute(create.on_conflict_do_nothing())
-        value = await session.scalar(select(ServerSecret.value).where(ServerSecret.name == SECRET_NAME))
+        value = (await session.execute(select(ServerSecret.value).where(ServerSecret.name == SECRET_NAME))).scalar_one()
     return value.encode()
 
 

@@ -11,7 +11,6 @@ from datetime import UTC, datetime, timedelta
 
 import msgspec
 from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from communicator.db.models import ApiToken, User
 from communicator.db.session import Database
@@ -49,7 +48,7 @@ def _read(row: ApiToken, created_by: str) -> TokenRead:
     )
 
 
-async def create_token(session: AsyncSession, actor: Actor, data: TokenCreate, secret: bytes) -> TokenCreated:
+async def create_token(db: Database, actor: Actor, data: TokenCreate, secret: bytes) -> TokenCreated:
     """A new token acting for the creating Administrator; the returned secret is never shown again."""
     check_is_admin(actor)
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
@@ -62,14 +61,15 @@ async def create_token(session: AsyncSession, actor: Actor, data: TokenCreate, s
         user_id=actor.user_id,
         created_at=datetime.now(UTC),
     )
-    session.add(row)
-    await session.flush()
-    await record_audit(session, actor, "token.created", ("token", row.id, row.name), {"scopes": row.scopes})
+    async with db.write() as session:
+        session.add(row)
+        await session.flush()
+        await record_audit(session, actor, "token.created", ("token", row.id, row.name), {"scopes": row.scopes})
     read = _read(row, actor.login)
     return TokenCreated(**msgspec.structs.asdict(read), token=token)
 
 
-async def list_tokens(session: AsyncSession, actor: Actor) -> list[TokenRead]:
+async def list_tokens(db: Database, actor: Actor) -> list[TokenRead]:
     """The account's tokens, newest first, revoked ones included."""
     check_is_admin(actor)
     query = (
@@ -78,21 +78,23 @@ async def list_tokens(session: AsyncSession, actor: Actor) -> list[TokenRead]:
         .where(ApiToken.account_id == actor.account_id)
         .order_by(ApiToken.id.desc())
     )
-    return [_read(row, login) for row, login in (await session.execute(query)).all()]
+    async with db.read() as session:
+        return [_read(row, login) for row, login in (await session.execute(query)).all()]
 
 
-async def revoke_token(session: AsyncSession, actor: Actor, token_id: int) -> None:
+async def revoke_token(db: Database, actor: Actor, token_id: int) -> None:
     """Stop a token from working (its open WebSockets close); revoking it again changes nothing."""
     check_is_admin(actor)
-    row = await access_row(session, ApiToken, token_id, actor, "Token")
-    if row.revoked_at is None:
-        row.revoked_at = datetime.now(UTC)
-        await record_audit(session, actor, "token.revoked", ("token", row.id, row.name))
-        note_access_changed(session, actor.account_id)
+    async with db.write() as session:
+        row = await access_row(session, ApiToken, token_id, actor, "Token")
+        if row.revoked_at is None:
+            row.revoked_at = datetime.now(UTC)
+            await record_audit(session, actor, "token.revoked", ("token", row.id, row.name))
+            note_access_changed(session, actor.account_id)
 
 
-async def get_token_actor(db: Database, secret: bytes, token: str) -> Actor | None:
-    """The actor a bearer token stands for, or None when unknown, revoked or its creator is deactivated."""
+async def record_token_use(db: Database, secret: bytes, token: str) -> Actor | None:
+    """The actor behind a bearer token, its use noted; None when unknown, revoked or its creator is deactivated."""
     now = datetime.now(UTC)
     query = (
         select(ApiToken, User)

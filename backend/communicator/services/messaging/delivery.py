@@ -1,31 +1,42 @@
-"""Delivery status: forward-only transitions, submit results, DLR matching, retries. See docs/gateway.md."""
+"""Delivery status: claiming, forward-only transitions, submit results, DLR matching, retries. See docs/gateway.md."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import msgspec
-from sqlalchemy import bindparam, literal_column, select, update
+from sqlalchemy import BindParameter, Table, bindparam, literal_column, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from communicator.db.models import Delivery
+from communicator.db.models import Delivery, Message
 from communicator.db.session import Database
+from communicator.domain import DeliveryStatus
 from communicator.events import DeliveryUpdated, record_event
+from communicator.queue import Claimed, SendQueue
 from communicator.services.messaging.views import get_summaries, list_delivery_reads, select_deliveries
 
-FINAL = frozenset({"Delivered", "NotDelivered", "NotSent", "TimedOut", "Error", "Cancelled"})
-RANK = {"Pending": 0, "Sending": 1, "Sent": 2, **{status: 3 for status in FINAL}}
+FINAL = frozenset(
+    {
+        DeliveryStatus.DELIVERED,
+        DeliveryStatus.NOT_DELIVERED,
+        DeliveryStatus.NOT_SENT,
+        DeliveryStatus.TIMED_OUT,
+        DeliveryStatus.ERROR,
+        DeliveryStatus.CANCELLED,
+    }
+)
+RANK = {DeliveryStatus.PENDING: 0, DeliveryStatus.SENDING: 1, DeliveryStatus.SENT: 2, **dict.fromkeys(FINAL, 3)}
 MAX_ATTEMPTS = 5
 
 
-def can_move(old: str, new: str) -> bool:
+def can_move(old: DeliveryStatus, new: DeliveryStatus) -> bool:
     """Whether a status may change from old to new: only forward, never out of a final status."""
     return old not in FINAL and RANK[new] > RANK[old]
 
 
-def statuses_before(new: str) -> list[str]:
+def statuses_before(new: DeliveryStatus) -> list[DeliveryStatus]:
     """The statuses from which `new` may be reached."""
     return sorted(old for old in RANK if can_move(old, new))
 
@@ -43,7 +54,7 @@ class Receipt(msgspec.Struct, frozen=True):
     """A delivery report (DLR) from the SMSC."""
 
     smsc_id: str
-    status: str
+    status: DeliveryStatus
     error: str | None = None
 
 
@@ -52,12 +63,12 @@ def retry_delay(attempts: int) -> timedelta:
     return timedelta(seconds=min(2**attempts, 300))
 
 
-async def _update_many(session: AsyncSession, key: str, new: str, rows: list[dict]) -> None:
+async def _update_many(session: AsyncSession, key: str, new: DeliveryStatus, rows: list[dict[str, object]]) -> None:
     """Move many deliveries to `new`, each only if its current status allows it."""
     if not rows:
         return
-    table = Delivery.__table__
-    values = {name: bindparam(f"v_{name}") for name in rows[0] if name != "k"}
+    table = cast(Table, Delivery.__table__)  # a declarative class's table is a Table; typed as its base
+    values: dict[str, BindParameter[Any]] = {name: bindparam(f"v_{name}") for name in rows[0] if name != "k"}
     statement = (
         update(table)
         # Statuses are our own constants, inlined: executemany cannot expand an IN list.
@@ -72,6 +83,36 @@ async def _update_many(session: AsyncSession, key: str, new: str, rows: list[dic
     await connection.execute(statement, params)
 
 
+async def claim_deliveries(db: Database, queue: SendQueue, limit: int) -> list[Claimed]:
+    """Lease up to `limit` of the queue's claimable deliveries to this worker: Pending → Sending, with the event."""
+    now = datetime.now(UTC)
+    move_to_sending = (
+        update(Delivery)
+        .where(Delivery.id.in_(queue.select_claimable_ids(now, limit).scalar_subquery()))
+        .values(
+            # A Sending row whose lease ran out: its worker died and may have reached the SMSC.
+            possible_duplicate=or_(Delivery.possible_duplicate, Delivery.status == DeliveryStatus.SENDING),
+            status=DeliveryStatus.SENDING,
+            lease_until=now + queue.lease,
+            attempts=Delivery.attempts + 1,
+            updated_at=now,
+        )
+        .returning(Delivery.id, Delivery.message_id, Delivery.phone, Delivery.attempts, Delivery.possible_duplicate)
+        .execution_options(synchronize_session=False)
+    )
+    async with db.write() as session:
+        rows = (await session.execute(move_to_sending)).all()
+        if not rows:
+            return []
+        text_query = select(Message.id, Message.text).where(Message.id.in_({r.message_id for r in rows}))
+        texts = dict((await session.execute(text_query)).all())
+        await record_status_events(session, [r.id for r in rows])
+    return sorted(
+        (Claimed(r.id, r.message_id, r.phone, texts[r.message_id], r.attempts, r.possible_duplicate) for r in rows),
+        key=lambda c: c.delivery_id,
+    )
+
+
 async def apply_submit_results(db: Database, results: Sequence[SubmitResult], attempts: dict[int, int]) -> None:
     """Record what the SMSC said: Sent with its id, a retry later, or a permanent failure."""
     now = datetime.now(UTC)
@@ -80,11 +121,11 @@ async def apply_submit_results(db: Database, results: Sequence[SubmitResult], at
     retry = [r for r in failed if r.retryable and attempts.get(r.delivery_id, 0) < MAX_ATTEMPTS]
     final = [r for r in failed if r not in retry]
     async with db.write() as session:
-        await _update_many(session, "id", "Sent", sent)
+        await _update_many(session, "id", DeliveryStatus.SENT, sent)
         await _update_many(
             session,
             "id",
-            "Error",
+            DeliveryStatus.ERROR,
             [{"k": r.delivery_id, "error": (r.error or "")[:200], "updated_at": now} for r in final],
         )
         await _requeue(session, retry, attempts, now)
@@ -97,9 +138,9 @@ async def _requeue(session: AsyncSession, retry: list[SubmitResult], attempts: d
     for r in retry:
         statement = (
             update(Delivery)
-            .where(Delivery.id == r.delivery_id, Delivery.status == "Sending")
+            .where(Delivery.id == r.delivery_id, Delivery.status == DeliveryStatus.SENDING)
             .values(
-                status="Pending",
+                status=DeliveryStatus.PENDING,
                 error=(r.error or "")[:200],
                 updated_at=now,
                 lease_until=now + retry_delay(attempts.get(r.delivery_id, 1)),

@@ -1,60 +1,97 @@
-"""Inbound SMS (MO): identify the sender, attach to threads (SPEC §2), store, record the event."""
+"""Inbound SMS (MO): route by the sender (docs/inbound.md), attach to threads (SPEC §2), store, record the event."""
 
 from __future__ import annotations
 
 import hashlib
 from datetime import UTC, datetime
 
+import msgspec
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from communicator.db.models import Account, Delivery, Employee, Message, MessageTarget
+from communicator.db.models import Delivery, Employee, Message, MessageTarget, UnroutedMessage
 from communicator.db.session import Database
+from communicator.domain import ThreadKind
 from communicator.events import MessageCreated, record_event
-from communicator.schemas import MessageRead
-from communicator.services.core.errors import InvalidInput
-from communicator.services.directory.employees import check_phone
-from communicator.services.messaging.threads import get_thread_id, record_in_threads, touch_threads
+from communicator.schemas import MessageRead, UnroutedRead
+from communicator.services.messaging.routing import check_sender, get_inbound_account, select_owners
+from communicator.services.messaging.threads import record_in_threads, record_thread, touch_threads
 from communicator.services.messaging.views import list_message_reads
 from communicator.sms.segments import count_segments
 
 
-async def get_account_for_inbound(db: Database, short_number: str | None, phone: str) -> int:
-    """The account an MO belongs to: by the short number it was sent to, else by the sender's phone."""
-    phone = check_phone(phone)
-    async with db.read() as session:
-        query = select(Account.id).order_by(Account.id)
-        if short_number:
-            query = query.where(Account.short_number == short_number)
-        else:
-            known = select(Employee.account_id).where(Employee.phone == phone)
-            found = await session.scalar(known.order_by(Employee.account_id).limit(1))
-            if found is not None:
-                return found
-        account_id = await session.scalar(query.limit(1))
-    if account_id is None:
-        raise InvalidInput(f"No account uses the short number {short_number!r}.", code="unknown_short_number")
-    return account_id
+class Inbound(msgspec.Struct, frozen=True, kw_only=True):
+    """One MO as the SMSC handed it over, sender already checked."""
+
+    sender: str
+    text: str
+    received_at: datetime
+    smsc_id: str | None
+    text_hash: str
 
 
-def _text_hash(text: str) -> str:
-    """A stable fingerprint for de-duplicating an SMSC's re-sent MO."""
-    return hashlib.sha256(text.encode()).hexdigest()
+async def receive_sms(
+    db: Database, short_number: str | None, sender: str, text: str, smsc_id: str | None = None
+) -> MessageRead | UnroutedRead:
+    """Route an MO to its account (or the unrouted inbox) and store it, in one transaction; idempotent per SMSC id."""
+    mo = Inbound(
+        sender=check_sender(sender),
+        text=text,
+        received_at=datetime.now(UTC),
+        smsc_id=smsc_id,
+        text_hash=hashlib.sha256(text.encode()).hexdigest(),
+    )
+    async with db.write() as session:
+        duplicate = await _find_duplicate(session, short_number, mo)
+        if duplicate is not None:
+            return duplicate
+        account_id = await get_inbound_account(session, short_number, mo.sender)
+        if account_id is None:
+            return await _record_unrouted(session, short_number, mo)
+        return await record_in_account(session, account_id, mo)
 
 
 async def _find_duplicate(
-    session: AsyncSession, account_id: int, smsc_id: str | None, phone: str, text_hash: str
-) -> Message | None:
-    """The same MO already stored (same SMSC id, sender and text), if any."""
-    if smsc_id is None:
+    session: AsyncSession, short_number: str | None, mo: Inbound
+) -> MessageRead | UnroutedRead | None:
+    """The same MO already stored (same SMSC id, sender and text), routed or not, if any."""
+    if mo.smsc_id is None:
         return None
-    query = select(Message).where(
-        Message.account_id == account_id,
-        Message.smsc_id == smsc_id,
-        Message.sender_phone == phone,
-        Message.text_hash == text_hash,
+    unrouted = await session.scalar(
+        select(UnroutedMessage).where(
+            UnroutedMessage.smsc_id == mo.smsc_id,
+            UnroutedMessage.sender == mo.sender,
+            UnroutedMessage.text_hash == mo.text_hash,
+        )
     )
-    return await session.scalar(query)
+    if unrouted is not None and unrouted.message_id is None:
+        return unrouted_read(unrouted)
+    if unrouted is not None:  # assigned since, perhaps to an account that does not own the short number
+        message = await session.get(Message, unrouted.message_id)
+    else:
+        same = select(Message).where(
+            Message.account_id.in_(select_owners(short_number)),
+            Message.smsc_id == mo.smsc_id,
+            Message.sender_phone == mo.sender,
+            Message.text_hash == mo.text_hash,
+        )
+        message = await session.scalar(same.limit(1))
+    return None if message is None else (await list_message_reads(session, [message]))[0]
+
+
+async def _record_unrouted(session: AsyncSession, short_number: str | None, mo: Inbound) -> UnroutedRead:
+    """Keep an MO no account could be chosen for, for a platform admin to assign."""
+    row = UnroutedMessage(short_number=short_number, **msgspec.structs.asdict(mo))
+    session.add(row)
+    await session.flush()
+    return unrouted_read(row)
+
+
+def unrouted_read(row: UnroutedMessage) -> UnroutedRead:
+    """An unrouted message as the platform inbox shows it."""
+    return UnroutedRead(
+        id=row.id, short_number=row.short_number, sender=row.sender, text=row.text, received_at=row.received_at
+    )
 
 
 async def _reply_context(session: AsyncSession, account_id: int, phone: str) -> tuple[int | None, list[int]]:
@@ -76,44 +113,36 @@ async def _record_in_threads(session: AsyncSession, message: Message, groups: li
     """The sender's own thread (or the unknown senders'), plus the threads of the broadcast it answers."""
     account_id = message.account_id
     if message.employee_id:
-        own = await get_thread_id(session, account_id, "employee", message.employee_id)
+        own = await record_thread(session, account_id, ThreadKind.EMPLOYEE, message.employee_id)
     else:
-        own = await get_thread_id(session, account_id, "unknown")
-    threads = [own] + [await get_thread_id(session, account_id, "group", g) for g in groups]
+        own = await record_thread(session, account_id, ThreadKind.UNKNOWN)
+    threads = [own] + [await record_thread(session, account_id, ThreadKind.GROUP, g) for g in groups]
     await record_in_threads(session, message.id, threads)
     return await touch_threads(session, message.id, message.created_at)
 
 
-async def record_inbound(
-    db: Database, account_id: int, sender: str, text: str, smsc_id: str | None = None
-) -> MessageRead:
-    """Store an MO (never dropped), attach it to its threads and record the event; idempotent per SMSC id."""
-    phone = check_phone(sender)
-    text_hash = _text_hash(text)
-    async with db.write() as session:
-        duplicate = await _find_duplicate(session, account_id, smsc_id, phone, text_hash)
-        if duplicate is not None:
-            return (await list_message_reads(session, [duplicate]))[0]
-        employee_query = select(Employee.id).where(Employee.account_id == account_id, Employee.phone == phone)
-        employee_id = await session.scalar(employee_query)
-        reply_to, groups = await _reply_context(session, account_id, phone)
-        segments = count_segments(text)
-        message = Message(
-            account_id=account_id,
-            direction="in",
-            text=text,
-            parts=max(segments.parts, 1),
-            encoding=segments.encoding,
-            created_at=datetime.now(UTC),
-            sender_phone=phone,
-            employee_id=employee_id,
-            reply_to_id=reply_to,
-            smsc_id=smsc_id,
-            text_hash=text_hash,
-        )
-        session.add(message)
-        await session.flush()
-        thread_ids = await _record_in_threads(session, message, groups)
-        read = (await list_message_reads(session, [message]))[0]
-        await record_event(session, account_id, MessageCreated(message=read, thread_ids=thread_ids))
+async def record_in_account(session: AsyncSession, account_id: int, mo: Inbound) -> MessageRead:
+    """Store an MO as the account's inbound message, attach it to its threads and record the event."""
+    employee_query = select(Employee.id).where(Employee.account_id == account_id, Employee.phone == mo.sender)
+    employee_id = await session.scalar(employee_query)
+    reply_to, groups = await _reply_context(session, account_id, mo.sender)
+    segments = count_segments(mo.text)
+    message = Message(
+        account_id=account_id,
+        direction="in",
+        text=mo.text,
+        parts=max(segments.parts, 1),
+        encoding=segments.encoding,
+        created_at=mo.received_at,
+        sender_phone=mo.sender,
+        employee_id=employee_id,
+        reply_to_id=reply_to,
+        smsc_id=mo.smsc_id,
+        text_hash=mo.text_hash,
+    )
+    session.add(message)
+    await session.flush()
+    thread_ids = await _record_in_threads(session, message, groups)
+    read = (await list_message_reads(session, [message]))[0]
+    await record_event(session, account_id, MessageCreated(message=read, thread_ids=thread_ids))
     return read

@@ -3,29 +3,32 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import cast
 
 import msgspec
-from sqlalchemy import insert, select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from communicator.db.models import Delivery, Employee, EmployeeTag, Message, MessageTarget
-from communicator.db.session import Database
+from communicator.db.models import Delivery, Employee, Message, MessageTarget
+from communicator.db.session import Database, wake_gateways_after_commit
+from communicator.domain import DeliveryStatus, ThreadKind
 from communicator.events import MessageCreated, record_event
 from communicator.schemas import MessageCreate, MessageRead
 from communicator.services.core import permissions
 from communicator.services.core.access import access_row
 from communicator.services.core.actors import Actor
 from communicator.services.core.errors import InvalidInput
-from communicator.services.directory.groups import check_groups_exist, list_group_member_phones
+from communicator.services.directory.employees import check_phones
+from communicator.services.directory.groups import check_employees_exist, check_groups_exist, list_group_member_phones
+from communicator.services.directory.tags import select_tag_subscribers
 from communicator.services.messaging.threads import (
     check_message_visible,
-    get_thread_id,
     record_in_employee_threads,
     record_in_threads,
+    record_thread,
     touch_threads,
 )
 from communicator.services.messaging.views import DELIVERY_PAGE, get_message_page
-from communicator.sms.phones import InvalidPhone, normalize_phone
 from communicator.sms.segments import count_segments
 from communicator.sms.tags import normalize_tag
 
@@ -43,39 +46,6 @@ def check_text(text: str) -> str:
             code="text_too_long",
         )
     return text
-
-
-async def _check_employees(session: AsyncSession, account_id: int, ids: list[int]) -> dict[int, str]:
-    """Active employees of the account by id → phone, or InvalidInput naming the unknown ids."""
-    wanted = set(ids)
-    rows: dict[int, str] = {}
-    if wanted:
-        query = select(Employee.id, Employee.phone).where(
-            Employee.account_id == account_id, Employee.id.in_(wanted), Employee.active.is_(True)
-        )
-        rows = dict((await session.execute(query)).all())
-    missing = sorted(wanted - rows.keys())
-    if missing:
-        raise InvalidInput(
-            f"Unknown or inactive employee id(s): {', '.join(map(str, missing))}.",
-            {"employees": missing},
-            code="unknown_employees",
-        )
-    return rows
-
-
-def check_numbers(raw_numbers: list[str]) -> list[str]:
-    """The E.164 form of every number, or one InvalidInput naming all the invalid ones."""
-    valid, invalid = [], []
-    for raw in raw_numbers:
-        try:
-            valid.append(normalize_phone(raw))
-        except InvalidPhone:
-            invalid.append(raw)
-    if invalid:
-        listed = ", ".join(f"«{raw}»" for raw in invalid)
-        raise InvalidInput(f"Invalid phone number(s): {listed}.", {"numbers": invalid}, code="invalid_phone")
-    return valid
 
 
 async def _phones_by_employee(session: AsyncSession, employee_ids: set[int]) -> dict[int, str]:
@@ -100,12 +70,7 @@ async def _list_tag_subscribers(session: AsyncSession, account_id: int, tags: li
     wanted = {normalize_tag(tag) for tag in tags}
     if not wanted:
         return set()
-    query = (
-        select(EmployeeTag.tag, EmployeeTag.employee_id)
-        .join(Employee, Employee.id == EmployeeTag.employee_id)
-        .where(EmployeeTag.account_id == account_id, EmployeeTag.tag.in_(wanted), Employee.active.is_(True))
-    )
-    rows = (await session.execute(query)).all()
+    rows = (await session.execute(select_tag_subscribers(account_id, wanted))).all()
     unknown = sorted(wanted - {tag for tag, _ in rows})
     if unknown:
         listed = ", ".join(f"#{tag}" for tag in unknown)
@@ -115,9 +80,9 @@ async def _list_tag_subscribers(session: AsyncSession, account_id: int, tags: li
 
 async def resolve_recipients(session: AsyncSession, actor: Actor, data: MessageCreate) -> dict[str, int | None]:
     """Every recipient phone (de-duplicated) mapped to its employee, if any."""
-    numbers = check_numbers(data.recipients.numbers)
+    numbers = check_phones(data.recipients.numbers)
     await check_groups_exist(session, actor.account_id, data.recipients.groups)
-    direct = await _check_employees(session, actor.account_id, data.recipients.employees)
+    direct = await check_employees_exist(session, actor.account_id, data.recipients.employees, active_only=True)
     # Phones come with the members (a 100,000-member group must not come back as 100,000 bound ids).
     via_groups = await list_group_member_phones(session, actor.account_id, data.recipients.groups)
     via_tags = await _list_tag_subscribers(session, actor.account_id, data.recipients.tags)
@@ -134,17 +99,20 @@ async def resolve_recipients(session: AsyncSession, actor: Actor, data: MessageC
 
 async def send_message(db: Database, actor: Actor, data: MessageCreate) -> MessageRead:
     """Accept a message: store it with one Pending delivery per phone, in one transaction."""
+    permissions.check_scope(actor, "messages:send")
     text = check_text(data.text)
     async with db.write() as session:
         phones = await resolve_recipients(session, actor, data)
         await permissions.check_may_send(session, actor, phones)
         message = await _record_outbound(session, actor, text, data.recipients.groups, phones)
         read = await get_message_page(session, message)
+        read = msgspec.structs.replace(read, client_id=data.client_id)  # not stored: only the sending tab needs it
         thread_ids = await touch_threads(session, message.id, message.created_at)
         # The event carries the summary, not the (possibly huge) delivery list.
         summary_only = msgspec.structs.replace(read, deliveries=None, deliveries_next=None)
         event = MessageCreated(message=summary_only, thread_ids=thread_ids)
         await record_event(session, actor.account_id, event)
+        wake_gateways_after_commit(session)
     return read
 
 
@@ -156,7 +124,7 @@ async def _insert_deliveries(session: AsyncSession, message: Message, phones: di
             "message_id": message.id,
             "phone": phone,
             "employee_id": employee_id,
-            "status": "Pending",
+            "status": DeliveryStatus.PENDING,
             "parts": message.parts,
             "attempts": 0,
             "updated_at": message.created_at,
@@ -165,7 +133,7 @@ async def _insert_deliveries(session: AsyncSession, message: Message, phones: di
         for phone, employee_id in phones.items()
     ]
     # The table, not the mapped class: a plain executemany, without the ORM's per-row bookkeeping.
-    await session.execute(insert(Delivery.__table__), rows)
+    await session.execute(insert(cast(Table, Delivery.__table__)), rows)
 
 
 async def _record_outbound(
@@ -188,9 +156,9 @@ async def _record_outbound(
     await _insert_deliveries(session, message, phones)
     for group_id in sorted(set(group_ids)):
         session.add(MessageTarget(message_id=message.id, group_id=group_id))
-    threads = [await get_thread_id(session, actor.account_id, "group", g) for g in sorted(set(group_ids))]
+    threads = [await record_thread(session, actor.account_id, ThreadKind.GROUP, g) for g in sorted(set(group_ids))]
     if any(employee_id is None for employee_id in phones.values()):
-        threads.append(await get_thread_id(session, actor.account_id, "unknown"))
+        threads.append(await record_thread(session, actor.account_id, ThreadKind.UNKNOWN))
     await record_in_threads(session, message.id, threads)
     if any(employee_id is not None for employee_id in phones.values()):
         await record_in_employee_threads(session, actor.account_id, message.id)
@@ -201,6 +169,7 @@ async def get_message(
     db: Database, actor: Actor, message_id: int, after_id: int = 0, limit: int = DELIVERY_PAGE
 ) -> MessageRead:
     """One message the caller may see, with a page of the deliveries they may see (the summary counts them all)."""
+    permissions.check_scope(actor, "messages:read")
     async with db.read() as session:
         message = await access_row(session, Message, message_id, actor, "Message")
         reach = await permissions.get_reach(session, actor)

@@ -4,31 +4,34 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, true, update
+from sqlalchemy import ColumnElement, and_, cast, func, literal, or_, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from communicator.db.models import Delivery, Employee, Group, Message, Thread, ThreadMessage, ThreadRead, User
-from communicator.db.session import dialect_insert
+from communicator.db.session import Database, dialect_insert
+from communicator.domain import ThreadKind
+from communicator.events import ThreadMarkedRead, get_last_event_id, record_event
 from communicator.schemas import LastMessage, ThreadPage
 from communicator.schemas import ThreadRead as ThreadView
 from communicator.services.core.access import access_row
 from communicator.services.core.actors import Actor
 from communicator.services.core.errors import NotFound
-from communicator.services.core.permissions import Reach, get_reach
+from communicator.services.core.permissions import Reach, check_scope, get_reach
 from communicator.services.messaging.views import list_message_reads
 
 UNKNOWN_TITLE = "Неизвестные"
-KIND_ORDER = {"group": 0, "unknown": 1, "employee": 2}
+KIND_ORDER = {ThreadKind.GROUP: 0, ThreadKind.UNKNOWN: 1, ThreadKind.EMPLOYEE: 2}
 
 
-async def get_thread_id(session: AsyncSession, account_id: int, kind: str, ref_id: int = 0) -> int:
-    """The id of a thread, created when missing."""
+async def record_thread(session: AsyncSession, account_id: int, kind: ThreadKind, ref_id: int = 0) -> int:
+    """The id of a thread, recording the thread first when it is new."""
     values = dialect_insert(session, Thread).values(account_id=account_id, kind=kind, ref_id=ref_id)
     # An update that changes nothing, so that an existing row returns its id too: one round trip.
     upsert = values.on_conflict_do_update(
         index_elements=[Thread.account_id, Thread.kind, Thread.ref_id], set_={"kind": values.excluded.kind}
     )
-    return (await session.execute(upsert.returning(Thread.id))).scalar_one()
+    thread_id: int = (await session.execute(upsert.returning(Thread.id))).scalar_one()
+    return thread_id
 
 
 async def record_in_employee_threads(session: AsyncSession, account_id: int, message_id: int) -> None:
@@ -36,7 +39,7 @@ async def record_in_employee_threads(session: AsyncSession, account_id: int, mes
     recipients = select(Delivery.employee_id).where(
         Delivery.message_id == message_id, Delivery.employee_id.is_not(None)
     )
-    employee_kind = func.cast("employee", Thread.kind.type)
+    employee_kind = cast(literal(ThreadKind.EMPLOYEE, Thread.kind.type), Thread.kind.type)
     employee_threads = select(Delivery.account_id, employee_kind, Delivery.employee_id).where(
         Delivery.employee_id.in_(recipients), Delivery.message_id == message_id
     )
@@ -46,8 +49,8 @@ async def record_in_employee_threads(session: AsyncSession, account_id: int, mes
         .on_conflict_do_nothing()
     )
     await session.execute(create_threads)
-    thread_links = select(Thread.id, func.cast(message_id, ThreadMessage.message_id.type)).where(
-        Thread.account_id == account_id, Thread.kind == "employee", Thread.ref_id.in_(recipients)
+    thread_links = select(Thread.id, cast(literal(message_id), ThreadMessage.message_id.type)).where(
+        Thread.account_id == account_id, Thread.kind == ThreadKind.EMPLOYEE, Thread.ref_id.in_(recipients)
     )
     link_message = (
         dialect_insert(session, ThreadMessage)
@@ -76,17 +79,17 @@ async def touch_threads(session: AsyncSession, message_id: int, at: datetime) ->
 
 async def _titles(session: AsyncSession, threads: list[Thread]) -> dict[int, tuple[str, str | None]]:
     """Title and colour per thread."""
-    employee_ids = [t.ref_id for t in threads if t.kind == "employee"]
-    group_ids = [t.ref_id for t in threads if t.kind == "group"]
+    employee_ids = [t.ref_id for t in threads if t.kind == ThreadKind.EMPLOYEE]
+    group_ids = [t.ref_id for t in threads if t.kind == ThreadKind.GROUP]
     employee_query = select(Employee.id, Employee.name).where(Employee.id.in_(employee_ids))
     employees = dict((await session.execute(employee_query)).all())
     group_query = select(Group.id, Group.name, Group.color).where(Group.id.in_(group_ids))
     groups = {gid: (name, color) for gid, name, color in await session.execute(group_query)}
     titles: dict[int, tuple[str, str | None]] = {}
     for t in threads:
-        if t.kind == "employee":
+        if t.kind == ThreadKind.EMPLOYEE:
             titles[t.id] = (employees.get(t.ref_id, "?"), None)
-        elif t.kind == "group":
+        elif t.kind == ThreadKind.GROUP:
             titles[t.id] = groups.get(t.ref_id, ("?", None))
         else:
             titles[t.id] = (UNKNOWN_TITLE, None)
@@ -116,8 +119,8 @@ def visible_threads(reach: Reach) -> ColumnElement[bool]:
     if reach.everyone:
         return true()
     return or_(
-        and_(Thread.kind == "employee", Thread.ref_id.in_(reach.employee_ids)),
-        and_(Thread.kind == "group", Thread.ref_id.in_(reach.group_ids)),
+        and_(Thread.kind == ThreadKind.EMPLOYEE, Thread.ref_id.in_(reach.employee_ids)),
+        and_(Thread.kind == ThreadKind.GROUP, Thread.ref_id.in_(reach.group_ids)),
     )
 
 
@@ -135,8 +138,17 @@ async def check_message_visible(session: AsyncSession, reach: Reach, message_id:
         raise NotFound(f"Message {message_id} not found.", code="not_found")
 
 
-async def list_threads(session: AsyncSession, actor: Actor) -> list[ThreadView]:
-    """The threads the caller may see that have activity, newest first, with previews and unread counts."""
+async def list_threads(db: Database, actor: Actor) -> tuple[int, list[ThreadView]]:
+    """The event id to follow live updates from, and the threads the caller may see, newest activity first."""
+    check_scope(actor, "messages:read")
+    async with db.read() as session:
+        # The event id first: anything after it reaches the client over the WebSocket.
+        last_event_id = await get_last_event_id(session)
+        return last_event_id, await _list_threads(session, actor)
+
+
+async def _list_threads(session: AsyncSession, actor: Actor) -> list[ThreadView]:
+    """The threads with activity, with previews and unread counts."""
     reach = await get_reach(session, actor)
     query = (
         select(Thread)
@@ -154,7 +166,9 @@ async def list_threads(session: AsyncSession, actor: Actor) -> list[ThreadView]:
     return views
 
 
-async def _last_messages(session: AsyncSession, message_ids: list[int | None], reach: Reach) -> dict[int, LastMessage]:
+async def _last_messages(
+    session: AsyncSession, message_ids: list[int | None], reach: Reach
+) -> dict[int | None, LastMessage]:
     """Previews of the given messages with who wrote them (an inbound sender only when the caller may see them)."""
     query = (
         select(Message, Employee.name, User.name)
@@ -169,15 +183,32 @@ async def _last_messages(session: AsyncSession, message_ids: list[int | None], r
 def _preview(m: Message, employee_name: str | None, author: str | None, reach: Reach) -> LastMessage:
     """One thread preview."""
     if m.direction == "out":
-        return LastMessage(m.id, m.direction, m.text[:140], m.created_at, author, m.author_user_id)
-    sender = (employee_name or m.sender_phone) if reach.sees_employee(m.employee_id) else None
-    return LastMessage(m.id, m.direction, m.text[:140], m.created_at, sender)
+        sender, author_user_id = author, m.author_user_id
+    else:
+        sender = (employee_name or m.sender_phone) if reach.sees_employee(m.employee_id) else None
+        author_user_id = None
+    return LastMessage(
+        id=m.id,
+        direction=m.direction,
+        text=m.text[:140],
+        created_at=m.created_at,
+        sender_name=sender,
+        author_user_id=author_user_id,
+    )
 
 
 def _thread_view(thread: Thread, title: tuple[str, str | None], preview: LastMessage | None, unread: int) -> ThreadView:
     """The API view of one thread."""
-    ref = thread.ref_id if thread.kind != "unknown" else None
-    return ThreadView(thread.id, thread.kind, ref, title[0], title[1], preview, thread.last_activity_at, unread)
+    return ThreadView(
+        id=thread.id,
+        kind=thread.kind,
+        ref_id=thread.ref_id if thread.kind != ThreadKind.UNKNOWN else None,
+        title=title[0],
+        color=title[1],
+        last_message=preview,
+        last_activity_at=thread.last_activity_at,
+        unread=unread,
+    )
 
 
 async def _get_thread(session: AsyncSession, actor: Actor, thread_id: int) -> tuple[Thread, Reach]:
@@ -190,9 +221,18 @@ async def _get_thread(session: AsyncSession, actor: Actor, thread_id: int) -> tu
 
 
 async def list_thread_messages(
+    db: Database, actor: Actor, thread_id: int, before_id: int | None, limit: int
+) -> ThreadPage:
+    """A page of the thread's messages, oldest first, ending before `before_id`."""
+    check_scope(actor, "messages:read")
+    async with db.read() as session:
+        return await _list_thread_messages(session, actor, thread_id, before_id, limit)
+
+
+async def _list_thread_messages(
     session: AsyncSession, actor: Actor, thread_id: int, before_id: int | None, limit: int
 ) -> ThreadPage:
-    """A page of the thread's messages, oldest first, ending before `before_id`.
+    """list_thread_messages inside a transaction.
 
     In an employee's thread each outbound message carries that employee's own delivery, so a
     broadcast shows whether this person got it, not only the whole broadcast's summary.
@@ -209,18 +249,28 @@ async def list_thread_messages(
     query = query.order_by(Message.id.desc()).limit(limit + 1)
     rows = list(await session.scalars(query))
     page = list(reversed(rows[:limit]))
-    if thread.kind == "employee":
+    if thread.kind == ThreadKind.EMPLOYEE:
         reads = await list_message_reads(session, page, True, for_employee=thread.ref_id, reach=reach)
     else:
         reads = await list_message_reads(session, page, reach=reach)
-    return ThreadPage(reads, has_more=len(rows) > limit)
+    return ThreadPage(items=reads, has_more=len(rows) > limit)
 
 
-async def mark_thread_read(session: AsyncSession, actor: Actor, thread_id: int, last_message_id: int) -> None:
+async def mark_thread_read(db: Database, actor: Actor, thread_id: int, last_message_id: int) -> None:
     """Move the user's read mark forward (never back)."""
-    await _get_thread(session, actor, thread_id)
-    mark = await session.get(ThreadRead, (actor.user_id, thread_id))
-    if mark is None:
-        session.add(ThreadRead(user_id=actor.user_id, thread_id=thread_id, last_read_message_id=last_message_id))
-    elif last_message_id > mark.last_read_message_id:
-        mark.last_read_message_id = last_message_id
+    check_scope(actor, "messages:read")
+    async with db.write() as session:
+        await _get_thread(session, actor, thread_id)
+        mark = await session.get(ThreadRead, (actor.user_id, thread_id))
+        if mark is None:
+            session.add(ThreadRead(user_id=actor.user_id, thread_id=thread_id, last_read_message_id=last_message_id))
+        elif last_message_id > mark.last_read_message_id:
+            mark.last_read_message_id = last_message_id
+        else:
+            return
+        # The user's other tabs clear the same count.
+        unread = (await _unread_counts(session, actor, [thread_id])).get(thread_id, 0)
+        event = ThreadMarkedRead(
+            user_id=actor.user_id, thread_id=thread_id, last_read_message_id=last_message_id, unread=unread
+        )
+        await record_event(session, actor.account_id, event)

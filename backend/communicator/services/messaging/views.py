@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Iterable, Sequence
+from typing import Any, Unpack
 
 import msgspec
 from sqlalchemy import Select, func, select
@@ -20,7 +20,7 @@ async def get_summaries(
     session: AsyncSession, message_ids: Sequence[int], reach: Reach = EVERYONE
 ) -> dict[int, Summary]:
     """Counts of deliveries by status for each message, over the recipients the caller may see."""
-    summaries: dict[int, Summary] = {mid: Summary(0, {}) for mid in message_ids}
+    summaries: dict[int, Summary] = {mid: Summary(total=0, counts={}) for mid in message_ids}
     if not message_ids:
         return summaries
     query = (
@@ -37,16 +37,18 @@ async def get_summaries(
     return summaries
 
 
-async def _names(session: AsyncSession, model: type, ids: set[int]) -> dict[int, str]:
-    """Display names of users or employees by id."""
-    ids.discard(None)  # type: ignore[arg-type]
-    if not ids:
+async def _names(
+    session: AsyncSession, model: type[User] | type[Employee], ids: Iterable[int | None]
+) -> dict[int | None, str]:
+    """Display names of users or employees by id (keyed so an absent id looks up nothing)."""
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
         return {}
-    rows = await session.execute(select(model.id, model.name).where(model.id.in_(ids)))
-    return dict(rows.all())
+    rows = await session.execute(select(model.id, model.name).where(model.id.in_(wanted)))
+    return {row_id: name for row_id, name in rows}
 
 
-def select_deliveries() -> Select:
+def select_deliveries() -> Select[Unpack[tuple[Any, ...]]]:
     """The delivery columns the views need, as plain rows: loading ORM objects costs more than the query."""
     return select(
         Delivery.id,
@@ -66,14 +68,14 @@ async def list_delivery_reads(session: AsyncSession, deliveries: Sequence[Any]) 
     names = await _names(session, Employee, {d.employee_id for d in deliveries})
     return [
         DeliveryRead(
-            d.id,
-            d.phone,
-            d.employee_id,
-            names.get(d.employee_id),
-            d.status,
-            d.updated_at,
-            d.error,
-            d.possible_duplicate,
+            id=d.id,
+            phone=d.phone,
+            employee_id=d.employee_id,
+            employee_name=names.get(d.employee_id),
+            status=d.status,
+            updated_at=d.updated_at,
+            error=d.error,
+            possible_duplicate=d.possible_duplicate,
         )
         for d in deliveries
     ]
@@ -113,29 +115,35 @@ def _message_read(
     m: Message,
     summary: Summary,
     author: str | None,
-    employees: dict[int, str],
+    employees: dict[int | None, str],
     deliveries: list[DeliveryRead] | None,
     reach: Reach,
 ) -> MessageRead:
-    """One message as the caller may see it: an inbound sender outside their reach stays anonymous."""
-    hidden = m.direction == "in" and not reach.sees_employee(m.employee_id)
-    employee_id = None if hidden else m.employee_id
-    return MessageRead(
-        m.id,
-        m.direction,
-        m.text,
-        m.parts,
-        m.encoding,
-        m.created_at,
-        author,
-        None if hidden else m.sender_phone,
-        employee_id,
-        employees.get(employee_id),
-        m.reply_to_id,
-        summary,
-        deliveries,
-        m.author_user_id,
+    """One message as the caller may see it."""
+    read = MessageRead(
+        id=m.id,
+        direction=m.direction,
+        text=m.text,
+        parts=m.parts,
+        encoding=m.encoding,
+        created_at=m.created_at,
+        author_name=author,
+        sender_phone=m.sender_phone,
+        employee_id=m.employee_id,
+        employee_name=employees.get(m.employee_id),
+        reply_to_id=m.reply_to_id,
+        summary=summary,
+        deliveries=deliveries,
+        author_user_id=m.author_user_id,
     )
+    return get_visible_message(read, reach)
+
+
+def get_visible_message(read: MessageRead, reach: Reach) -> MessageRead:
+    """The message as a reach shows it (REST and events): an inbound sender outside it stays anonymous."""
+    if read.direction != "in" or reach.sees_employee(read.employee_id):
+        return read
+    return msgspec.structs.replace(read, sender_phone=None, employee_id=None, employee_name=None)
 
 
 async def _list_deliveries(

@@ -30,6 +30,9 @@ PASSWORD = "bench-password"
 RESULT_PREFIX = "BENCH-RESULT "
 
 
+PG_ADMIN_DSN = os.environ.get("COMMUNICATOR_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
 class TempDatabase:
     """A migrated SQLite file in a temp folder, removed on exit."""
 
@@ -49,6 +52,37 @@ class TempDatabase:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
+class TempPostgres:
+    """A migrated, uniquely named PostgreSQL database (COMMUNICATOR_BENCH_PG), dropped on exit."""
+
+    def __init__(self) -> None:
+        self.name = f"communicator_bench_{os.getpid()}_{int(time.time())}"
+        base = PG_ADMIN_DSN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
+        self.url = f"{base}/{self.name}"
+
+    async def _admin(self, statement: str) -> None:
+        """Run one statement on the admin database."""
+        import asyncpg
+
+        connection = await asyncpg.connect(PG_ADMIN_DSN, timeout=5)
+        try:
+            await connection.execute(statement)
+        finally:
+            await connection.close()
+
+    def __enter__(self) -> TempPostgres:
+        asyncio.run(self._admin(f'CREATE DATABASE "{self.name}"'))
+        try:
+            upgrade(self.url)
+        except BaseException:
+            self.__exit__()
+            raise
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        asyncio.run(self._admin(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)'))
+
+
 async def seed_account(url: str) -> Actor:
     """The demo account (admin / PASSWORD, 20 employees, 3 groups); returns its admin."""
     db = Database(url)
@@ -61,8 +95,10 @@ async def seed_account(url: str) -> Actor:
         await db.dispose()
 
 
-async def seed_big_group(url: str, account_id: int, size: int, name: str = "Все 10000") -> tuple[int, list[int]]:
-    """`size` employees in one new group, bulk-inserted; returns the group id and employee ids."""
+async def seed_big_group(
+    url: str, account_id: int, size: int, name: str = "Все 10000", prefix: str = "+7926"
+) -> tuple[int, list[int]]:
+    """`size` employees (phones `prefix`…) in one new group, bulk-inserted; returns the group id and employee ids."""
     db = Database(url)
     try:
         async with db.write() as session:
@@ -72,7 +108,7 @@ async def seed_big_group(url: str, account_id: int, size: int, name: str = "Вс
                     {
                         "account_id": account_id,
                         "name": f"Сотрудник {i:05}",
-                        "phone": f"+7926{5_000_000 + i:07}",
+                        "phone": f"{prefix}{5_000_000 + i:07}",
                         "operator": "MTS",
                         "active": True,
                     }
@@ -82,7 +118,7 @@ async def seed_big_group(url: str, account_id: int, size: int, name: str = "Вс
             ids = list(
                 (
                     await session.execute(
-                        select(Employee.id).where(Employee.phone.like("+7926%")).order_by(Employee.id)
+                        select(Employee.id).where(Employee.phone.like(f"{prefix}%")).order_by(Employee.id)
                     )
                 ).scalars()
             )

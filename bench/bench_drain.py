@@ -1,4 +1,4 @@
-"""Drain: 10,000 Pending deliveries go through the gateway and the simulator at ≥ 1,000 deliveries/s.
+"""Drain: 10,000 Pending deliveries go through the gateway and the simulator at ≥ 5,000 deliveries/s.
 
 A server subprocess runs the real in-process gateway with the simulator driver (high TPS, 5 ms submit
 latency, short DLR delay). The bench process commits one send to 10,000 recipients straight into the
@@ -27,7 +27,7 @@ from communicator.schemas import MessageCreate, Recipients
 from communicator.services.messaging.send import send_message
 
 RECIPIENTS = 10_000
-TARGET_PER_SECOND = 1_000.0
+TARGET_PER_SECOND = 5_000.0
 POLL_SECONDS = 0.05
 GIVE_UP_SECONDS = 90.0
 SIMULATOR = {"sim_tps": 100_000, "sim_submit_latency_ms": 5, "sim_dlr_delay_ms": 50, "sim_failure_rate": 0}

@@ -9,7 +9,7 @@ from communicator.schemas import EmployeeUpdate, GroupCreate, GroupUpdate
 from communicator.services.core.actors import Actor
 from communicator.services.core.errors import InvalidInput
 from communicator.services.directory.employees import update_employee
-from communicator.services.directory.groups import create_group, list_group_member_ids, list_groups, update_group
+from communicator.services.directory.groups import create_group, list_group_member_phones, list_groups, update_group
 
 
 async def _counts(db: Database, admin: Actor) -> dict[str, int]:
@@ -22,14 +22,14 @@ async def test_parent_counts_its_children_members_once(db: Database, admin: Acto
     counts = await _counts(db, admin)
     assert counts["Север"] == 4 and counts["Монтажники"] == 8 + 2  # 8 and 9 are new to it; 1 and 2 counted once
     async with db.read() as session:
-        assert await list_group_member_ids(session, admin.account_id, [1]) == {1, 2, 3, 4, 5, 6, 7, 19, 8, 9}
+        assert set(await list_group_member_phones(session, admin.account_id, [1])) == {1, 2, 3, 4, 5, 6, 7, 19, 8, 9}
 
 
 async def test_inactive_members_are_not_counted_or_sent_to(db: Database, admin: Actor) -> None:
     await update_employee(db, admin, 8, EmployeeUpdate(active=False))
     assert (await _counts(db, admin))["Замерщики"] == 4
     async with db.read() as session:
-        assert 8 not in await list_group_member_ids(session, admin.account_id, [2])
+        assert 8 not in await list_group_member_phones(session, admin.account_id, [2])
 
 
 async def test_a_group_cannot_be_nested_in_its_own_subgroup(db: Database, admin: Actor) -> None:

@@ -6,14 +6,17 @@ from typing import Annotated
 
 from litestar import Controller, get, post
 from litestar.di import NamedDependency
-from litestar.params import JSONBody, Parameter
+from litestar.params import JSONBody, Parameter, QueryParameter
 
-from communicator.api.params import PathBigId, PathId, QueryBigId
+from communicator.api.params import PathBigId, PathId, QueryAfterId, QueryBigId
 from communicator.db.session import Database
 from communicator.schemas import MessageCreate, MessageRead, ReadMark, ThreadPage
 from communicator.services.core.actors import Actor
 from communicator.services.messaging import send as messaging
 from communicator.services.messaging import threads
+from communicator.services.messaging.views import DELIVERY_PAGE
+
+MAX_DELIVERY_PAGE = 2000
 
 
 class MessageController(Controller):
@@ -34,10 +37,15 @@ class MessageController(Controller):
 
     @get("/{message_id:int}", operation_id="getMessage", opt={"scope": "messages:read"})
     async def get_message(
-        self, db: NamedDependency[Database], actor: NamedDependency[Actor], message_id: PathBigId
+        self,
+        db: NamedDependency[Database],
+        actor: NamedDependency[Actor],
+        message_id: PathBigId,
+        after_id: QueryAfterId = 0,
+        limit: Annotated[int, QueryParameter(ge=1, le=MAX_DELIVERY_PAGE)] = DELIVERY_PAGE,
     ) -> MessageRead:
-        """A message with every recipient's status."""
-        return await messaging.get_message(db, actor, message_id)
+        """A message with a page of its recipients' statuses (by delivery id after `after_id`)."""
+        return await messaging.get_message(db, actor, message_id, after_id, limit)
 
 
 class ThreadController(Controller):

@@ -17,3 +17,5 @@ PathBigId = Annotated[int, PathParameter(ge=1, le=BIG_ID_MAX)]
 QueryBigId = Annotated[int | None, QueryParameter(ge=1, le=BIG_ID_MAX)]
 # An event cursor: 0 means "from the start".
 QueryCursor = Annotated[int | None, QueryParameter(ge=0, le=BIG_ID_MAX)]
+# A page cursor: the last id of the previous page, 0 for the first page.
+QueryAfterId = Annotated[int, QueryParameter(ge=0, le=BIG_ID_MAX)]

@@ -12,10 +12,13 @@ from contextlib import asynccontextmanager
 from typing import Any, cast
 
 import msgspec
-from sqlalchemy import CursorResult, Executable, event, text
+from sqlalchemy import CursorResult, Executable, event, make_url, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import ORMExecuteState, Session
+
+from communicator.db.group_commit import GroupCommit
+from communicator.db.sqlite_inline import inline_creator
 
 
 def dialect_insert(session: AsyncSession, model: type):
@@ -66,7 +69,7 @@ def _refuse_flush(session: Session, _context: Any, _instances: Any) -> None:
         raise RuntimeError(READ_ONLY)
 
 
-def _configure_sqlite(engine: AsyncEngine, immediate: bool) -> None:
+def _configure_sqlite(engine: AsyncEngine, immediate: bool, busy_ms: int = 30000) -> None:
     """WAL, foreign keys, a busy timeout, and (for the writer) BEGIN IMMEDIATE."""
 
     @event.listens_for(engine.sync_engine, "connect")
@@ -78,7 +81,7 @@ def _configure_sqlite(engine: AsyncEngine, immediate: bool) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
@@ -98,25 +101,39 @@ class Database:
         self.on_wake: Callable[[], None] = lambda: None
         self.is_sqlite = url.startswith("sqlite")
         if self.is_sqlite:
-            self.engine = create_async_engine(url, pool_size=1, max_overflow=0, pool_timeout=120)
+            # The one writer runs on the loop's thread (db/sqlite_inline.py); readers keep aiosqlite's threads.
+            writer = inline_creator(make_url(url).database or "")
+            self.engine = create_async_engine(url, pool_size=1, max_overflow=0, pool_timeout=120, async_creator=writer)
             self.read_engine = create_async_engine(url, pool_size=8, max_overflow=8)
-            _configure_sqlite(self.engine, immediate=True)
+            _configure_sqlite(self.engine, immediate=True, busy_ms=0)
             _configure_sqlite(self.read_engine, immediate=False)
         else:
             self.engine = create_async_engine(url, pool_size=20, max_overflow=20)
             self.read_engine = self.engine
         self._writer = async_sessionmaker(self.engine, expire_on_commit=False)
         self._reader = async_sessionmaker(self.read_engine, expire_on_commit=False, sync_session_class=_ReadSession)
+        self.group_commit: GroupCommit[AfterCommit] = GroupCommit(self._writer, self._hand_over_batch)
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:
-        """A session in one write transaction; what it collected is handed over only after commit."""
+        """A write session shared with concurrent writers, each in its own savepoint (db/group_commit.py).
+
+        Each writer collects into its own `AfterCommit`; it is handed over only after the shared commit,
+        and dropped if this writer's savepoint rolls back.
+        """
         pending = AfterCommit()
-        async with self._writer() as session:
+        async with self.group_commit.member(pending) as session:
             session.info[AFTER_COMMIT] = pending
-            async with session.begin():
+            try:
                 yield session
-        self.hand_over(pending)
+            finally:
+                # The next writer in the batch gets its own; nobody may append to this one after its turn.
+                del session.info[AFTER_COMMIT]
+
+    def _hand_over_batch(self, kept: list[AfterCommit]) -> None:
+        """Hand over a committed batch: every kept writer's events in turn order, one wake-up if any asked."""
+        events = [item for pending in kept for item in pending.events]
+        self.hand_over(AfterCommit(events, any(pending.wake_gateways for pending in kept)))
 
     def hand_over(self, pending: AfterCommit) -> None:
         """Publish a committed transaction's events and wake the gateways it asked for."""

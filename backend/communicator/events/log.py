@@ -32,9 +32,11 @@ def channel_for(prefix: str, account_id: int) -> str:
 async def record_event(session: AsyncSession, account_id: int, event: AnyEvent) -> int:
     """Store the event in the current transaction and queue it for publishing after commit."""
     pending = get_after_commit(session)  # refuses a read session before anything is written
-    if session.get_bind().dialect.name == "postgresql":
-        # Serialise event writers so ids commit in id order; catch-up relies on that.
+    if session.get_bind().dialect.name == "postgresql" and not session.info.get("event_lock"):
+        # Serialise event writers so ids commit in id order; catch-up relies on that. Once per transaction:
+        # a group commit's savepoint that rolls back releases the lock and the flag with it.
         await session.execute(text("SELECT pg_advisory_xact_lock(4938)"))
+        session.info["event_lock"] = True
     payload = _encoder.encode(event).decode()
     statement = (
         insert(EventRow)

@@ -74,6 +74,8 @@ class MessageRead(Struct, kw_only=True):
     summary: Summary
     deliveries: list[DeliveryRead] | None = None
     author_user_id: int | None = None
+    # Where a page of deliveries stops: the `after_id` of the next page; null on the last page.
+    deliveries_next: int | None = None
     client_id: str | None = None  # the sender's MessageCreate.client_id, in the send answer and its event only
 
 

@@ -151,7 +151,9 @@ export const api = {
   deleteGroup: (id: number) => request<void>('DELETE', `/groups/${id}`),
 
   sendMessage: (data: MessageCreate) => request<MessageRead>('POST', '/messages', data),
-  getMessage: (id: number) => request<MessageRead>('GET', `/messages/${id}`),
+  /** a message with one page of its deliveries: those after delivery `afterId` (the summary counts them all) */
+  getMessage: (id: number, afterId = 0) =>
+    request<MessageRead>('GET', `/messages/${id}` + (afterId ? `?after_id=${afterId}` : '')),
 
   listThreads: () => request<ThreadList>('GET', '/threads'),
   listThreadMessages: (id: number, beforeId?: number, limit = 50) =>

@@ -421,6 +421,7 @@ export interface MessageRead {
   client_id?: string | null;
   created_at: string;
   deliveries?: DeliveryRead[] | null;
+  deliveries_next?: number | null;
   direction: 'in' | 'out';
   employee_id: number | null;
   employee_name: string | null;

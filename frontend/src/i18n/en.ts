@@ -88,6 +88,7 @@ export const en: Record<MessageKey, Entry> = {
   'message.showRecipients': 'Recipients',
   'message.hideRecipients': 'Hide recipients',
   'message.loadingRecipients': 'Loading recipients…',
+  'message.moreRecipients': 'More recipients',
   'message.ownDelivery': "This employee's delivery status",
   'message.possibleDuplicate': 'possible duplicate',
   'message.possibleDuplicateHint': 'The gateway restarted after the operator had accepted this SMS and sent it again, so the phone may have got it twice',

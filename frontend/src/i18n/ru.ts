@@ -87,6 +87,7 @@ export const ru = {
   'message.showRecipients': 'Получатели',
   'message.hideRecipients': 'Скрыть получателей',
   'message.loadingRecipients': 'Загрузка получателей…',
+  'message.moreRecipients': 'Показать ещё получателей',
   'message.ownDelivery': 'Статус доставки этому сотруднику',
   'message.possibleDuplicate': 'возможен дубль',
   'message.possibleDuplicateHint': 'Шлюз перезапустился после того, как оператор принял это SMS, и отправил его ещё раз — на телефон могли прийти две копии',

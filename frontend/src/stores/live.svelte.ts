@@ -196,15 +196,16 @@ class LiveStore {
     }, READ_DELAY_MS);
   }
 
-  /** Load the per-recipient list of one message (thread pages carry only the summary). */
-  async loadDeliveries(messageId: number): Promise<void> {
-    const message = await api.getMessage(messageId);
+  /** Load a page of one message's recipients (thread pages carry only the summary); resolves to the next page's cursor. */
+  async loadDeliveries(messageId: number, afterId = 0): Promise<number | null> {
+    const message = await api.getMessage(messageId, afterId);
     const merge = (timeline: Timeline): Timeline =>
       timeline.messages.some((m) => m.id === messageId)
         ? { ...timeline, messages: mergeMessages(timeline.messages, [message]) }
         : timeline;
     this.timeline = merge(this.timeline);
     this.outbox = merge(this.outbox);
+    return message.deliveries_next ?? null;
   }
 
   /** Send with a local echo; resolves to null on success or the server's reason on failure. */

@@ -35,17 +35,18 @@ async def check_groups_exist(session: AsyncSession, account_id: int, group_ids: 
         )
 
 
-async def list_group_member_ids(session: AsyncSession, account_id: int, group_ids: Iterable[int]) -> set[int]:
-    """Active employees in the groups, nested groups included."""
-    closure = with_descendants(await get_group_parents(session, account_id), group_ids)
-    if not closure:
-        return set()
+async def list_group_member_phones(session: AsyncSession, account_id: int, group_ids: Iterable[int]) -> dict[int, str]:
+    """Active employees in the groups, nested groups included, with their phones."""
+    roots = set(group_ids)
+    if not roots:
+        return {}  # most sends name no group: spare them the group tree query
+    closure = with_descendants(await get_group_parents(session, account_id), roots)
     query = (
-        select(GroupMember.employee_id)
+        select(GroupMember.employee_id, Employee.phone)
         .join(Employee, Employee.id == GroupMember.employee_id)
         .where(GroupMember.group_id.in_(closure), Employee.active.is_(True))
     )
-    return set(await session.scalars(query))
+    return dict((await session.execute(query)).all())
 
 
 async def list_groups(db: Database, actor: Actor) -> list[GroupRead]:

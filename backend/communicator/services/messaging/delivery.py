@@ -15,7 +15,7 @@ from communicator.db.session import Database
 from communicator.domain import DeliveryStatus
 from communicator.events import DeliveryUpdated, record_event
 from communicator.queue import Claimed, SendQueue
-from communicator.services.messaging.views import get_summaries, list_delivery_reads
+from communicator.services.messaging.views import get_summaries, list_delivery_reads, select_deliveries
 
 FINAL = frozenset(
     {
@@ -175,8 +175,8 @@ async def record_status_events(session: AsyncSession, delivery_ids: Iterable[int
     ids = sorted(set(delivery_ids))
     if not ids:
         return
-    rows = (await session.scalars(select(Delivery).where(Delivery.id.in_(ids)).order_by(Delivery.id))).all()
-    by_message: dict[int, list[Delivery]] = {}
+    rows = (await session.execute(select_deliveries().where(Delivery.id.in_(ids)).order_by(Delivery.id))).all()
+    by_message: dict[int, list[Any]] = {}
     for row in rows:
         by_message.setdefault(row.message_id, []).append(row)
     summaries = await get_summaries(session, list(by_message))

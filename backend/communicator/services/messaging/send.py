@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import cast
 
 import msgspec
-from sqlalchemy import insert, select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from communicator.db.models import Delivery, Employee, Message, MessageTarget
@@ -18,7 +19,7 @@ from communicator.services.core.access import access_row
 from communicator.services.core.actors import Actor
 from communicator.services.core.errors import InvalidInput
 from communicator.services.directory.employees import check_phones
-from communicator.services.directory.groups import check_employees_exist, check_groups_exist, list_group_member_ids
+from communicator.services.directory.groups import check_employees_exist, check_groups_exist, list_group_member_phones
 from communicator.services.directory.tags import select_tag_subscribers
 from communicator.services.messaging.threads import (
     check_message_visible,
@@ -27,7 +28,7 @@ from communicator.services.messaging.threads import (
     record_thread,
     touch_threads,
 )
-from communicator.services.messaging.views import list_message_reads
+from communicator.services.messaging.views import DELIVERY_PAGE, get_message_page
 from communicator.sms.segments import count_segments
 from communicator.sms.tags import normalize_tag
 
@@ -82,10 +83,12 @@ async def resolve_recipients(session: AsyncSession, actor: Actor, data: MessageC
     numbers = check_phones(data.recipients.numbers)
     await check_groups_exist(session, actor.account_id, data.recipients.groups)
     direct = await check_employees_exist(session, actor.account_id, data.recipients.employees, active_only=True)
-    via_groups = await list_group_member_ids(session, actor.account_id, data.recipients.groups)
+    # Phones come with the members (a 100,000-member group must not come back as 100,000 bound ids).
+    via_groups = await list_group_member_phones(session, actor.account_id, data.recipients.groups)
     via_tags = await _list_tag_subscribers(session, actor.account_id, data.recipients.tags)
-    members = await _phones_by_employee(session, (via_groups | via_tags) - direct.keys())
-    phones: dict[str, int | None] = {phone: employee_id for employee_id, phone in {**members, **direct}.items()}
+    members = await _phones_by_employee(session, via_tags - direct.keys() - via_groups.keys())
+    everyone = {**via_groups, **members, **direct}
+    phones: dict[str, int | None] = {phone: employee_id for employee_id, phone in everyone.items()}
     known = await _employees_by_phone(session, actor.account_id, numbers)
     for phone in numbers:
         phones.setdefault(phone, known.get(phone))
@@ -102,11 +105,12 @@ async def send_message(db: Database, actor: Actor, data: MessageCreate) -> Messa
         phones = await resolve_recipients(session, actor, data)
         await permissions.check_may_send(session, actor, phones)
         message = await _record_outbound(session, actor, text, data.recipients.groups, phones)
-        read = (await list_message_reads(session, [message], with_deliveries=True))[0]
+        read = await get_message_page(session, message)
         read = msgspec.structs.replace(read, client_id=data.client_id)  # not stored: only the sending tab needs it
         thread_ids = await touch_threads(session, message.id, message.created_at)
         # The event carries the summary, not the (possibly huge) delivery list.
-        event = MessageCreated(message=msgspec.structs.replace(read, deliveries=None), thread_ids=thread_ids)
+        summary_only = msgspec.structs.replace(read, deliveries=None, deliveries_next=None)
+        event = MessageCreated(message=summary_only, thread_ids=thread_ids)
         await record_event(session, actor.account_id, event)
         wake_gateways_after_commit(session)
     return read
@@ -128,7 +132,8 @@ async def _insert_deliveries(session: AsyncSession, message: Message, phones: di
         }
         for phone, employee_id in phones.items()
     ]
-    await session.execute(insert(Delivery), rows)
+    # The table, not the mapped class: a plain executemany, without the ORM's per-row bookkeeping.
+    await session.execute(insert(cast(Table, Delivery.__table__)), rows)
 
 
 async def _record_outbound(
@@ -155,15 +160,18 @@ async def _record_outbound(
     if any(employee_id is None for employee_id in phones.values()):
         threads.append(await record_thread(session, actor.account_id, ThreadKind.UNKNOWN))
     await record_in_threads(session, message.id, threads)
-    await record_in_employee_threads(session, actor.account_id, message.id)
+    if any(employee_id is not None for employee_id in phones.values()):
+        await record_in_employee_threads(session, actor.account_id, message.id)
     return message
 
 
-async def get_message(db: Database, actor: Actor, message_id: int) -> MessageRead:
-    """One message the caller may see, with the deliveries they may see (the summary counts them all)."""
+async def get_message(
+    db: Database, actor: Actor, message_id: int, after_id: int = 0, limit: int = DELIVERY_PAGE
+) -> MessageRead:
+    """One message the caller may see, with a page of the deliveries they may see (the summary counts them all)."""
     permissions.check_scope(actor, "messages:read")
     async with db.read() as session:
         message = await access_row(session, Message, message_id, actor, "Message")
         reach = await permissions.get_reach(session, actor)
         await check_message_visible(session, reach, message.id)
-        return (await list_message_reads(session, [message], with_deliveries=True, reach=reach))[0]
+        return await get_message_page(session, message, reach, after_id, limit)

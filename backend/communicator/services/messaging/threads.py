@@ -25,13 +25,13 @@ KIND_ORDER = {ThreadKind.GROUP: 0, ThreadKind.UNKNOWN: 1, ThreadKind.EMPLOYEE: 2
 
 async def record_thread(session: AsyncSession, account_id: int, kind: ThreadKind, ref_id: int = 0) -> int:
     """The id of a thread, recording the thread first when it is new."""
-    create = (
-        dialect_insert(session, Thread).values(account_id=account_id, kind=kind, ref_id=ref_id).on_conflict_do_nothing()
+    values = dialect_insert(session, Thread).values(account_id=account_id, kind=kind, ref_id=ref_id)
+    # An update that changes nothing, so that an existing row returns its id too: one round trip.
+    upsert = values.on_conflict_do_update(
+        index_elements=[Thread.account_id, Thread.kind, Thread.ref_id], set_={"kind": values.excluded.kind}
     )
-    await session.execute(create)
-    query = select(Thread.id).where(Thread.account_id == account_id, Thread.kind == kind, Thread.ref_id == ref_id)
-    # scalar_one: the row exists after the insert above, so a miss is a bug and must raise.
-    return (await session.execute(query)).scalar_one()
+    thread_id: int = (await session.execute(upsert.returning(Thread.id))).scalar_one()
+    return thread_id
 
 
 async def record_in_employee_threads(session: AsyncSession, account_id: int, message_id: int) -> None:
@@ -72,8 +72,9 @@ async def touch_threads(session: AsyncSession, message_id: int, at: datetime) ->
     """Make the message the newest activity of its threads; returns their ids."""
     in_message = select(ThreadMessage.thread_id).where(ThreadMessage.message_id == message_id)
     touch = update(Thread).where(Thread.id.in_(in_message)).values(last_message_id=message_id, last_activity_at=at)
-    await session.execute(touch)
-    return list(await session.scalars(in_message.order_by(ThreadMessage.thread_id)))
+    # No ORM session sync: no Thread object is loaded here, and syncing costs a lookup per thread (10,000 in a fan-out).
+    touched = touch.returning(Thread.id).execution_options(synchronize_session=False)
+    return sorted(await session.scalars(touched))
 
 
 async def _titles(session: AsyncSession, threads: list[Thread]) -> dict[int, tuple[str, str | None]]:

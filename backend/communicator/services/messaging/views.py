@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Any, Unpack
 
 import msgspec
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from communicator.db.models import Delivery, Employee, Message, User
 from communicator.schemas import DeliveryRead, MessageRead, Summary
 from communicator.services.core.permissions import EVERYONE, Reach
+
+DELIVERY_PAGE = 500
 
 
 async def get_summaries(
@@ -45,7 +48,22 @@ async def _names(
     return {row_id: name for row_id, name in rows}
 
 
-async def list_delivery_reads(session: AsyncSession, deliveries: Sequence[Delivery]) -> list[DeliveryRead]:
+def select_deliveries() -> Select[Unpack[tuple[Any, ...]]]:
+    """The delivery columns the views need, as plain rows: loading ORM objects costs more than the query."""
+    return select(
+        Delivery.id,
+        Delivery.message_id,
+        Delivery.account_id,
+        Delivery.phone,
+        Delivery.employee_id,
+        Delivery.status,
+        Delivery.updated_at,
+        Delivery.error,
+        Delivery.possible_duplicate,
+    )
+
+
+async def list_delivery_reads(session: AsyncSession, deliveries: Sequence[Any]) -> list[DeliveryRead]:
     """Deliveries with their employees' names."""
     names = await _names(session, Employee, {d.employee_id for d in deliveries})
     return [
@@ -144,3 +162,22 @@ async def _list_deliveries(
     for read, row in zip(await list_delivery_reads(session, rows), rows, strict=True):
         found.setdefault(row.message_id, []).append(read)
     return found
+
+
+async def get_message_page(
+    session: AsyncSession, message: Message, reach: Reach = EVERYONE, after_id: int = 0, limit: int = DELIVERY_PAGE
+) -> MessageRead:
+    """A message with one page of the deliveries the caller may see, by id after `after_id`; the summary counts all."""
+    read = (await list_message_reads(session, [message], reach=reach))[0]
+    query = (
+        select_deliveries()
+        .where(Delivery.message_id == message.id, Delivery.id > after_id)
+        .order_by(Delivery.id)
+        .limit(limit + 1)  # one row past the page tells whether there is more
+    )
+    if not reach.everyone:
+        query = query.where(Delivery.employee_id.in_(reach.employee_ids))
+    rows = (await session.execute(query)).all()
+    page = rows[:limit]
+    following = page[-1].id if len(rows) > limit else None
+    return msgspec.structs.replace(read, deliveries=await list_delivery_reads(session, page), deliveries_next=following)

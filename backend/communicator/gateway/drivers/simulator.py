@@ -21,6 +21,7 @@ from communicator.db.models import Delivery
 from communicator.db.session import Database
 from communicator.domain import DeliveryStatus
 from communicator.gateway.drivers.autoreply import AutoReplier
+from communicator.gateway.drivers.statuses import get_receipt_status
 from communicator.queue import Claimed
 from communicator.services.messaging.delivery import Receipt, SubmitResult, apply_receipts
 
@@ -95,7 +96,8 @@ class SimulatorDriver:
 
     def _schedule(self, smsc_id: str, first: float | None = None) -> None:
         """Queue a receipt: Delivered, or NotDelivered at the failure rate."""
-        status = DeliveryStatus.NOT_DELIVERED if self.rng.random() < self.failure_rate else DeliveryStatus.DELIVERED
+        # The virtual SMSC answers as a real one would, in SMPP receipt words, read through the same table.
+        status = get_receipt_status("UNDELIV" if self.rng.random() < self.failure_rate else "DELIVRD")
         now = time.monotonic()
         heapq.heappush(self._due, (now + self.dlr_delay, smsc_id, status, first or now))
         if len(self._due) == 1:  # the loop sleeps for the earliest receipt; only an empty heap needs a wake-up

@@ -1,0 +1,36 @@
+"""Provider statuses mapped onto ours, one explicit table per provider (docs/gateway.md).
+
+A driver never invents a status: it looks up what its SMSC reported here, so every provider word has
+exactly one meaning and a new one fails loudly instead of being guessed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from communicator.domain import DeliveryStatus
+
+# SMPP 3.4 delivery receipts (`stat:` in the short_message, or message_state): Appendix B of the spec.
+# ENROUTE and ACCEPTD are not final; the forward-only rule keeps a late one from undoing a final status.
+SMPP_RECEIPT_STATUSES: Mapping[str, DeliveryStatus] = {
+    "ENROUTE": DeliveryStatus.SENT,
+    "ACCEPTD": DeliveryStatus.SENT,
+    "DELIVRD": DeliveryStatus.DELIVERED,
+    "EXPIRED": DeliveryStatus.TIMED_OUT,
+    "DELETED": DeliveryStatus.NOT_DELIVERED,
+    "UNDELIV": DeliveryStatus.NOT_DELIVERED,
+    "REJECTD": DeliveryStatus.NOT_DELIVERED,
+    "UNKNOWN": DeliveryStatus.NOT_DELIVERED,
+}
+
+
+class UnknownProviderStatus(ValueError):
+    """The SMSC reported a status word no table knows."""
+
+
+def get_receipt_status(provider_status: str) -> DeliveryStatus:
+    """Our status for an SMPP receipt's `stat`, or UnknownProviderStatus naming the word."""
+    try:
+        return SMPP_RECEIPT_STATUSES[provider_status.strip().upper()]
+    except KeyError:
+        raise UnknownProviderStatus(f"Unknown delivery receipt status {provider_status!r}.") from None

@@ -247,10 +247,13 @@ class Delivery(Base):
         Index("ix_deliveries_queue", "status", "lease_until"),
         Index("ix_deliveries_phone", "account_id", "phone", "id"),
         Index("ix_deliveries_employee", "employee_id", "message_id"),
+        # A message's delivery pages (by id) and its summary (by status) read only the index.
+        Index("ix_deliveries_message_page", "message_id", "id"),
+        Index("ix_deliveries_message_status", "message_id", "status"),
     )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     account_id: Mapped[int] = mapped_column(Integer)
-    message_id: Mapped[int] = mapped_column(BigId, ForeignKey("messages.id"), index=True)
+    message_id: Mapped[int] = mapped_column(BigId, ForeignKey("messages.id"))
     phone: Mapped[str] = mapped_column(String(20))
     employee_id: Mapped[int | None] = mapped_column(Integer)
     status: Mapped[DeliveryStatus] = mapped_column(EnumText(DeliveryStatus, 16))

@@ -138,12 +138,16 @@ INT_ID_ROUTES = [
     ("DELETE", "/tokens/{big}", None),
     ("POST", "/messages", {"text": "x", "recipients": {"employees": ["{big}"]}}),
     ("POST", "/messages", {"text": "x", "recipients": {"groups": ["{big}"]}}),
+    ("POST", "/platform/inbox/1/assign", {"account_id": "{big}"}),
 ]
 BIGINT_ID_ROUTES = [
     ("GET", "/messages/{big}", None),
     ("GET", "/threads/1/messages?before_id={big}", None),
     ("POST", "/threads/1/read", {"last_message_id": "{big}"}),
     ("GET", "/audit?before_id={big}", None),
+    ("GET", "/messages/1?after_id={big}", None),
+    ("GET", "/platform/inbox?before_id={big}", None),
+    ("POST", "/platform/inbox/{big}/assign", {"account_id": 1}),
 ]
 
 

@@ -6,8 +6,9 @@ from typing import Annotated
 
 from litestar import Controller, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, JSONBody, Parameter
+from litestar.params import JSONBody, Parameter
 
+from communicator.api.params import PathBigId, QueryBigId
 from communicator.db.session import Database
 from communicator.schemas import MessageRead, UnroutedAssign, UnroutedPage
 from communicator.services.core.actors import Actor
@@ -25,7 +26,7 @@ class InboxController(Controller):
         self,
         db: NamedDependency[Database],
         actor: NamedDependency[Actor],
-        before_id: FromQuery[int | None] = None,
+        before_id: QueryBigId = None,
         limit: Annotated[int, Parameter(ge=1, le=200)] = 100,
     ) -> UnroutedPage:
         """Inbound SMS no account could be chosen for, newest first; pass the last id as before_id for more."""
@@ -36,7 +37,7 @@ class InboxController(Controller):
         self,
         db: NamedDependency[Database],
         actor: NamedDependency[Actor],
-        unrouted_id: FromPath[int],
+        unrouted_id: PathBigId,
         data: JSONBody[UnroutedAssign],
     ) -> MessageRead:
         """Make the message an ordinary inbound message of the account (its threads, its event)."""

@@ -85,6 +85,7 @@ JSON_ROUTES = [
     pytest.param("PATCH", "/employees/1", id="update-employee"),
     pytest.param("POST", "/messages", id="send"),
     pytest.param("POST", "/auth/login", id="login"),
+    pytest.param("POST", "/platform/inbox/1/assign", id="assign-unrouted"),
 ]
 
 

@@ -14,12 +14,14 @@ import random
 import secrets
 import time
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 
 from communicator.db.models import Delivery
 from communicator.db.session import Database
 from communicator.domain import DeliveryStatus
+from communicator.gateway.drivers import LinkState
 from communicator.gateway.drivers.autoreply import AutoReplier
 from communicator.gateway.drivers.statuses import get_receipt_status
 from communicator.queue import Claimed
@@ -57,6 +59,7 @@ class SimulatorDriver:
         self._wakeup = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self.replier = AutoReplier(db, auto_reply_rate, auto_reply_delay_seconds, self.rng)
+        self._started_at = datetime.now(UTC)
 
     async def start(self) -> None:
         """Resume receipts for messages the SMSC accepted before a restart, then start reporting."""
@@ -72,6 +75,10 @@ class SimulatorDriver:
         if self._task:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
+
+    def link_states(self) -> list[LinkState]:
+        """The virtual SMSC is always bound."""
+        return [LinkState(name="simulator", status="bound", since=self._started_at, last_error=None, tps_allowed=self.tps)]
 
     async def submit(self, batch: Sequence[Claimed]) -> list[SubmitResult]:
         """Accept every message after the configured latency; receipts follow after the DLR delay."""

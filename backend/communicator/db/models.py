@@ -92,6 +92,8 @@ class Employee(Base):
     position: Mapped[str | None] = mapped_column(String(200))
     operator: Mapped[str | None] = mapped_column(String(20))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Set by an admin when the number moved to another operator; wins over the numbering plan (docs/numbering.md).
+    operator_override: Mapped[str | None] = mapped_column(String(40))
 
 
 class User(Base):
@@ -264,6 +266,8 @@ class Delivery(Base):
     error: Mapped[str | None] = mapped_column(String(200))
     possible_duplicate: Mapped[bool] = mapped_column(Boolean, default=False)
     updated_at: Mapped[datetime] = mapped_column()
+    # The phone's operator when it was sent (billing counts per operator; docs/numbering.md).
+    operator: Mapped[str | None] = mapped_column(String(40))
 
 
 class Thread(Base):
@@ -332,3 +336,54 @@ class UnroutedMessage(Base):
     text_hash: Mapped[str] = mapped_column(String(64))
     # Set once assigned: the account's ordinary inbound message it became; the row stays for de-duplication.
     message_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("messages.id"))
+
+
+# --- numbering ---
+
+
+class NumberingRange(Base):
+    """One line of the regulator's numbering plan: E.164 digits start..end belong to an operator."""
+
+    __tablename__ = "numbering_ranges"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    start: Mapped[int] = mapped_column(BigInteger, index=True)
+    end: Mapped[int] = mapped_column(BigInteger)
+    operator: Mapped[str] = mapped_column(String(40))
+    region: Mapped[str] = mapped_column(String(200), default="")
+
+
+class NumberingImport(Base):
+    """One import of the numbering plan; the newest id tells every process to reload its index."""
+
+    __tablename__ = "numbering_imports"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    imported_at: Mapped[datetime] = mapped_column()
+    source: Mapped[str] = mapped_column(String(200), default="")
+    ranges: Mapped[int] = mapped_column(Integer)
+    errors: Mapped[int] = mapped_column(Integer)
+
+
+class HttpProvider(Base):
+    """An account's HTTP aggregator (gateway/drivers/http.py): request templates and status mapping."""
+
+    __tablename__ = "http_providers"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    method: Mapped[str] = mapped_column(String(8), default="POST")
+    url_template: Mapped[str] = mapped_column(String(2000))
+    body_type: Mapped[str] = mapped_column(String(8), default="json")
+    body_template: Mapped[str] = mapped_column(Text, default="")
+    auth_header: Mapped[str] = mapped_column(String(100), default="")
+    auth_value: Mapped[str] = mapped_column(String(500), default="")
+    id_path: Mapped[str] = mapped_column(String(200), default="")
+    id_regex: Mapped[str] = mapped_column(String(200), default="")
+    sender: Mapped[str] = mapped_column(String(20), default="")
+    tps: Mapped[float] = mapped_column(default=50.0)
+    # Delivery reports: POST /api/v1/providers/http/dlr/{dlr_token}, signed with dlr_secret (HMAC-SHA256).
+    dlr_token: Mapped[str] = mapped_column(String(64), unique=True)
+    dlr_secret: Mapped[str] = mapped_column(String(200))
+    dlr_id_path: Mapped[str] = mapped_column(String(200), default="id")
+    dlr_status_path: Mapped[str] = mapped_column(String(200), default="status")
+    dlr_statuses: Mapped[dict] = mapped_column(JSON, default=dict)

@@ -28,6 +28,7 @@ from communicator.schemas.directory import (
     TagRead,
     UserRead,
 )
+from communicator.schemas.gateway import HttpProviderRead, HttpProviderWrite, OperatorCountRead, OperatorCountsRead
 from communicator.schemas.inbox import UnroutedAssign, UnroutedPage, UnroutedRead
 from communicator.schemas.messages import (
     DeliveryRead,
@@ -74,6 +75,8 @@ __all__ = [
     "GroupCreate",
     "GroupRead",
     "GroupUpdate",
+    "HttpProviderRead",
+    "HttpProviderWrite",
     "Id",
     "InboundCreate",
     "LastMessage",
@@ -82,6 +85,8 @@ __all__ = [
     "MessageCreate",
     "MessageRead",
     "Name",
+    "OperatorCountRead",
+    "OperatorCountsRead",
     "Password",
     "PermissionsRead",
     "PermissionsUpdate",
@@ -149,4 +154,8 @@ API_STRUCTS = (
     UnroutedRead,
     UnroutedPage,
     UnroutedAssign,
+    OperatorCountRead,
+    OperatorCountsRead,
+    HttpProviderWrite,
+    HttpProviderRead,
 )

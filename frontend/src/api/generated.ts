@@ -51,12 +51,16 @@ export interface CommunicatorSchemas {
   GroupRead: GroupRead;
   GroupUpdate: GroupUpdate;
   GroupUpdated: GroupUpdated;
+  HttpProviderRead: HttpProviderRead;
+  HttpProviderWrite: HttpProviderWrite;
   InboundCreate: InboundCreate;
   LastMessage: LastMessage;
   LoginRequest: LoginRequest;
   MessageCreate: MessageCreate;
   MessageCreated: MessageCreated;
   MessageRead: MessageRead;
+  OperatorCountRead: OperatorCountRead;
+  OperatorCountsRead: OperatorCountsRead;
   PermissionsRead: PermissionsRead;
   PermissionsUpdate: PermissionsUpdate;
   PhoneMessage: PhoneMessage;
@@ -194,6 +198,7 @@ export interface EmployeeCreate {
   group_ids?: number[];
   login?: string | null;
   name: string;
+  operator_override?: string | null;
   password?: string | null;
   phone: string;
   position?: string | null;
@@ -227,6 +232,7 @@ export interface EmployeeRead {
   login: string | null;
   name: string;
   operator: string | null;
+  operator_override?: string | null;
   phone: string;
   position: string | null;
   reply_capable: boolean;
@@ -260,6 +266,7 @@ export interface EmployeeUpdate {
   group_ids?: number[];
   login?: string | null;
   name?: string;
+  operator_override?: string | null;
   password?: string | null;
   phone?: string;
   position?: string | null;
@@ -338,6 +345,59 @@ export interface GroupUpdated {
   groups: GroupRead[];
   id?: number;
   type: 'group.updated';
+}
+/**
+ * The stored settings; secrets are never read back, only whether they are set.
+ *
+ * This interface was referenced by `CommunicatorSchemas`'s JSON-Schema
+ * via the `definition` "HttpProviderRead".
+ */
+export interface HttpProviderRead {
+  auth_header: string;
+  body_template: string;
+  body_type: string;
+  dlr_id_path: string;
+  dlr_status_path: string;
+  dlr_statuses: {
+    [k: string]: DeliveryStatus;
+  };
+  dlr_url: string;
+  enabled: boolean;
+  has_auth_value: boolean;
+  id: number;
+  id_path: string;
+  id_regex: string;
+  method: string;
+  name: string;
+  sender: string;
+  tps: number;
+  url_template: string;
+}
+/**
+ * An account's HTTP aggregator: `{phone}`, `{text}`, `{sender}`, `{id}` are filled into the templates.
+ *
+ * This interface was referenced by `CommunicatorSchemas`'s JSON-Schema
+ * via the `definition` "HttpProviderWrite".
+ */
+export interface HttpProviderWrite {
+  auth_header?: string;
+  auth_value?: string | null;
+  body_template?: string;
+  body_type?: 'form' | 'json' | 'none';
+  dlr_id_path?: string;
+  dlr_secret?: string | null;
+  dlr_status_path?: string;
+  dlr_statuses?: {
+    [k: string]: DeliveryStatus;
+  };
+  enabled?: boolean;
+  id_path?: string;
+  id_regex?: string;
+  method?: 'GET' | 'POST';
+  name: string;
+  sender?: string;
+  tps?: number;
+  url_template: string;
 }
 /**
  * An SMS typed on a virtual phone (simulator only).
@@ -432,6 +492,29 @@ export interface MessageRead {
   sender_phone: string | null;
   summary: Summary;
   text: string;
+}
+/**
+ * One operator's deliveries of a day: accepted by the SMSC, delivered, failed, still waiting.
+ *
+ * This interface was referenced by `CommunicatorSchemas`'s JSON-Schema
+ * via the `definition` "OperatorCountRead".
+ */
+export interface OperatorCountRead {
+  delivered: number;
+  failed: number;
+  operator: string;
+  pending: number;
+  sent: number;
+}
+/**
+ * The day's deliveries per operator (UTC day of the message), busiest first.
+ *
+ * This interface was referenced by `CommunicatorSchemas`'s JSON-Schema
+ * via the `definition` "OperatorCountsRead".
+ */
+export interface OperatorCountsRead {
+  day: string;
+  items: OperatorCountRead[];
 }
 /**
  * A user's permissions and exactly which employees they resolve to.

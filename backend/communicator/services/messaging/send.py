@@ -20,6 +20,7 @@ from communicator.services.core.actors import Actor
 from communicator.services.core.errors import InvalidInput
 from communicator.services.directory.employees import check_phones
 from communicator.services.directory.groups import check_employees_exist, check_groups_exist, list_group_member_phones
+from communicator.services.directory.numbering import get_operator
 from communicator.services.directory.tags import select_tag_subscribers
 from communicator.services.messaging.threads import (
     check_message_visible,
@@ -116,8 +117,17 @@ async def send_message(db: Database, actor: Actor, data: MessageCreate) -> Messa
     return read
 
 
+async def _list_operator_overrides(session: AsyncSession, account_id: int) -> dict[str, str]:
+    """The phones whose operator an admin set by hand (few: only numbers that moved)."""
+    query = select(Employee.phone, Employee.operator_override).where(
+        Employee.account_id == account_id, Employee.operator_override.is_not(None)
+    )
+    return {phone: operator or "" for phone, operator in await session.execute(query)}
+
+
 async def _insert_deliveries(session: AsyncSession, message: Message, phones: dict[str, int | None]) -> None:
-    """One Pending delivery per phone, in one multi-row insert (the queue is these rows)."""
+    """One Pending delivery per phone, with its operator (billing), in one multi-row insert (the queue is these rows)."""
+    overrides = await _list_operator_overrides(session, message.account_id)
     rows = [
         {
             "account_id": message.account_id,
@@ -129,6 +139,7 @@ async def _insert_deliveries(session: AsyncSession, message: Message, phones: di
             "attempts": 0,
             "updated_at": message.created_at,
             "possible_duplicate": False,
+            "operator": get_operator(phone, overrides.get(phone)),
         }
         for phone, employee_id in phones.items()
     ]

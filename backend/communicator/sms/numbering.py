@@ -120,10 +120,10 @@ class RangeIndex:
 
     def lookup(self, e164: str) -> str | None:
         """The operator of an E.164 number ("+79161234567") in the registry, None when no range holds it."""
-        digits = e164[1:]
-        if not digits.isdigit():
+        try:
+            number = int(e164)  # int() takes the leading "+" itself: no slicing on the hot path
+        except ValueError:
             return None
-        number = int(digits)
         at = bisect_right(self.starts, number) - 1
         if at >= 0 and number <= self.ends[at]:
             return self.operators[at]

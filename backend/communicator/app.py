@@ -22,6 +22,7 @@ from communicator.api.audit import audit_log
 from communicator.api.auth import AuthController
 from communicator.api.directory import EmployeeController, GroupController, TagController
 from communicator.api.errors import EXCEPTION_HANDLERS, JSONRequest, log_unexpected_error
+from communicator.api.http_providers import HttpProviderController, http_delivery_report
 from communicator.api.inbox import InboxController
 from communicator.api.messages import MessageController, ThreadController
 from communicator.api.operators import operator_counts
@@ -137,6 +138,8 @@ def _route_handlers(settings: Settings) -> list:
         audit_log,
         events_socket,
         operator_counts,
+        HttpProviderController,
+        http_delivery_report,
     ]
     if settings.gateway_driver == "simulator":
         handlers.append(SimulatorController)

@@ -9,6 +9,8 @@ from msgspec import Meta, Struct
 from communicator.domain import DeliveryStatus
 
 Template = Annotated[str, Meta(max_length=4000)]
+Method = Literal["POST", "GET"]
+BodyType = Literal["json", "form", "none"]
 JsonPath = Annotated[str, Meta(max_length=200, pattern=r"^[\w$.\[\]-]*$")]
 
 
@@ -34,8 +36,8 @@ class HttpProviderWrite(Struct, forbid_unknown_fields=True, kw_only=True):
 
     name: Annotated[str, Meta(min_length=1, max_length=200)]
     url_template: Annotated[str, Meta(min_length=8, max_length=2000, pattern=r"^https?://")]
-    method: Literal["POST", "GET"] = "POST"
-    body_type: Literal["json", "form", "none"] = "json"
+    method: Method = "POST"
+    body_type: BodyType = "json"
     body_template: Template = ""
     auth_header: Annotated[str, Meta(max_length=100, pattern=r"^[A-Za-z0-9-]*$")] = ""
     auth_value: Annotated[str, Meta(max_length=500)] | None = None  # None keeps the stored one (it is never read back)
@@ -57,8 +59,8 @@ class HttpProviderRead(Struct, kw_only=True):
     id: int
     name: str
     url_template: str
-    method: str
-    body_type: str
+    method: Method
+    body_type: BodyType
     body_template: str
     auth_header: str
     has_auth_value: bool

@@ -9,10 +9,13 @@ import type {
   GroupCreate,
   GroupRead,
   GroupUpdate,
+  HttpProviderRead,
+  HttpProviderWrite,
   Items,
   MessageCreate,
   MessagePage,
   MessageRead,
+  OperatorCounts,
   PermissionsRead,
   PermissionsUpdate,
   SimulatorMessage,
@@ -188,4 +191,10 @@ export const api = {
     request<Items<SimulatorMessage>>('GET', `/simulator/phones/${enc(phone)}/messages`),
   sendInbound: (from: string, text: string) =>
     request<MessageRead | UnroutedRead>('POST', '/simulator/inbound', { from, text }),
+
+  /** deliveries per operator on a UTC day (YYYY-MM-DD; today when absent) */
+  listOperatorCounts: (day?: string) =>
+    request<OperatorCounts>('GET', '/gateway/operators' + (day ? `?day=${enc(day)}` : '')),
+  getHttpProvider: () => request<{ provider: HttpProviderRead | null }>('GET', '/admin/http-provider'),
+  setHttpProvider: (data: HttpProviderWrite) => request<HttpProviderRead>('PUT', '/admin/http-provider', data),
 };

@@ -355,7 +355,7 @@ export interface GroupUpdated {
 export interface HttpProviderRead {
   auth_header: string;
   body_template: string;
-  body_type: string;
+  body_type: 'form' | 'json' | 'none';
   dlr_id_path: string;
   dlr_status_path: string;
   dlr_statuses: {
@@ -367,7 +367,7 @@ export interface HttpProviderRead {
   id: number;
   id_path: string;
   id_regex: string;
-  method: string;
+  method: 'GET' | 'POST';
   name: string;
   sender: string;
   tps: number;

@@ -96,3 +96,8 @@ export type ServerFrame = AppEvent | ResyncEvent;
 export interface Items<T> {
   items: T[];
 }
+
+export type OperatorCounts = G.OperatorCountsRead;
+export type OperatorCount = G.OperatorCountRead;
+export type HttpProviderRead = G.HttpProviderRead;
+export type HttpProviderWrite = G.HttpProviderWrite;

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from typing import Any
 
@@ -87,7 +88,8 @@ async def set_http_provider(db: Database, actor: Actor, data: HttpProviderWrite)
     check_is_admin(actor)
     try:
         check_templates(data.url_template, data.body_type, data.body_template)
-    except TemplateError as error:
+        re.compile(data.id_regex)
+    except (TemplateError, re.error) as error:
         raise InvalidInput(str(error), code="http_template_invalid") from None
     async with db.write() as session:
         row = await session.scalar(select(HttpProvider).where(HttpProvider.account_id == actor.account_id))

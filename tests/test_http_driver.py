@@ -18,6 +18,7 @@ from communicator.db.session import Database
 from communicator.domain import DeliveryStatus, Role
 from communicator.gateway.drivers.http import HttpDriver
 from communicator.gateway.drivers.http_templates import TemplateError, check_templates, fill, read_answer, sign, walk
+from communicator.gateway.process import build_gateway
 from communicator.gateway.worker import GatewayWorker
 from communicator.queue.database import DatabaseQueue
 from communicator.schemas import HttpProviderWrite, MessageCreate, Recipients
@@ -26,6 +27,7 @@ from communicator.services.core.errors import InvalidInput
 from communicator.services.demo import seed_demo
 from communicator.services.messaging.http_providers import set_http_provider
 from communicator.services.messaging.send import send_message
+from communicator.settings import load_settings
 from tests.conftest import API, DEMO_PASSWORD, LiveServer
 
 OK, BUSY, REFUSED = "+79161230001", "+79161230503", "+79161230400"
@@ -111,6 +113,14 @@ def test_templates_escape_values_and_run_no_code() -> None:
         check_templates("http://x/", "json", '{"text": {text}}')
 
 
+def test_the_http_driver_is_chosen_by_setting(sqlite_url: str) -> None:
+    db = Database(sqlite_url)
+    worker = build_gateway(load_settings({}, database_url=sqlite_url, gateway_driver="http"), db, DatabaseQueue(db, 30))
+    assert isinstance(worker.driver, HttpDriver)
+    (link,) = worker.driver.link_states()  # nothing configured yet: shown down, saying why
+    assert link.status == "down" and "no HTTP provider" in (link.last_error or "")
+
+
 def test_answers_map_to_retry_or_failure() -> None:
     assert read_answer(200, '{"a": [{"id": 5}]}', "a[0].id", "").provider_id == "5"
     assert read_answer(201, "OK id=ab12", "", r"id=(\w+)").provider_id == "ab12"
@@ -194,6 +204,9 @@ async def test_delivery_reports_through_the_app(
     assert (await post({"id": "p-404", "status": "delivered"})).status_code == 404  # no such message (yet)
     assert (await post({"id": "p-001", "status": "DONE"}, key="wrong-secret-wrong")).status_code == 401
     assert (await post({"id": "p-001", "status": "мигает"})).status_code == 422
+    assert (await post(json.loads("[" * 50 + "]" * 50))).status_code == 422  # no id, no status
+    deep = b"[" * 100_000 + b"]" * 100_000
+    assert (await client.post(url, content=deep, headers={"X-Signature": sign(secret, deep)})).status_code == 422
     assert (await client.post(server.url + "/api/v1/providers/http/dlr/nope", content=b"{}")).status_code == 404
     async with server_db.read() as session:
         rows = dict(

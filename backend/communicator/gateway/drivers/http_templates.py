@@ -137,8 +137,8 @@ def parse_reports(
     """A JSON report (one object, or a list of them) as (provider id, our status, provider word); ValueError if unreadable."""
     try:
         document = json.loads(body)
-    except ValueError:
-        raise ValueError("The delivery report is not JSON.") from None
+    except (ValueError, RecursionError):  # nesting too deep for the decoder is unreadable too, not a crash
+        raise ValueError("The delivery report is not JSON (or is nested too deeply).") from None
     reports = document if isinstance(document, list) else [document]
     parsed = []
     for report in reports:

@@ -217,6 +217,9 @@ async def test_delivery_reports_through_the_app(
             ).all()
         )
     assert rows == {OK: DeliveryStatus.DELIVERED, BUSY: DeliveryStatus.NOT_DELIVERED}
+    counts = (await client.get(f"{API}/gateway/operators")).json()  # no plan here: 916 is unknown to phonenumbers
+    assert [(c["operator"], c["sent"], c["delivered"], c["failed"]) for c in counts["items"]] == [("unknown", 2, 1, 1)]
+    assert (await client.get(f"{API}/gateway/operators?day=yesterday")).status_code == 400
 
 
 def _json(data: HttpProviderWrite) -> dict[str, Any]:

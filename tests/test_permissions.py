@@ -237,7 +237,7 @@ async def test_base_user_sees_only_their_own_conversation(db: Database, admin: A
     both = await send_message(db, admin, send("Всем", groups=[await group_id(db, FITTERS)]))
     other = await send_message(db, admin, send("Лично", employees=[2]))
     base = await make_user(db, admin, role="BaseUser", employee_id=1, name="base")
-    _, threads = await list_threads(db, base)
+    _, threads, _ = await list_threads(db, base)
     assert [(t.kind, t.ref_id) for t in threads] == [("employee", 1)]
     page = await list_thread_messages(db, base, threads[0].id, None, 50)
     assert [m.id for m in page.items] == [both.id]

@@ -72,8 +72,8 @@ class ThreadController(Controller):
     @get("/", operation_id="listThreads", opt={"scope": "messages:read"})
     async def list_threads(self, db: NamedDependency[Database], actor: NamedDependency[Actor]) -> dict[str, object]:
         """Threads, newest activity first, and the event id to follow live updates from."""
-        last_event_id, items = await threads.list_threads(db, actor)
-        return {"items": items, "last_event_id": last_event_id}
+        last_event_id, items, unread_total = await threads.list_threads(db, actor)
+        return {"items": items, "last_event_id": last_event_id, "unread_total": unread_total}
 
     @get("/{thread_id:int}/messages", operation_id="listThreadMessages", opt={"scope": "messages:read"})
     async def list_messages(

@@ -17,7 +17,7 @@ from communicator.services.core.access import access_row
 from communicator.services.core.actors import Actor
 from communicator.services.core.errors import NotFound
 from communicator.services.core.permissions import Reach, check_scope, get_reach
-from communicator.services.messaging.unread import get_unread_counts
+from communicator.services.messaging.unread import get_unread_counts, get_unread_total
 from communicator.services.messaging.views import list_message_reads
 
 KIND_ORDER = {ThreadKind.GROUP: 0, ThreadKind.CONTACT: 1, ThreadKind.EMPLOYEE: 2}
@@ -123,8 +123,8 @@ async def check_message_visible(session: AsyncSession, reach: Reach, message_id:
         raise NotFound(f"Message {message_id} not found.", code="not_found")
 
 
-async def list_threads(db: Database, actor: Actor) -> tuple[int, list[ThreadView]]:
-    """The event id to follow live updates from, and the threads the caller may see, newest activity first."""
+async def list_threads(db: Database, actor: Actor) -> tuple[int, list[ThreadView], int]:
+    """The event id to follow live updates from, the visible threads (newest activity first), the unread total."""
     check_scope(actor, "messages:read")
     async with db.read() as session:
         if not db.is_sqlite:
@@ -133,7 +133,10 @@ async def list_threads(db: Database, actor: Actor) -> tuple[int, list[ThreadView
             await session.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"))
         # The event id first: anything after it reaches the client over the WebSocket.
         last_event_id = await get_last_event_id(session)
-        return last_event_id, await _list_threads(session, actor)
+        threads = await _list_threads(session, actor)
+        reach = await get_reach(session, actor)
+        total = await get_unread_total(session, actor.user_id, actor.account_id, visible_threads(reach))
+        return last_event_id, threads, total
 
 
 async def _list_threads(session: AsyncSession, actor: Actor) -> list[ThreadView]:

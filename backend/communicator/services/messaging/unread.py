@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from communicator.db.models import Message, MessageSeen, ThreadMessage
+from communicator.db.models import Message, MessageSeen, Thread, ThreadMessage
 
 
 def not_seen(user_id: int, message_id: Any) -> ColumnElement[bool]:
@@ -31,3 +31,19 @@ async def get_unread_counts(session: AsyncSession, user_id: int, thread_ids: Seq
         .group_by(ThreadMessage.thread_id)
     )
     return {thread_id: count for thread_id, count in await session.execute(query)}
+
+
+async def get_unread_total(session: AsyncSession, user_id: int, account_id: int, visible: ColumnElement[bool]) -> int:
+    """Distinct unread inbound messages in the visible threads: one reply shown in two threads counts once."""
+    in_visible = (
+        select(ThreadMessage.message_id)
+        .join(Thread, Thread.id == ThreadMessage.thread_id)
+        .where(Thread.account_id == account_id, visible)
+    )
+    query = select(func.count()).where(
+        Message.account_id == account_id,
+        Message.direction == "in",
+        Message.id.in_(in_visible),
+        not_seen(user_id, Message.id),
+    )
+    return int(await session.scalar(query) or 0)

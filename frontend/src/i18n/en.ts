@@ -1,4 +1,5 @@
 /** English UI strings. */
+import { enInboxCore } from './inbox-core.strings';
 import type { MessageKey } from './ru';
 import type { Entry } from './translate';
 
@@ -348,4 +349,5 @@ export const en: Record<MessageKey, Entry> = {
   'time.yesterday': 'yesterday',
 
   'notify.inboundTitle': 'New SMS: {name}',
+  ...enInboxCore,
 };

@@ -3,7 +3,7 @@
 export type Route =
   | { name: 'threads'; threadId: number | null }
   | { name: 'new' }
-  | { name: 'directory'; tab: 'employees' | 'groups' }
+  | { name: 'directory'; tab: 'employees' | 'groups' | 'contacts' }
   | { name: 'phones'; phone: string | null }
   | { name: 'users'; userId: number | null }
   | { name: 'tokens' }
@@ -25,7 +25,7 @@ export function parseRoute(hash: string): Route {
     case 'new':
       return { name: 'new' };
     case 'directory':
-      return { name: 'directory', tab: arg === 'groups' ? 'groups' : 'employees' };
+      return { name: 'directory', tab: arg === 'groups' || arg === 'contacts' ? arg : 'employees' };
     case 'phones':
       return { name: 'phones', phone: arg ?? null };
     case 'users':
@@ -48,7 +48,7 @@ export function routeHash(route: Route): string {
     case 'new':
       return '#/new';
     case 'directory':
-      return route.tab === 'groups' ? '#/directory/groups' : '#/directory';
+      return route.tab === 'employees' ? '#/directory' : `#/directory/${route.tab}`;
     case 'phones':
       return route.phone ? `#/phones/${encodeURIComponent(route.phone)}` : '#/phones';
     case 'threads':

@@ -44,7 +44,7 @@ class MessageController(Controller):
         message_id: PathBigId,
         after_id: QueryAfterId = 0,
         limit: Annotated[int, QueryParameter(ge=1, le=MAX_DELIVERY_PAGE)] = DELIVERY_PAGE,
-        filter_: Annotated[DeliveryFilter, QueryParameter(query="filter")] = "all",
+        filter_: Annotated[DeliveryFilter, QueryParameter(name="filter")] = "all",
         q: Annotated[str | None, QueryParameter(max_length=100)] = None,
     ) -> MessageRead:
         """A message with a page of its recipients' statuses (by delivery id after `after_id`), filtered, searched."""

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ThreadRead } from '../api/types';
-import { applyReadCounts, applyReadTotal, applyThreadUpdate, filterByKind, isWithinReplyWindow } from './readMarks';
+import { applyReadCounts, applyReadTotal, applyThreadUpdate, filterByKind, isWithinReplyWindow, linkFollowUp } from './readMarks';
 
 function thread(id: number, kind: ThreadRead['kind'], unread: number): ThreadRead {
   return { id, kind, ref_id: id, title: `t${id}`, color: null, last_message: null, last_activity_at: null, unread };
@@ -48,5 +48,16 @@ describe('reply window', () => {
   it('stands alone after it', () => {
     expect(isWithinReplyWindow(sent, new Date('2026-01-01T21:00:01Z'), 12)).toBe(false);
     expect(isWithinReplyWindow(sent, new Date('2026-01-01T09:01:00Z'), 0)).toBe(false);
+  });
+});
+
+describe('follow-ups', () => {
+  it('the original lists a reminder once', () => {
+    const messages = [{ id: 1, follow_up_ids: [] as number[] }, { id: 2 }];
+    const reminder = { id: 3, follow_up_of: 1 };
+    const once = linkFollowUp(messages, reminder);
+    expect(once[0].follow_up_ids).toEqual([3]);
+    expect(linkFollowUp(once, reminder)).toEqual(once);
+    expect(linkFollowUp(messages, { id: 4 })).toBe(messages);
   });
 });

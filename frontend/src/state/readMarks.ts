@@ -51,3 +51,17 @@ export function applyThreadUpdate(
 export function isWithinReplyWindow(sentAt: Date, receivedAt: Date, windowHours: number): boolean {
   return receivedAt.getTime() - sentAt.getTime() <= windowHours * 3_600_000;
 }
+
+/** A reminder just sent: its original (if held) lists it, so both show the link. */
+export function linkFollowUp<M extends { id: number; follow_up_of?: number | null; follow_up_ids?: number[] }>(
+  messages: M[],
+  reminder: M,
+): M[] {
+  const original = reminder.follow_up_of;
+  if (!original) return messages;
+  return messages.map((m) =>
+    m.id === original && !(m.follow_up_ids ?? []).includes(reminder.id)
+      ? { ...m, follow_up_ids: [...(m.follow_up_ids ?? []), reminder.id] }
+      : m,
+  );
+}

@@ -5,7 +5,7 @@
 import { api, ApiError } from '../api/client';
 import type { AppEvent, MessageCreatedEvent, MessageRead, Recipients, ThreadRead } from '../api/types';
 import { t } from '../i18n/index.svelte';
-import { applyReadCounts, applyReadTotal, applyThreadUpdate } from '../state/readMarks';
+import { applyReadCounts, applyReadTotal, applyThreadUpdate, linkFollowUp } from '../state/readMarks';
 import { applyMessageToThreads, markThreadRead, sortThreads } from '../state/threads';
 import {
   addEcho,
@@ -315,6 +315,7 @@ class LiveStore {
     if (result.unknownIds.length > 0) this.scheduleThreadsRefetch();
     if (inOpen) {
       this.timeline = appendMessage(this.timeline, message);
+      this.timeline = { ...this.timeline, messages: linkFollowUp(this.timeline.messages, message) };
       if (message.direction === 'in') this.scheduleMarkRead();
     }
     if (message.direction === 'in' && (!inOpen || document.hidden)) {

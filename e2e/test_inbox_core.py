@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from e2e.conftest import DEMO_PASSWORD, PHONE, Client, NewClient, inbound, shot
+from e2e.conftest import ARTIFACTS, DEMO_PASSWORD, PHONE, Client, NewClient, inbound
 from tests.conftest import API, LiveServer
 
 pytestmark = pytest.mark.incremental
@@ -17,6 +17,11 @@ pytestmark = pytest.mark.incremental
 FITTERS = 1  # «Монтажники»: 8 members
 IVANOV, PETROV = "+79161000001", "+79161000002"
 STRANGER, NEWCOMER = "+79035550123", "+79035550124"
+
+
+def shot(page: Page, name: str) -> None:
+    """A screenshot with animations finished (the drawer slides in)."""
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), animations="disabled")
 
 
 def item(page: Page, thread_id: int) -> Locator:

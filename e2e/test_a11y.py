@@ -20,6 +20,7 @@ SERIOUS = ("critical", "serious")
 
 def axe_findings(page: Page) -> list[str]:
     """Critical and serious violations on the page as it is now, one line per rule."""
+    page.evaluate("Promise.all(document.getAnimations().map((a) => a.finished))")  # a panel sliding in is half-transparent
     if not page.evaluate("typeof window.axe !== 'undefined'"):
         page.add_script_tag(path=str(AXE))
     result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")

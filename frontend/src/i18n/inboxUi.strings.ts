@@ -31,8 +31,7 @@ export const ruInboxUi = {
   'deactivate.confirm': 'Отключить {name}? SMS ему перестанут уходить.',
   'deactivate.yes': 'Отключить',
 
-  'error.forbidden': 'Нет доступа',
-  'error.thread_forbidden': 'Нет доступа к этому диалогу: он вне ваших прав. Попросите администратора расширить права.',
+  'error.forbidden': 'Нет доступа: это вне ваших прав. Их может расширить администратор.',
 } satisfies Record<string, Entry>;
 
 export const enInboxUi: Record<keyof typeof ruInboxUi, Entry> = {
@@ -65,6 +64,5 @@ export const enInboxUi: Record<keyof typeof ruInboxUi, Entry> = {
   'deactivate.confirm': 'Deactivate {name}? No more SMS will go to them.',
   'deactivate.yes': 'Deactivate',
 
-  'error.forbidden': 'No access',
-  'error.thread_forbidden': 'No access to this conversation: it is outside your permissions. Ask an administrator to extend them.',
+  'error.forbidden': 'No access: this is outside your permissions. An administrator can extend them.',
 };

@@ -12,8 +12,8 @@ export const ruInboxUi = {
   'switcher.hint': 'Ctrl+K — быстрый переход',
 
   'reply.personal': 'Ответить лично',
-  'reply.personalTitle': 'Ответить только {name}, в его личном диалоге',
-  'reply.openThread': 'Открыть диалог с {name}',
+  'reply.personalTitle': 'Ответить лично: в диалоге «{name}», группа не увидит',
+  'reply.openThread': 'Открыть диалог «{name}»',
   'reply.quote': '«{text}» — ',
 
   'to.label': 'Кому:',
@@ -45,7 +45,7 @@ export const enInboxUi: Record<keyof typeof ruInboxUi, Entry> = {
   'switcher.hint': 'Ctrl+K — quick switcher',
 
   'reply.personal': 'Reply personally',
-  'reply.personalTitle': 'Reply to {name} only, in their own conversation',
+  'reply.personalTitle': 'Reply personally: in the conversation with {name}, the group will not see it',
   'reply.openThread': 'Open the conversation with {name}',
   'reply.quote': '"{text}" — ',
 

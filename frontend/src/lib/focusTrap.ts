@@ -38,8 +38,11 @@ export function focusTrap(node: HTMLElement): { destroy: () => void } {
   return {
     destroy() {
       node.removeEventListener('keydown', onKeydown);
-      // back where the user was, if that is still on the page
-      if (before?.isConnected) queueMicrotask(() => before.focus());
+      // back where the user was, if that is still on the page and closing did not take them elsewhere
+      queueMicrotask(() => {
+        const lost = !document.activeElement || document.activeElement === document.body;
+        if (lost && before?.isConnected) before.focus();
+      });
     },
   };
 }

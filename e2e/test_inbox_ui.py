@@ -1,0 +1,218 @@
+"""Issue 11, the inbox in use: reply in context, numbers by the handful, never miss a message, no one-tap harm, keyboard.
+
+One server for the module; an admin's browser and an Operator's (restricted to «Монтажники» through the API)
+in separate contexts. The steps share state and run in order.
+"""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from playwright.sync_api import expect
+
+from e2e.conftest import DEMO_PASSWORD, PHONE, Client, NewClient, inbound, shot
+from tests.conftest import API, LiveServer
+
+pytestmark = pytest.mark.incremental
+
+FITTERS, ENGINEERS = "Монтажники", "Дежурные инженеры"
+IVANOV, PETROV = "+79161000001", "+79161000002"
+
+
+@pytest.fixture(scope="module")
+def data(server: LiveServer) -> dict[str, int]:
+    """A broadcast to «Монтажники» and enough history to scroll; the Operator restricted to that group."""
+    with httpx.Client(base_url=server.url, timeout=10) as http:
+        assert http.post(f"{API}/auth/login", json={"login": "admin", "password": DEMO_PASSWORD}).status_code == 200
+        groups = {g["name"]: g["id"] for g in http.get(f"{API}/groups").json()["items"]}
+        for n in range(12):
+            body = {"text": f"Смена {n}: сбор у склада в 8:{n:02d}", "recipients": {"groups": [groups[FITTERS]]}}
+            assert http.post(f"{API}/messages", json=body).status_code == 201
+        body = {"text": "Инженерам: проверка связи", "recipients": {"groups": [groups[ENGINEERS]]}}
+        assert http.post(f"{API}/messages", json=body).status_code == 201
+        operator = next(u for u in http.get(f"{API}/users").json()["items"] if u["login"] == "operator")
+        permits = {"all": False, "groups": [groups[FITTERS]], "employees": [], "tags": []}
+        assert http.put(f"{API}/users/{operator['id']}/permissions", json=permits).status_code == 200
+    inbound(server, IVANOV, "Буду к восьми")
+    return groups
+
+
+@pytest.fixture(scope="module")
+def admin(new_client: NewClient, data: dict[str, int]) -> Client:
+    client = new_client("admin")
+    client.goto()
+    client.login("admin", DEMO_PASSWORD)
+    return client
+
+
+def open_thread(client: Client, kind: str, ref_id: int) -> int:
+    thread_id = client.thread_id(kind, ref_id)
+    client.page.locator(f'[data-testid="thread-item"][data-thread-id="{thread_id}"]').click()
+    expect(client.page.get_by_test_id("thread-view")).to_have_attribute("data-thread-id", str(thread_id))
+    return thread_id
+
+
+def test_keyboard_focus_after_login_skip_link_and_arrow_keys(admin: Client) -> None:
+    page = admin.page
+    expect(page.get_by_test_id("thread-search")).to_be_focused()  # placed after login
+    page.keyboard.press("ArrowDown")
+    first, second = page.get_by_test_id("thread-item").nth(0), page.get_by_test_id("thread-item").nth(1)
+    expect(first).to_be_focused()
+    page.keyboard.press("ArrowDown")
+    expect(second).to_be_focused()
+    page.keyboard.press("ArrowUp")
+    expect(first).to_be_focused()
+    outline = first.evaluate("(el) => getComputedStyle(el).outlineStyle + ' ' + getComputedStyle(el).outlineWidth")
+    assert outline.startswith("solid") and outline != "solid 0px", outline  # a visible focus ring
+    shot(page, "kbd-1280-ru-list-focus")
+    page.locator("header .brand").focus()
+    page.keyboard.press("Shift+Tab")  # the skip link comes before everything else
+    skip = page.get_by_test_id("skip-link")
+    expect(skip).to_be_focused()
+    expect(skip).to_be_in_viewport()
+    shot(page, "kbd-1280-ru-skip-link")
+    page.keyboard.press("Enter")
+    expect(page.locator("main#main")).to_be_focused()
+
+
+def test_reply_in_context_from_a_group_thread(admin: Client, data: dict[str, int]) -> None:
+    page = admin.page
+    open_thread(admin, "group", data[FITTERS])
+    to = page.get_by_test_id("composer-to")
+    expect(to).to_have_text("Кому: Монтажники · 8 чел. · 8 SMS")
+    page.get_by_test_id("composer-text").fill("x" * 170)  # two parts
+    expect(to).to_have_attribute("data-sms", "16")
+    page.get_by_test_id("composer-text").fill("")
+    reply = page.locator('[data-testid="message"][data-direction="in"]').filter(has_text="Буду к восьми")
+    expect(reply.get_by_test_id("reply-personal")).to_contain_text("Ответить лично")
+    shot(page, "reply-1280-ru-group")
+    reply.get_by_test_id("reply-personal").click()
+    ivanov = admin.thread_id("employee", 1)
+    expect(page.get_by_test_id("thread-view")).to_have_attribute("data-thread-id", str(ivanov))
+    composer = page.get_by_test_id("composer-text")
+    expect(composer).to_have_value("«Буду к восьми» — ")
+    expect(composer).to_be_focused()
+    expect(page.get_by_test_id("composer-to")).to_have_text("Кому: Иванов Сергей Петрович · 1 чел. · 1 SMS")
+    shot(page, "reply-1280-ru-personal")
+    page.go_back()
+    link = reply.get_by_test_id("message-sender")
+    expect(link).to_have_attribute("href", f"#/threads/{ivanov}")
+    link.click()
+    expect(page.get_by_test_id("thread-title")).to_have_text("Иванов Сергей Петрович")
+
+
+def test_never_miss_a_message_while_scrolled_up(admin: Client, data: dict[str, int], server: LiveServer) -> None:
+    page = admin.page
+    open_thread(admin, "group", data[FITTERS])
+    expect(page.get_by_test_id("composer-text")).to_be_focused()  # opening a thread focuses its composer
+    messages = page.get_by_test_id("message-list")
+    expect(messages.get_by_test_id("message").first).to_be_visible()
+    messages.evaluate("(el) => el.scrollTo(0, 0)")
+    page.mouse.wheel(0, -200)  # a real scroll event: the list knows it is no longer at the bottom
+    expect(page.get_by_test_id("new-messages-jump")).to_have_count(0)
+    for text in ("Я на месте", "Ключи у кого?", "Жду у ворот"):
+        inbound(server, PETROV, text)
+    jump = page.get_by_test_id("new-messages-jump")
+    expect(jump).to_have_text("↓ 3 новых")
+    expect(page.get_by_test_id("unread-divider")).to_have_count(1)
+    shot(page, "newer-1280-ru-scrolled-up")
+    jump.click()
+    expect(jump).to_have_count(0)
+    expect(page.locator('[data-testid="message"]').filter(has_text="Я на месте")).to_be_in_viewport()
+    expect(page.get_by_test_id("unread-divider")).to_be_visible()
+
+
+def test_numbers_by_the_handful_and_search_by_number(admin: Client) -> None:
+    page = admin.page
+    page.get_by_test_id("new-message").click()
+    box = page.get_by_test_id("recipient-input")
+    expect(box).to_be_focused()  # «New message» starts in the recipient box
+    expect(box).to_have_attribute("role", "combobox")
+    pasted = "+7 916 100-00-01, 8 916 555 12 34; 79165551234\r\n9260001122\tабвгд\r\n12345"
+    box.evaluate(
+        """(el, text) => {
+            const data = new DataTransfer();
+            data.setData('text/plain', text);
+            el.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+        }""",
+        pasted,
+    )
+    chips = page.get_by_test_id("recipient-chip")
+    expect(chips).to_have_count(3)
+    assert [chips.nth(i).get_attribute("data-value") for i in range(3)] == ["1", "+79165551234", "+79260001122"]
+    expect(page.get_by_test_id("paste-invalid")).to_have_text("Не похоже на номер: абвгд, 12345")
+    expect(page.get_by_test_id("recipient-count")).to_have_attribute("data-count", "3")
+    expect(page.get_by_test_id("composer-to")).to_contain_text("3 чел.")
+    shot(page, "paste-1280-ru")
+    page.get_by_test_id("nav-threads").click()
+    search = page.get_by_test_id("thread-search")
+    for query in ("8 (916) 100-00-02", "+7 916 1000002", "9161000002"):
+        search.fill(query)
+        expect(page.get_by_test_id("thread-item")).to_have_count(1)
+        expect(page.get_by_test_id("thread-item")).to_contain_text("Петров Алексей Викторович")
+    shot(page, "search-1280-ru-by-number")
+    search.fill("")
+
+
+def test_quick_switcher_and_drawer_focus(admin: Client) -> None:
+    page = admin.page
+    page.keyboard.press("Control+k")
+    field = page.get_by_test_id("quick-switcher-input")
+    expect(field).to_be_focused()
+    field.fill("8 916 100 00 02")
+    expect(page.get_by_test_id("quick-switcher-item")).to_have_count(1)
+    shot(page, "kbd-1280-ru-switcher")
+    page.keyboard.press("Enter")
+    expect(page.get_by_test_id("quick-switcher")).to_have_count(0)
+    expect(page.get_by_test_id("thread-title")).to_have_text("Петров Алексей Викторович")
+    expect(page.get_by_test_id("composer-text")).to_be_focused()
+
+    page.get_by_test_id("nav-directory").click()
+    add = page.get_by_test_id("employee-add")
+    add.focus()
+    page.keyboard.press("Enter")
+    form = page.get_by_test_id("employee-form")
+    expect(page.get_by_test_id("employee-name")).to_be_focused()  # the panel takes focus
+    for _ in range(40):  # Tab never leaves the panel
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.closest('[role=dialog]') !== null")
+    page.keyboard.press("Shift+Tab")
+    assert page.evaluate("document.activeElement.closest('[role=dialog]') !== null")
+    page.keyboard.press("Escape")
+    expect(form).to_have_count(0)
+    expect(add).to_be_focused()  # and gives it back
+
+
+def test_deactivating_asks_first(admin: Client) -> None:
+    page = admin.page
+    row = page.locator('[data-testid="employee-row"][data-employee-id="20"]')
+    row.get_by_test_id("employee-toggle-active").click()
+    expect(row.get_by_test_id("employee-deactivate-confirm-box")).to_contain_text("Отключить Орлова Татьяна Сергеевна?")
+    expect(row.get_by_test_id("employee-deactivate-cancel")).to_be_focused()
+    shot(page, "deactivate-1280-ru-confirm")
+    page.keyboard.press("Enter")  # «Отмена»: nothing changes
+    expect(row.get_by_test_id("employee-toggle-active")).to_be_focused()
+    assert next(e for e in admin.api(f"{API}/employees")["items"] if e["id"] == 20)["active"] is True
+    row.get_by_test_id("employee-toggle-active").click()
+    row.get_by_test_id("employee-deactivate-confirm").click()
+    expect(row.get_by_test_id("employee-toggle-active")).to_have_text("Включить")
+    assert next(e for e in admin.api(f"{API}/employees")["items"] if e["id"] == 20)["active"] is False
+
+
+def test_operator_outside_their_reach_reads_no_access(
+    new_client: NewClient, admin: Client, data: dict[str, int], server: LiveServer
+) -> None:
+    engineers = admin.thread_id("group", data[ENGINEERS])
+    operator = new_client("operator", PHONE)
+    page = operator.page
+    operator.goto(f"#/threads/{engineers}")
+    operator.login("operator", DEMO_PASSWORD)
+    expect(page.get_by_test_id("message-list")).to_contain_text("Нет доступа")
+    expect(page.get_by_test_id("message-list")).not_to_contain_text("удалили")
+    shot(page, "noaccess-390-ru")
+    response = page.request.get(f"{server.url}{API}/threads/{engineers}/messages")
+    assert (response.status, response.json()["code"]) == (403, "forbidden")
+    assert page.request.get(f"{server.url}{API}/threads/424242/messages").status == 404
+    assert operator.page_errors == [] and admin.page_errors == []
+
+

@@ -47,7 +47,7 @@ export const enInboxUi: Record<keyof typeof ruInboxUi, Entry> = {
   'reply.personal': 'Reply personally',
   'reply.personalTitle': 'Reply personally: in the conversation with {name}, the group will not see it',
   'reply.openThread': 'Open the conversation with {name}',
-  'reply.quote': '"{text}" — ',
+  'reply.quote': '"{text}" - ',
 
   'to.label': 'To:',
   'to.people': { one: '{count} person', other: '{count} people' },

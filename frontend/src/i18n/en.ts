@@ -3,6 +3,7 @@ import { enInboxCore } from './inbox-core.strings';
 import type { MessageKey } from './ru';
 import { enNumbering } from './numbering.strings';
 import type { Entry } from './translate';
+import { enInboxUi } from './inboxUi.strings';
 
 export const en: Record<MessageKey, Entry> = {
   'app.name': 'Communicator',
@@ -352,4 +353,5 @@ export const en: Record<MessageKey, Entry> = {
   'notify.inboundTitle': 'New SMS: {name}',
   ...enNumbering,
   ...enInboxCore,
+  ...enInboxUi,
 };

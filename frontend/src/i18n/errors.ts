@@ -86,6 +86,7 @@ const CODES: Record<string, [MessageKey, Reader]> = {
   web_access_needs_login: ['error.web_access_needs_login', none],
   group_cycle: ['error.group_cycle', none],
   not_found: ['error.not_found', none],
+  forbidden: ['error.forbidden', none],
   bad_credentials: ['login.badCredentials', none],
   admin_only: ['error.admin_only', none],
   role_may_not_send: ['error.role_may_not_send', none],

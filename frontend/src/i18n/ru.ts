@@ -2,6 +2,7 @@
 import { ruNumbering } from './numbering.strings';
 import { ruInboxCore } from './inbox-core.strings';
 import type { Entry } from './translate';
+import { ruInboxUi } from './inboxUi.strings';
 
 export const ru = {
   'app.name': 'Коммуникатор',
@@ -351,6 +352,7 @@ export const ru = {
   'notify.inboundTitle': 'Новое SMS: {name}',
   ...ruNumbering,
   ...ruInboxCore,
+  ...ruInboxUi,
 } satisfies Record<string, Entry>;
 
 export type MessageKey = keyof typeof ru;

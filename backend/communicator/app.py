@@ -20,6 +20,7 @@ from litestar.static_files import create_static_files_router
 
 from communicator.api.audit import audit_log
 from communicator.api.auth import AuthController
+from communicator.api.conversation import AccountSettingsController, ContactController
 from communicator.api.directory import EmployeeController, GroupController, TagController
 from communicator.api.errors import EXCEPTION_HANDLERS, JSONRequest, log_unexpected_error
 from communicator.api.http_providers import HttpProviderController, http_delivery_report
@@ -135,6 +136,8 @@ def _route_handlers(settings: Settings) -> list:
         TokenController,
         PlatformController,
         InboxController,
+        ContactController,
+        AccountSettingsController,
         audit_log,
         events_socket,
         operator_counts,

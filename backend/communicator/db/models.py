@@ -77,6 +77,10 @@ class Account(Base):
     sender_names: Mapped[list[str]] = mapped_column(JSON, default=list)
     plan: Mapped[str] = mapped_column(String(20), default="Company")
     created_at: Mapped[datetime] = mapped_column()
+    # inbox-core: an inbound SMS nests under the last outbound to its phone only within this many hours.
+    reply_window_hours: Mapped[int] = mapped_column(Integer, default=12, server_default="12")
+    # inbox-core: a send of more SMS (recipients x parts) than this must be confirmed.
+    confirm_threshold_sms: Mapped[int] = mapped_column(Integer, default=100, server_default="100")
 
 
 class Employee(Base):
@@ -231,6 +235,8 @@ class Message(Base):
     reply_to_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("messages.id"))
     smsc_id: Mapped[str | None] = mapped_column(String(64))
     text_hash: Mapped[str | None] = mapped_column(String(64))
+    # inbox-core: a reminder to the recipients of this earlier message who did not answer it.
+    follow_up_of: Mapped[int | None] = mapped_column(BigId, index=True)
 
 
 class MessageTarget(Base):
@@ -271,7 +277,7 @@ class Delivery(Base):
 
 
 class Thread(Base):
-    """A conversation: one per employee, per group, and the unknown-senders one."""
+    """A conversation: one per employee, per group, per contact (a number outside the staff)."""
 
     __tablename__ = "threads"
     __table_args__ = (UniqueConstraint("account_id", "kind", "ref_id"),)
@@ -291,15 +297,6 @@ class ThreadMessage(Base):
     __table_args__ = (Index("ix_thread_messages_message", "message_id"),)
     thread_id: Mapped[int] = mapped_column(ForeignKey("threads.id"), primary_key=True)
     message_id: Mapped[int] = mapped_column(BigId, ForeignKey("messages.id"), primary_key=True)
-
-
-class ThreadRead(Base):
-    """How far a user has read a thread."""
-
-    __tablename__ = "thread_reads"
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
-    thread_id: Mapped[int] = mapped_column(ForeignKey("threads.id"), primary_key=True)
-    last_read_message_id: Mapped[int] = mapped_column(BigId, default=0)
 
 
 class Event(Base):
@@ -387,3 +384,25 @@ class HttpProvider(Base):
     dlr_id_path: Mapped[str] = mapped_column(String(200), default="id")
     dlr_status_path: Mapped[str] = mapped_column(String(200), default="status")
     dlr_statuses: Mapped[dict] = mapped_column(JSON, default=dict)
+# --- inbox-core ---
+
+
+class MessageSeen(Base):
+    """A user has read an inbound message (in whichever thread): one mark clears it everywhere."""
+
+    __tablename__ = "message_reads"
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    message_id: Mapped[int] = mapped_column(BigId, ForeignKey("messages.id"), primary_key=True)
+
+
+class Contact(Base):
+    """A phone outside the staff: an unknown number (no name) or an external contact in the directory."""
+
+    __tablename__ = "contacts"
+    __table_args__ = (UniqueConstraint("account_id", "phone"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    phone: Mapped[str] = mapped_column(String(20))
+    # None: an unknown number, not listed in the directory; set by «Добавить в справочник».
+    name: Mapped[str | None] = mapped_column(String(200))
+    note: Mapped[str] = mapped_column(Text, default="")

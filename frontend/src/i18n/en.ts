@@ -1,4 +1,5 @@
 /** English UI strings. */
+import { enInboxCore } from './inbox-core.strings';
 import type { MessageKey } from './ru';
 import { enNumbering } from './numbering.strings';
 import type { Entry } from './translate';
@@ -350,4 +351,5 @@ export const en: Record<MessageKey, Entry> = {
 
   'notify.inboundTitle': 'New SMS: {name}',
   ...enNumbering,
+  ...enInboxCore,
 };

@@ -1,5 +1,6 @@
 /** Russian UI strings (the default locale; the key set every locale must have). */
 import { ruNumbering } from './numbering.strings';
+import { ruInboxCore } from './inbox-core.strings';
 import type { Entry } from './translate';
 
 export const ru = {
@@ -349,6 +350,7 @@ export const ru = {
 
   'notify.inboundTitle': 'Новое SMS: {name}',
   ...ruNumbering,
+  ...ruInboxCore,
 } satisfies Record<string, Entry>;
 
 export type MessageKey = keyof typeof ru;

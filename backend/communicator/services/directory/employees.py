@@ -304,3 +304,9 @@ async def _apply_access_changes(
         await _apply_web_access(
             session, actor, employee, changes.get("role"), changes.get("login"), changes.get("password")
         )
+
+
+async def record_employee(session: AsyncSession, actor: Actor, data: EmployeeCreate) -> EmployeeRead:
+    """create_employee inside the caller's transaction (a contact becoming an employee keeps its thread)."""
+    check_may_edit_directory(actor)
+    return await _create_employee(session, actor, data, check_phone(data.phone))

@@ -23,6 +23,7 @@ from communicator.api.auth import AuthController
 from communicator.api.directory import EmployeeController, GroupController, TagController
 from communicator.api.errors import EXCEPTION_HANDLERS, JSONRequest, log_unexpected_error
 from communicator.api.inbox import InboxController
+from communicator.api.integrations import MailController, WebhookController
 from communicator.api.messages import MessageController, ThreadController
 from communicator.api.platform import PlatformController
 from communicator.api.security import (
@@ -38,11 +39,13 @@ from communicator.api.ws import events_socket
 from communicator.db.session import Database
 from communicator.events import Published, channel_for, prune_events
 from communicator.gateway.process import build_gateway, wakeup_channel
+from communicator.ingress.smtp import start_smtp_server
 from communicator.queue.database import DatabaseQueue
 from communicator.services.core.actors import Actor
 from communicator.services.identity.server_secret import load_server_secret
 from communicator.services.identity.throttle import build_login_throttle
 from communicator.settings import Settings
+from communicator.webhooks.sender import run_webhook_sender
 
 log = logging.getLogger(__name__)
 FRONTEND_DIST = Path(__file__).resolve().parents[2] / "frontend" / "dist"
@@ -95,12 +98,17 @@ def _lifespan(settings: Settings, db: Database, queue: DatabaseQueue):
         app.state.server_secret = await load_server_secret(db, settings.secret_key)
         worker = build_gateway(settings, db, queue) if settings.gateway_enabled else None
         tasks = [asyncio.create_task(_prune_forever(db, settings.event_retention), name="prune-events")]
+        if settings.webhooks_enabled:
+            tasks.append(asyncio.create_task(run_webhook_sender(db, settings), name="webhooks"))
+        smtp = await _start_smtp(db, settings)
         if worker:
             await worker.driver.start()
             tasks.append(asyncio.create_task(worker.run(), name="gateway"))
         try:
             yield
         finally:
+            if smtp:
+                smtp.close()
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
@@ -110,6 +118,17 @@ def _lifespan(settings: Settings, db: Database, queue: DatabaseQueue):
             await db.dispose()
 
     return lifespan
+
+
+async def _start_smtp(db: Database, settings: Settings) -> asyncio.Server | None:
+    """The e-mail-to-SMS listener on this loop (port 0: off); a port that is taken leaves mail off, loudly."""
+    if not settings.smtp_port:
+        return None
+    try:
+        return await start_smtp_server(db, settings)
+    except OSError:
+        log.exception("the SMTP listener could not start on %s:%s", settings.smtp_host, settings.smtp_port)
+        return None
 
 
 def _route_handlers(settings: Settings) -> list:
@@ -126,6 +145,8 @@ def _route_handlers(settings: Settings) -> list:
         TokenController,
         PlatformController,
         InboxController,
+        MailController,
+        WebhookController,
         audit_log,
         events_socket,
     ]

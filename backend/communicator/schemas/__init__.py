@@ -29,6 +29,14 @@ from communicator.schemas.directory import (
     UserRead,
 )
 from communicator.schemas.inbox import UnroutedAssign, UnroutedPage, UnroutedRead
+from communicator.schemas.integrations import (
+    MailSettingsRead,
+    MailSettingsUpdate,
+    WebhookCallPage,
+    WebhookCallRead,
+    WebhookSettingsRead,
+    WebhookSettingsUpdate,
+)
 from communicator.schemas.messages import (
     DeliveryRead,
     InboundCreate,
@@ -109,6 +117,12 @@ __all__ = [
     "WebUserCreate",
     "WebUserRead",
     "WebUserUpdate",
+    "MailSettingsRead",
+    "MailSettingsUpdate",
+    "WebhookCallPage",
+    "WebhookCallRead",
+    "WebhookSettingsRead",
+    "WebhookSettingsUpdate",
 ]
 
 API_STRUCTS = (
@@ -149,4 +163,10 @@ API_STRUCTS = (
     UnroutedRead,
     UnroutedPage,
     UnroutedAssign,
+    MailSettingsRead,
+    MailSettingsUpdate,
+    WebhookSettingsRead,
+    WebhookSettingsUpdate,
+    WebhookCallRead,
+    WebhookCallPage,
 )

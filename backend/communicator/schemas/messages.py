@@ -77,6 +77,7 @@ class MessageRead(Struct, kw_only=True):
     # Where a page of deliveries stops: the `after_id` of the next page; null on the last page.
     deliveries_next: int | None = None
     client_id: str | None = None  # the sender's MessageCreate.client_id, in the send answer and its event only
+    folded: int = 0  # identical alert mails folded into this one (docs/mail.md): the thread shows «×(folded+1)»
 
 
 class LastMessage(Struct, kw_only=True):

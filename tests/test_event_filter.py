@@ -17,6 +17,7 @@ from communicator.events import (
     GroupDeleted,
     GroupUpdated,
     MessageCreated,
+    MessageFolded,
     ThreadMarkedRead,
     UserCreated,
     UserUpdated,
@@ -187,6 +188,13 @@ def test_a_read_mark_only_for_its_own_user() -> None:
     assert visible(mark, ADMIN, EVERYONE) is None
     others = msgspec.structs.replace(mark, user_id=ADMIN.user_id)
     assert visible(others) is None
+
+
+def test_a_folded_alert_only_in_visible_threads() -> None:
+    """message.folded keeps the threads the user sees, and is dropped when none is left (like the message)."""
+    folded = MessageFolded(id=9, message_id=7, folded=6, thread_ids=[10, 11])
+    assert visible(folded) == msgspec.structs.replace(folded, thread_ids=[10])
+    assert visible(MessageFolded(id=9, message_id=7, folded=6, thread_ids=[11])) is None
 
 
 def test_every_event_type_is_covered_for_a_restricted_user() -> None:

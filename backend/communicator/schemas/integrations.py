@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from msgspec import UNSET, Meta, Struct, UnsetType
 
@@ -13,6 +13,8 @@ MailAddress = Annotated[str, Meta(min_length=3, max_length=254, pattern=r"^[^\s<
 HookUrl = Annotated[str, Meta(max_length=2000, pattern=r"^(|https?://\S+)$")]
 Seconds = Annotated[int, Meta(ge=0, le=7 * 24 * 3600)]
 PerHour = Annotated[int, Meta(ge=1, le=100_000)]
+WebhookKind = Literal["inbound", "delivery", "survey"]
+WebhookStatus = Literal["pending", "delivered", "failed"]
 
 
 class MailSettingsRead(Struct, kw_only=True):
@@ -59,10 +61,10 @@ class WebhookCallRead(Struct, kw_only=True):
     """One webhook call in the delivery log."""
 
     id: int
-    kind: str
+    kind: WebhookKind
     url: str
     webhook_id: str
-    status: str
+    status: WebhookStatus
     attempts: int
     next_attempt_at: datetime
     last_status: int | None

@@ -9,7 +9,8 @@ export type Route =
   | { name: 'tokens' }
   | { name: 'audit' }
   | { name: 'accounts' }
-  | { name: 'inbox' };
+  | { name: 'inbox' }
+  | { name: 'integrations' };
 
 /** A positive integer id from a route part, else null. */
 function routeId(part: string | undefined): number | null {
@@ -33,6 +34,7 @@ export function parseRoute(hash: string): Route {
     case 'audit':
     case 'accounts':
     case 'inbox':
+    case 'integrations':
       return { name: head };
     case 'threads':
       return { name: 'threads', threadId: routeId(arg) };
@@ -57,6 +59,7 @@ export function routeHash(route: Route): string {
     case 'audit':
     case 'accounts':
     case 'inbox':
+    case 'integrations':
       return `#/${route.name}`;
   }
 }

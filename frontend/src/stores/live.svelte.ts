@@ -10,6 +10,7 @@ import {
   addEcho,
   appendMessage,
   applyDeliveryUpdate,
+  applyFolded,
   emptyTimeline,
   lastMessageId,
   mergeMessages,
@@ -248,6 +249,10 @@ class LiveStore {
       }
       case 'thread.read':
         this.threads = applyReadMark(this.threads, event.thread_id, event.unread);
+        break;
+      case 'message.folded':
+        this.timeline = { ...this.timeline, messages: applyFolded(this.timeline.messages, event) };
+        this.outbox = { ...this.outbox, messages: applyFolded(this.outbox.messages, event) };
         break;
       case 'employee.created':
       case 'employee.updated':

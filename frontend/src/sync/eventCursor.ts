@@ -44,6 +44,7 @@ const KNOWN: Record<AppEvent['type'], true> = {
   'user.created': true,
   'user.updated': true,
   'thread.read': true,
+  'message.folded': true,
 };
 const KNOWN_TYPES = new Set(Object.keys(KNOWN));
 

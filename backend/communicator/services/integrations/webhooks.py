@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import UTC, datetime, timedelta
+from typing import cast
 
 import msgspec
 from sqlalchemy import or_, select, update
@@ -16,6 +17,7 @@ from sqlalchemy import or_, select, update
 from communicator.db.models import WebhookOutbox, WebhookSettings
 from communicator.db.session import Database, execute_dml
 from communicator.schemas import WebhookCallPage, WebhookCallRead, WebhookSettingsRead, WebhookSettingsUpdate
+from communicator.schemas.integrations import WebhookKind, WebhookStatus
 from communicator.services.core.actors import Actor
 from communicator.services.core.audit import record_audit
 from communicator.services.core.permissions import check_is_admin
@@ -94,10 +96,10 @@ async def list_webhook_calls(db: Database, actor: Actor, before_id: int | None, 
     items = [
         WebhookCallRead(
             id=r.id,
-            kind=r.kind,
+            kind=cast(WebhookKind, r.kind),
             url=r.url,
             webhook_id=r.webhook_id,
-            status=r.status,
+            status=cast(WebhookStatus, r.status),
             attempts=r.attempts,
             next_attempt_at=r.next_attempt_at,
             last_status=r.last_status,

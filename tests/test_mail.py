@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from communicator.db.migrate import upgrade
 from communicator.db.models import Delivery, Message
 from communicator.db.session import Database
-from tests.conftest import API, LiveServer, free_port, login, make_server
+from tests.conftest import API, DEMO_PASSWORD, LiveServer, free_port, login, make_server
 
 MONITORING = "monitoring@example.com"
 TAG = "АварияСервер1"
@@ -36,20 +36,24 @@ def mail_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     live.stop()
 
 
-@pytest.fixture
-async def admin_client(mail_server: LiveServer) -> AsyncIterator[httpx.AsyncClient]:
-    """The demo admin, with #АварияСервер1's subscribers and the monitoring sender set up once."""
-    async with httpx.AsyncClient(base_url=mail_server.url, timeout=10) as http:
-        await login(http)
-        employees = (await http.get(f"{API}/employees")).json()["items"]
-        if not any(e["phone"] == PEOPLE[0][1] for e in employees):
-            for name, phone, position in PEOPLE:
-                body = {"name": name, "phone": phone, "position": position, "tags": [TAG]}
-                assert (await http.post(f"{API}/employees", json=body)).status_code == 201
-        response = await http.put(
-            f"{API}/mail", json={"allowed_senders": [MONITORING, "flappy@example.com", "backup@example.com"]}
-        )
+@pytest.fixture(scope="module")
+def admin_cookies(mail_server: LiveServer) -> httpx.Cookies:
+    """The demo admin's session, with #АварияСервер1's subscribers and the monitoring senders set up once."""
+    with httpx.Client(base_url=mail_server.url, timeout=10) as http:
+        assert http.post(f"{API}/auth/login", json={"login": "admin", "password": DEMO_PASSWORD}).status_code == 200
+        for name, phone, position in PEOPLE:
+            body = {"name": name, "phone": phone, "position": position, "tags": [TAG]}
+            assert http.post(f"{API}/employees", json=body).status_code == 201
+        senders = [MONITORING, "flappy@example.com", "backup@example.com"]
+        response = http.put(f"{API}/mail", json={"allowed_senders": senders})
         assert response.status_code == 200, response.text
+        return http.cookies
+
+
+@pytest.fixture
+async def admin_client(mail_server: LiveServer, admin_cookies: httpx.Cookies) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client with the admin's session."""
+    async with httpx.AsyncClient(base_url=mail_server.url, timeout=10, cookies=admin_cookies) as http:
         yield http
 
 

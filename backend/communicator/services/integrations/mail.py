@@ -6,16 +6,17 @@ import re
 import secrets
 
 import msgspec
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from communicator.db.models import MailSettings, User
 from communicator.db.session import Database
 from communicator.domain import Role
-from communicator.schemas import MailSettingsRead, MailSettingsUpdate
+from communicator.schemas import MailSettingsRead, MailSettingsUpdate, WebUserCreate
 from communicator.services.core.actors import Actor
 from communicator.services.core.audit import record_audit
 from communicator.services.core.permissions import check_is_admin
-from communicator.services.identity.accounts import create_user
+from communicator.services.identity.users import create_web_user
 from communicator.settings import Settings
 
 LOCAL_PREFIX = "mail2sms"
@@ -58,15 +59,34 @@ def _read(row: MailSettings, settings: Settings) -> MailSettingsRead:
     )
 
 
-async def _create_mail_settings(session: AsyncSession, account_id: int) -> MailSettings:
-    """The account's first mail settings, with the Operator login that e-mail sends as."""
-    login = f"{LOCAL_PREFIX}-{account_id}"
+async def _create_mail_login(db: Database, actor: Actor) -> int:
+    """The Operator login e-mail sends as: created like any login (audited, user.created), or found again."""
+    login = f"{LOCAL_PREFIX}-{actor.account_id}"
+    async with db.read() as session:
+        query = select(User.id).where(User.login == login, User.account_id == actor.account_id)
+        existing = await session.scalar(query)
+    if existing is not None:  # created before a crash, or before the settings were removed
+        return existing
     # Nobody is told this password: the login only ever acts for the SMTP listener.
-    user = await create_user(session, account_id, login, secrets.token_urlsafe(24), Role.OPERATOR, name="E-mail")
-    row = MailSettings(account_id=account_id, secret=secrets.token_hex(12), allowed_senders=[], user_id=user.id)
-    session.add(row)
-    await session.flush()
-    return row
+    data = WebUserCreate(login=login, password=secrets.token_urlsafe(24), role=Role.OPERATOR, name="E-mail")
+    return (await create_web_user(db, actor, data)).id
+
+
+async def _ensure_mail_settings(db: Database, actor: Actor) -> MailSettings:
+    """The account's mail settings, created (with a fresh secret and the mail login) on first use."""
+    async with db.read() as session:
+        row = await load_mail_settings(session, actor.account_id)
+    if row is not None:
+        return row
+    user_id = await _create_mail_login(db, actor)
+    async with db.write() as session:
+        row = await load_mail_settings(session, actor.account_id)
+        if row is None:
+            row = MailSettings(account_id=actor.account_id, secret=secrets.token_hex(12), allowed_senders=[])
+            row.user_id = user_id
+            session.add(row)
+            await session.flush()
+        return row
 
 
 async def load_mail_settings(session: AsyncSession, account_id: int) -> MailSettings | None:
@@ -77,14 +97,7 @@ async def load_mail_settings(session: AsyncSession, account_id: int) -> MailSett
 async def get_mail_settings(db: Database, actor: Actor, settings: Settings) -> MailSettingsRead:
     """The account's mail settings (created, with a fresh secret, on first look)."""
     check_is_admin(actor)
-    async with db.read() as session:
-        row = await load_mail_settings(session, actor.account_id)
-    if row is None:
-        async with db.write() as session:
-            row = await load_mail_settings(session, actor.account_id) or await _create_mail_settings(
-                session, actor.account_id
-            )
-    return _read(row, settings)
+    return _read(await _ensure_mail_settings(db, actor), settings)
 
 
 async def update_mail_settings(
@@ -92,10 +105,10 @@ async def update_mail_settings(
 ) -> MailSettingsRead:
     """Change allowed senders and hygiene, or regenerate the secret address; audited."""
     check_is_admin(actor)
+    await _ensure_mail_settings(db, actor)
     async with db.write() as session:
-        row = await load_mail_settings(session, actor.account_id) or await _create_mail_settings(
-            session, actor.account_id
-        )
+        row = await load_mail_settings(session, actor.account_id)
+        assert row is not None  # settings are never deleted
         changes: dict[str, object] = {}
         if data.allowed_senders is not msgspec.UNSET:
             senders = sorted({address.strip().lower() for address in data.allowed_senders})

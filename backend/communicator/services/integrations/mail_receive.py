@@ -13,7 +13,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import msgspec
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from communicator.db.models import MailFold, MailReceipt, MailSettings, Message, ThreadMessage
@@ -30,6 +30,8 @@ from communicator.settings import Settings
 from communicator.sms.tags import extract_tags
 
 ELLIPSIS = "…"
+RATE_WINDOW = timedelta(hours=1)
+MAX_FOLD = timedelta(days=7)  # the longest fold window the API accepts
 
 
 class MailIn(msgspec.Struct, frozen=True, kw_only=True):
@@ -104,7 +106,7 @@ async def check_mail_sender(db: Database, settings: Settings, sender: str, recip
 
 async def _check_rate(session: AsyncSession, row: MailSettings, sender: str, rate_per_hour: int) -> None:
     """Refuse a sender that mailed the account `rate_per_hour` times within the last hour."""
-    since = datetime.now(UTC) - timedelta(hours=1)
+    since = datetime.now(UTC) - RATE_WINDOW
     query = select(func.count()).where(
         MailReceipt.account_id == row.account_id, MailReceipt.sender == sender.lower(), MailReceipt.at > since
     )
@@ -160,3 +162,8 @@ async def _record_sent(session: AsyncSession, account_id: int, sender: str, text
     else:
         fold.message_id, fold.first_at = message_id, now
     session.add(MailReceipt(account_id=account_id, sender=sender.lower(), at=now, message_id=message_id))
+    # Both tables only matter within their windows (an hour; at most the longest fold window): keep them small.
+    await session.execute(
+        delete(MailReceipt).where(MailReceipt.account_id == account_id, MailReceipt.at < now - RATE_WINDOW)
+    )
+    await session.execute(delete(MailFold).where(MailFold.account_id == account_id, MailFold.first_at < now - MAX_FOLD))

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import cast
 
 import msgspec
-from sqlalchemy import or_, select, update
+from sqlalchemy import Select, or_, select, update
 
 from communicator.db.models import WebhookOutbox, WebhookSettings
 from communicator.db.session import Database, execute_dml
@@ -112,10 +112,9 @@ async def list_webhook_calls(db: Database, actor: Actor, before_id: int | None, 
     return WebhookCallPage(items=items, has_more=len(rows) > limit)
 
 
-async def claim_webhook_calls(db: Database, lease: timedelta, limit: int) -> list[WebhookCall]:
-    """Take up to `limit` due calls for `lease` (each claim is an attempt); rows others hold are skipped."""
-    now = datetime.now(UTC)
-    due = (
+def _select_due(now: datetime, limit: int) -> Select[int]:
+    """The ids of pending calls whose time has come and that nobody holds, oldest first."""
+    return (
         select(WebhookOutbox.id)
         .where(
             WebhookOutbox.status == "pending",
@@ -125,10 +124,16 @@ async def claim_webhook_calls(db: Database, lease: timedelta, limit: int) -> lis
         .order_by(WebhookOutbox.id)
         .limit(limit)
     )
+
+
+async def claim_webhook_calls(db: Database, lease: timedelta, limit: int) -> list[WebhookCall]:
+    """Take up to `limit` due calls for `lease` (each claim is an attempt); rows others hold are skipped."""
+    now = datetime.now(UTC)
     async with db.read() as session:
         # Idle most of the time: a read finds that out without taking the (SQLite: the only) write lock.
-        if (await session.execute(due.limit(1))).first() is None:
+        if (await session.execute(_select_due(now, 1))).first() is None:
             return []
+    due = _select_due(now, limit)
     if not db.is_sqlite:
         due = due.with_for_update(skip_locked=True)
     claim = (
@@ -139,15 +144,13 @@ async def claim_webhook_calls(db: Database, lease: timedelta, limit: int) -> lis
     )
     async with db.write() as session:
         ids = list((await session.execute(claim)).scalars())
-        if not ids:
-            return []
         query = (
             select(WebhookOutbox, WebhookSettings.secret)
             .join(WebhookSettings, WebhookSettings.account_id == WebhookOutbox.account_id)
             .where(WebhookOutbox.id.in_(ids))
             .order_by(WebhookOutbox.id)
         )
-        rows = (await session.execute(query)).all()
+        rows = (await session.execute(query)).all() if ids else []
     return [
         WebhookCall(
             id=r.id, url=r.url, webhook_id=r.webhook_id, kind=r.kind, body=r.body, attempt=r.attempts, secret=secret

@@ -119,9 +119,18 @@ def check_signature(secret: str, headers: dict[str, str], body: bytes) -> None:
 
 @pytest.mark.parametrize("database_url", ["sqlite", "postgres"], indirect=True)
 async def test_inbound_is_signed_and_retried_until_accepted(db: Database, admin: Actor, receiver: Receiver) -> None:
-    """500, 500, 200: three posts with one idempotency id and valid signatures; the log shows it delivered."""
+    """500, 500, 200: three posts with one idempotency id and valid signatures; the log shows it delivered.
+
+    The call is queued in the transaction that records its event: no URL, no row; an outbound send, no row.
+    """
+    await receive_sms(db, "4938", "+79161000001", "до настройки", "smsc-0")
     hooks = await update_webhook_settings(db, admin, WebhookSettingsUpdate(inbound_url=receiver.url))
+    assert await outbox(db) == []
+    await send_message(db, admin, MessageCreate(text="t", recipients=Recipients(employees=[1])))
     await receive_sms(db, "4938", "+79161000001", "#1234 готово", "smsc-1")
+    async with db.read() as session:
+        events = await session.scalar(select(func.count()).select_from(Event).where(Event.type == "message.created"))
+    assert events == 3 and len(await outbox(db)) == 1
     await run_until_finished(db, settings())
     assert len(receiver.posts) == 3
     ids = {headers["X-Communicator-Webhook-Id"] for headers, _ in receiver.posts}
@@ -133,18 +142,6 @@ async def test_inbound_is_signed_and_retried_until_accepted(db: Database, admin:
     assert payload["data"]["text"] == "#1234 готово" and payload["data"]["sender_phone"] == "+79161000001"
     [row] = await outbox(db)
     assert (row.status, row.attempts, row.last_status, row.last_error) == ("delivered", 3, 200, None)
-
-
-async def test_outbox_row_is_written_with_its_event(db: Database, admin: Actor, receiver: Receiver) -> None:
-    """No URL: no row; with one, each inbound event has its row (the same transaction), outbound sends none."""
-    await receive_sms(db, "4938", "+79161000001", "до настройки", "smsc-0")
-    assert await outbox(db) == []
-    await update_webhook_settings(db, admin, WebhookSettingsUpdate(inbound_url=receiver.url))
-    for n in range(3):
-        await receive_sms(db, "4938", "+79161000002", f"ответ {n}", f"smsc-{n + 1}")
-    async with db.read() as session:
-        events = await session.scalar(select(func.count()).select_from(Event).where(Event.type == "message.created"))
-    assert events == 4 and len(await outbox(db)) == 3
 
 
 async def test_a_receiver_that_never_answers_times_out_and_fails(db: Database, admin: Actor) -> None:

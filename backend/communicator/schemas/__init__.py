@@ -39,6 +39,14 @@ from communicator.schemas.directory import (
 )
 from communicator.schemas.gateway import HttpProviderRead, HttpProviderWrite, OperatorCountRead, OperatorCountsRead
 from communicator.schemas.inbox import UnroutedAssign, UnroutedPage, UnroutedRead
+from communicator.schemas.integrations import (
+    MailSettingsRead,
+    MailSettingsUpdate,
+    WebhookCallPage,
+    WebhookCallRead,
+    WebhookSettingsRead,
+    WebhookSettingsUpdate,
+)
 from communicator.schemas.messages import (
     DeliveryRead,
     InboundCreate,
@@ -97,6 +105,8 @@ __all__ = [
     "LastMessage",
     "Login",
     "LoginRequest",
+    "MailSettingsRead",
+    "MailSettingsUpdate",
     "MessageCreate",
     "MessageRead",
     "Name",
@@ -130,6 +140,10 @@ __all__ = [
     "WebUserCreate",
     "WebUserRead",
     "WebUserUpdate",
+    "WebhookCallPage",
+    "WebhookCallRead",
+    "WebhookSettingsRead",
+    "WebhookSettingsUpdate",
 ]
 
 API_STRUCTS = (
@@ -181,4 +195,10 @@ API_STRUCTS = (
     ContactPromote,
     ThreadReadCount,
     FollowUpCreate,
+    MailSettingsRead,
+    MailSettingsUpdate,
+    WebhookSettingsRead,
+    WebhookSettingsUpdate,
+    WebhookCallRead,
+    WebhookCallPage,
 )

@@ -66,8 +66,11 @@ export interface CommunicatorSchemas {
   InboundCreate: InboundCreate;
   LastMessage: LastMessage;
   LoginRequest: LoginRequest;
+  MailSettingsRead: MailSettingsRead;
+  MailSettingsUpdate: MailSettingsUpdate;
   MessageCreate: MessageCreate;
   MessageCreated: MessageCreated;
+  MessageFolded: MessageFolded;
   MessageRead: MessageRead;
   OperatorCountRead: OperatorCountRead;
   OperatorCountsRead: OperatorCountsRead;
@@ -100,6 +103,10 @@ export interface CommunicatorSchemas {
   WebUserCreate: WebUserCreate;
   WebUserRead: WebUserRead;
   WebUserUpdate: WebUserUpdate;
+  WebhookCallPage: WebhookCallPage;
+  WebhookCallRead: WebhookCallRead;
+  WebhookSettingsRead: WebhookSettingsRead;
+  WebhookSettingsUpdate: WebhookSettingsUpdate;
 }
 /**
  * A new client company with its first Administrator (platform admin only).
@@ -556,6 +563,36 @@ export interface LoginRequest {
   password: string;
 }
 /**
+ * GET /api/v1/mail: the account's addresses, allowed senders and alert hygiene.
+ *
+ * This interface was referenced by `CommunicatorSchemas`'s JSON-Schema
+ * via the `definition` "MailSettingsRead".
+ */
+export interface MailSettingsRead {
+  address: string;
+  allowed_senders: string[];
+  fold_seconds: number;
+  own_hygiene: boolean;
+  rate_per_hour: number;
+  secret_address: string;
+  user_id: number;
+}
+/**
+ * PUT /api/v1/mail: absent fields stay; null hygiene values return to the server's defaults.
+ *
+ * This interface was referenced by `CommunicatorSchemas`'s JSON-Schema
+ * via the `definition` "MailSettingsUpdate".
+ */
+export interface MailSettingsUpdate {
+  /**
+   * @maxItems 100
+   */
+  allowed_senders?: string[];
+  fold_seconds?: number | null;
+  rate_per_hour?: number | null;
+  regenerate_secret?: boolean;
+}
+/**
  * A message to send.
  *
  * This interface was referenced by `CommunicatorSchemas`'s JSON-Schema
@@ -608,6 +645,7 @@ export interface MessageRead {
   employee_id: number | null;
   employee_name: string | null;
   encoding: string;
+  folded?: number;
   follow_up_ids?: number[];
   follow_up_of?: number | null;
   id: number;
@@ -616,6 +654,19 @@ export interface MessageRead {
   sender_phone: string | null;
   summary: Summary;
   text: string;
+}
+/**
+ * An identical alert mail was folded into a message instead of being sent again (docs/mail.md).
+ *
+ * This interface was referenced by `CommunicatorSchemas`'s JSON-Schema
+ * via the `definition` "MessageFolded".
+ */
+export interface MessageFolded {
+  folded: number;
+  id?: number;
+  message_id: number;
+  thread_ids: number[];
+  type: 'message.folded';
 }
 /**
  * One operator's deliveries of a day: accepted by the SMSC, delivered, failed, still waiting.
@@ -952,4 +1003,57 @@ export interface WebUserUpdate {
   name?: string;
   password?: string;
   role?: Role;
+}
+/**
+ * A page of the delivery log, newest first.
+ *
+ * This interface was referenced by `CommunicatorSchemas`'s JSON-Schema
+ * via the `definition` "WebhookCallPage".
+ */
+export interface WebhookCallPage {
+  has_more: boolean;
+  items: WebhookCallRead[];
+}
+/**
+ * One webhook call in the delivery log.
+ *
+ * This interface was referenced by `CommunicatorSchemas`'s JSON-Schema
+ * via the `definition` "WebhookCallRead".
+ */
+export interface WebhookCallRead {
+  attempts: number;
+  created_at: string;
+  finished_at: string | null;
+  id: number;
+  kind: 'delivery' | 'inbound' | 'survey';
+  last_error: string | null;
+  last_status: number | null;
+  next_attempt_at: string;
+  status: 'delivered' | 'failed' | 'pending';
+  url: string;
+  webhook_id: string;
+}
+/**
+ * GET /api/v1/webhooks: where the account's events are POSTed and the key they are signed with.
+ *
+ * This interface was referenced by `CommunicatorSchemas`'s JSON-Schema
+ * via the `definition` "WebhookSettingsRead".
+ */
+export interface WebhookSettingsRead {
+  delivery_url: string;
+  inbound_url: string;
+  secret: string;
+  survey_url: string;
+}
+/**
+ * PUT /api/v1/webhooks: absent fields stay; an empty URL turns that hook off.
+ *
+ * This interface was referenced by `CommunicatorSchemas`'s JSON-Schema
+ * via the `definition` "WebhookSettingsUpdate".
+ */
+export interface WebhookSettingsUpdate {
+  delivery_url?: string;
+  inbound_url?: string;
+  regenerate_secret?: boolean;
+  survey_url?: string;
 }

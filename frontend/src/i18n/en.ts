@@ -2,6 +2,7 @@
 import { enInboxCore } from './inbox-core.strings';
 import type { MessageKey } from './ru';
 import { enNumbering } from './numbering.strings';
+import { enMail } from './mail.strings';
 import type { Entry } from './translate';
 import { enInboxUi } from './inboxUi.strings';
 
@@ -354,4 +355,5 @@ export const en: Record<MessageKey, Entry> = {
   ...enNumbering,
   ...enInboxCore,
   ...enInboxUi,
+  ...enMail,
 };

@@ -1,6 +1,7 @@
 /** Russian UI strings (the default locale; the key set every locale must have). */
 import { ruNumbering } from './numbering.strings';
 import { ruInboxCore } from './inbox-core.strings';
+import { ruMail } from './mail.strings';
 import type { Entry } from './translate';
 import { ruInboxUi } from './inboxUi.strings';
 
@@ -353,6 +354,7 @@ export const ru = {
   ...ruNumbering,
   ...ruInboxCore,
   ...ruInboxUi,
+  ...ruMail,
 } satisfies Record<string, Entry>;
 
 export type MessageKey = keyof typeof ru;

@@ -11,6 +11,7 @@ import {
   addEcho,
   appendMessage,
   applyDeliveryUpdate,
+  applyFolded,
   emptyTimeline,
   lastMessageId,
   mergeMessages,
@@ -288,6 +289,10 @@ class LiveStore {
         break;
       case 'account.updated':
         inboxCore.settings = event.settings;
+        break;
+      case 'message.folded':
+        this.timeline = { ...this.timeline, messages: applyFolded(this.timeline.messages, event) };
+        this.outbox = { ...this.outbox, messages: applyFolded(this.outbox.messages, event) };
         break;
       case 'employee.created':
       case 'employee.updated':

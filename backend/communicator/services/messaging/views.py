@@ -153,6 +153,7 @@ def _message_read(
         summary=summary,
         deliveries=deliveries,
         author_user_id=m.author_user_id,
+        folded=m.folded,
     )
     return get_visible_message(read, reach)
 

@@ -12,8 +12,8 @@ from communicator.api.params import PathBigId, PathId, QueryAfterId, QueryBigId
 from communicator.db.session import Database
 from communicator.schemas import MessageCreate, MessageRead, ReadMark, ThreadPage
 from communicator.services.core.actors import Actor
+from communicator.services.messaging import schedule, threads
 from communicator.services.messaging import send as messaging
-from communicator.services.messaging import threads
 from communicator.services.messaging.views import DELIVERY_PAGE
 
 MAX_DELIVERY_PAGE = 2000
@@ -46,6 +46,13 @@ class MessageController(Controller):
     ) -> MessageRead:
         """A message with a page of its recipients' statuses (by delivery id after `after_id`)."""
         return await messaging.get_message(db, actor, message_id, after_id, limit)
+
+    @post("/{message_id:int}/cancel", operation_id="cancelMessage", status_code=200, opt={"scope": "messages:send"})
+    async def cancel_message(
+        self, db: NamedDependency[Database], actor: NamedDependency[Actor], message_id: PathBigId
+    ) -> MessageRead:
+        """Cancel a scheduled message before its send time (409 once it was released to the gateway)."""
+        return await schedule.cancel_message(db, actor, message_id)
 
 
 class ThreadController(Controller):

@@ -77,6 +77,8 @@ class Account(Base):
     sender_names: Mapped[list[str]] = mapped_column(JSON, default=list)
     plan: Mapped[str] = mapped_column(String(20), default="Company")
     created_at: Mapped[datetime] = mapped_column()
+    # An IANA zone: a scheduled send's naive time is read in it (docs/scheduling.md).
+    timezone: Mapped[str] = mapped_column(String(64), default="Europe/Moscow", server_default="Europe/Moscow")
 
 
 class Employee(Base):
@@ -229,6 +231,9 @@ class Message(Base):
     reply_to_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("messages.id"))
     smsc_id: Mapped[str | None] = mapped_column(String(64))
     text_hash: Mapped[str | None] = mapped_column(String(64))
+    # A scheduled send's due time and the end of its validity period (docs/scheduling.md).
+    send_at: Mapped[datetime | None] = mapped_column()
+    valid_until: Mapped[datetime | None] = mapped_column()
 
 
 class MessageTarget(Base):
@@ -250,6 +255,7 @@ class Delivery(Base):
         # A message's delivery pages (by id) and its summary (by status) read only the index.
         Index("ix_deliveries_message_page", "message_id", "id"),
         Index("ix_deliveries_message_status", "message_id", "status"),
+        Index("ix_deliveries_expiry", "status", "expires_at"),
     )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     account_id: Mapped[int] = mapped_column(Integer)
@@ -259,7 +265,10 @@ class Delivery(Base):
     status: Mapped[DeliveryStatus] = mapped_column(EnumText(DeliveryStatus, 16))
     parts: Mapped[int] = mapped_column(Integer)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # Pending: not claimed before this (a retry's back-off); Sending: the lease; Scheduled: the due time.
     lease_until: Mapped[datetime | None] = mapped_column()
+    # Not handed to the SMSC by then: TimedOut (the message's validity period).
+    expires_at: Mapped[datetime | None] = mapped_column()
     smsc_id: Mapped[str | None] = mapped_column(String(64), index=True)
     error: Mapped[str | None] = mapped_column(String(200))
     possible_duplicate: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from communicator.schemas.admin import (
     AccountCreate,
     AccountRead,
+    AccountUpdate,
     AuditEntryRead,
     AuditPage,
     PermissionsRead,
@@ -62,6 +63,7 @@ __all__ = [
     "API_STRUCTS",
     "AccountCreate",
     "AccountRead",
+    "AccountUpdate",
     "AuditEntryRead",
     "AuditPage",
     "BigCursor",
@@ -145,6 +147,7 @@ API_STRUCTS = (
     AuditPage,
     AccountCreate,
     AccountRead,
+    AccountUpdate,
     TagRead,
     UnroutedRead,
     UnroutedPage,

@@ -10,6 +10,8 @@ from msgspec import Meta, Struct
 from communicator.domain import DeliveryStatus, Direction, ThreadKind
 from communicator.schemas.types import BigCursor, Id, Phone, TagName
 
+MAX_VALID_MINUTES = 7 * 24 * 60
+
 
 class Recipients(Struct, forbid_unknown_fields=True, kw_only=True):
     """Who a message goes to: any mix of employees, groups, tag subscribers and raw numbers."""
@@ -27,6 +29,10 @@ class MessageCreate(Struct, forbid_unknown_fields=True, kw_only=True):
     recipients: Recipients
     # The sending tab's key for its local echo, handed back in the answer and the message.created event.
     client_id: Annotated[str, Meta(min_length=1, max_length=64)] | None = None
+    # Send later: ISO 8601; without an offset it is the account's local time (docs/scheduling.md).
+    send_at: datetime | None = None
+    # Give up on deliveries not handed to the SMSC within this many minutes of the send time (at most 7 days).
+    valid_minutes: Annotated[int, Meta(ge=1, le=MAX_VALID_MINUTES)] | None = None
 
 
 class InboundCreate(Struct, forbid_unknown_fields=True, kw_only=True, rename={"sender": "from"}):
@@ -77,6 +83,8 @@ class MessageRead(Struct, kw_only=True):
     # Where a page of deliveries stops: the `after_id` of the next page; null on the last page.
     deliveries_next: int | None = None
     client_id: str | None = None  # the sender's MessageCreate.client_id, in the send answer and its event only
+    send_at: datetime | None = None  # a scheduled send's due time (UTC); its deliveries wait as Scheduled until then
+    valid_until: datetime | None = None  # deliveries not handed to the SMSC by then end as TimedOut
 
 
 class LastMessage(Struct, kw_only=True):

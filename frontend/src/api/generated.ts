@@ -2,7 +2,7 @@
  * Run `npm run gen:types` (also run before every build). */
 
 /**
- * Where one recipient's SMS is: Pending < Sending < Sent < a final status (docs/gateway.md).
+ * Where one recipient's SMS is: Scheduled < Pending < Sending < Sent < a final status (docs/gateway.md).
  *
  * This interface was referenced by `CommunicatorSchemas`'s JSON-Schema
  * via the `definition` "DeliveryStatus".
@@ -14,6 +14,7 @@ export type DeliveryStatus =
   | 'NotDelivered'
   | 'NotSent'
   | 'Pending'
+  | 'Scheduled'
   | 'Sending'
   | 'Sent'
   | 'TimedOut';
@@ -35,6 +36,7 @@ export type ThreadKind = 'employee' | 'group' | 'unknown';
 export interface CommunicatorSchemas {
   AccountCreate: AccountCreate;
   AccountRead: AccountRead;
+  AccountUpdate: AccountUpdate;
   AuditEntryRead: AuditEntryRead;
   AuditPage: AuditPage;
   DeliveryRead: DeliveryRead;
@@ -99,6 +101,7 @@ export interface AccountCreate {
   plan?: 'Company' | 'Employee';
   sender_names?: string[];
   short_number: string;
+  timezone?: string;
 }
 /**
  * A client company.
@@ -114,7 +117,17 @@ export interface AccountRead {
   plan: 'Company' | 'Employee';
   sender_names: string[];
   short_number: string;
+  timezone?: string;
   users: number;
+}
+/**
+ * What a platform admin may change in a client company.
+ *
+ * This interface was referenced by `CommunicatorSchemas`'s JSON-Schema
+ * via the `definition` "AccountUpdate".
+ */
+export interface AccountUpdate {
+  timezone: string;
 }
 /**
  * One line of the audit log.
@@ -383,7 +396,9 @@ export interface LoginRequest {
 export interface MessageCreate {
   client_id?: string | null;
   recipients: Recipients;
+  send_at?: string | null;
   text: string;
+  valid_minutes?: number | null;
 }
 /**
  * Who a message goes to: any mix of employees, groups, tag subscribers and raw numbers.
@@ -429,9 +444,11 @@ export interface MessageRead {
   id: number;
   parts: number;
   reply_to_id: number | null;
+  send_at?: string | null;
   sender_phone: string | null;
   summary: Summary;
   text: string;
+  valid_until?: string | null;
 }
 /**
  * A user's permissions and exactly which employees they resolve to.
@@ -677,6 +694,7 @@ export interface WebUserRead {
 export interface UserRead {
   account_id: number;
   account_name: string;
+  account_timezone?: string;
   employee_id: number | null;
   id: number;
   login: string;

@@ -2,6 +2,7 @@
 import type { DeliveryRead, DeliveryStatus, DeliverySummary } from '../api/types';
 
 const RANK: Record<DeliveryStatus, number> = {
+  Scheduled: -1,
   Pending: 0,
   Sending: 1,
   Sent: 2,

@@ -21,6 +21,7 @@ from communicator.services.core.errors import InvalidInput
 from communicator.services.directory.employees import check_phones
 from communicator.services.directory.groups import check_employees_exist, check_groups_exist, list_group_member_phones
 from communicator.services.directory.tags import select_tag_subscribers
+from communicator.services.messaging.schedule import Timing, check_timing
 from communicator.services.messaging.threads import (
     check_message_visible,
     record_in_employee_threads,
@@ -98,13 +99,15 @@ async def resolve_recipients(session: AsyncSession, actor: Actor, data: MessageC
 
 
 async def send_message(db: Database, actor: Actor, data: MessageCreate) -> MessageRead:
-    """Accept a message: store it with one Pending delivery per phone, in one transaction."""
+    """Accept a message: store it with one delivery per phone (Pending, or Scheduled to send later), in one transaction."""
     permissions.check_scope(actor, "messages:send")
     text = check_text(data.text)
     async with db.write() as session:
+        now = datetime.now(UTC)
+        timing = await check_timing(session, actor.account_id, data.send_at, data.valid_minutes, now)
         phones = await resolve_recipients(session, actor, data)
         await permissions.check_may_send(session, actor, phones)
-        message = await _record_outbound(session, actor, text, data.recipients.groups, phones)
+        message = await _record_outbound(session, actor, text, data.recipients.groups, phones, timing)
         read = await get_message_page(session, message)
         read = msgspec.structs.replace(read, client_id=data.client_id)  # not stored: only the sending tab needs it
         thread_ids = await touch_threads(session, message.id, message.created_at)
@@ -112,19 +115,24 @@ async def send_message(db: Database, actor: Actor, data: MessageCreate) -> Messa
         summary_only = msgspec.structs.replace(read, deliveries=None, deliveries_next=None)
         event = MessageCreated(message=summary_only, thread_ids=thread_ids)
         await record_event(session, actor.account_id, event)
-        wake_gateways_after_commit(session)
+        if timing.send_at is None:
+            wake_gateways_after_commit(session)
     return read
 
 
 async def _insert_deliveries(session: AsyncSession, message: Message, phones: dict[str, int | None]) -> None:
-    """One Pending delivery per phone, in one multi-row insert (the queue is these rows)."""
+    """One delivery per phone, in one multi-row insert (the queue is these rows)."""
+    # A scheduled one waits as Scheduled with its due time where a Pending row keeps its "not before".
+    status = DeliveryStatus.SCHEDULED if message.send_at else DeliveryStatus.PENDING
     rows = [
         {
             "account_id": message.account_id,
             "message_id": message.id,
             "phone": phone,
             "employee_id": employee_id,
-            "status": DeliveryStatus.PENDING,
+            "status": status,
+            "lease_until": message.send_at,
+            "expires_at": message.valid_until,
             "parts": message.parts,
             "attempts": 0,
             "updated_at": message.created_at,
@@ -137,7 +145,12 @@ async def _insert_deliveries(session: AsyncSession, message: Message, phones: di
 
 
 async def _record_outbound(
-    session: AsyncSession, actor: Actor, text: str, group_ids: list[int], phones: dict[str, int | None]
+    session: AsyncSession,
+    actor: Actor,
+    text: str,
+    group_ids: list[int],
+    phones: dict[str, int | None],
+    timing: Timing,
 ) -> Message:
     """Insert the message, its deliveries and its thread links."""
     now = datetime.now(UTC)
@@ -150,6 +163,8 @@ async def _record_outbound(
         encoding=segments.encoding,
         created_at=now,
         author_user_id=actor.user_id,
+        send_at=timing.send_at,
+        valid_until=timing.valid_until,
     )
     session.add(message)
     await session.flush()

@@ -2,6 +2,7 @@
 import type {
   AccountCreate,
   AccountRead,
+  AccountUpdate,
   AuditPage,
   EmployeeCreate,
   EmployeeRead,
@@ -151,6 +152,8 @@ export const api = {
   deleteGroup: (id: number) => request<void>('DELETE', `/groups/${id}`),
 
   sendMessage: (data: MessageCreate) => request<MessageRead>('POST', '/messages', data),
+  /** cancel a scheduled message before its send time (409 once released) */
+  cancelMessage: (id: number) => request<MessageRead>('POST', `/messages/${id}/cancel`),
   /** a message with one page of its deliveries: those after delivery `afterId` (the summary counts them all) */
   getMessage: (id: number, afterId = 0) =>
     request<MessageRead>('GET', `/messages/${id}` + (afterId ? `?after_id=${afterId}` : '')),
@@ -179,6 +182,7 @@ export const api = {
 
   listAccounts: () => request<Items<AccountRead>>('GET', '/platform/accounts'),
   createAccount: (data: AccountCreate) => request<AccountRead>('POST', '/platform/accounts', data),
+  updateAccount: (id: number, data: AccountUpdate) => request<AccountRead>('PATCH', `/platform/accounts/${id}`, data),
   listUnrouted: () => request<UnroutedPage>('GET', '/platform/inbox'),
   assignUnrouted: (id: number, accountId: number) =>
     request<MessageRead>('POST', `/platform/inbox/${id}/assign`, { account_id: accountId }),

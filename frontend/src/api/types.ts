@@ -37,6 +37,7 @@ export type AccountRead = G.AccountRead;
 export type UnroutedRead = G.UnroutedRead;
 export type UnroutedPage = G.UnroutedPage;
 export type AccountCreate = G.AccountCreate;
+export type AccountUpdate = G.AccountUpdate;
 export type Plan = AccountRead['plan'];
 
 /** A subscription tag and how many employees follow it (GET /tags). */

@@ -97,6 +97,11 @@ const CODES: Record<string, [MessageKey, Reader]> = {
   invalid_sender: ['error.invalid_sender', value('sender')],
   unknown_account: ['error.unknown_account', value('account_id')],
   already_assigned: ['error.already_assigned', none],
+  send_at_past: ['error.send_at_past', none],
+  send_at_too_far: ['error.send_at_too_far', none],
+  message_not_scheduled: ['error.message_not_scheduled', none],
+  cancel_not_author: ['error.cancel_not_author', none],
+  timezone_unknown: ['error.timezone_unknown', value('timezone')],
 };
 
 function record(extra: unknown): Record<string, unknown> {

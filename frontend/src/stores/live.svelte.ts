@@ -4,6 +4,7 @@
  */
 import { api } from '../api/client';
 import type { AppEvent, MessageCreatedEvent, Recipients, ThreadRead } from '../api/types';
+import type { SendTiming } from '../state/schedule';
 import { t } from '../i18n/index.svelte';
 import { applyMessageToThreads, applyReadMark, markThreadRead, sortThreads } from '../state/threads';
 import {
@@ -209,7 +210,7 @@ class LiveStore {
   }
 
   /** Send with a local echo; resolves to null on success or the server's reason on failure. */
-  async send(text: string, recipients: Recipients, target: SendTarget): Promise<string | null> {
+  async send(text: string, recipients: Recipients, target: SendTarget, timing: SendTiming = {}): Promise<string | null> {
     const clientId = newClientId();
     const threadId = this.openThreadId;
     const echo = { clientId, text, createdAt: new Date().toISOString(), state: 'sending' as const };
@@ -219,11 +220,27 @@ class LiveStore {
     };
     update((timeline) => addEcho(timeline, echo));
     try {
-      const message = await api.sendMessage({ text, recipients, client_id: clientId });
+      const message = await api.sendMessage({ text, recipients, client_id: clientId, ...timing });
       update((timeline) => resolveEcho(timeline, clientId, message));
       return null;
     } catch (error) {
       update((timeline) => removeEcho(timeline, clientId));
+      return errorText(error);
+    }
+  }
+
+  /** Cancel a scheduled message; resolves to null on success or the server's reason. */
+  async cancelScheduled(messageId: number): Promise<string | null> {
+    try {
+      const message = await api.cancelMessage(messageId);
+      const merge = (timeline: Timeline): Timeline =>
+        timeline.messages.some((m) => m.id === messageId)
+          ? { ...timeline, messages: mergeMessages(timeline.messages, [message]) }
+          : timeline;
+      this.timeline = merge(this.timeline);
+      this.outbox = merge(this.outbox);
+      return null;
+    } catch (error) {
       return errorText(error);
     }
   }

@@ -64,6 +64,7 @@ def test_schedule_from_the_composer_then_cancel(server: LiveServer, new_client: 
     note.get_by_test_id("scheduled-cancel").click()
     expect(note).to_have_attribute("data-scheduled", "false")
     expect(note.get_by_test_id("scheduled-cancel")).to_have_count(0)
+    expect(note.get_by_test_id("scheduled-cancelled")).to_have_text("Отправка отменена")
     shot(page, "62-scheduled-cancelled")
     message_id = int(bubble.get_attribute("data-message-id") or 0)
     assert client.api(f"{API}/messages/{message_id}")["summary"]["counts"] == {"Cancelled": 1}

@@ -6,7 +6,9 @@ from typing import Annotated
 
 from litestar import Controller, get, post
 from litestar.di import NamedDependency
-from litestar.params import JSONBody, Parameter, QueryParameter
+from litestar.enums import RequestEncodingType
+from litestar.openapi.spec import Example
+from litestar.params import Body, JSONBody, Parameter, QueryParameter
 
 from communicator.api.params import PathBigId, PathId, QueryAfterId, QueryBigId
 from communicator.db.session import Database
@@ -17,6 +19,18 @@ from communicator.services.messaging import send as messaging
 from communicator.services.messaging.views import DELIVERY_PAGE
 
 MAX_DELIVERY_PAGE = 2000
+# Shown in the OpenAPI document and tried first by the schemathesis run. A `send_at` example would go stale
+# (it must lie within the coming year), so the schedule is described in the docs instead.
+SEND_EXAMPLES = [
+    Example(
+        summary="To an employee and a number",
+        value={"text": "Сбор в 10:00", "recipients": {"employees": [1], "numbers": ["+79161234567"]}},
+    ),
+    Example(
+        summary="To a group, valid for an hour",
+        value={"text": "Плановые работы", "recipients": {"groups": [1]}, "valid_minutes": 60},
+    ),
+]
 
 
 class MessageController(Controller):
@@ -30,9 +44,9 @@ class MessageController(Controller):
         self,
         db: NamedDependency[Database],
         actor: NamedDependency[Actor],
-        data: JSONBody[MessageCreate],
+        data: Annotated[MessageCreate, Body(media_type=RequestEncodingType.JSON, examples=SEND_EXAMPLES)],
     ) -> MessageRead:
-        """Accept a message for every recipient, or refuse it whole."""
+        """Accept a message for every recipient, or refuse it whole; `send_at` schedules it (docs/scheduling.md)."""
         return await messaging.send_message(db, actor, data)
 
     @get("/{message_id:int}", operation_id="getMessage", opt={"scope": "messages:read"})

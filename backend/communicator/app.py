@@ -16,6 +16,7 @@ from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
+from litestar.openapi.spec import Components, Reference, SecurityScheme
 from litestar.static_files import create_static_files_router
 
 from communicator.api.audit import audit_log
@@ -59,7 +60,7 @@ log = logging.getLogger(__name__)
 FRONTEND_DIST = Path(__file__).resolve().parents[2] / "frontend" / "dist"
 
 
-@get("/health", exclude_from_auth=True, operation_id="health")
+@get("/health", exclude_from_auth=True, operation_id="health", security=[{}])
 async def health(state: State) -> dict[str, str]:
     """200 when the database answers."""
     await state.db.ping()
@@ -234,7 +235,31 @@ def create_app(settings: Settings) -> Litestar:
         ),
         lifespan=[_lifespan(settings, db, queue)],
         request_max_body_size=settings.max_body_bytes,
-        openapi_config=OpenAPIConfig(title="Communicator", version="1", path="/schema"),
+        openapi_config=build_openapi_config(),
+    )
+
+
+def build_openapi_config() -> OpenAPIConfig:
+    """The OpenAPI document at /schema (/schema/openapi.json): bearer API tokens or the session cookie (docs/api.md)."""
+    schemes: dict[str, SecurityScheme | Reference] = {
+        "bearer": SecurityScheme(
+            type="http",
+            scheme="bearer",
+            description="An API token (Authorization: Bearer …), narrowed to its scopes; created under «API-токены».",
+        ),
+        "session": SecurityScheme(
+            type="apiKey",
+            name="communicator_session",
+            security_scheme_in="cookie",
+            description="The web app's session cookie, set by POST /api/v1/auth/login.",
+        ),
+    }
+    return OpenAPIConfig(
+        title="Communicator",
+        version="1",
+        path="/schema",
+        components=Components(security_schemes=schemes),
+        security=[{"bearer": []}, {"session": []}],
     )
 
 

@@ -81,6 +81,8 @@ class Account(Base):
     reply_window_hours: Mapped[int] = mapped_column(Integer, default=12, server_default="12")
     # inbox-core: a send of more SMS (recipients x parts) than this must be confirmed.
     confirm_threshold_sms: Mapped[int] = mapped_column(Integer, default=100, server_default="100")
+    # An IANA zone: a scheduled send's naive time is read in it (docs/scheduling.md).
+    timezone: Mapped[str] = mapped_column(String(64), default="Europe/Moscow", server_default="Europe/Moscow")
 
 
 class Employee(Base):
@@ -239,6 +241,9 @@ class Message(Base):
     follow_up_of: Mapped[int | None] = mapped_column(BigId, index=True)
     # How many identical alert mails were folded into this message (docs/mail.md); the thread shows «×N».
     folded: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # A scheduled send's due time and the end of its validity period (docs/scheduling.md).
+    send_at: Mapped[datetime | None] = mapped_column()
+    valid_until: Mapped[datetime | None] = mapped_column()
 
 
 class MessageTarget(Base):
@@ -260,6 +265,7 @@ class Delivery(Base):
         # A message's delivery pages (by id) and its summary (by status) read only the index.
         Index("ix_deliveries_message_page", "message_id", "id"),
         Index("ix_deliveries_message_status", "message_id", "status"),
+        Index("ix_deliveries_expiry", "status", "expires_at"),
     )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     account_id: Mapped[int] = mapped_column(Integer)
@@ -269,7 +275,10 @@ class Delivery(Base):
     status: Mapped[DeliveryStatus] = mapped_column(EnumText(DeliveryStatus, 16))
     parts: Mapped[int] = mapped_column(Integer)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # Pending: not claimed before this (a retry's back-off); Sending: the lease; Scheduled: the due time.
     lease_until: Mapped[datetime | None] = mapped_column()
+    # Not handed to the SMSC by then: TimedOut (the message's validity period).
+    expires_at: Mapped[datetime | None] = mapped_column()
     smsc_id: Mapped[str | None] = mapped_column(String(64), index=True)
     error: Mapped[str | None] = mapped_column(String(200))
     possible_duplicate: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from communicator.schemas.admin import (
     AccountCreate,
     AccountRead,
+    AccountUpdate,
     AuditEntryRead,
     AuditPage,
     PermissionsRead,
@@ -81,6 +82,7 @@ __all__ = [
     "AccountCreate",
     "AccountRead",
     "AccountSettings",
+    "AccountUpdate",
     "AuditEntryRead",
     "AuditPage",
     "BigCursor",
@@ -180,6 +182,7 @@ API_STRUCTS = (
     AuditPage,
     AccountCreate,
     AccountRead,
+    AccountUpdate,
     TagRead,
     UnroutedRead,
     UnroutedPage,

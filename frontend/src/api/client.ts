@@ -7,6 +7,7 @@ import type {
   ContactPromote,
   ContactRead,
   DeliveryFilter,
+  AccountUpdate,
   AuditPage,
   EmployeeCreate,
   EmployeeRead,
@@ -189,8 +190,9 @@ export const api = {
     request<GroupRead>("PATCH", `/groups/${id}`, data),
   deleteGroup: (id: number) => request<void>("DELETE", `/groups/${id}`),
 
-  sendMessage: (data: MessageCreate) =>
-    request<MessageRead>("POST", "/messages", data),
+  sendMessage: (data: MessageCreate) => request<MessageRead>('POST', '/messages', data),
+  /** cancel a scheduled message before its send time (409 once released) */
+  cancelMessage: (id: number) => request<MessageRead>('POST', `/messages/${id}/cancel`),
   /** a message with one page of its deliveries: those after delivery `afterId` (the summary counts them all) */
   getMessage: (id: number, afterId = 0, filter: DeliveryFilter = 'all', q = '') => {
     const query = new URLSearchParams();
@@ -255,10 +257,10 @@ export const api = {
       `/webhooks/calls?${pageQuery(beforeId, limit)}`,
     ),
 
-  listAccounts: () => request<Items<AccountRead>>("GET", "/platform/accounts"),
-  createAccount: (data: AccountCreate) =>
-    request<AccountRead>("POST", "/platform/accounts", data),
-  listUnrouted: () => request<UnroutedPage>("GET", "/platform/inbox"),
+  listAccounts: () => request<Items<AccountRead>>('GET', '/platform/accounts'),
+  createAccount: (data: AccountCreate) => request<AccountRead>('POST', '/platform/accounts', data),
+  updateAccount: (id: number, data: AccountUpdate) => request<AccountRead>('PATCH', `/platform/accounts/${id}`, data),
+  listUnrouted: () => request<UnroutedPage>('GET', '/platform/inbox'),
   assignUnrouted: (id: number, accountId: number) =>
     request<MessageRead>("POST", `/platform/inbox/${id}/assign`, {
       account_id: accountId,

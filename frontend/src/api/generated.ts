@@ -2,7 +2,7 @@
  * Run `npm run gen:types` (also run before every build). */
 
 /**
- * Where one recipient's SMS is: Pending < Sending < Sent < a final status (docs/gateway.md).
+ * Where one recipient's SMS is: Scheduled < Pending < Sending < Sent < a final status (docs/gateway.md).
  *
  * This interface was referenced by `CommunicatorSchemas`'s JSON-Schema
  * via the `definition` "DeliveryStatus".
@@ -14,6 +14,7 @@ export type DeliveryStatus =
   | 'NotDelivered'
   | 'NotSent'
   | 'Pending'
+  | 'Scheduled'
   | 'Sending'
   | 'Sent'
   | 'TimedOut';
@@ -36,6 +37,7 @@ export interface CommunicatorSchemas {
   AccountCreate: AccountCreate;
   AccountRead: AccountRead;
   AccountSettings: AccountSettings;
+  AccountUpdate: AccountUpdate;
   AccountUpdated: AccountUpdated;
   AuditEntryRead: AuditEntryRead;
   AuditPage: AuditPage;
@@ -122,6 +124,7 @@ export interface AccountCreate {
   plan?: 'Company' | 'Employee';
   sender_names?: string[];
   short_number: string;
+  timezone?: string;
 }
 /**
  * A client company.
@@ -137,6 +140,7 @@ export interface AccountRead {
   plan: 'Company' | 'Employee';
   sender_names: string[];
   short_number: string;
+  timezone?: string;
   users: number;
 }
 /**
@@ -148,6 +152,15 @@ export interface AccountRead {
 export interface AccountSettings {
   confirm_threshold_sms: number;
   reply_window_hours: number;
+}
+/**
+ * What a platform admin may change in a client company.
+ *
+ * This interface was referenced by `CommunicatorSchemas`'s JSON-Schema
+ * via the `definition` "AccountUpdate".
+ */
+export interface AccountUpdate {
+  timezone: string;
 }
 /**
  * The account's inbox settings changed.
@@ -602,7 +615,9 @@ export interface MessageCreate {
   client_id?: string | null;
   confirmed?: boolean;
   recipients: Recipients;
+  send_at?: string | null;
   text: string;
+  valid_minutes?: number | null;
 }
 /**
  * Who a message goes to: any mix of employees, groups, tag subscribers and raw numbers.
@@ -651,9 +666,11 @@ export interface MessageRead {
   id: number;
   parts: number;
   reply_to_id: number | null;
+  send_at?: string | null;
   sender_phone: string | null;
   summary: Summary;
   text: string;
+  valid_until?: string | null;
 }
 /**
  * An identical alert mail was folded into a message instead of being sent again (docs/mail.md).
@@ -960,6 +977,7 @@ export interface WebUserRead {
 export interface UserRead {
   account_id: number;
   account_name: string;
+  account_timezone?: string;
   employee_id: number | null;
   id: number;
   login: string;

@@ -37,6 +37,7 @@ export type AccountRead = G.AccountRead;
 export type UnroutedRead = G.UnroutedRead;
 export type UnroutedPage = G.UnroutedPage;
 export type AccountCreate = G.AccountCreate;
+export type AccountUpdate = G.AccountUpdate;
 export type Plan = AccountRead['plan'];
 export type ContactRead = G.ContactRead;
 export type ContactCreate = G.ContactCreate;

@@ -3,6 +3,7 @@ import { enInboxCore } from './inbox-core.strings';
 import type { MessageKey } from './ru';
 import { enNumbering } from './numbering.strings';
 import { enMail } from './mail.strings';
+import { enSchedule } from './schedule.strings';
 import type { Entry } from './translate';
 import { enInboxUi } from './inboxUi.strings';
 
@@ -356,4 +357,5 @@ export const en: Record<MessageKey, Entry> = {
   ...enInboxCore,
   ...enInboxUi,
   ...enMail,
+  ...enSchedule,
 };

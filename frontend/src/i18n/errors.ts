@@ -105,6 +105,11 @@ const CODES: Record<string, [MessageKey, Reader]> = {
   no_unanswered: ['error.no_unanswered', none],
   not_outbound: ['error.not_outbound', none],
   contact_exists: ['error.contact_exists', none],
+  send_at_past: ['error.send_at_past', none],
+  send_at_too_far: ['error.send_at_too_far', none],
+  message_not_scheduled: ['error.message_not_scheduled', none],
+  cancel_not_author: ['error.cancel_not_author', none],
+  timezone_unknown: ['error.timezone_unknown', value('timezone')],
 };
 
 function record(extra: unknown): Record<string, unknown> {

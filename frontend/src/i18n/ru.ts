@@ -2,6 +2,7 @@
 import { ruNumbering } from './numbering.strings';
 import { ruInboxCore } from './inbox-core.strings';
 import { ruMail } from './mail.strings';
+import { ruSchedule } from './schedule.strings';
 import type { Entry } from './translate';
 import { ruInboxUi } from './inboxUi.strings';
 
@@ -355,6 +356,7 @@ export const ru = {
   ...ruInboxCore,
   ...ruInboxUi,
   ...ruMail,
+  ...ruSchedule,
 } satisfies Record<string, Entry>;
 
 export type MessageKey = keyof typeof ru;

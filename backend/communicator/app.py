@@ -24,6 +24,7 @@ from communicator.api.directory import EmployeeController, GroupController, TagC
 from communicator.api.errors import EXCEPTION_HANDLERS, JSONRequest, log_unexpected_error
 from communicator.api.inbox import InboxController
 from communicator.api.messages import MessageController, ThreadController
+from communicator.api.operations import OPS_ROUTES, GatewayController
 from communicator.api.platform import PlatformController
 from communicator.api.security import (
     OriginGuardMiddleware,
@@ -37,6 +38,7 @@ from communicator.api.users import UserController
 from communicator.api.ws import events_socket
 from communicator.db.session import Database
 from communicator.events import Published, channel_for, prune_events
+from communicator.gateway.links import LinkReporter
 from communicator.gateway.process import build_gateway, wakeup_channel
 from communicator.queue.database import DatabaseQueue
 from communicator.services.core.actors import Actor
@@ -94,10 +96,13 @@ def _lifespan(settings: Settings, db: Database, queue: DatabaseQueue):
         """Run the tasks while the app serves."""
         app.state.server_secret = await load_server_secret(db, settings.secret_key)
         worker = build_gateway(settings, db, queue) if settings.gateway_enabled else None
+        app.state.worker = worker
         tasks = [asyncio.create_task(_prune_forever(db, settings.event_retention), name="prune-events")]
         if worker:
             await worker.driver.start()
             tasks.append(asyncio.create_task(worker.run(), name="gateway"))
+            reporter = LinkReporter(worker, settings.gateway_link_report_seconds)
+            tasks.append(asyncio.create_task(reporter.run(), name="gateway-links"))
         try:
             yield
         finally:
@@ -107,6 +112,8 @@ def _lifespan(settings: Settings, db: Database, queue: DatabaseQueue):
             if worker:
                 await worker.driver.stop()
             await app.state.login_throttle.store.close()
+            if app.state.get("redis") is not None:  # the readiness probe's client
+                await app.state.redis.aclose()
             await db.dispose()
 
     return lifespan
@@ -128,6 +135,8 @@ def _route_handlers(settings: Settings) -> list:
         InboxController,
         audit_log,
         events_socket,
+        *OPS_ROUTES,
+        GatewayController,
     ]
     if settings.gateway_driver == "simulator":
         handlers.append(SimulatorController)

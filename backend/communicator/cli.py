@@ -12,6 +12,7 @@ import msgspec
 from communicator.db.migrate import upgrade
 from communicator.db.session import Database
 from communicator.domain import Role
+from communicator.logs import configure_logging
 from communicator.services.core.errors import InvalidInput, ServiceError
 from communicator.settings import Settings, load_settings
 
@@ -28,7 +29,10 @@ def _serve(settings: Settings, args: argparse.Namespace) -> None:
         asyncio.run(_seed(settings, password))
         print(f"Communicator demo: http://{args.host}:{args.port}/  login: admin / {password}", flush=True)
         print("  also: operator / the same password (an Operator; restrict it on the Users page)", flush=True)
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="warning", ws="websockets-sansio")
+    extra: dict = {"log_config": None} if configure_logging(settings) else {}
+    uvicorn.run(
+        create_app(settings), host=args.host, port=args.port, log_level="warning", ws="websockets-sansio", **extra
+    )
 
 
 async def _seed(settings: Settings, password: str) -> None:
@@ -131,6 +135,7 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "gateway":
         from communicator.gateway.process import run_gateway
 
+        configure_logging(settings)
         upgrade(settings.database_url)
         asyncio.run(run_gateway(settings))
     elif args.command == "db":

@@ -60,6 +60,13 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     sim_log_path: str | None = None
     sim_auto_reply_rate: float = 0.0  # share of delivered SMS a virtual phone answers (demo liveliness)
     static_dir: str | None = None
+    # --- ops (docs/operations.md) ---
+    # Each gateway writes its links' state this often; a link not reported for 3× this reads as down.
+    gateway_link_report_seconds: float = 5.0
+    # `communicator gateway` serves /health/live, /health/ready and /metrics on this port (0: not at all).
+    gateway_http_port: int = 0
+    log_format: str = "text"  # "json": one JSON object per log line (for log collectors)
+    log_level: str = "INFO"
 
     @property
     def origins(self) -> tuple[str, ...]:

@@ -332,3 +332,20 @@ class UnroutedMessage(Base):
     text_hash: Mapped[str] = mapped_column(String(64))
     # Set once assigned: the account's ordinary inbound message it became; the row stays for de-duplication.
     message_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("messages.id"))
+
+
+# --- ops ---
+
+
+class GatewayLink(Base):
+    """One SMSC connection of one gateway process, as that process last reported it (docs/operations.md)."""
+
+    __tablename__ = "gateway_links"
+    process: Mapped[str] = mapped_column(String(120), primary_key=True)  # host:pid of the gateway process
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16))
+    since: Mapped[datetime] = mapped_column()
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    tps_allowed: Mapped[float] = mapped_column()
+    current_rate: Mapped[float] = mapped_column()
+    updated_at: Mapped[datetime] = mapped_column()

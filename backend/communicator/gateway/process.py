@@ -8,6 +8,7 @@ import logging
 from communicator.db.session import Database
 from communicator.events import Published, channel_for
 from communicator.gateway.drivers.simulator import SimulatorDriver
+from communicator.gateway.links import LinkReporter, serve_probes
 from communicator.gateway.worker import GatewayWorker
 from communicator.queue.database import DatabaseQueue
 from communicator.settings import Settings
@@ -65,6 +66,9 @@ async def run_gateway(settings: Settings) -> None:
             tasks.create_task(_publish_forever(backend, outbox, settings.channel_prefix))
             tasks.create_task(_wake_on_message(backend, queue))
             tasks.create_task(worker.run())
+            tasks.create_task(LinkReporter(worker, settings.gateway_link_report_seconds).run())
+            if settings.gateway_http_port:
+                tasks.create_task(serve_probes(settings, db, worker))
     finally:
         await worker.driver.stop()
         await backend.on_shutdown()

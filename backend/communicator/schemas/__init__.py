@@ -43,6 +43,7 @@ from communicator.schemas.messages import (
     ThreadPage,
     ThreadRead,
 )
+from communicator.schemas.ops import GatewayAlarmRead, GatewayLinkRead, GatewayStatusRead
 from communicator.schemas.types import (
     BigCursor,
     BigId,
@@ -71,6 +72,9 @@ __all__ = [
     "EmployeeCreate",
     "EmployeeRead",
     "EmployeeUpdate",
+    "GatewayAlarmRead",
+    "GatewayLinkRead",
+    "GatewayStatusRead",
     "GroupCreate",
     "GroupRead",
     "GroupUpdate",
@@ -149,4 +153,7 @@ API_STRUCTS = (
     UnroutedRead,
     UnroutedPage,
     UnroutedAssign,
+    GatewayLinkRead,
+    GatewayStatusRead,
+    GatewayAlarmRead,
 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import secrets
 import sys
 
@@ -137,7 +138,8 @@ def main(argv: list[str] | None = None) -> int:
 
         configure_logging(settings)
         upgrade(settings.database_url)
-        asyncio.run(run_gateway(settings))
+        with contextlib.suppress(asyncio.CancelledError):  # SIGTERM: a clean stop
+            asyncio.run(run_gateway(settings))
     elif args.command == "db":
         upgrade(settings.database_url)
         print("database is up to date")

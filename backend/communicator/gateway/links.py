@@ -8,6 +8,7 @@ import logging
 import os
 import socket
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
 from communicator.db.session import Database
@@ -82,6 +83,14 @@ async def serve_probes(settings: Settings, db: Database, worker: GatewayWorker) 
 
     from communicator.api.operations import OPS_ROUTES
 
+    class ProbeServer(uvicorn.Server):
+        """uvicorn without its own signal handling: the gateway process stops it by cancelling."""
+
+        @contextlib.contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            """Leave SIGTERM to the gateway."""
+            yield
+
     app = Litestar(route_handlers=OPS_ROUTES, state=State({"settings": settings, "db": db, "worker": worker}))
     config = uvicorn.Config(app, host=settings.host, port=settings.gateway_http_port, log_config=None, lifespan="off")
-    await uvicorn.Server(config).serve()
+    await ProbeServer(config).serve()

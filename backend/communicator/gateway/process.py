@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 
 from communicator.db.session import Database
 from communicator.events import Published, channel_for
@@ -60,6 +61,7 @@ async def run_gateway(settings: Settings) -> None:
     queue = DatabaseQueue(db, settings.gateway_lease_seconds)
     worker = build_gateway(settings, db, queue)
     await backend.subscribe([wakeup_channel(settings.channel_prefix)])
+    _stop_on_signals()
     await worker.driver.start()
     try:
         async with asyncio.TaskGroup() as tasks:
@@ -73,6 +75,14 @@ async def run_gateway(settings: Settings) -> None:
         await worker.driver.stop()
         await backend.on_shutdown()
         await db.dispose()
+
+
+def _stop_on_signals() -> None:
+    """SIGTERM (docker stop) and SIGINT cancel the gateway, so it stops cleanly and reports its links down."""
+    loop, task = asyncio.get_running_loop(), asyncio.current_task()
+    assert task is not None
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, task.cancel)
 
 
 async def _publish_forever(backend, outbox: asyncio.Queue[Published], prefix: str) -> None:

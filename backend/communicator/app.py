@@ -60,10 +60,11 @@ async def health(state: State) -> dict[str, str]:
 def _channels_backend(settings: Settings) -> ChannelsBackend:
     """Memory when embedded; Redis pub/sub when scaled out (any api process serves any browser)."""
     if settings.redis_url:
-        from litestar.channels.backends.redis import RedisChannelsPubSubBackend
         from redis.asyncio import Redis
 
-        return RedisChannelsPubSubBackend(redis=Redis.from_url(settings.redis_url))
+        from communicator.pubsub import ResilientRedisBackend
+
+        return ResilientRedisBackend(redis=Redis.from_url(settings.redis_url))
     return MemoryChannelsBackend()
 
 

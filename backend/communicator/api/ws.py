@@ -21,6 +21,7 @@ from communicator.api.security import Credential, get_credential_actor
 from communicator.db.session import Database
 from communicator.events import ACCESS_CHANGED_FRAME, RESYNC_FRAME, channel_for, encode_stored, list_events_after
 from communicator.events.visibility import EventView, load_event_view
+from communicator.pubsub import CATCH_UP_FRAME
 from communicator.metrics import WEBSOCKET_CLIENTS, observe_frame_sent
 
 log = logging.getLogger(__name__)
@@ -93,6 +94,9 @@ async def _stream(socket: WebSocket, subscriber: Subscriber, view: EventView, se
     max_backlog = socket.app.state.settings.ws_max_backlog
     async for data in subscriber.iter_events():
         if subscriber.qsize >= max_backlog - 1:  # the queue was full when this one was taken: some may be lost
+            await _close_behind(socket)
+            return
+        if data == CATCH_UP_FRAME:  # Redis came back: live events may be missing; the client catches up
             await _close_behind(socket)
             return
         if data == ACCESS_CHANGED_FRAME:

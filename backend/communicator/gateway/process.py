@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import threading
 import signal
 
 from communicator.db.session import Database
@@ -42,12 +44,13 @@ def build_gateway(settings: Settings, db: Database, queue: DatabaseQueue) -> Gat
 
 async def run_gateway(settings: Settings) -> None:
     """Run a gateway worker that publishes its events and hears wake-ups through Redis."""
-    from litestar.channels.backends.redis import RedisChannelsPubSubBackend
     from redis.asyncio import Redis
+
+    from communicator.pubsub import ResilientRedisBackend
 
     if not settings.redis_url:
         raise SystemExit("communicator gateway runs beside api processes: set COMMUNICATOR_REDIS_URL")
-    backend = RedisChannelsPubSubBackend(redis=Redis.from_url(settings.redis_url))
+    backend = ResilientRedisBackend(redis=Redis.from_url(settings.redis_url))
     await backend.on_startup()
     db = Database(settings.database_url)
     outbox: asyncio.Queue[Published] = asyncio.Queue()
@@ -77,12 +80,30 @@ async def run_gateway(settings: Settings) -> None:
         await db.dispose()
 
 
+STOP_GRACE_SECONDS = 10.0
+
+
 def _stop_on_signals() -> None:
     """SIGTERM (docker stop) and SIGINT cancel the gateway, so it stops cleanly and reports its links down."""
     loop, task = asyncio.get_running_loop(), asyncio.current_task()
     assert task is not None
+
+    def stop() -> None:
+        """Cancel the gateway; if it has not finished after the grace period, log what waits and exit anyway."""
+        task.cancel()
+        watchdog = threading.Timer(STOP_GRACE_SECONDS, _exit_now, (loop,))
+        watchdog.daemon = True  # a clean stop exits without waiting for it
+        watchdog.start()
+
     for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, task.cancel)
+        loop.add_signal_handler(sig, stop)
+
+
+def _exit_now(loop: asyncio.AbstractEventLoop) -> None:
+    """The clean stop hung: say where, then exit (a stuck gateway must not keep holding its leases)."""
+    for pending in asyncio.all_tasks(loop):
+        log.error("gateway did not stop in time; still waiting: %r", pending)
+    os._exit(1)
 
 
 async def _publish_forever(backend, outbox: asyncio.Queue[Published], prefix: str) -> None:

@@ -23,6 +23,8 @@ import type {
   TokenRead,
   TokenScope,
   UnroutedPage,
+  GatewayAlarmRead,
+  GatewayStatusRead,
   UnroutedRead,
   UserRead,
   WebUserCreate,
@@ -182,6 +184,9 @@ export const api = {
   listUnrouted: () => request<UnroutedPage>('GET', '/platform/inbox'),
   assignUnrouted: (id: number, accountId: number) =>
     request<MessageRead>('POST', `/platform/inbox/${id}/assign`, { account_id: accountId }),
+
+  getGatewayStatus: () => request<GatewayStatusRead>('GET', '/gateway'),
+  getGatewayAlarm: () => request<GatewayAlarmRead>('GET', '/gateway/alarm'),
 
   listPhones: () => request<Items<SimulatorPhone>>('GET', '/simulator/phones'),
   listPhoneMessages: (phone: string) =>

@@ -96,3 +96,7 @@ export type ServerFrame = AppEvent | ResyncEvent;
 export interface Items<T> {
   items: T[];
 }
+
+export type GatewayLinkRead = G.GatewayLinkRead;
+export type GatewayStatusRead = G.GatewayStatusRead;
+export type GatewayAlarmRead = G.GatewayAlarmRead;

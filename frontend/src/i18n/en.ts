@@ -1,6 +1,7 @@
 /** English UI strings. */
 import type { MessageKey } from './ru';
 import type { Entry } from './translate';
+import { enOps } from './ops.strings';
 
 export const en: Record<MessageKey, Entry> = {
   'app.name': 'Communicator',
@@ -348,4 +349,5 @@ export const en: Record<MessageKey, Entry> = {
   'time.yesterday': 'yesterday',
 
   'notify.inboundTitle': 'New SMS: {name}',
+  ...enOps,
 };

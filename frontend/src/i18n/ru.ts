@@ -1,5 +1,6 @@
 /** Russian UI strings (the default locale; the key set every locale must have). */
 import type { Entry } from './translate';
+import { ruOps } from './ops.strings';
 
 export const ru = {
   'app.name': 'Коммуникатор',
@@ -347,6 +348,7 @@ export const ru = {
   'time.yesterday': 'вчера',
 
   'notify.inboundTitle': 'Новое SMS: {name}',
+  ...ruOps,
 } satisfies Record<string, Entry>;
 
 export type MessageKey = keyof typeof ru;

@@ -1,4 +1,4 @@
-/** Hash routes of the app: #/threads/12, #/new, #/directory/groups, #/phones/+7916…, #/users/5, #/tokens, #/audit, #/accounts, #/inbox */
+/** Hash routes of the app: #/threads/12, #/new, #/directory/groups, #/phones/+7916…, #/users/5, #/tokens, #/audit, #/accounts, #/inbox, #/gateway */
 
 export type Route =
   | { name: 'threads'; threadId: number | null }
@@ -9,7 +9,8 @@ export type Route =
   | { name: 'tokens' }
   | { name: 'audit' }
   | { name: 'accounts' }
-  | { name: 'inbox' };
+  | { name: 'inbox' }
+  | { name: 'gateway' };
 
 /** A positive integer id from a route part, else null. */
 function routeId(part: string | undefined): number | null {
@@ -33,6 +34,7 @@ export function parseRoute(hash: string): Route {
     case 'audit':
     case 'accounts':
     case 'inbox':
+    case 'gateway':
       return { name: head };
     case 'threads':
       return { name: 'threads', threadId: routeId(arg) };
@@ -57,6 +59,7 @@ export function routeHash(route: Route): string {
     case 'audit':
     case 'accounts':
     case 'inbox':
+    case 'gateway':
       return `#/${route.name}`;
   }
 }

@@ -47,7 +47,6 @@ def redis_cluster(postgres_url: str) -> Iterator[tuple[LiveServer, PrivateRedis]
         try:
             gateway.wait(15)
         except subprocess.TimeoutExpired:
-            subprocess.run(["py-spy", "dump", "--pid", str(gateway.pid)])
             os.killpg(gateway.pid, signal.SIGKILL)
             raise
         api.stop()

@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import threading
 import signal
+import threading
 
 from communicator.db.session import Database
 from communicator.events import Published, channel_for

@@ -2,7 +2,7 @@
  * Whether any SMSC bind is up, for every user's top bar. Polled (GET /gateway/alarm, every 15 s while signed in):
  * link states are installation-wide, while the event log and its WebSocket channels are per account.
  */
-import { api } from '../api/client';
+import { api } from "../api/client";
 
 const EVERY_MS = 15_000;
 let anyBound = $state(true);

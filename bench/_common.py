@@ -166,7 +166,7 @@ class ServerProcess:
             stdout=subprocess.DEVNULL,
             stderr=self.log,
         )
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 180  # a shared, busy machine can take a minute to import the app
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 self.log.seek(0)
@@ -178,7 +178,7 @@ class ServerProcess:
                 pass
             time.sleep(0.1)
         self.__exit__()
-        raise RuntimeError("server did not start within 60 s")
+        raise RuntimeError("server did not start within 180 s")
 
     def __exit__(self, *_: object) -> None:
         if self.process and self.process.poll() is None:

@@ -23,6 +23,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> None:
     import uvicorn
 
     from communicator.app import create_app
+    from communicator.wsdeflate import LeanWebSocketProtocol
 
     upgrade(settings.database_url)
     if args.demo:
@@ -32,7 +33,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> None:
         print("  also: operator / the same password (an Operator; restrict it on the Users page)", flush=True)
     extra: dict = {"log_config": None} if configure_logging(settings) else {}
     uvicorn.run(
-        create_app(settings), host=args.host, port=args.port, log_level="warning", ws="websockets-sansio", **extra
+        create_app(settings), host=args.host, port=args.port, log_level="warning", ws=LeanWebSocketProtocol, **extra
     )
 
 

@@ -143,7 +143,8 @@ def free_port() -> int:
 class ServerProcess:
     """`communicator serve` in its own process (own event loop, own CPU) on a loopback port."""
 
-    def __init__(self, database_url: str, **settings: object) -> None:
+    def __init__(self, database_url: str, command: str = "serve", **settings: object) -> None:
+        self.command = command  # "api" for an api process of a scale-out (no gateway)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.host = f"127.0.0.1:{self.port}"
@@ -160,7 +161,7 @@ class ServerProcess:
 
     def __enter__(self) -> ServerProcess:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "communicator.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port)],
+            [sys.executable, "-m", "communicator.cli", self.command, "--host", "127.0.0.1", "--port", str(self.port)],
             env=self.env,
             cwd=ROOT,
             stdout=subprocess.DEVNULL,

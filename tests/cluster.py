@@ -32,7 +32,7 @@ def wait_until(check: Callable[[], object], timeout: float, what: str) -> object
         try:
             if result := check():
                 return result
-        except Exception:  # noqa: BLE001 - not up yet
+        except Exception:  # noqa: BLE001, S110 - not up yet
             pass
         if time.monotonic() > deadline:
             raise TimeoutError(f"timed out waiting for {what}")
@@ -78,7 +78,7 @@ class PrivatePostgres:
     """A PostgreSQL cluster of this test's own (initdb in a temp folder, a free port), run as user postgres."""
 
     def __init__(self) -> None:
-        self.bin = Path(sorted(Path("/usr/lib/postgresql").glob("*/bin"), key=lambda p: int(p.parent.name))[-1])
+        self.bin = max(Path("/usr/lib/postgresql").glob("*/bin"), key=lambda p: int(p.parent.name))
         self.dir = Path(tempfile.mkdtemp(prefix="communicator-pg-"))
         self.data = self.dir / "data"
         self.port = free_port()
@@ -189,7 +189,7 @@ async def async_wait(check: Callable[[], object], timeout: float, what: str) -> 
         try:
             if result := await check():  # type: ignore[misc]
                 return result
-        except Exception:  # noqa: BLE001 - not yet
+        except Exception:  # noqa: BLE001, S110 - not yet
             pass
         if time.monotonic() > deadline:
             raise TimeoutError(f"timed out waiting for {what}")

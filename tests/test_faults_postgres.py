@@ -7,7 +7,6 @@ restarting any process.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import signal
 import subprocess
@@ -76,7 +75,9 @@ async def test_postgres_restarted_mid_batch(pg_cluster: tuple[LiveServer, Privat
                 postgres.start()
             message_id = await _send(client, n, employee)
             if message_id is None:  # the first use of a dead pooled connection may fail once; retry like a client
-                message_id = await async_wait(lambda: _send(client, n, employee), 20, f"send {n} accepted again")
+                message_id = await async_wait(
+                    lambda n=n, e=employee: _send(client, n, e), 20, f"send {n} accepted again"
+                )
             accepted.append(message_id)  # type: ignore[arg-type]
     assert refused == 3, "a send was accepted while the database was down"
     db = Database(postgres.url)

@@ -21,8 +21,8 @@ from communicator.api.security import Credential, get_credential_actor
 from communicator.db.session import Database
 from communicator.events import ACCESS_CHANGED_FRAME, RESYNC_FRAME, channel_for, encode_stored, list_events_after
 from communicator.events.visibility import EventView, load_event_view
-from communicator.pubsub import CATCH_UP_FRAME
 from communicator.metrics import WEBSOCKET_CLIENTS, observe_frame_sent
+from communicator.pubsub import CATCH_UP_FRAME
 
 log = logging.getLogger(__name__)
 REPLAY_LIMIT = 5000

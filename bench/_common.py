@@ -143,7 +143,8 @@ def free_port() -> int:
 class ServerProcess:
     """`communicator serve` in its own process (own event loop, own CPU) on a loopback port."""
 
-    def __init__(self, database_url: str, **settings: object) -> None:
+    def __init__(self, database_url: str, command: str = "serve", **settings: object) -> None:
+        self.command = command  # "api" for an api process of a scale-out (no gateway)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.host = f"127.0.0.1:{self.port}"
@@ -160,13 +161,13 @@ class ServerProcess:
 
     def __enter__(self) -> ServerProcess:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "communicator.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port)],
+            [sys.executable, "-m", "communicator.cli", self.command, "--host", "127.0.0.1", "--port", str(self.port)],
             env=self.env,
             cwd=ROOT,
             stdout=subprocess.DEVNULL,
             stderr=self.log,
         )
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 180  # a shared, busy machine can take a minute to import the app
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 self.log.seek(0)
@@ -178,7 +179,7 @@ class ServerProcess:
                 pass
             time.sleep(0.1)
         self.__exit__()
-        raise RuntimeError("server did not start within 60 s")
+        raise RuntimeError("server did not start within 180 s")
 
     def __exit__(self, *_: object) -> None:
         if self.process and self.process.poll() is None:

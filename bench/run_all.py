@@ -23,6 +23,10 @@ BENCHES = [
     "bench_ws_latency.py",
     "bench_ws_memory.py",
     "bench_numbering.py",
+    # issue 10: production scale
+    "bench_drain_pg.py",
+    "bench_ws_scaleout.py",
+    "bench_ws_latency_1000.py",
 ]
 TIME_LIMIT_SECONDS = 150
 RESULT_PREFIX = "BENCH-RESULT "

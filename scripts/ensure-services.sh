@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Make sure what the tests talk to is installed and running: PostgreSQL, Redis, Debian's Chromium.
+# Make sure what the tests talk to is installed and running: PostgreSQL, Redis, Debian's Chromium and docker-compose.
 set -euo pipefail
 
 need=()
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 command -v pg_ctlcluster >/dev/null 2>&1 || need+=(postgresql)
 [ -x /usr/bin/chromium ] || need+=(chromium)
+# Debian's docker-compose validates compose.yaml in tests/test_compose.py (there is no Docker engine here).
+command -v docker-compose >/dev/null 2>&1 || need+=(docker-compose)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}"
   apt-get update -qq

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -14,7 +15,8 @@ import httpx
 import pytest
 import websockets
 
-from tests.conftest import DEMO_PASSWORD, LiveServer, make_server
+from tests.cluster import Native, async_wait, loopback_env
+from tests.conftest import DEMO_PASSWORD, LiveServer, free_port, make_server, seed
 
 
 @pytest.fixture
@@ -80,3 +82,69 @@ async def test_events_cross_api_processes_and_gateway_process(cluster: tuple[Liv
                 ),
             )
     assert done["deliveries"][0]["phone"] == "+79161000005"
+
+
+# --- compose.yaml's commands, run natively -------------------------------------------------------------------
+
+
+@pytest.fixture
+def native_cluster(postgres_url: str) -> Iterator[dict[str, Native]]:
+    """compose.yaml's migrate, api-1, api-2, gateway-1 and gateway-2, as local processes on PostgreSQL and Redis."""
+    prefix = f"test-{uuid.uuid4().hex[:8]}"
+    ports = {name: free_port() for name in ("api-1", "api-2", "gateway-1", "gateway-2")}
+    origins = [f"http://127.0.0.1:{ports['api-1']}", f"http://127.0.0.1:{ports['api-2']}"]
+    env = loopback_env(postgres_url, "redis://127.0.0.1:6379/0", prefix, origins)
+    Native("migrate", env).run()
+    asyncio.run(seed(postgres_url))
+    processes = {name: Native(name, env, port).start() for name, port in ports.items()}
+    try:
+        for process in processes.values():
+            process.wait_ready()
+        yield processes
+    finally:
+        for process in processes.values():
+            process.stop()
+
+
+async def test_compose_commands_run_natively(native_cluster: dict[str, Native]) -> None:
+    api_1, api_2 = native_cluster["api-1"], native_cluster["api-2"]
+    cookie = _login(api_1)
+    headers = {"Cookie": f"communicator_session={cookie}"}
+    async with websockets.connect(
+        f"ws://127.0.0.1:{api_2.port}/ws", additional_headers=headers, origin=api_2.url
+    ) as socket:
+        async with httpx.AsyncClient(base_url=api_1.url, cookies={"communicator_session": cookie}) as client:
+            sent = await client.post("/api/v1/messages", json={"text": "сбор", "recipients": {"groups": [1]}})
+            assert sent.status_code == 201, sent.text
+            message_id, total = sent.json()["id"], sent.json()["summary"]["total"]
+            await _next_event(
+                socket,
+                lambda e: e["type"] == "delivery.updated" and e["message_id"] == message_id
+                and e["summary"]["counts"].get("Delivered") == total,
+            )  # fmt: skip
+            # Both gateways report their links; the api processes read them from the database.
+            links = await async_wait(lambda: _two_bound(client), 15, "both gateways' links")
+    assert len({link["process"] for link in links}) == 2
+    submitted = sum(
+        _metric(native_cluster[g], 'communicator_submits_total{result="accepted"}') for g in ("gateway-1", "gateway-2")
+    )
+    assert submitted == total
+    assert "communicator_websocket_clients" in httpx.get(f"{api_2.url}/metrics").text
+    native_cluster["gateway-1"].stop()  # a clean stop marks its link down at once
+    async with httpx.AsyncClient(base_url=api_2.url, cookies={"communicator_session": cookie}) as client:
+        status = (await client.get("/api/v1/gateway")).json()
+    assert sorted(link["status"] for link in status["links"]) == ["bound", "down"]
+
+
+async def _two_bound(client: httpx.AsyncClient) -> list[dict] | None:
+    """The gateway page's links once two processes report a bound link."""
+    links = (await client.get("/api/v1/gateway")).json()["links"]
+    return links if sum(link["status"] == "bound" for link in links) == 2 else None
+
+
+def _metric(process: Native, line_start: str) -> float:
+    """One sample of a process's /metrics (0 when absent)."""
+    for line in httpx.get(f"{process.url}/metrics").text.splitlines():
+        if line.startswith(line_start + " "):
+            return float(line.split()[-1])
+    return 0.0

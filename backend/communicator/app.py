@@ -29,6 +29,7 @@ from communicator.api.inbox import InboxController
 from communicator.api.integrations import MailController, WebhookController
 from communicator.api.messages import MessageController, ThreadController
 from communicator.api.operators import operator_counts
+from communicator.api.operations import OPS_ROUTES, GatewayController
 from communicator.api.platform import PlatformController
 from communicator.api.security import (
     OriginGuardMiddleware,
@@ -42,6 +43,7 @@ from communicator.api.users import UserController
 from communicator.api.ws import events_socket
 from communicator.db.session import Database
 from communicator.events import Published, channel_for, prune_events
+from communicator.gateway.links import LinkReporter
 from communicator.gateway.process import build_gateway, wakeup_channel
 from communicator.ingress.smtp import start_smtp_server
 from communicator.queue.database import DatabaseQueue
@@ -70,10 +72,11 @@ async def health(state: State) -> dict[str, str]:
 def _channels_backend(settings: Settings) -> ChannelsBackend:
     """Memory when embedded; Redis pub/sub when scaled out (any api process serves any browser)."""
     if settings.redis_url:
-        from litestar.channels.backends.redis import RedisChannelsPubSubBackend
         from redis.asyncio import Redis
 
-        return RedisChannelsPubSubBackend(redis=Redis.from_url(settings.redis_url))
+        from communicator.pubsub import ResilientRedisBackend
+
+        return ResilientRedisBackend(redis=Redis.from_url(settings.redis_url))
     return MemoryChannelsBackend()
 
 
@@ -106,6 +109,7 @@ def _lifespan(settings: Settings, db: Database, queue: DatabaseQueue):
         """Run the tasks while the app serves."""
         app.state.server_secret = await load_server_secret(db, settings.secret_key)
         worker = build_gateway(settings, db, queue) if settings.gateway_enabled else None
+        app.state.worker = worker
         tasks = [asyncio.create_task(_prune_forever(db, settings.event_retention), name="prune-events")]
         await load_numbering(db)
         tasks.append(asyncio.create_task(refresh_numbering_forever(db), name="numbering"))
@@ -115,6 +119,8 @@ def _lifespan(settings: Settings, db: Database, queue: DatabaseQueue):
         if worker:
             await worker.driver.start()
             tasks.append(asyncio.create_task(worker.run(), name="gateway"))
+            reporter = LinkReporter(worker, settings.gateway_link_report_seconds)
+            tasks.append(asyncio.create_task(reporter.run(), name="gateway-links"))
         try:
             yield
         finally:
@@ -126,6 +132,8 @@ def _lifespan(settings: Settings, db: Database, queue: DatabaseQueue):
             if worker:
                 await worker.driver.stop()
             await app.state.login_throttle.store.close()
+            if app.state.get("redis") is not None:  # the readiness probe's client
+                await app.state.redis.aclose()
             await db.dispose()
 
     return lifespan
@@ -165,6 +173,8 @@ def _route_handlers(settings: Settings) -> list:
         operator_counts,
         HttpProviderController,
         http_delivery_report,
+        *OPS_ROUTES,
+        GatewayController,
     ]
     if settings.gateway_driver == "simulator":
         handlers.append(SimulatorController)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import secrets
 import sys
 
@@ -12,6 +13,7 @@ import msgspec
 from communicator.db.migrate import upgrade
 from communicator.db.session import Database
 from communicator.domain import Role
+from communicator.logs import configure_logging
 from communicator.services.core.errors import InvalidInput, ServiceError
 from communicator.settings import Settings, load_settings
 
@@ -21,6 +23,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> None:
     import uvicorn
 
     from communicator.app import create_app
+    from communicator.wsdeflate import LeanWebSocketProtocol
 
     upgrade(settings.database_url)
     if args.demo:
@@ -28,7 +31,10 @@ def _serve(settings: Settings, args: argparse.Namespace) -> None:
         asyncio.run(_seed(settings, password))
         print(f"Communicator demo: http://{args.host}:{args.port}/  login: admin / {password}", flush=True)
         print("  also: operator / the same password (an Operator; restrict it on the Users page)", flush=True)
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="warning", ws="websockets-sansio")
+    extra: dict = {"log_config": None} if configure_logging(settings) else {}
+    uvicorn.run(
+        create_app(settings), host=args.host, port=args.port, log_level="warning", ws=LeanWebSocketProtocol, **extra
+    )
 
 
 async def _seed(settings: Settings, password: str) -> None:
@@ -156,11 +162,14 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "gateway":
         from communicator.gateway.process import run_gateway
 
+        configure_logging(settings)
         upgrade(settings.database_url)
-        asyncio.run(run_gateway(settings))
+        with contextlib.suppress(asyncio.CancelledError):  # SIGTERM: a clean stop
+            asyncio.run(run_gateway(settings))
     elif args.command == "smtp":
         from communicator.ingress.smtp import run_smtp
 
+        configure_logging(settings)
         upgrade(settings.database_url)
         asyncio.run(run_smtp(settings))
     elif args.command == "db":

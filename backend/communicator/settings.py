@@ -80,6 +80,13 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     webhook_backoff_seconds: float = 10.0  # the first retry's delay; doubled each attempt
     webhook_backoff_max_seconds: float = 3600.0
     webhook_poll_seconds: float = 2.0
+    # --- ops (docs/operations.md) ---
+    # Each gateway writes its links' state this often; a link not reported for 3× this reads as down.
+    gateway_link_report_seconds: float = 5.0
+    # `communicator gateway` serves /health/live, /health/ready and /metrics on this port (0: not at all).
+    gateway_http_port: int = 0
+    log_format: str = "text"  # "json": one JSON object per log line (for log collectors)
+    log_level: str = "INFO"
 
     @property
     def origins(self) -> tuple[str, ...]:

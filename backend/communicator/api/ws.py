@@ -21,6 +21,8 @@ from communicator.api.security import Credential, get_credential_actor
 from communicator.db.session import Database
 from communicator.events import ACCESS_CHANGED_FRAME, RESYNC_FRAME, channel_for, encode_stored, list_events_after
 from communicator.events.visibility import EventView, load_event_view
+from communicator.metrics import WEBSOCKET_CLIENTS, observe_frame_sent
+from communicator.pubsub import CATCH_UP_FRAME
 
 log = logging.getLogger(__name__)
 REPLAY_LIMIT = 5000
@@ -94,6 +96,9 @@ async def _stream(socket: WebSocket, subscriber: Subscriber, view: EventView, se
         if subscriber.qsize >= max_backlog - 1:  # the queue was full when this one was taken: some may be lost
             await _close_behind(socket)
             return
+        if data == CATCH_UP_FRAME:  # Redis came back: live events may be missing; the client catches up
+            await _close_behind(socket)
+            return
         if data == ACCESS_CHANGED_FRAME:
             # Internal, never forwarded: re-check the session and recompute what this user sees.
             actor = await get_credential_actor(socket.app.state, credential)
@@ -108,9 +113,12 @@ async def _stream(socket: WebSocket, subscriber: Subscriber, view: EventView, se
         if sent and _id_decoder.decode(data).id in sent:
             continue
         frame = await view.get_frame(data)
-        if frame is not None and not await _sent_in_time(socket, frame):
+        if frame is None:
+            continue
+        if not await _sent_in_time(socket, frame):
             await _close_behind(socket)
             return
+        observe_frame_sent(data)
 
 
 @websocket("/ws", opt={"exclude_from_auth": False, "scope": "messages:read"})
@@ -124,8 +132,11 @@ async def events_socket(
     # Subscribe before accepting: once the client sees the socket open, no live event can slip past it.
     channel = channel_for(socket.app.state.settings.channel_prefix, socket.user.account_id)
     subscriber = await channels.subscribe([channel])
+    counted = False
     try:
         await socket.accept()
+        WEBSOCKET_CLIENTS.inc()
+        counted = True
         view = await load_event_view(db, socket.user)
         sent = await _replay(db, socket, view, last_event_id) if last_event_id is not None else set()
         async with anyio.create_task_group() as tasks:
@@ -136,4 +147,6 @@ async def events_socket(
     except WebSocketDisconnect:
         pass
     finally:
+        if counted:
+            WEBSOCKET_CLIENTS.dec()
         await channels.unsubscribe(subscriber)

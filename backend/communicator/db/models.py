@@ -492,3 +492,18 @@ class WebhookOutbox(Base):
     last_error: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column()
     finished_at: Mapped[datetime | None] = mapped_column()
+# --- ops ---
+
+
+class GatewayLink(Base):
+    """One SMSC connection of one gateway process, as that process last reported it (docs/operations.md)."""
+
+    __tablename__ = "gateway_links"
+    process: Mapped[str] = mapped_column(String(120), primary_key=True)  # host:pid of the gateway process
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16))
+    since: Mapped[datetime] = mapped_column()
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    tps_allowed: Mapped[float] = mapped_column()
+    current_rate: Mapped[float] = mapped_column()
+    updated_at: Mapped[datetime] = mapped_column()

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import signal
+import threading
 
 from communicator.db.session import Database
 from communicator.events import Published, channel_for
 from communicator.gateway.drivers.simulator import SimulatorDriver
+from communicator.gateway.links import LinkReporter, serve_probes
 from communicator.gateway.worker import GatewayWorker
 from communicator.queue.database import DatabaseQueue
 from communicator.settings import Settings
@@ -44,12 +48,13 @@ def build_gateway(settings: Settings, db: Database, queue: DatabaseQueue) -> Gat
 
 async def run_gateway(settings: Settings) -> None:
     """Run a gateway worker that publishes its events and hears wake-ups through Redis."""
-    from litestar.channels.backends.redis import RedisChannelsPubSubBackend
     from redis.asyncio import Redis
+
+    from communicator.pubsub import ResilientRedisBackend
 
     if not settings.redis_url:
         raise SystemExit("communicator gateway runs beside api processes: set COMMUNICATOR_REDIS_URL")
-    backend = RedisChannelsPubSubBackend(redis=Redis.from_url(settings.redis_url))
+    backend = ResilientRedisBackend(redis=Redis.from_url(settings.redis_url))
     await backend.on_startup()
     db = Database(settings.database_url)
     outbox: asyncio.Queue[Published] = asyncio.Queue()
@@ -63,6 +68,7 @@ async def run_gateway(settings: Settings) -> None:
     queue = DatabaseQueue(db, settings.gateway_lease_seconds)
     worker = build_gateway(settings, db, queue)
     await backend.subscribe([wakeup_channel(settings.channel_prefix)])
+    _stop_on_signals()
     await worker.driver.start()
     try:
         async with asyncio.TaskGroup() as tasks:
@@ -71,10 +77,39 @@ async def run_gateway(settings: Settings) -> None:
             tasks.create_task(worker.run())
             if settings.webhooks_enabled:
                 tasks.create_task(run_webhook_sender(db, settings))
+            tasks.create_task(LinkReporter(worker, settings.gateway_link_report_seconds).run())
+            if settings.gateway_http_port:
+                tasks.create_task(serve_probes(settings, db, worker))
     finally:
         await worker.driver.stop()
         await backend.on_shutdown()
         await db.dispose()
+
+
+STOP_GRACE_SECONDS = 10.0
+
+
+def _stop_on_signals() -> None:
+    """SIGTERM (docker stop) and SIGINT cancel the gateway, so it stops cleanly and reports its links down."""
+    loop, task = asyncio.get_running_loop(), asyncio.current_task()
+    assert task is not None
+
+    def stop() -> None:
+        """Cancel the gateway; if it has not finished after the grace period, log what waits and exit anyway."""
+        task.cancel()
+        watchdog = threading.Timer(STOP_GRACE_SECONDS, _exit_now, (loop,))
+        watchdog.daemon = True  # a clean stop exits without waiting for it
+        watchdog.start()
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop)
+
+
+def _exit_now(loop: asyncio.AbstractEventLoop) -> None:
+    """The clean stop hung: say where, then exit (a stuck gateway must not keep holding its leases)."""
+    for pending in asyncio.all_tasks(loop):
+        log.error("gateway did not stop in time; still waiting: %r", pending)
+    os._exit(1)
 
 
 async def _publish_forever(backend, outbox: asyncio.Queue[Published], prefix: str) -> None:

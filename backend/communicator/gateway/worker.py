@@ -9,6 +9,7 @@ import time
 from communicator.db.session import Database
 from communicator.gateway.drivers import Driver
 from communicator.gateway.ratelimit import TokenBucket
+from communicator.metrics import record_submits
 from communicator.queue import SendQueue
 from communicator.services.messaging.delivery import SubmitResult, apply_submit_results, claim_deliveries
 from communicator.services.messaging.schedule import apply_timeouts, release_due_deliveries
@@ -30,6 +31,7 @@ class GatewayWorker:
         self.poll_seconds = poll_seconds
         self.bucket = TokenBucket(driver.tps)
         self._next_schedule = 0.0
+        self.submitted = 0  # deliveries handed to the driver so far: the «Шлюз» page's current rate
 
     async def run(self) -> None:
         """Work until cancelled; an error in one round is logged and the loop goes on."""
@@ -54,11 +56,14 @@ class GatewayWorker:
         self.bucket.refund(self.batch - len(claimed))
         if not claimed:
             return 0
+        started = time.perf_counter()
         try:
             results = await self.driver.submit(claimed)
         except Exception as error:  # the connection failed: nothing is known to be accepted
             log.warning("submit failed: %s", error)
             results = [SubmitResult(c.delivery_id, error=str(error), retryable=True) for c in claimed]
+        record_submits(results, time.perf_counter() - started)
+        self.submitted += len(claimed)
         await apply_submit_results(self.db, results, {c.delivery_id: c.attempts for c in claimed})
         return len(claimed)
 

@@ -62,6 +62,7 @@ from communicator.schemas.messages import (
     ThreadPage,
     ThreadRead,
 )
+from communicator.schemas.ops import GatewayAlarmRead, GatewayLinkRead, GatewayStatusRead
 from communicator.schemas.types import (
     BigCursor,
     BigId,
@@ -97,6 +98,9 @@ __all__ = [
     "EmployeeRead",
     "EmployeeUpdate",
     "FollowUpCreate",
+    "GatewayAlarmRead",
+    "GatewayLinkRead",
+    "GatewayStatusRead",
     "GroupCreate",
     "GroupRead",
     "GroupUpdate",
@@ -204,4 +208,7 @@ API_STRUCTS = (
     WebhookSettingsUpdate,
     WebhookCallRead,
     WebhookCallPage,
+    GatewayLinkRead,
+    GatewayStatusRead,
+    GatewayAlarmRead,
 )

@@ -34,6 +34,8 @@ import type {
   TokenRead,
   TokenScope,
   UnroutedPage,
+  GatewayAlarmRead,
+  GatewayStatusRead,
   UnroutedRead,
   UserRead,
   WebhookCallPage,
@@ -266,7 +268,10 @@ export const api = {
       account_id: accountId,
     }),
 
-  listPhones: () => request<Items<SimulatorPhone>>("GET", "/simulator/phones"),
+  getGatewayStatus: () => request<GatewayStatusRead>('GET', '/gateway'),
+  getGatewayAlarm: () => request<GatewayAlarmRead>('GET', '/gateway/alarm'),
+
+  listPhones: () => request<Items<SimulatorPhone>>('GET', '/simulator/phones'),
   listPhoneMessages: (phone: string) =>
     request<Items<SimulatorMessage>>(
       "GET",

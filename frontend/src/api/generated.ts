@@ -57,6 +57,9 @@ export interface CommunicatorSchemas {
   EmployeeUpdate: EmployeeUpdate;
   EmployeeUpdated: EmployeeUpdated;
   FollowUpCreate: FollowUpCreate;
+  GatewayAlarmRead: GatewayAlarmRead;
+  GatewayLinkRead: GatewayLinkRead;
+  GatewayStatusRead: GatewayStatusRead;
   GroupCreate: GroupCreate;
   GroupCreated: GroupCreated;
   GroupDeleted: GroupDeleted;
@@ -426,6 +429,45 @@ export interface FollowUpCreate {
   client_id?: string | null;
   confirmed?: boolean;
   text: string;
+}
+/**
+ * What every user's top bar needs: is any bind up.
+ *
+ * This interface was referenced by `CommunicatorSchemas`'s JSON-Schema
+ * via the `definition` "GatewayAlarmRead".
+ */
+export interface GatewayAlarmRead {
+  any_bound: boolean;
+  links: number;
+}
+/**
+ * One SMSC connection of one gateway process; a link whose process stopped reporting reads as down.
+ *
+ * This interface was referenced by `CommunicatorSchemas`'s JSON-Schema
+ * via the `definition` "GatewayLinkRead".
+ */
+export interface GatewayLinkRead {
+  current_rate: number;
+  last_error: string | null;
+  name: string;
+  process: string;
+  since: string;
+  stale: boolean;
+  status: 'bound' | 'connecting' | 'down';
+  tps_allowed: number;
+  updated_at: string;
+}
+/**
+ * Every link, and the send queue's depth by delivery status.
+ *
+ * This interface was referenced by `CommunicatorSchemas`'s JSON-Schema
+ * via the `definition` "GatewayStatusRead".
+ */
+export interface GatewayStatusRead {
+  links: GatewayLinkRead[];
+  queue: {
+    [k: string]: number;
+  };
 }
 /**
  * A new group.

@@ -136,3 +136,6 @@ export type OperatorCounts = G.OperatorCountsRead;
 export type OperatorCount = G.OperatorCountRead;
 export type HttpProviderRead = G.HttpProviderRead;
 export type HttpProviderWrite = G.HttpProviderWrite;
+export type GatewayLinkRead = G.GatewayLinkRead;
+export type GatewayStatusRead = G.GatewayStatusRead;
+export type GatewayAlarmRead = G.GatewayAlarmRead;

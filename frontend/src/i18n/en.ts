@@ -6,6 +6,7 @@ import { enMail } from './mail.strings';
 import { enSchedule } from './schedule.strings';
 import type { Entry } from './translate';
 import { enInboxUi } from './inboxUi.strings';
+import { enOps } from './ops.strings';
 
 export const en: Record<MessageKey, Entry> = {
   'app.name': 'Communicator',
@@ -358,4 +359,5 @@ export const en: Record<MessageKey, Entry> = {
   ...enInboxUi,
   ...enMail,
   ...enSchedule,
+  ...enOps,
 };

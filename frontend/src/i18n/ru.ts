@@ -5,6 +5,7 @@ import { ruMail } from './mail.strings';
 import { ruSchedule } from './schedule.strings';
 import type { Entry } from './translate';
 import { ruInboxUi } from './inboxUi.strings';
+import { ruOps } from './ops.strings';
 
 export const ru = {
   'app.name': 'Коммуникатор',
@@ -357,6 +358,7 @@ export const ru = {
   ...ruInboxUi,
   ...ruMail,
   ...ruSchedule,
+  ...ruOps,
 } satisfies Record<string, Entry>;
 
 export type MessageKey = keyof typeof ru;

@@ -16,6 +16,7 @@ describe('routes', () => {
     expect(parseRoute('#/audit')).toEqual({ name: 'audit' });
     expect(parseRoute('#/accounts')).toEqual({ name: 'accounts' });
     expect(parseRoute('#/inbox')).toEqual({ name: 'inbox' });
+    expect(parseRoute('#/gateway')).toEqual({ name: 'gateway' });
   });
   it('round-trips', () => {
     const routes: Route[] = [
@@ -29,6 +30,7 @@ describe('routes', () => {
       { name: 'audit' },
       { name: 'accounts' },
       { name: 'inbox' },
+      { name: 'gateway' },
     ];
     for (const route of routes) expect(parseRoute(routeHash(route))).toEqual(route);
   });

@@ -1,4 +1,4 @@
-/** Hash routes of the app: #/threads/12, #/new, #/directory/groups, #/phones/+7916…, #/users/5, #/tokens, #/audit, #/accounts, #/inbox */
+/** Hash routes of the app: #/threads/12, #/new, #/directory/groups, #/phones/+7916…, #/users/5, #/tokens, #/audit, #/accounts, #/inbox, #/gateway */
 
 export type Route =
   | { name: 'threads'; threadId: number | null }
@@ -12,7 +12,8 @@ export type Route =
   | { name: 'inbox' }
   | { name: 'provider' }
   | { name: 'settings' }
-  | { name: 'integrations' };
+  | { name: 'integrations' }
+  | { name: 'gateway' };
 
 /** A positive integer id from a route part, else null. */
 function routeId(part: string | undefined): number | null {
@@ -39,6 +40,7 @@ export function parseRoute(hash: string): Route {
     case 'provider':
     case 'settings':
     case 'integrations':
+    case 'gateway':
       return { name: head };
     case 'threads':
       return { name: 'threads', threadId: routeId(arg) };
@@ -66,6 +68,7 @@ export function routeHash(route: Route): string {
     case 'provider':
     case 'settings':
     case 'integrations':
+    case 'gateway':
       return `#/${route.name}`;
   }
 }

@@ -14,6 +14,7 @@ from communicator.db.models import Delivery, Message
 from communicator.db.session import Database
 from communicator.domain import DeliveryStatus
 from communicator.events import DeliveryUpdated, record_event
+from communicator.metrics import record_receipts
 from communicator.queue import Claimed, SendQueue
 from communicator.services.messaging.views import get_summaries, list_delivery_reads, select_deliveries
 
@@ -173,7 +174,9 @@ async def apply_receipts(db: Database, receipts: Sequence[Receipt]) -> set[str]:
         query = select(Delivery.id, Delivery.smsc_id).where(Delivery.smsc_id.in_([r.smsc_id for r in receipts]))
         matched = (await session.execute(query)).all()
         await record_status_events(session, [row.id for row in matched])
-    return {r.smsc_id for r in receipts} - {row.smsc_id for row in matched}
+    known = {row.smsc_id for row in matched}
+    record_receipts([r for r in receipts if r.smsc_id in known])  # unmatched ones come again later
+    return {r.smsc_id for r in receipts} - known
 
 
 async def record_status_events(session: AsyncSession, delivery_ids: Iterable[int]) -> None:

@@ -36,6 +36,7 @@ from communicator.sms.segments import count_segments
 from communicator.sms.tags import normalize_tag
 
 MAX_TEXT_LENGTH = 1000
+NOW = Timing()  # deliveries go out at once, with no validity period
 
 
 def check_text(text: str) -> str:
@@ -131,7 +132,7 @@ async def send_resolved(
     data: MessageCreate,
     phones: dict[str, int | None],
     group_ids: list[int],
-    timing: Timing = Timing(),
+    timing: Timing = NOW,
     follow_up_of: int | None = None,
 ) -> MessageRead:
     """Check and store a send whose recipients are known, record its event and wake the gateways when it is due now."""

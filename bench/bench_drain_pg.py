@@ -1,0 +1,125 @@
+"""Two `communicator gateway` processes on one PostgreSQL database drain 10,000 deliveries at ≥ 3,000/s together.
+
+Each gateway runs the simulator driver with a high TPS (the SMSC is not the limit here; the queue and the
+database are). The bench commits one send to 10,000 recipients straight into the database; the gateways find
+it by polling every 50 ms (as in bench_drain.py). The clock starts when the commit returns. The bench counts statuses every 20 ms until every delivery is Sent, then Delivered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import psutil
+from _common import TempPostgres, info, report, seed_account, seed_big_group
+from sqlalchemy import func, select
+
+from communicator.db.models import Delivery
+from communicator.db.session import Database
+from communicator.schemas import MessageCreate, Recipients
+from communicator.services.messaging.send import send_message
+
+RECIPIENTS = int(os.environ.get("COMMUNICATOR_BENCH_DRAIN_PG", "10000"))
+GATEWAYS = 2
+TARGET_PER_SECOND = 3_000.0
+GIVE_UP_SECONDS = 120.0
+REDIS_URL = os.environ.get("COMMUNICATOR_BENCH_REDIS", "redis://127.0.0.1:6379/0")
+SIMULATOR = {
+    "SIM_TPS": "100000",
+    "SIM_SUBMIT_LATENCY_MS": "5",
+    "SIM_DLR_DELAY_MS": "50",
+    "RELAY_INTERVAL_SECONDS": "0.05",
+}
+
+
+def _start_gateways(url: str, prefix: str) -> list[subprocess.Popen[bytes]]:
+    """The gateway processes, each in its own session."""
+    env = {**os.environ, "COMMUNICATOR_DATABASE_URL": url, "COMMUNICATOR_REDIS_URL": REDIS_URL}
+    env |= {"COMMUNICATOR_CHANNEL_PREFIX": prefix, **{f"COMMUNICATOR_{k}": v for k, v in SIMULATOR.items()}}
+    command = [sys.executable, "-m", "communicator.cli", "gateway"]
+    return [subprocess.Popen(command, env=env, start_new_session=True) for _ in range(GATEWAYS)]
+
+
+async def _wait_reporting(db: Database) -> None:
+    """Until both gateways have recorded their links (they are up and polling)."""
+    from communicator.db.models import GatewayLink
+
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        async with db.read() as session:
+            if (await session.scalar(select(func.count(func.distinct(GatewayLink.process))))) >= GATEWAYS:
+                return
+        await asyncio.sleep(0.2)
+    raise RuntimeError("the gateways did not start within 180 s")
+
+
+async def _counts(db: Database) -> dict[str, int]:
+    """Deliveries per status."""
+    async with db.read() as session:
+        rows = (await session.execute(select(Delivery.status, func.count()).group_by(Delivery.status))).all()
+    return {str(status): count for status, count in rows}
+
+
+async def _drain(url: str, actor, group_id: int) -> tuple[float | None, float | None, dict[str, int]]:
+    """Commit the send, wake the gateways, watch until all are Sent and all Delivered."""
+    db = Database(url)
+    try:
+        await _wait_reporting(db)
+        await send_message(db, actor, MessageCreate(text="Проверка связи", recipients=Recipients(groups=[group_id])))
+        started = time.monotonic()
+        all_sent = all_delivered = None
+        counts: dict[str, int] = {}
+        while time.monotonic() - started < GIVE_UP_SECONDS:
+            counts = await _counts(db)
+            now = time.monotonic() - started
+            if all_sent is None and counts.get("Sent", 0) + counts.get("Delivered", 0) >= RECIPIENTS:
+                all_sent = now
+            if counts.get("Delivered", 0) >= RECIPIENTS:
+                all_delivered = now
+                break
+            await asyncio.sleep(0.02)
+        return all_sent, all_delivered, counts
+    finally:
+        await db.dispose()
+
+
+def main() -> None:
+    """Seed, start two gateways, drain, report."""
+    print(f"bench_drain_pg: {RECIPIENTS:,} deliveries, {GATEWAYS} gateway processes on PostgreSQL", flush=True)
+    with TempPostgres() as temp:
+        actor = asyncio.run(seed_account(temp.url))
+        group_id, _ = asyncio.run(seed_big_group(temp.url, actor.account_id, RECIPIENTS))
+        gateways = _start_gateways(temp.url, f"bench-{uuid.uuid4().hex[:8]}")
+        try:
+            cpus = [psutil.Process(g.pid) for g in gateways]
+            all_sent, all_delivered, counts = asyncio.run(_drain(temp.url, actor, group_id))
+            cpu = sum(sum(p.cpu_times()[:2]) for p in cpus)
+            info(f"gateways' CPU (start-up included): {cpu:.1f} s; load average {os.getloadavg()[0]:.1f}")
+        finally:
+            for gateway in gateways:
+                os.killpg(gateway.pid, signal.SIGTERM)
+            for gateway in gateways:
+                gateway.wait(30)
+    for label, seconds in (("Sent", all_sent), ("Delivered", all_delivered)):
+        figure = RECIPIENTS / seconds if seconds else 0.0
+        note = f"{RECIPIENTS:,} in {seconds:.2f} s" if seconds else f"gave up after {GIVE_UP_SECONDS:.0f} s: {counts}"
+        report(
+            f"2 gateways on PostgreSQL → all {label}",
+            figure,
+            TARGET_PER_SECOND,
+            "deliveries/s",
+            higher_is_better=True,
+            note=note,
+        )
+
+
+if __name__ == "__main__":
+    main()

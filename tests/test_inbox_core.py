@@ -181,6 +181,7 @@ async def test_unknown_numbers_get_threads_and_join_the_directory(db: Database, 
     assert named.thread_id == contacts["+79035550001"].id
     assert [type(e) for e in _published(db, start)] == [ContactCreated, ThreadUpdated]
     assert [c.name for c in await list_contacts(db, admin)] == ["ООО Поставщик"]
+    assert (await get_message(db, admin, first.id)).contact_name == "ООО Поставщик"
     employee = await promote_contact(db, admin, contacts["+79035550002"].ref_id or 0, ContactPromote(name="Зайцев"))
     _, threads, _ = await list_threads(db, admin)
     moved = next(t for t in threads if t.id == contacts["+79035550002"].id)

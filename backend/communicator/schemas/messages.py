@@ -81,6 +81,7 @@ class MessageRead(Struct, kw_only=True):
     client_id: str | None = None  # the sender's MessageCreate.client_id, in the send answer and its event only
     follow_up_of: int | None = None  # the message this one reminds the non-answering recipients of
     follow_up_ids: list[int] = []  # the reminders sent for this message
+    contact_name: str | None = None  # an inbound sender outside the staff, named in the directory's contacts
 
 
 class LastMessage(Struct, kw_only=True):

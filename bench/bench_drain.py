@@ -45,7 +45,9 @@ async def _accept(url: str, actor, group_id: int) -> float:
     """Commit the send; returns the monotonic time right after the commit."""
     db = Database(url)
     try:
-        await send_message(db, actor, MessageCreate(text="Проверка связи", recipients=Recipients(groups=[group_id])))
+        await send_message(
+            db, actor, MessageCreate(text="Проверка связи", recipients=Recipients(groups=[group_id]), confirmed=True)
+        )
         return time.monotonic()
     finally:
         await db.dispose()

@@ -173,6 +173,7 @@ def test_unknown_numbers_are_contacts(server: LiveServer) -> None:
     shot(page, "64-inbox-contact-add")
     page.get_by_test_id("contact-save").click()
     expect(page.get_by_test_id("thread-title")).to_have_text("ООО Ромашка")
+    expect(page.get_by_test_id("message-sender").first).to_have_text("ООО Ромашка")
     expect(TABS.second.page.locator(f'[data-thread-id="{contacts[STRANGER]["id"]}"]')).to_contain_text("ООО Ромашка")
 
     newcomer = contacts[NEWCOMER]["id"]

@@ -214,7 +214,11 @@ def _crash_and_recover(tmp_path: Path, env: dict[str, str], store: Store, sim_lo
     with first.login() as client:
         response = client.post(
             "/api/v1/messages",
-            json={"text": "Crash test: plant evacuation drill at 10:00", "recipients": {"numbers": PHONES}},
+            json={
+                "text": "Crash test: plant evacuation drill at 10:00",
+                "recipients": {"numbers": PHONES},
+                "confirmed": True,
+            },
         )
         assert response.status_code == 201, response.text
         message = response.json()

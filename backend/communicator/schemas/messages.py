@@ -90,6 +90,7 @@ class MessageRead(Struct, kw_only=True):
     folded: int = 0  # identical alert mails folded into this one (docs/mail.md): the thread shows «×(folded+1)»
     send_at: datetime | None = None  # a scheduled send's due time (UTC); its deliveries wait as Scheduled until then
     valid_until: datetime | None = None  # deliveries not handed to the SMSC by then end as TimedOut
+    contact_name: str | None = None  # an inbound sender outside the staff, named in the directory's contacts
 
 
 class LastMessage(Struct, kw_only=True):

@@ -695,6 +695,7 @@ export interface MessageRead {
   author_name: string | null;
   author_user_id?: number | null;
   client_id?: string | null;
+  contact_name?: string | null;
   created_at: string;
   deliveries?: DeliveryRead[] | null;
   deliveries_next?: number | null;

@@ -9,7 +9,7 @@ import msgspec
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from communicator.db.models import Delivery, Employee, Message, User
+from communicator.db.models import Contact, Delivery, Employee, Message, User
 from communicator.schemas import DeliveryRead, MessageRead, Summary
 from communicator.services.core.permissions import EVERYONE, Reach
 from communicator.services.messaging.delivery_list import filter_deliveries
@@ -100,6 +100,7 @@ async def list_message_reads(
     employees = await _names(session, Employee, {m.employee_id for m in messages})
     deliveries = await _list_deliveries(session, ids, for_employee, reach) if with_deliveries else {}
     follow_ups = await _follow_ups(session, [m.id for m in messages if m.direction == "out"])
+    contacts = await _contact_names(session, messages)
     return [
         msgspec.structs.replace(
             _message_read(
@@ -112,9 +113,22 @@ async def list_message_reads(
             ),
             follow_up_of=m.follow_up_of,
             follow_up_ids=follow_ups.get(m.id, []),
+            contact_name=contacts.get(m.sender_phone) if reach.everyone and m.employee_id is None else None,
         )
         for m in messages
     ]
+
+
+async def _contact_names(session: AsyncSession, messages: Sequence[Message]) -> dict[str | None, str]:
+    """Names of the contacts (numbers outside the staff) that sent these messages."""
+    phones = {m.sender_phone for m in messages if m.direction == "in" and m.employee_id is None}
+    if not phones:
+        return {}
+    account_id = messages[0].account_id
+    query = select(Contact.phone, Contact.name).where(
+        Contact.account_id == account_id, Contact.phone.in_(phones), Contact.name.is_not(None)
+    )
+    return {phone: name or "" for phone, name in await session.execute(query)}
 
 
 async def _follow_ups(session: AsyncSession, message_ids: list[int]) -> dict[int, list[int]]:
@@ -164,7 +178,7 @@ def get_visible_message(read: MessageRead, reach: Reach) -> MessageRead:
     """The message as a reach shows it (REST and events): an inbound sender outside it stays anonymous."""
     if read.direction != "in" or reach.sees_employee(read.employee_id):
         return read
-    return msgspec.structs.replace(read, sender_phone=None, employee_id=None, employee_name=None)
+    return msgspec.structs.replace(read, sender_phone=None, employee_id=None, employee_name=None, contact_name=None)
 
 
 async def _list_deliveries(

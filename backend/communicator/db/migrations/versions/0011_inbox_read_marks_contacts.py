@@ -25,7 +25,9 @@ FROM thread_reads tr
 JOIN thread_messages tm ON tm.thread_id = tr.thread_id AND tm.message_id <= tr.last_read_message_id
 JOIN messages m ON m.id = tm.message_id AND m.direction = 'in'
 """
-UNKNOWN_LINKS = "SELECT tm.message_id FROM thread_messages tm JOIN threads t ON t.id = tm.thread_id WHERE t.kind = 'unknown'"
+UNKNOWN_LINKS = (
+    "SELECT tm.message_id FROM thread_messages tm JOIN threads t ON t.id = tm.thread_id WHERE t.kind = 'unknown'"
+)
 CONTACTS = f"""
 INSERT INTO contacts (account_id, phone, note)
 SELECT account_id, phone, '' FROM (

@@ -38,6 +38,7 @@ from communicator.api.ws import events_socket
 from communicator.db.session import Database
 from communicator.events import Published, channel_for, prune_events
 from communicator.gateway.process import build_gateway, wakeup_channel
+from communicator.m2m.endpoint import m2m_api
 from communicator.queue.database import DatabaseQueue
 from communicator.services.core.actors import Actor
 from communicator.services.identity.server_secret import load_server_secret
@@ -128,6 +129,7 @@ def _route_handlers(settings: Settings) -> list:
         InboxController,
         audit_log,
         events_socket,
+        m2m_api,
     ]
     if settings.gateway_driver == "simulator":
         handlers.append(SimulatorController)

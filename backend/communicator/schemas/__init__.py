@@ -5,6 +5,7 @@ from __future__ import annotations
 from communicator.schemas.admin import (
     AccountCreate,
     AccountRead,
+    ApiPasswordUpdate,
     AuditEntryRead,
     AuditPage,
     PermissionsRead,
@@ -109,6 +110,7 @@ __all__ = [
     "WebUserCreate",
     "WebUserRead",
     "WebUserUpdate",
+    "ApiPasswordUpdate",
 ]
 
 API_STRUCTS = (
@@ -149,4 +151,5 @@ API_STRUCTS = (
     UnroutedRead,
     UnroutedPage,
     UnroutedAssign,
+    ApiPasswordUpdate,
 )

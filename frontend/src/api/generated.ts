@@ -35,6 +35,7 @@ export type ThreadKind = 'employee' | 'group' | 'unknown';
 export interface CommunicatorSchemas {
   AccountCreate: AccountCreate;
   AccountRead: AccountRead;
+  ApiPasswordUpdate: ApiPasswordUpdate;
   AuditEntryRead: AuditEntryRead;
   AuditPage: AuditPage;
   DeliveryRead: DeliveryRead;
@@ -115,6 +116,15 @@ export interface AccountRead {
   sender_names: string[];
   short_number: string;
   users: number;
+}
+/**
+ * A user's new M2M API password (M2M clients send its MD5; only a keyed hash of that is stored).
+ *
+ * This interface was referenced by `CommunicatorSchemas`'s JSON-Schema
+ * via the `definition` "ApiPasswordUpdate".
+ */
+export interface ApiPasswordUpdate {
+  password: string;
 }
 /**
  * One line of the audit log.

@@ -146,7 +146,7 @@ def _address(scope: Scope, headers: dict[str, str]) -> str:
     return origin + BASE_PATH
 
 
-@asgi(BASE_PATH, is_mount=True, opt={"exclude_from_auth": True}, include_in_schema=False)
+@asgi(BASE_PATH, is_mount=True, copy_scope=False, opt={"exclude_from_auth": True}, include_in_schema=False)
 async def m2m_api(scope: Scope, receive: Receive, send: Send) -> None:
     """Route a request to the WSDL, the SOAP endpoint or an HTTP GET/POST operation."""
     headers = _headers(scope)

@@ -33,7 +33,14 @@ class M2M:
         self.url = self.server.url
         self.address = self.url + PATH
         self.admin_id = asyncio.run(self._set_password("admin", API_PASSWORD))
-        self.client = zeep.Client(str(SHARED_WSDL))
+        self._client: zeep.Client | None = None
+
+    @property
+    def client(self) -> zeep.Client:
+        """zeep loaded from the published WSDL (once; loading takes a second or more)."""
+        if self._client is None:
+            self._client = zeep.Client(str(SHARED_WSDL))
+        return self._client
 
     async def _set_password(self, login_name: str, password: str) -> int:
         """Set a user's API password through the REST API as the admin; returns the user id."""

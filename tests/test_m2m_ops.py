@@ -21,7 +21,7 @@ import zeep
 from zeep.exceptions import Fault
 
 from communicator.m2m.schema import OPERATIONS
-from tests.m2m_support import BINDINGS, MD5, SERVICE, M2M
+from tests.m2m_support import BINDINGS, M2M, MD5, SERVICE
 
 AUTH = {"login": "admin", "password": MD5}
 CALLED: set[tuple[str, str]] = set()

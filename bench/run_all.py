@@ -16,7 +16,14 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHES = ["bench_single_send.py", "bench_fanout.py", "bench_drain.py", "bench_ws_latency.py", "bench_ws_memory.py"]
+BENCHES = [
+    "bench_single_send.py",
+    "bench_fanout.py",
+    "bench_drain.py",
+    "bench_ws_latency.py",
+    "bench_ws_memory.py",
+    "bench_m2m.py",
+]
 TIME_LIMIT_SECONDS = 150
 RESULT_PREFIX = "BENCH-RESULT "
 

@@ -79,13 +79,19 @@ async def record_api_password(session: AsyncSession, user_id: int, stored: str) 
 async def get_api_actor(
     db: Database, throttle: LoginThrottle, secret: bytes, login: str, md5hex: str, ip: str
 ) -> Actor:
-    """The user an M2M login + MD5 hex stands for; the same refusal for an unknown login and a wrong password."""
-    await throttle.record_attempt(login, ip, trusted=False)
+    """The user an M2M login + MD5 hex stands for; the same refusal for an unknown login and a wrong password.
+
+    The keyed hash is compared first (microseconds, constant time), then the attempt is counted and, when right,
+    forgiven at once: machines send many requests in parallel, and counting each right one while it is in
+    flight (as the web login does) would lock a busy integration out. A wrong one counts; past the limits
+    every attempt is refused (429 reason), the right password included.
+    """
     query = select(User, ApiPassword.secret_hash).join(ApiPassword, ApiPassword.user_id == User.id)
     async with db.read() as session:
         row = (await session.execute(query.where(User.login == login))).first()
     stored = row[1] if row is not None and row[0].active else _DUMMY_HASH
     ok = hmac.compare_digest(stored.encode(), get_api_password_hash(secret, md5hex).encode())
+    await throttle.record_attempt(login, ip, trusted=False)
     if not ok or row is None or not row[0].active:
         raise Unauthorized("Wrong login or API password.", code="bad_credentials")
     await throttle.record_success(login, ip)

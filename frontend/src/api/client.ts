@@ -166,6 +166,8 @@ export const api = {
   listUsers: () => request<Items<WebUserRead>>('GET', '/users'),
   createUser: (data: WebUserCreate) => request<WebUserRead>('POST', '/users', data),
   updateUser: (id: number, data: WebUserUpdate) => request<WebUserRead>('PATCH', `/users/${id}`, data),
+  setApiPassword: (userId: number, password: string) =>
+    request<void>('PUT', `/users/${userId}/api_password`, { password }),
   getPermissions: (userId: number) => request<PermissionsRead>('GET', `/users/${userId}/permissions`),
   putPermissions: (userId: number, data: PermissionsUpdate) =>
     request<PermissionsRead>('PUT', `/users/${userId}/permissions`, data),

@@ -1,5 +1,6 @@
 /** English UI strings. */
 import type { MessageKey } from './ru';
+import { enM2m } from './m2m.strings';
 import type { Entry } from './translate';
 
 export const en: Record<MessageKey, Entry> = {
@@ -348,4 +349,5 @@ export const en: Record<MessageKey, Entry> = {
   'time.yesterday': 'yesterday',
 
   'notify.inboundTitle': 'New SMS: {name}',
+  ...enM2m,
 };

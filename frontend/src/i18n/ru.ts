@@ -1,4 +1,5 @@
 /** Russian UI strings (the default locale; the key set every locale must have). */
+import { ruM2m } from './m2m.strings';
 import type { Entry } from './translate';
 
 export const ru = {
@@ -347,6 +348,7 @@ export const ru = {
   'time.yesterday': 'вчера',
 
   'notify.inboundTitle': 'Новое SMS: {name}',
+  ...ruM2m,
 } satisfies Record<string, Entry>;
 
 export type MessageKey = keyof typeof ru;

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import os
 import subprocess
 import sys
 import time
@@ -20,6 +21,7 @@ from urllib.parse import urlencode
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import httpx
+import psutil
 from _common import ServerProcess, TempDatabase, info, login_cookie, median, percentile, report, seed_account
 
 from communicator.db.session import Database
@@ -82,9 +84,24 @@ def _load(server_url: str, method: str, path: str, bodies: list[str], headers: d
     return json.loads(done.stdout)
 
 
+def _measured_load(server: ServerProcess, method: str, path: str, bodies: list[str], headers: dict[str, str]) -> dict:
+    """A load run with the server's CPU time over it (what the figure would be on an idle machine)."""
+    process = psutil.Process(server.pid)
+    before = sum(process.cpu_times()[:2])
+    result = _load(server.url, method, path, bodies, headers)
+    result["server_cpu"] = sum(process.cpu_times()[:2]) - before
+    return result
+
+
 def _report(label: str, result: dict, target: float) -> None:
-    """Throughput and latency of one run."""
+    """Throughput and latency of one run, and the server's CPU per answered request."""
     ok = result["statuses"].get("200", 0)
+    total = sum(result["statuses"].values()) or 1
+    info(
+        f"{label}: server CPU {result['server_cpu']:.1f} s over the run, {result['server_cpu'] / total * 1000:.2f} ms "
+        f"per measured request (an upper bound: the warm-up's requests are not counted); load average {os.getloadavg()[0]:.1f} "
+        f"on {os.cpu_count()} cores"
+    )
     others = {code: n for code, n in result["statuses"].items() if code != "200"}
     latencies_ms = [s * 1000 for s in result["latencies"]]
     info(f"{label}: {ok:,} answered 200 in {result['window']:.1f} s, other answers {others or 'none'}")
@@ -100,18 +117,23 @@ async def _where_time_goes(url: str) -> None:
         secret = await load_server_secret(db, "bench-secret")  # what ServerProcess sets
         throttle = build_login_throttle(load_settings({}))
         runs = 200
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         for _ in range(runs):
             actor = await get_api_actor(db, throttle, secret, "admin", MD5, "127.0.0.1")
         auth_ms = (time.perf_counter() - started) * 1000 / runs
-        started = time.perf_counter()
+        auth_cpu = (time.process_time() - cpu) * 1000 / runs
+        started, cpu = time.perf_counter(), time.process_time()
         for n in range(runs):
             data = MessageCreate(text=f"Профиль {n}", recipients=Recipients(numbers=[NUMBERS[n % len(NUMBERS)]]))
             await send_message(db, actor, data)
         send_ms = (time.perf_counter() - started) * 1000 / runs
+        send_cpu = (time.process_time() - cpu) * 1000 / runs
     finally:
         await db.dispose()
-    info(f"in-process, sequential: authenticate {auth_ms:.2f} ms, send_message {send_ms:.2f} ms per request")
+    info(
+        f"in-process, sequential, per request: authenticate {auth_ms:.2f} ms ({auth_cpu:.2f} ms CPU), "
+        f"send_message {send_ms:.2f} ms ({send_cpu:.2f} ms CPU)"
+    )
 
 
 def main() -> None:
@@ -127,10 +149,10 @@ def main() -> None:
                 )
                 for n, p in enumerate(NUMBERS)
             ]
-            _report("HTTP GET", _load(server.url, "GET", f"{PATH}/SendMessage", queries, {}), TARGET_GET)
+            _report("HTTP GET", _measured_load(server, "GET", f"{PATH}/SendMessage", queries, {}), TARGET_GET)
             soap_headers = {"Content-Type": "text/xml; charset=utf-8", "SOAPAction": f'"{NS}/SendMessage"'}
             bodies = [_soap_body(n, p) for n, p in enumerate(NUMBERS)]
-            _report("SOAP 1.1", _load(server.url, "POST", PATH, bodies, soap_headers), TARGET_SOAP)
+            _report("SOAP 1.1", _measured_load(server, "POST", PATH, bodies, soap_headers), TARGET_SOAP)
         asyncio.run(_where_time_goes(temp.url))
 
 

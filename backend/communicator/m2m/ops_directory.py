@@ -6,8 +6,8 @@ from typing import Any
 
 from communicator.db.session import Database
 from communicator.domain import Role
-from communicator.m2m.ops_read import _required
-from communicator.m2m.ops_send import _msid
+from communicator.m2m.ops_read import required
+from communicator.m2m.ops_send import to_msid
 from communicator.services.core.actors import Actor
 from communicator.services.directory import mailing_lists as lists
 from communicator.services.directory.employees import list_employees
@@ -43,10 +43,10 @@ async def delete_mailing_lists(db: Database, actor: Actor, args: dict[str, Any])
 
 async def get_mailing_list_contacts(db: Database, actor: Actor, args: dict[str, Any]) -> list[dict[str, Any]]:
     """GetMailingListContacts: members with their attributes."""
-    contacts = await lists.list_mailing_list_contacts(db, actor, _required(args, "mailingListId"))
+    contacts = await lists.list_mailing_list_contacts(db, actor, required(args, "mailingListId"))
     return [
         {
-            "Msid": _msid(c.phone),
+            "Msid": to_msid(c.phone),
             "Name": c.name,
             "Attributes": [{"Name": k, "Value": v} for k, v in sorted(c.attributes.items())],
         }
@@ -56,7 +56,7 @@ async def get_mailing_list_contacts(db: Database, actor: Actor, args: dict[str, 
 
 async def set_mailing_list_contacts(db: Database, actor: Actor, args: dict[str, Any]) -> None:
     """SetMailingListContacts: replace the members and their attributes."""
-    list_id = _required(args, "mailingListId")
+    list_id = required(args, "mailingListId")
     await lists.apply_mailing_list_contacts(db, actor, list_id, _contacts(args["contacts"]))
 
 
@@ -74,7 +74,7 @@ async def get_users(db: Database, actor: Actor, _args: dict[str, Any]) -> list[d
     return [
         {
             "Name": e.name,
-            "Msid": _msid(e.phone),
+            "Msid": to_msid(e.phone),
             "Email": e.email,
             "GroupID": e.group_ids[0] if e.group_ids else 0,
             "WebAccessEnabled": e.web_access,

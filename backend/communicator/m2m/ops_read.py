@@ -8,7 +8,7 @@ from typing import Any
 from communicator.db.session import Database
 from communicator.domain import DeliveryStatus
 from communicator.m2m.codec import ACCOUNT_TZ
-from communicator.m2m.ops_send import _msid
+from communicator.m2m.ops_send import to_msid
 from communicator.m2m.schema import COMPLEX
 from communicator.schemas import DeliveryRead, MessageRead
 from communicator.services.core.actors import Actor
@@ -21,7 +21,7 @@ DIRECTIONS = {"All": None, "MO": "in", "MT": "out"}
 STATISTICS_FIELDS = [f.name for f in COMPLEX["StatisticsInfo"]]
 
 
-def _required(args: dict[str, Any], name: str) -> Any:
+def required(args: dict[str, Any], name: str) -> Any:
     """A parameter that must be given."""
     if args.get(name) is None:
         raise InvalidInput(f"{name} is required.", {"field": name}, code="bad_value")
@@ -32,7 +32,7 @@ def _delivery_info(d: DeliveryRead, parts: int) -> dict[str, Any]:
     """A DeliveryInfo."""
     delivered = d.updated_at if d.status == DeliveryStatus.DELIVERED else None
     return {
-        "Msid": _msid(d.phone),
+        "Msid": to_msid(d.phone),
         "DeliveryStatus": d.status.value,
         "DeliveryDate": d.updated_at,
         "UserDeliveryDate": delivered,
@@ -42,7 +42,7 @@ def _delivery_info(d: DeliveryRead, parts: int) -> dict[str, Any]:
 
 async def get_message_status(db: Database, actor: Actor, args: dict[str, Any]) -> list[dict[str, Any]]:
     """GetMessageStatus: every recipient of the message."""
-    (read,) = await list_message_statuses(db, actor, [_required(args, "messageID")])
+    (read,) = await list_message_statuses(db, actor, [required(args, "messageID")])
     return [_delivery_info(d, read.parts) for d in read.deliveries or []]
 
 
@@ -57,7 +57,7 @@ def _message_info(read: MessageRead) -> dict[str, Any]:
     inbound = read.direction == "in"
     targets = [
         {
-            "TargetMsid": _msid(d.phone),
+            "TargetMsid": to_msid(d.phone),
             "DeliveryStatus": d.status.value,
             "DeliveryDate": d.updated_at,
             "TargetName": d.employee_name,
@@ -68,7 +68,7 @@ def _message_info(read: MessageRead) -> dict[str, Any]:
     return {
         "MessageID": read.id,
         "CreationDate": read.created_at,
-        "SenderMsid": _msid(read.sender_phone) if inbound and read.sender_phone else None,
+        "SenderMsid": to_msid(read.sender_phone) if inbound and read.sender_phone else None,
         "SenderName": read.employee_name if inbound else read.author_name,
         "DeliveryInfo": targets,
         "MessageType": "MO" if inbound else "MT",
@@ -78,7 +78,7 @@ def _message_info(read: MessageRead) -> dict[str, Any]:
 
 async def get_messages(db: Database, actor: Actor, args: dict[str, Any]) -> list[dict[str, Any]]:
     """GetMessages: the messages between two dates, newest first."""
-    since, until = _required(args, "DateFrom"), _required(args, "DateTo")
+    since, until = required(args, "DateFrom"), required(args, "DateTo")
     direction = DIRECTIONS[args["messageType"] or "All"]
     phones = check_phones([p for p in args["subscriberMsids"] or [] if p])
     reads = await list_messages_between(db, actor, direction, phones, since, until)  # type: ignore[arg-type]

@@ -24,7 +24,7 @@ class NotAvailable(ServiceError):
 SCHEDULED_UNAVAILABLE = "Scheduled sends are not available yet: send without a date and validity period."
 
 
-def _msid(phone: str) -> str:
+def to_msid(phone: str) -> str:
     """A stored phone as an msid: digits with the country code, no «+»."""
     return phone.lstrip("+")
 
@@ -61,7 +61,7 @@ async def send_many(db: Database, actor: Actor, args: dict[str, Any]) -> list[di
     _check_not_scheduled(args)
     numbers = _numbers(args["msids"])
     message_id = await _send(db, actor, numbers, args["message"])
-    return [{"Msid": _msid(n), "MessageID": message_id} for n in numbers]
+    return [{"Msid": to_msid(n), "MessageID": message_id} for n in numbers]
 
 
 async def send_various(db: Database, actor: Actor, args: dict[str, Any]) -> list[dict[str, Any]]:
@@ -76,7 +76,7 @@ async def send_various(db: Database, actor: Actor, args: dict[str, Any]) -> list
     groups = group_by_text(list(pairs.items()))
     reads = await send_texts(db, actor, groups)
     ids = {phone: read.id for read, group in zip(reads, groups, strict=True) for phone in group.phones}
-    return [{"Msid": _msid(phone), "MessageID": ids[phone]} for phone in pairs]
+    return [{"Msid": to_msid(phone), "MessageID": ids[phone]} for phone in pairs]
 
 
 async def create_mailing(db: Database, actor: Actor, args: dict[str, Any]) -> None:

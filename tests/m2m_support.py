@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import atexit
 import hashlib
 from pathlib import Path
 
@@ -63,3 +64,14 @@ class M2M:
     def stop(self) -> None:
         """Stop the server."""
         self.server.stop()
+
+
+_SHARED: list[M2M] = []
+
+
+def get_shared_m2m(db_dir: Path) -> M2M:
+    """One live server for every M2M test module of the run (starting one takes seconds); stopped at exit."""
+    if not _SHARED:
+        _SHARED.append(M2M(db_dir))
+        atexit.register(_SHARED[0].stop)
+    return _SHARED[0]

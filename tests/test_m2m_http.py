@@ -6,7 +6,6 @@ import asyncio
 import socket
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -18,7 +17,7 @@ from communicator.db.session import Database
 from communicator.m2m import handlers
 from communicator.services.identity.api_password import get_api_password_hash
 from tests.conftest import API, DEMO_PASSWORD, login
-from tests.m2m_support import M2M, MD5, NS, PATH
+from tests.m2m_support import M2M, MD5, NS, PATH, get_shared_m2m
 
 SOAP11 = "http://schemas.xmlsoap.org/soap/envelope/"
 SOAP12 = "http://www.w3.org/2003/05/soap-envelope"
@@ -26,11 +25,9 @@ DECL = '<?xml version="1.0" encoding="utf-8"?>'
 
 
 @pytest.fixture(scope="module")
-def m2m(tmp_path_factory: pytest.TempPathFactory) -> Iterator[M2M]:
-    """One live server for the module."""
-    live = M2M(Path(tmp_path_factory.mktemp("m2m-http")))
-    yield live
-    live.stop()
+def m2m(tmp_path_factory: pytest.TempPathFactory) -> M2M:
+    """The live server the M2M test modules share."""
+    return get_shared_m2m(Path(tmp_path_factory.getbasetemp()))
 
 
 def envelope(version: str, body: str) -> str:

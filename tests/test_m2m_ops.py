@@ -9,7 +9,6 @@ has no output part; those are sent with httpx and must answer 200 with an empty 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -21,7 +20,7 @@ import zeep
 from zeep.exceptions import Fault
 
 from communicator.m2m.schema import OPERATIONS
-from tests.m2m_support import BINDINGS, M2M, MD5, SERVICE
+from tests.m2m_support import BINDINGS, M2M, MD5, SERVICE, get_shared_m2m
 
 AUTH = {"login": "admin", "password": MD5}
 CALLED: set[tuple[str, str]] = set()
@@ -29,11 +28,9 @@ ARRAY_PARAMS = {"msids", "messageIDs", "subscriberMsids", "mailingListIDs"}
 
 
 @pytest.fixture(scope="module")
-def m2m(tmp_path_factory: pytest.TempPathFactory) -> Iterator[M2M]:
-    """One live server for the module."""
-    live = M2M(Path(tmp_path_factory.mktemp("m2m-ops")))
-    yield live
-    live.stop()
+def m2m(tmp_path_factory: pytest.TempPathFactory) -> M2M:
+    """The live server the M2M test modules share."""
+    return get_shared_m2m(Path(tmp_path_factory.getbasetemp()))
 
 
 class Caller:

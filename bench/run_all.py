@@ -22,6 +22,7 @@ BENCHES = [
     "bench_drain.py",
     "bench_ws_latency.py",
     "bench_ws_memory.py",
+    "bench_numbering.py",
     "bench_m2m.py",
 ]
 TIME_LIMIT_SECONDS = 150

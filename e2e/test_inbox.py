@@ -52,5 +52,5 @@ def test_platform_admin_assigns_an_unrouted_sms_with_the_keyboard(server: LiveSe
         login = {"login": SEVER["admin_login"], "password": SEVER["admin_password"]}
         assert sever.post(f"{API}/auth/login", json=login).status_code == 200
         threads = sever.get(f"{API}/threads").json()["items"]
-    assert [(t["kind"], t["last_message"]["text"]) for t in threads] == [("unknown", sms["text"])]
+    assert [(t["kind"], t["last_message"]["text"]) for t in threads] == [("contact", sms["text"])]
     assert client.page_errors == [] and client.dialogs == []

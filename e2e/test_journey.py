@@ -330,7 +330,7 @@ def test_send_delivers_live(journey: Journey) -> None:
     group_thread = c.thread_id("group", MONTAZHNIKI)
     journey.ids["group_thread"] = group_thread
     expect(thread_item(operator.page, group_thread)).to_contain_text(BROADCAST)
-    expect(operator.page.locator('[data-testid="thread-item"][data-kind="unknown"]')).to_have_count(1)
+    expect(operator.page.locator('[data-testid="thread-item"][data-kind="contact"]')).to_have_count(1)
     assert_not_reloaded(operator.page)
 
     # in the group thread: the broadcast, then a follow-up sent from the thread itself
@@ -398,12 +398,14 @@ def test_phone_reply_reaches_both_operators(journey: Journey) -> None:
     expect(thread_item(op, ivanov_thread).get_by_test_id("unread-badge")).to_have_text("1")
     expect(thread_item(op, group_thread).get_by_test_id("unread-badge")).to_have_text("1")
     expect(thread_item(op, ivanov_thread)).to_contain_text(IVANOV_REPLY)
-    expect(op.get_by_test_id("nav-threads")).to_contain_text("2")
+    expect(op.get_by_test_id("nav-threads")).to_contain_text("1")  # one reply is one unread, shown in two threads
     shot(op, "19-operator-unread")
     thread_item(op, ivanov_thread).click()
     incoming = op.locator('[data-testid="message"][data-direction="in"]')
     expect(incoming.get_by_test_id("message-text")).to_have_text([IVANOV_REPLY])
     expect(thread_item(op, ivanov_thread).get_by_test_id("unread-badge")).to_have_count(0)
+    # read in Ivanov's thread, it is read in the group thread too
+    expect(thread_item(op, group_thread).get_by_test_id("unread-badge")).to_have_count(0)
     assert_not_reloaded(op)
     journey.ids["ivanov_thread"] = ivanov_thread
 
@@ -440,12 +442,12 @@ def test_threads_list_order_unread_preview_and_group_replies(journey: Journey) -
         assert dom_order == expected, (client.name, dom_order, expected)
         assert dom_order[:2] == [group_thread, petrov_thread]  # Petrov's reply is the newest in both
         kinds = {i.get_attribute("data-kind") for i in items.all()}
-        assert kinds == {"employee", "group", "unknown"}
+        assert kinds == {"employee", "group", "contact"}
         # previews: the last message of each thread; outbound ones marked «Вы:» for the author, else the author's name
         expect(thread_item(op, petrov_thread)).to_contain_text(PETROV_REPLY)
         expect(thread_item(op, group_thread)).to_contain_text(PETROV_REPLY)
         expect(thread_item(op, journey.ids["ivanov_thread"])).to_contain_text(IVANOV_REPLY)
-        unknown = op.locator('[data-testid="thread-item"][data-kind="unknown"]')
+        unknown = op.locator('[data-testid="thread-item"][data-kind="contact"]')
         expect(unknown.get_by_test_id("preview-author")).to_have_text("Вы:" if client is c else "Администратор:")
         expect(unknown).to_contain_text(BROADCAST)
         # the unread badges match the server's per-user counts (the open thread is read)
@@ -462,7 +464,7 @@ def test_threads_list_order_unread_preview_and_group_replies(journey: Journey) -
                 expect(badge).to_have_text(str(thread["unread"]))
             else:
                 expect(badge).to_have_count(0)
-    expect(thread_item(operator.page, group_thread).get_by_test_id("unread-badge")).to_have_text("2")
+    expect(thread_item(operator.page, group_thread).get_by_test_id("unread-badge")).to_have_text("1")  # Petrov's
     expect(thread_item(c.page, journey.ids["ivanov_thread"]).get_by_test_id("unread-badge")).to_have_text("1")
     shot(operator.page, "21-operator-thread-list")
 
@@ -502,8 +504,8 @@ def test_offline_catch_up_without_duplicates(journey: Journey) -> None:
     expect(incoming.get_by_test_id("message-text")).to_have_text([*OFFLINE_REPLIES, ONLINE_REPLY])
     ids = [i.get_attribute("data-message-id") for i in incoming.all()]
     assert len(set(ids)) == 4, ids
-    # the list counted each reply once: 2 earlier + 4 new in the group thread, which is not open here
-    expect(thread_item(op, group_thread).get_by_test_id("unread-badge")).to_have_text("6")
+    # Sidorov's replies, read in his open thread, are read in the group thread too: Petrov's is left
+    expect(thread_item(op, group_thread).get_by_test_id("unread-badge")).to_have_text("1")
     expect(thread_item(op, sidorov_thread).get_by_test_id("unread-badge")).to_have_count(0)
     expect(op.locator(f'[data-testid="thread-item"][data-thread-id="{sidorov_thread}"]')).to_have_count(1)
     # caught up by replay from where it stopped, not by reloading the page

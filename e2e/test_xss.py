@@ -29,7 +29,7 @@ def test_inbound_markup_is_literal_text_and_runs_nothing(server: LiveServer, new
     items = page.get_by_test_id("thread-item")
     expect(items).to_have_count(2)
     employee = items.and_(page.locator('[data-kind="employee"]'))
-    unknown = items.and_(page.locator('[data-kind="unknown"]'))
+    unknown = items.and_(page.locator('[data-kind="contact"]'))
     expect(employee).to_contain_text(IMG)
     expect(unknown).to_contain_text(SCRIPT)
 
@@ -40,7 +40,7 @@ def test_inbound_markup_is_literal_text_and_runs_nothing(server: LiveServer, new
     shot(page, "31-xss-literal-text")
 
     unknown.click()
-    expect(page.get_by_test_id("thread-title")).to_have_text("Неизвестные")
+    expect(page.get_by_test_id("thread-title")).to_have_text(UNKNOWN_PHONE)
     expect(texts).to_have_text([SCRIPT])
     expect(page.get_by_test_id("message-sender")).to_have_text(UNKNOWN_PHONE)
     assert page.get_by_test_id("message-list").locator("script, b").count() == 0

@@ -67,8 +67,17 @@ def _apply(state: State, event: dict) -> None:
         _apply_group(state, None, event["group_id"])
     elif kind in ("user.created", "user.updated"):
         state["users"][event["user"]["id"]] = event["user"]
-    elif kind == "thread.read":
-        state["unread"][event["thread_id"]] = event["unread"]
+    elif kind == "thread.read":  # each message once ever: subtract exactly
+        for count in event["threads"]:
+            state["unread"][count["thread_id"]] -= count["read"]
+    elif kind == "thread.updated":
+        state["titles"][event["thread_id"]] = (event["kind"], event["title"])
+    elif kind in ("contact.created", "contact.updated"):
+        state["contacts"][event["contact"]["id"]] = event["contact"]
+    elif kind == "contact.deleted":
+        state["contacts"].pop(event["contact_id"], None)
+    elif kind == "account.updated":
+        state["settings"] = event["settings"]
     else:
         raise AssertionError(f"no case for {kind}")
     for group in event.get("groups", []):
@@ -78,15 +87,17 @@ def _apply(state: State, event: dict) -> None:
 async def _directory(client: httpx.AsyncClient) -> State:
     """Employees, groups and users by id, as REST shows them."""
     found: State = {}
-    for key, path in (("employees", "employees"), ("groups", "groups"), ("users", "users")):
+    for key, path in (("employees", "employees"), ("groups", "groups"), ("users", "users"), ("contacts", "contacts")):
         found[key] = {item["id"]: item for item in (await client.get(f"{API}/{path}")).json()["items"]}
+    found["settings"] = (await client.get(f"{API}/account/settings")).json()
     return found
 
 
 async def _fresh(client: httpx.AsyncClient, message_ids: list[int]) -> State:
     """The same state fetched from scratch over REST: every thread, every message, the directory."""
-    threads, unread = {}, {}
+    threads, unread, titles = {}, {}, {}
     for thread in (await client.get(f"{API}/threads")).json()["items"]:
+        titles[thread["id"]] = (thread["kind"], thread["title"])
         page = (await client.get(f"{API}/threads/{thread['id']}/messages", params={"limit": 200})).json()
         threads[thread["id"]] = [m["id"] for m in page["items"]]
         unread[thread["id"]] = thread["unread"]
@@ -97,6 +108,7 @@ async def _fresh(client: httpx.AsyncClient, message_ids: list[int]) -> State:
         deliveries.update({d["id"]: d["status"] for d in message["deliveries"]})
     tags = {t["tag"]: t["subscribers"] for t in (await client.get(f"{API}/tags")).json()["items"]}
     fresh = {"threads": threads, "unread": unread, "summaries": messages, "deliveries": deliveries, "tags": tags}
+    fresh["titles"] = titles
     return fresh | await _directory(client)
 
 
@@ -125,6 +137,14 @@ async def _change_directory(client: httpx.AsyncClient) -> None:
     await client.patch(f"{API}/employees/{employee_id}", json={"active": False})
 
 
+async def _change_contacts(client: httpx.AsyncClient) -> None:
+    """The unknown number named, renamed, then made an employee; the account settings changed."""
+    contact = (await client.post(f"{API}/contacts", json={"phone": "+79035550101", "name": "Поставщик"})).json()
+    await client.patch(f"{API}/contacts/{contact['id']}", json={"note": "цемент"})
+    await client.post(f"{API}/contacts/{contact['id']}/employee", json={"name": "Поставщик Иван"})
+    await client.put(f"{API}/account/settings", json={"reply_window_hours": 6, "confirm_threshold_sms": 50})
+
+
 async def _apply_until(socket: ClientConnection, state: State, message_id: int) -> None:
     """Apply frames up to and including the message.created of this message."""
     while True:
@@ -140,6 +160,7 @@ async def test_applying_every_event_type_equals_a_fresh_fetch(server: LiveServer
         start = (await client.get(f"{API}/threads")).json()["last_event_id"]
         state: State = {"messages": {}, "threads": {}, "deliveries": {}, "unread": {}, "applied": set()}
         state |= await _directory(client)
+        state["titles"] = {}
         async with open_socket(server, client.cookies["communicator_session"], last_event_id=start) as socket:
             sent = (
                 await client.post(
@@ -154,12 +175,15 @@ async def test_applying_every_event_type_equals_a_fresh_fetch(server: LiveServer
             thread_id = next(t for t, unread in state["unread"].items() if unread)
             await client.post(f"{API}/threads/{thread_id}/read", json={"last_message_id": max(state["messages"])})
             await _change_directory(client)
+            await _change_contacts(client)
             sentinel = await inbound(client, "+79161000002", "на месте")
             await _apply_until(socket, state, sentinel["id"])
         fresh = await _fresh(client, sorted(state["messages"]))
     assert state["applied"] == {str(t.__struct_config__.tag) for t in get_args(AnyEvent)}
-    for key in ("threads", "unread", "deliveries", "employees", "groups", "users"):
+    for key in ("threads", "unread", "deliveries", "employees", "groups", "users", "contacts", "settings"):
         assert state[key] == fresh[key], key
+    # every title an event changed is the one REST shows (the others came with the list)
+    assert {t: fresh["titles"][t] for t in state["titles"]} == state["titles"]
     assert _tags(state["employees"]) == fresh["tags"]
     assert {m: state["messages"][m]["summary"] for m in fresh["summaries"]} == fresh["summaries"]
 

@@ -9,7 +9,11 @@ import msgspec
 
 from communicator.domain import DeliveryStatus, Direction, Role, ThreadKind
 from communicator.events import (
+    AccountUpdated,
     AnyEvent,
+    ContactCreated,
+    ContactDeleted,
+    ContactUpdated,
     DeliveryUpdated,
     EmployeeCreated,
     EmployeeUpdated,
@@ -18,11 +22,22 @@ from communicator.events import (
     GroupUpdated,
     MessageCreated,
     ThreadMarkedRead,
+    ThreadUpdated,
     UserCreated,
     UserUpdated,
 )
 from communicator.events.visibility import get_visible_event
-from communicator.schemas import DeliveryRead, EmployeeRead, GroupRead, MessageRead, Summary, WebUserRead
+from communicator.schemas import (
+    AccountSettings,
+    ContactRead,
+    DeliveryRead,
+    EmployeeRead,
+    GroupRead,
+    MessageRead,
+    Summary,
+    ThreadReadCount,
+    WebUserRead,
+)
 from communicator.services.core.actors import Actor
 from communicator.services.core.permissions import EVERYONE, Reach
 
@@ -30,7 +45,7 @@ NOW = datetime(2026, 1, 1, tzinfo=UTC)
 SUMMARY = Summary(total=2, counts={"Sent": 2})
 # thread 10: employee 1; 11: employee 13; 12: group 1; 13: group 3; 14: unknown senders
 EMPLOYEE, GROUP = ThreadKind.EMPLOYEE, ThreadKind.GROUP
-THREADS = {10: (EMPLOYEE, 1), 11: (EMPLOYEE, 13), 12: (GROUP, 1), 13: (GROUP, 3), 14: (ThreadKind.UNKNOWN, 0)}
+THREADS = {10: (EMPLOYEE, 1), 11: (EMPLOYEE, 13), 12: (GROUP, 1), 13: (GROUP, 3), 14: (ThreadKind.CONTACT, 1)}
 FITTERS = Reach(everyone=False, employee_ids=frozenset({1, 2}), group_ids=frozenset({1, 4}))
 ADMIN = Actor(user_id=1, account_id=1, role=Role.ADMINISTRATOR, login="admin", name="Админ")
 OPERATOR = Actor(user_id=5, account_id=1, role=Role.OPERATOR, login="fitter-boss", name="Бригадир", may_send_all=False)
@@ -182,11 +197,30 @@ def test_user_events_only_for_administrators() -> None:
 
 
 def test_a_read_mark_only_for_its_own_user() -> None:
-    mark = ThreadMarkedRead(id=8, user_id=OPERATOR.user_id, thread_id=12, last_read_message_id=7, unread=0)
+    mark = ThreadMarkedRead(
+        id=8, user_id=OPERATOR.user_id, message_ids=[7], threads=[ThreadReadCount(thread_id=12, read=1)]
+    )
     assert visible(mark) == mark
     assert visible(mark, ADMIN, EVERYONE) is None
     others = msgspec.structs.replace(mark, user_id=ADMIN.user_id)
     assert visible(others) is None
+
+
+def test_contacts_and_contact_threads_only_for_everyone_reaching_users() -> None:
+    contact = ContactRead(id=1, phone="+79035550000", name="Поставщик", note="", thread_id=14)
+    for event in (ContactCreated(contact=contact), ContactUpdated(contact=contact), ContactDeleted(contact_id=1)):
+        assert visible(event) is None
+        assert visible(event, ALL_OPERATOR, EVERYONE) == event
+    renamed = ThreadUpdated(thread_id=14, kind="contact", ref_id=1, title="Поставщик", phone="+79035550000")
+    assert visible(renamed) is None and visible(renamed, ADMIN, EVERYONE) == renamed
+    promoted = ThreadUpdated(thread_id=14, kind="employee", ref_id=2, title="Петров", phone=None)
+    assert visible(promoted) == promoted  # employee 2 is in the fitters' reach
+    assert visible(msgspec.structs.replace(promoted, ref_id=13)) is None
+
+
+def test_account_settings_reach_every_user() -> None:
+    changed = AccountUpdated(settings=AccountSettings(reply_window_hours=2, confirm_threshold_sms=50))
+    assert visible(changed) == changed
 
 
 def test_every_event_type_is_covered_for_a_restricted_user() -> None:

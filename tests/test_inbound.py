@@ -152,7 +152,7 @@ async def test_an_assigned_message_becomes_an_ordinary_inbound_message(db: Datab
         thread = await session.scalar(select(Thread).join(ThreadMessage).where(ThreadMessage.message_id == assigned.id))
         audit = (await session.scalars(select(AuditEntry))).all()
     page = await list_unrouted(db, accounts.platform, None, 50)
-    assert thread is not None and thread.account_id == accounts.bravo.account_id and thread.kind == "unknown"
+    assert thread is not None and thread.account_id == accounts.bravo.account_id and thread.kind == "contact"
     assert thread.last_message_id == assigned.id
     events = [p for p in db.published if isinstance(p, Published) and p.id]  # type: ignore[attr-defined]
     assert [(e.account_id, msgspec.json.decode(e.data)["type"]) for e in events] == [

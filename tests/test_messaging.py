@@ -73,11 +73,12 @@ async def _threads(db: Database, admin: Actor) -> list:
     return (await list_threads(db, admin))[1]
 
 
-async def test_unknown_sender_lands_in_unknown_thread(db: Database, admin: Actor) -> None:
+async def test_unknown_sender_lands_in_its_own_contact_thread(db: Database, admin: Actor) -> None:
     reply = await receive_reply(db, "+79035550000", "кто это?")
     assert reply.employee_id is None and reply.sender_phone == "+79035550000"
-    unknown = [t for t in await _threads(db, admin) if t.kind == "unknown"]
+    unknown = [t for t in await _threads(db, admin) if t.kind == "contact"]
     assert len(unknown) == 1 and unknown[0].last_message and unknown[0].last_message.id == reply.id
+    assert unknown[0].title == unknown[0].phone == "+79035550000"
 
 
 async def test_inbound_with_same_smsc_id_is_stored_once(db: Database, admin: Actor) -> None:

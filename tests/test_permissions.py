@@ -24,8 +24,9 @@ from communicator.services.directory.groups import create_group, list_groups
 from communicator.services.identity.accounts import create_account, create_user
 from communicator.services.identity.auth import open_session
 from communicator.services.identity.users import apply_permissions, create_web_user
+from communicator.services.messaging.reads import mark_thread_read
 from communicator.services.messaging.send import get_message, send_message
-from communicator.services.messaging.threads import list_thread_messages, list_threads, mark_thread_read
+from communicator.services.messaging.threads import list_thread_messages, list_threads
 from tests.conftest import API, LiveServer
 from tests.conftest import login as http_login
 from tests.helpers import receive_reply
@@ -178,11 +179,13 @@ async def test_directory_lists_only_what_the_caller_may_see(db: Database, admin:
     assert len(await list_employees(db, admin)) == 20 and len(await list_groups(db, admin)) == 3
 
 
-async def _thread(db: Database, kind: str, ref_id: int = 0) -> int:
-    """A thread's id."""
+async def _thread(db: Database, kind: str, ref_id: int | None = None) -> int:
+    """A thread's id (a contact's: the first one)."""
     async with db.read() as session:
-        query = select(Thread.id).where(Thread.kind == kind, Thread.ref_id == ref_id)
-        return (await session.execute(query)).scalar_one()
+        query = select(Thread.id).where(Thread.kind == kind)
+        if ref_id is not None:
+            query = query.where(Thread.ref_id == ref_id)
+        return (await session.execute(query.order_by(Thread.id).limit(1))).scalar_one()
 
 
 async def test_threads_and_messages_are_filtered_and_invisible_ids_are_404(db: Database, admin: Actor) -> None:
@@ -203,7 +206,7 @@ async def test_threads_and_messages_are_filtered_and_invisible_ids_are_404(db: D
     for thread_id in [
         await _thread(db, "group", engineers),
         await _thread(db, "employee", 13),
-        await _thread(db, "unknown"),
+        await _thread(db, "contact"),
     ]:
         with pytest.raises(NotFound, match=f"Thread {thread_id} not found"):
             await list_thread_messages(db, operator, thread_id, None, 50)
@@ -234,7 +237,7 @@ async def test_base_user_sees_only_their_own_conversation(db: Database, admin: A
     both = await send_message(db, admin, send("Всем", groups=[await group_id(db, FITTERS)]))
     other = await send_message(db, admin, send("Лично", employees=[2]))
     base = await make_user(db, admin, role="BaseUser", employee_id=1, name="base")
-    _, threads = await list_threads(db, base)
+    _, threads, _ = await list_threads(db, base)
     assert [(t.kind, t.ref_id) for t in threads] == [("employee", 1)]
     page = await list_thread_messages(db, base, threads[0].id, None, 50)
     assert [m.id for m in page.items] == [both.id]
@@ -262,7 +265,7 @@ async def test_another_accounts_ids_are_not_found(db: Database, admin: Actor) ->
     with pytest.raises(NotFound):
         await get_message(db, admin, message.id)
     with pytest.raises(NotFound):
-        await list_thread_messages(db, admin, await _thread(db, "unknown"), None, 50)
+        await list_thread_messages(db, admin, await _thread(db, "contact"), None, 50)
     assert all(e.name != "Чужие" for e in await list_groups(db, admin))
 
 

@@ -104,7 +104,7 @@ async def test_platform_admin_assigns_an_unrouted_sms_to_an_account(
     message = assigned.json()
     assert (message["text"], message["sender_phone"], message["direction"]) == ("Ваш код 1234", "Bank", "in")
     threads = (await platform.get(f"{API}/threads")).json()["items"]
-    assert [t["kind"] for t in threads if t["last_message"]["id"] == message["id"]] == ["unknown"]
+    assert [t["kind"] for t in threads if t["last_message"]["id"] == message["id"]] == ["contact"]
     audit = (await platform.get(f"{API}/audit")).json()["items"]
     assert [(e["action"], e["target_id"], e["target_name"]) for e in audit[:1]] == [
         ("inbound.assigned", message["id"], "Bank")

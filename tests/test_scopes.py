@@ -56,7 +56,7 @@ async def test_a_token_without_directory_write_cannot_change_it(db: Database, ad
 async def test_a_token_without_messages_send_cannot_send(db: Database, admin: Actor) -> None:
     actor = await _token_actor(db, admin, "messages:read", "directory:read")
     await _refused(send_message(db, actor, HELLO), "messages:send")
-    _, listed = await threads.list_threads(db, actor)
+    _, listed, _ = await threads.list_threads(db, actor)
     assert listed == []  # nothing was stored
     sender = await _token_actor(db, admin, "messages:send")
     sent = await send_message(db, sender, HELLO)

@@ -48,7 +48,7 @@ async def test_an_action_run_under_read_is_refused(db: Database, admin: Actor) -
             await groups._create_group(session, admin, GroupCreate(name="Под чтением"))
     assert "Под чтением" not in {g.name for g in await groups.list_groups(db, admin)}
     for statement in (
-        insert(Thread).values(account_id=admin.account_id, kind=ThreadKind.UNKNOWN, ref_id=0),
+        insert(Thread).values(account_id=admin.account_id, kind=ThreadKind.CONTACT, ref_id=0),
         delete(Event),
     ):
         with pytest.raises(RuntimeError, match=r"must run in db\.write\(\)"):

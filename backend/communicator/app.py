@@ -20,10 +20,13 @@ from litestar.static_files import create_static_files_router
 
 from communicator.api.audit import audit_log
 from communicator.api.auth import AuthController
+from communicator.api.conversation import AccountSettingsController, ContactController
 from communicator.api.directory import EmployeeController, GroupController, TagController
 from communicator.api.errors import EXCEPTION_HANDLERS, JSONRequest, log_unexpected_error
+from communicator.api.http_providers import HttpProviderController, http_delivery_report
 from communicator.api.inbox import InboxController
 from communicator.api.messages import MessageController, ThreadController
+from communicator.api.operators import operator_counts
 from communicator.api.platform import PlatformController
 from communicator.api.security import (
     OriginGuardMiddleware,
@@ -41,6 +44,11 @@ from communicator.gateway.process import build_gateway, wakeup_channel
 from communicator.m2m.endpoint import m2m_api
 from communicator.queue.database import DatabaseQueue
 from communicator.services.core.actors import Actor
+from communicator.services.directory.numbering import (
+    configure_reply_operators,
+    load_numbering,
+    refresh_numbering_forever,
+)
 from communicator.services.identity.server_secret import load_server_secret
 from communicator.services.identity.throttle import build_login_throttle
 from communicator.settings import Settings
@@ -96,6 +104,8 @@ def _lifespan(settings: Settings, db: Database, queue: DatabaseQueue):
         app.state.server_secret = await load_server_secret(db, settings.secret_key)
         worker = build_gateway(settings, db, queue) if settings.gateway_enabled else None
         tasks = [asyncio.create_task(_prune_forever(db, settings.event_retention), name="prune-events")]
+        await load_numbering(db)
+        tasks.append(asyncio.create_task(refresh_numbering_forever(db), name="numbering"))
         if worker:
             await worker.driver.start()
             tasks.append(asyncio.create_task(worker.run(), name="gateway"))
@@ -127,8 +137,13 @@ def _route_handlers(settings: Settings) -> list:
         TokenController,
         PlatformController,
         InboxController,
+        ContactController,
+        AccountSettingsController,
         audit_log,
         events_socket,
+        operator_counts,
+        HttpProviderController,
+        http_delivery_report,
         m2m_api,
     ]
     if settings.gateway_driver == "simulator":
@@ -163,6 +178,7 @@ def create_app(settings: Settings) -> Litestar:
     """The all-in-one application for these settings."""
     db = Database(settings.database_url)
     queue = DatabaseQueue(db, settings.gateway_lease_seconds)
+    configure_reply_operators(settings.reply_operators)
     channels = ChannelsPlugin(
         backend=_channels_backend(settings),
         arbitrary_channels_allowed=True,

@@ -84,6 +84,27 @@ async def _add_account(settings: Settings, args: argparse.Namespace) -> None:
     )
 
 
+async def _import_numbering(settings: Settings, args: argparse.Namespace) -> None:
+    """Replace the numbering plan with the regulator's DEF-code CSV."""
+    from pathlib import Path
+
+    from communicator.services.directory.numbering import import_numbering
+
+    path = Path(args.file)
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise InvalidInput(f"Cannot read {path}: {error.strerror}.", code="file_unreadable") from None
+    db = Database(settings.database_url)
+    try:
+        report = await import_numbering(db, data, path.name)
+    finally:
+        await db.dispose()
+    for line in report.errors:
+        print(line, file=sys.stderr)
+    print(f"numbering plan: {report.ranges} ranges from {report.lines} lines, {report.error_count} lines skipped")
+
+
 def _parser() -> argparse.ArgumentParser:
     """The command line."""
     parser = argparse.ArgumentParser(prog="communicator")
@@ -114,6 +135,9 @@ def _parser() -> argparse.ArgumentParser:
     account.add_argument("--admin-login", required=True)
     account.add_argument("--admin-password", required=True)
     account.add_argument("--admin-name", default="")
+    numbering = commands.add_parser("numbering", help="the numbering plan (operator detection)")
+    numbering.add_argument("action", choices=["import"])
+    numbering.add_argument("file", help="the regulator's DEF-code CSV (;-separated, cp1251 or UTF-8)")
     return parser
 
 
@@ -137,9 +161,9 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "db":
         upgrade(settings.database_url)
         print("database is up to date")
-    elif args.command in ("user", "account"):
+    elif args.command in ("user", "account", "numbering"):
         upgrade(settings.database_url)
-        add = _add_user if args.command == "user" else _add_account
+        add = {"user": _add_user, "account": _add_account, "numbering": _import_numbering}[args.command]
         try:
             asyncio.run(add(settings, args))
         except ServiceError as error:

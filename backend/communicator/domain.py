@@ -32,8 +32,8 @@ class Role(StrEnum):
 
 
 class ThreadKind(StrEnum):
-    """Whose conversation a thread is: one employee's, one group's, or unknown numbers'."""
+    """Whose conversation a thread is: one employee's, one group's, or one contact's (a number outside the staff)."""
 
     EMPLOYEE = "employee"
     GROUP = "group"
-    UNKNOWN = "unknown"
+    CONTACT = "contact"

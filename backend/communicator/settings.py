@@ -46,7 +46,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     max_body_bytes: int = 1_000_000
     # the gateway
     gateway_enabled: bool = True
-    # Only "simulator" exists yet; the Phones page and POST /api/v1/simulator/inbound exist only with it,
+    # "simulator" or "http" (each account's aggregator, docs/gateway.md); the Phones page and POST /api/v1/simulator/inbound exist only with it,
     # because they let anyone who can reach the server play an SMSC.
     gateway_driver: str = "simulator"
     gateway_batch: int = 200
@@ -60,6 +60,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     sim_log_path: str | None = None
     sim_auto_reply_rate: float = 0.0  # share of delivered SMS a virtual phone answers (demo liveliness)
     static_dir: str | None = None
+    # Operators whose subscribers' replies reach the short number (docs/numbering.md); others get «ответы не дойдут».
+    reply_operators: tuple[str, ...] = ("MTS",)
+    # the HTTP aggregator driver (COMMUNICATOR_GATEWAY_DRIVER=http; each account's provider is configured in the app)
+    http_tps: float = 100.0
+    http_timeout_seconds: float = 10.0
 
     @property
     def origins(self) -> tuple[str, ...]:

@@ -10,11 +10,12 @@ from litestar.params import JSONBody, Parameter, QueryParameter
 
 from communicator.api.params import PathBigId, PathId, QueryAfterId, QueryBigId
 from communicator.db.session import Database
-from communicator.schemas import MessageCreate, MessageRead, ReadMark, ThreadPage
+from communicator.schemas import FollowUpCreate, MessageCreate, MessageRead, ReadMark, ThreadPage
+from communicator.schemas.conversation import DeliveryFilter
 from communicator.services.core.actors import Actor
+from communicator.services.messaging import follow_up, reads, threads
 from communicator.services.messaging import send as messaging
-from communicator.services.messaging import threads
-from communicator.services.messaging.views import DELIVERY_PAGE
+from communicator.services.messaging.views import DELIVERY_PAGE, DeliveryQuery
 
 MAX_DELIVERY_PAGE = 2000
 
@@ -43,9 +44,23 @@ class MessageController(Controller):
         message_id: PathBigId,
         after_id: QueryAfterId = 0,
         limit: Annotated[int, QueryParameter(ge=1, le=MAX_DELIVERY_PAGE)] = DELIVERY_PAGE,
+        filter_: Annotated[DeliveryFilter, QueryParameter(name="filter")] = "all",
+        q: Annotated[str | None, QueryParameter(max_length=100)] = None,
     ) -> MessageRead:
-        """A message with a page of its recipients' statuses (by delivery id after `after_id`)."""
-        return await messaging.get_message(db, actor, message_id, after_id, limit)
+        """A message with a page of its recipients' statuses (by delivery id after `after_id`), filtered, searched."""
+        page_of = DeliveryQuery(after_id=after_id, limit=limit, which=filter_, search=q)
+        return await messaging.get_message(db, actor, message_id, page_of)
+
+    @post("/{message_id:int}/follow-up", operation_id="sendFollowUp", opt={"scope": "messages:send"})
+    async def send_follow_up(
+        self,
+        db: NamedDependency[Database],
+        actor: NamedDependency[Actor],
+        message_id: PathBigId,
+        data: JSONBody[FollowUpCreate],
+    ) -> MessageRead:
+        """Remind the recipients who did not answer: a new message to just them, linked to this one."""
+        return await follow_up.send_follow_up(db, actor, message_id, data)
 
 
 class ThreadController(Controller):
@@ -57,8 +72,8 @@ class ThreadController(Controller):
     @get("/", operation_id="listThreads", opt={"scope": "messages:read"})
     async def list_threads(self, db: NamedDependency[Database], actor: NamedDependency[Actor]) -> dict[str, object]:
         """Threads, newest activity first, and the event id to follow live updates from."""
-        last_event_id, items = await threads.list_threads(db, actor)
-        return {"items": items, "last_event_id": last_event_id}
+        last_event_id, items, unread_total = await threads.list_threads(db, actor)
+        return {"items": items, "last_event_id": last_event_id, "unread_total": unread_total}
 
     @get("/{thread_id:int}/messages", operation_id="listThreadMessages", opt={"scope": "messages:read"})
     async def list_messages(
@@ -80,5 +95,10 @@ class ThreadController(Controller):
         thread_id: PathId,
         data: JSONBody[ReadMark],
     ) -> None:
-        """Clear the unread count up to a message."""
-        await threads.mark_thread_read(db, actor, thread_id, data.last_message_id)
+        """Mark the thread's inbound messages up to a message read, in every thread they are in."""
+        await reads.mark_thread_read(db, actor, thread_id, data.last_message_id)
+
+    @post("/read-all", operation_id="markAllRead", opt={"scope": "messages:read"})
+    async def mark_all_read(self, db: NamedDependency[Database], actor: NamedDependency[Actor]) -> dict[str, int]:
+        """«Прочитать всё»: every inbound message in the caller's threads; answers how many were unread."""
+        return {"read": await reads.mark_all_read(db, actor)}

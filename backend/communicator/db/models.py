@@ -77,6 +77,10 @@ class Account(Base):
     sender_names: Mapped[list[str]] = mapped_column(JSON, default=list)
     plan: Mapped[str] = mapped_column(String(20), default="Company")
     created_at: Mapped[datetime] = mapped_column()
+    # inbox-core: an inbound SMS nests under the last outbound to its phone only within this many hours.
+    reply_window_hours: Mapped[int] = mapped_column(Integer, default=12, server_default="12")
+    # inbox-core: a send of more SMS (recipients x parts) than this must be confirmed.
+    confirm_threshold_sms: Mapped[int] = mapped_column(Integer, default=100, server_default="100")
 
 
 class Employee(Base):
@@ -92,6 +96,8 @@ class Employee(Base):
     position: Mapped[str | None] = mapped_column(String(200))
     operator: Mapped[str | None] = mapped_column(String(20))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Set by an admin when the number moved to another operator; wins over the numbering plan (docs/numbering.md).
+    operator_override: Mapped[str | None] = mapped_column(String(40))
 
 
 class User(Base):
@@ -229,6 +235,8 @@ class Message(Base):
     reply_to_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("messages.id"))
     smsc_id: Mapped[str | None] = mapped_column(String(64))
     text_hash: Mapped[str | None] = mapped_column(String(64))
+    # inbox-core: a reminder to the recipients of this earlier message who did not answer it.
+    follow_up_of: Mapped[int | None] = mapped_column(BigId, index=True)
 
 
 class MessageTarget(Base):
@@ -264,10 +272,12 @@ class Delivery(Base):
     error: Mapped[str | None] = mapped_column(String(200))
     possible_duplicate: Mapped[bool] = mapped_column(Boolean, default=False)
     updated_at: Mapped[datetime] = mapped_column()
+    # The phone's operator when it was sent (billing counts per operator; docs/numbering.md).
+    operator: Mapped[str | None] = mapped_column(String(40))
 
 
 class Thread(Base):
-    """A conversation: one per employee, per group, and the unknown-senders one."""
+    """A conversation: one per employee, per group, per contact (a number outside the staff)."""
 
     __tablename__ = "threads"
     __table_args__ = (UniqueConstraint("account_id", "kind", "ref_id"),)
@@ -287,15 +297,6 @@ class ThreadMessage(Base):
     __table_args__ = (Index("ix_thread_messages_message", "message_id"),)
     thread_id: Mapped[int] = mapped_column(ForeignKey("threads.id"), primary_key=True)
     message_id: Mapped[int] = mapped_column(BigId, ForeignKey("messages.id"), primary_key=True)
-
-
-class ThreadRead(Base):
-    """How far a user has read a thread."""
-
-    __tablename__ = "thread_reads"
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
-    thread_id: Mapped[int] = mapped_column(ForeignKey("threads.id"), primary_key=True)
-    last_read_message_id: Mapped[int] = mapped_column(BigId, default=0)
 
 
 class Event(Base):
@@ -334,6 +335,77 @@ class UnroutedMessage(Base):
     message_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("messages.id"))
 
 
+# --- numbering ---
+
+
+class NumberingRange(Base):
+    """One line of the regulator's numbering plan: E.164 digits start..end belong to an operator."""
+
+    __tablename__ = "numbering_ranges"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    start: Mapped[int] = mapped_column(BigInteger, index=True)
+    end: Mapped[int] = mapped_column(BigInteger)
+    operator: Mapped[str] = mapped_column(String(40))
+    region: Mapped[str] = mapped_column(String(200), default="")
+
+
+class NumberingImport(Base):
+    """One import of the numbering plan; the newest id tells every process to reload its index."""
+
+    __tablename__ = "numbering_imports"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    imported_at: Mapped[datetime] = mapped_column()
+    source: Mapped[str] = mapped_column(String(200), default="")
+    ranges: Mapped[int] = mapped_column(Integer)
+    errors: Mapped[int] = mapped_column(Integer)
+
+
+class HttpProvider(Base):
+    """An account's HTTP aggregator (gateway/drivers/http.py): request templates and status mapping."""
+
+    __tablename__ = "http_providers"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    method: Mapped[str] = mapped_column(String(8), default="POST")
+    url_template: Mapped[str] = mapped_column(String(2000))
+    body_type: Mapped[str] = mapped_column(String(8), default="json")
+    body_template: Mapped[str] = mapped_column(Text, default="")
+    auth_header: Mapped[str] = mapped_column(String(100), default="")
+    auth_value: Mapped[str] = mapped_column(String(500), default="")
+    id_path: Mapped[str] = mapped_column(String(200), default="")
+    id_regex: Mapped[str] = mapped_column(String(200), default="")
+    sender: Mapped[str] = mapped_column(String(20), default="")
+    tps: Mapped[float] = mapped_column(default=50.0)
+    # Delivery reports: POST /api/v1/providers/http/dlr/{dlr_token}, signed with dlr_secret (HMAC-SHA256).
+    dlr_token: Mapped[str] = mapped_column(String(64), unique=True)
+    dlr_secret: Mapped[str] = mapped_column(String(200))
+    dlr_id_path: Mapped[str] = mapped_column(String(200), default="id")
+    dlr_status_path: Mapped[str] = mapped_column(String(200), default="status")
+    dlr_statuses: Mapped[dict] = mapped_column(JSON, default=dict)
+# --- inbox-core ---
+
+
+class MessageSeen(Base):
+    """A user has read an inbound message (in whichever thread): one mark clears it everywhere."""
+
+    __tablename__ = "message_reads"
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    message_id: Mapped[int] = mapped_column(BigId, ForeignKey("messages.id"), primary_key=True)
+
+
+class Contact(Base):
+    """A phone outside the staff: an unknown number (no name) or an external contact in the directory."""
+
+    __tablename__ = "contacts"
+    __table_args__ = (UniqueConstraint("account_id", "phone"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    phone: Mapped[str] = mapped_column(String(20))
+    # None: an unknown number, not listed in the directory; set by «Добавить в справочник».
+    name: Mapped[str | None] = mapped_column(String(200))
+    note: Mapped[str] = mapped_column(Text, default="")
 # --- m2m ---
 
 

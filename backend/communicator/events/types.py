@@ -6,7 +6,17 @@ from typing import get_args
 
 import msgspec
 
-from communicator.schemas import DeliveryRead, EmployeeRead, GroupRead, MessageRead, Summary, WebUserRead
+from communicator.schemas import (
+    AccountSettings,
+    ContactRead,
+    DeliveryRead,
+    EmployeeRead,
+    GroupRead,
+    MessageRead,
+    Summary,
+    ThreadReadCount,
+    WebUserRead,
+)
 
 
 class MessageCreated(msgspec.Struct, tag="message.created", tag_field="type", kw_only=True):
@@ -81,13 +91,51 @@ class UserUpdated(msgspec.Struct, tag="user.updated", tag_field="type", kw_only=
 
 
 class ThreadMarkedRead(msgspec.Struct, tag="thread.read", tag_field="type", kw_only=True):
-    """A user moved their read mark in a thread; unread is what is left unread for them."""
+    """A user read inbound messages: each id is reported once ever, so clients subtract `threads` exactly."""
 
     id: int = 0
     user_id: int
+    message_ids: list[int]
+    threads: list[ThreadReadCount]  # per thread of the user's: how many of its unread these were
+
+
+class ThreadUpdated(msgspec.Struct, tag="thread.updated", tag_field="type", kw_only=True):
+    """A thread changed whose it is (a contact became an employee) or its title (a contact was named)."""
+
+    id: int = 0
     thread_id: int
-    last_read_message_id: int
-    unread: int
+    kind: str
+    ref_id: int
+    title: str
+    phone: str | None
+
+
+class ContactCreated(msgspec.Struct, tag="contact.created", tag_field="type", kw_only=True):
+    """An external contact was added to the directory (or an unknown number named)."""
+
+    id: int = 0
+    contact: ContactRead
+
+
+class ContactUpdated(msgspec.Struct, tag="contact.updated", tag_field="type", kw_only=True):
+    """A contact's name or note changed."""
+
+    id: int = 0
+    contact: ContactRead
+
+
+class ContactDeleted(msgspec.Struct, tag="contact.deleted", tag_field="type", kw_only=True):
+    """A contact left the contacts (it became an employee)."""
+
+    id: int = 0
+    contact_id: int
+
+
+class AccountUpdated(msgspec.Struct, tag="account.updated", tag_field="type", kw_only=True):
+    """The account's inbox settings changed."""
+
+    id: int = 0
+    settings: AccountSettings
 
 
 class Resync(msgspec.Struct, tag="resync", tag_field="type"):
@@ -105,6 +153,11 @@ AnyEvent = (
     | UserCreated
     | UserUpdated
     | ThreadMarkedRead
+    | ThreadUpdated
+    | ContactCreated
+    | ContactUpdated
+    | ContactDeleted
+    | AccountUpdated
 )
 # Every struct that goes over the wire: the stored events and the resync order.
 EVENT_STRUCTS: tuple[type[msgspec.Struct], ...] = (*get_args(AnyEvent), Resync)

@@ -17,7 +17,11 @@ from communicator.db.models import Thread
 from communicator.db.session import Database
 from communicator.domain import ThreadKind
 from communicator.events.types import (
+    AccountUpdated,
     AnyEvent,
+    ContactCreated,
+    ContactDeleted,
+    ContactUpdated,
     DeliveryUpdated,
     EmployeeCreated,
     EmployeeUpdated,
@@ -26,6 +30,7 @@ from communicator.events.types import (
     GroupUpdated,
     MessageCreated,
     ThreadMarkedRead,
+    ThreadUpdated,
     UserCreated,
     UserUpdated,
 )
@@ -79,6 +84,12 @@ def get_visible_event(event: AnyEvent, actor: Actor, reach: Reach, threads: Thre
             return event if actor.is_admin else None  # only Administrators list users
         case ThreadMarkedRead():
             return event if event.user_id == actor.user_id else None  # read marks are per user
+        case ThreadUpdated():
+            return event if reach.sees_thread(ThreadKind(event.kind), event.ref_id) else None
+        case ContactCreated() | ContactUpdated() | ContactDeleted():
+            return event if reach.everyone else None  # contacts are outside every restricted reach
+        case AccountUpdated():
+            return event  # every user of the account works under its settings
         case _:
             assert_never(event)
 
@@ -115,6 +126,8 @@ class EventView:
             return None  # a type this filter does not know is never sent
         if isinstance(event, MessageCreated):
             await self._load_threads(event.thread_ids)
+        elif isinstance(event, ThreadUpdated):  # a contact's thread became an employee's
+            self.threads[event.thread_id] = (ThreadKind(event.kind), event.ref_id)
         visible = get_visible_event(event, self.actor, self.reach, self.threads)
         if visible is None:
             return None
@@ -137,7 +150,7 @@ class EventView:
         return msgspec.structs.replace(event, summary=summary)
 
     async def _load_threads(self, thread_ids: Iterable[int]) -> None:
-        """Look up the kind and subject of threads not seen before (a thread's never change)."""
+        """Look up the kind and subject of threads not seen before (thread.updated keeps them current)."""
         missing = [t for t in thread_ids if t not in self.threads]
         if not missing:
             return

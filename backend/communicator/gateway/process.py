@@ -21,11 +21,14 @@ def wakeup_channel(prefix: str) -> str:
 
 
 def build_gateway(settings: Settings, db: Database, queue: DatabaseQueue) -> GatewayWorker:
-    """A gateway worker with the simulator driver, configured from settings."""
+    """A gateway worker with the driver the settings name (simulator, http), configured from settings."""
+    if settings.gateway_driver == "http":
+        from communicator.gateway.drivers.http import HttpDriver
+
+        http = HttpDriver(db, tps=settings.http_tps, timeout_seconds=settings.http_timeout_seconds)
+        return GatewayWorker(db, queue, http, settings.gateway_batch, settings.relay_interval_seconds)
     if settings.gateway_driver != "simulator":
-        raise SystemExit(
-            f"Unknown COMMUNICATOR_GATEWAY_DRIVER {settings.gateway_driver!r}: only 'simulator' exists yet"
-        )
+        raise SystemExit(f"Unknown COMMUNICATOR_GATEWAY_DRIVER {settings.gateway_driver!r}: use 'simulator' or 'http'")
     driver = SimulatorDriver(
         db,
         tps=settings.sim_tps,

@@ -7,7 +7,7 @@ from typing import Annotated
 from msgspec import UNSET, Meta, Struct, UnsetType
 
 from communicator.domain import Role
-from communicator.schemas.types import Color, Id, Login, Name, Password, Phone, ShortText, TagName
+from communicator.schemas.types import Color, Id, Login, Name, OperatorCode, Password, Phone, ShortText, TagName
 
 
 class LoginRequest(Struct, forbid_unknown_fields=True):
@@ -44,6 +44,8 @@ class EmployeeCreate(Struct, forbid_unknown_fields=True, kw_only=True):
     role: Role | None = None
     login: Login | None = None
     password: Password | None = None
+    # The operator an admin knows the number moved to; empty or null: detect it from the numbering plan.
+    operator_override: OperatorCode | None = None
 
 
 class EmployeeUpdate(Struct, forbid_unknown_fields=True, kw_only=True):
@@ -60,6 +62,7 @@ class EmployeeUpdate(Struct, forbid_unknown_fields=True, kw_only=True):
     login: Login | None | UnsetType = UNSET
     password: Password | None | UnsetType = UNSET
     active: bool | UnsetType = UNSET
+    operator_override: OperatorCode | None | UnsetType = UNSET
 
 
 class EmployeeRead(Struct, kw_only=True):
@@ -78,6 +81,7 @@ class EmployeeRead(Struct, kw_only=True):
     operator: str | None
     reply_capable: bool
     tags: list[str] = []
+    operator_override: str | None = None
 
 
 class TagRead(Struct, kw_only=True):

@@ -27,6 +27,8 @@ class MessageCreate(Struct, forbid_unknown_fields=True, kw_only=True):
     recipients: Recipients
     # The sending tab's key for its local echo, handed back in the answer and the message.created event.
     client_id: Annotated[str, Meta(min_length=1, max_length=64)] | None = None
+    # Required above the account's confirm_threshold_sms (recipients x parts): a large send is never an accident.
+    confirmed: bool = False
 
 
 class InboundCreate(Struct, forbid_unknown_fields=True, kw_only=True, rename={"sender": "from"}):
@@ -77,6 +79,8 @@ class MessageRead(Struct, kw_only=True):
     # Where a page of deliveries stops: the `after_id` of the next page; null on the last page.
     deliveries_next: int | None = None
     client_id: str | None = None  # the sender's MessageCreate.client_id, in the send answer and its event only
+    follow_up_of: int | None = None  # the message this one reminds the non-answering recipients of
+    follow_up_ids: list[int] = []  # the reminders sent for this message
 
 
 class LastMessage(Struct, kw_only=True):
@@ -101,6 +105,7 @@ class ThreadRead(Struct, kw_only=True):
     last_message: LastMessage | None
     last_activity_at: datetime | None
     unread: int
+    phone: str | None = None  # a contact thread's number (to answer it in place)
 
 
 class ThreadPage(Struct, kw_only=True):

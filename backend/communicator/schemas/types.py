@@ -26,3 +26,5 @@ Login = Annotated[str, Meta(min_length=1, max_length=100, pattern=r"^[^\s]+$")]
 Password = Annotated[str, Meta(min_length=8, max_length=200)]
 Plan = Literal["Company", "Employee"]
 Scope = Literal["messages:send", "messages:read", "directory:read", "directory:write"]
+# An operator code (MTS, MegaFon, Beeline, T2) or another operator's name, as the numbering plan stores it.
+OperatorCode = Annotated[str, Meta(max_length=40)]

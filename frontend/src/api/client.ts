@@ -2,6 +2,11 @@
 import type {
   AccountCreate,
   AccountRead,
+  AccountSettings,
+  ContactCreate,
+  ContactPromote,
+  ContactRead,
+  DeliveryFilter,
   AuditPage,
   EmployeeCreate,
   EmployeeRead,
@@ -9,10 +14,13 @@ import type {
   GroupCreate,
   GroupRead,
   GroupUpdate,
+  HttpProviderRead,
+  HttpProviderWrite,
   Items,
   MessageCreate,
   MessagePage,
   MessageRead,
+  OperatorCounts,
   PermissionsRead,
   PermissionsUpdate,
   SimulatorMessage,
@@ -36,7 +44,7 @@ export interface FieldError {
 }
 
 /** The thread list, with the id of the newest event it already reflects. */
-export type ThreadList = Items<ThreadRead> & { last_event_id?: number };
+export type ThreadList = Items<ThreadRead> & { last_event_id?: number; unread_total?: number };
 
 /**
  * An HTTP error (status 0: the server could not be reached) carrying the server's English `detail`,
@@ -152,8 +160,23 @@ export const api = {
 
   sendMessage: (data: MessageCreate) => request<MessageRead>('POST', '/messages', data),
   /** a message with one page of its deliveries: those after delivery `afterId` (the summary counts them all) */
-  getMessage: (id: number, afterId = 0) =>
-    request<MessageRead>('GET', `/messages/${id}` + (afterId ? `?after_id=${afterId}` : '')),
+  getMessage: (id: number, afterId = 0, filter: DeliveryFilter = 'all', q = '') => {
+    const query = new URLSearchParams();
+    if (afterId) query.set('after_id', String(afterId));
+    if (filter !== 'all') query.set('filter', filter);
+    if (q.trim()) query.set('q', q.trim());
+    const suffix = query.size ? `?${query}` : '';
+    return request<MessageRead>('GET', `/messages/${id}${suffix}`);
+  },
+  sendFollowUp: (id: number, text: string, confirmed = false) =>
+    request<MessageRead>('POST', `/messages/${id}/follow-up`, { text, confirmed }),
+  markAllRead: () => request<{ read: number }>('POST', '/threads/read-all'),
+
+  listContacts: () => request<Items<ContactRead>>('GET', '/contacts'),
+  createContact: (data: ContactCreate) => request<ContactRead>('POST', '/contacts', data),
+  promoteContact: (id: number, data: ContactPromote) => request<EmployeeRead>('POST', `/contacts/${id}/employee`, data),
+  getAccountSettings: () => request<AccountSettings>('GET', '/account/settings'),
+  putAccountSettings: (data: AccountSettings) => request<AccountSettings>('PUT', '/account/settings', data),
 
   listThreads: () => request<ThreadList>('GET', '/threads'),
   listThreadMessages: (id: number, beforeId?: number, limit = 50) =>
@@ -190,4 +213,10 @@ export const api = {
     request<Items<SimulatorMessage>>('GET', `/simulator/phones/${enc(phone)}/messages`),
   sendInbound: (from: string, text: string) =>
     request<MessageRead | UnroutedRead>('POST', '/simulator/inbound', { from, text }),
+
+  /** deliveries per operator on a UTC day (YYYY-MM-DD; today when absent) */
+  listOperatorCounts: (day?: string) =>
+    request<OperatorCounts>('GET', '/gateway/operators' + (day ? `?day=${enc(day)}` : '')),
+  getHttpProvider: () => request<{ provider: HttpProviderRead | null }>('GET', '/admin/http-provider'),
+  setHttpProvider: (data: HttpProviderWrite) => request<HttpProviderRead>('PUT', '/admin/http-provider', data),
 };

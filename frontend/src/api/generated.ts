@@ -25,19 +25,28 @@ export type DeliveryStatus =
  */
 export type Role = 'Administrator' | 'BaseUser' | 'Operator';
 /**
- * Whose conversation a thread is: one employee's, one group's, or unknown numbers'.
+ * Whose conversation a thread is: one employee's, one group's, or one contact's (a number outside the staff).
  *
  * This interface was referenced by `CommunicatorSchemas`'s JSON-Schema
  * via the `definition` "ThreadKind".
  */
-export type ThreadKind = 'employee' | 'group' | 'unknown';
+export type ThreadKind = 'contact' | 'employee' | 'group';
 
 export interface CommunicatorSchemas {
   AccountCreate: AccountCreate;
   AccountRead: AccountRead;
+  AccountSettings: AccountSettings;
+  AccountUpdated: AccountUpdated;
   ApiPasswordUpdate: ApiPasswordUpdate;
   AuditEntryRead: AuditEntryRead;
   AuditPage: AuditPage;
+  ContactCreate: ContactCreate;
+  ContactCreated: ContactCreated;
+  ContactDeleted: ContactDeleted;
+  ContactPromote: ContactPromote;
+  ContactRead: ContactRead;
+  ContactUpdate: ContactUpdate;
+  ContactUpdated: ContactUpdated;
   DeliveryRead: DeliveryRead;
   DeliveryStatus: DeliveryStatus;
   DeliveryUpdated: DeliveryUpdated;
@@ -46,18 +55,23 @@ export interface CommunicatorSchemas {
   EmployeeRead: EmployeeRead;
   EmployeeUpdate: EmployeeUpdate;
   EmployeeUpdated: EmployeeUpdated;
+  FollowUpCreate: FollowUpCreate;
   GroupCreate: GroupCreate;
   GroupCreated: GroupCreated;
   GroupDeleted: GroupDeleted;
   GroupRead: GroupRead;
   GroupUpdate: GroupUpdate;
   GroupUpdated: GroupUpdated;
+  HttpProviderRead: HttpProviderRead;
+  HttpProviderWrite: HttpProviderWrite;
   InboundCreate: InboundCreate;
   LastMessage: LastMessage;
   LoginRequest: LoginRequest;
   MessageCreate: MessageCreate;
   MessageCreated: MessageCreated;
   MessageRead: MessageRead;
+  OperatorCountRead: OperatorCountRead;
+  OperatorCountsRead: OperatorCountsRead;
   PermissionsRead: PermissionsRead;
   PermissionsUpdate: PermissionsUpdate;
   PhoneMessage: PhoneMessage;
@@ -73,6 +87,8 @@ export interface CommunicatorSchemas {
   ThreadMarkedRead: ThreadMarkedRead;
   ThreadPage: ThreadPage;
   ThreadRead: ThreadRead;
+  ThreadReadCount: ThreadReadCount;
+  ThreadUpdated: ThreadUpdated;
   TokenCreate: TokenCreate;
   TokenCreated: TokenCreated;
   TokenRead: TokenRead;
@@ -118,6 +134,27 @@ export interface AccountRead {
   users: number;
 }
 /**
+ * The account's inbox settings («Настройки компании»).
+ *
+ * This interface was referenced by `CommunicatorSchemas`'s JSON-Schema
+ * via the `definition` "AccountSettings".
+ */
+export interface AccountSettings {
+  confirm_threshold_sms: number;
+  reply_window_hours: number;
+}
+/**
+ * The account's inbox settings changed.
+ *
+ * This interface was referenced by `CommunicatorSchemas`'s JSON-Schema
+ * via the `definition` "AccountUpdated".
+ */
+export interface AccountUpdated {
+  id?: number;
+  settings: AccountSettings;
+  type: 'account.updated';
+}
+/**
  * A user's new M2M API password (M2M clients send its MD5; only a keyed hash of that is stored).
  *
  * This interface was referenced by `CommunicatorSchemas`'s JSON-Schema
@@ -151,6 +188,83 @@ export interface AuditEntryRead {
 export interface AuditPage {
   has_more: boolean;
   items: AuditEntryRead[];
+}
+/**
+ * «Добавить в справочник»: an external contact (a known unknown number keeps its thread).
+ *
+ * This interface was referenced by `CommunicatorSchemas`'s JSON-Schema
+ * via the `definition` "ContactCreate".
+ */
+export interface ContactCreate {
+  name: string;
+  note?: string;
+  phone: string;
+}
+/**
+ * An external contact was added to the directory (or an unknown number named).
+ *
+ * This interface was referenced by `CommunicatorSchemas`'s JSON-Schema
+ * via the `definition` "ContactCreated".
+ */
+export interface ContactCreated {
+  contact: ContactRead;
+  id?: number;
+  type: 'contact.created';
+}
+/**
+ * A phone outside the staff; `name` null while it is an unknown number (not in the directory).
+ *
+ * This interface was referenced by `CommunicatorSchemas`'s JSON-Schema
+ * via the `definition` "ContactRead".
+ */
+export interface ContactRead {
+  id: number;
+  name: string | null;
+  note: string;
+  phone: string;
+  thread_id?: number | null;
+}
+/**
+ * A contact left the contacts (it became an employee).
+ *
+ * This interface was referenced by `CommunicatorSchemas`'s JSON-Schema
+ * via the `definition` "ContactDeleted".
+ */
+export interface ContactDeleted {
+  contact_id: number;
+  id?: number;
+  type: 'contact.deleted';
+}
+/**
+ * «Добавить в справочник» as an employee: the contact's thread and past messages become the employee's.
+ *
+ * This interface was referenced by `CommunicatorSchemas`'s JSON-Schema
+ * via the `definition` "ContactPromote".
+ */
+export interface ContactPromote {
+  name: string;
+  position?: string | null;
+}
+/**
+ * A contact's name or note.
+ *
+ * This interface was referenced by `CommunicatorSchemas`'s JSON-Schema
+ * via the `definition` "ContactUpdate".
+ */
+export interface ContactUpdate {
+  name?: string;
+  note?: string;
+}
+/**
+ * A contact's name or note changed.
+ *
+ * This interface was referenced by `CommunicatorSchemas`'s JSON-Schema
+ * via the `definition` "ContactUpdated".
+ */
+export interface ContactUpdated {
+  contact: ContactRead;
+  id?: number;
+  type: 'contact.updated';
 }
 /**
  * One recipient of an outbound message.
@@ -204,6 +318,7 @@ export interface EmployeeCreate {
   group_ids?: number[];
   login?: string | null;
   name: string;
+  operator_override?: string | null;
   password?: string | null;
   phone: string;
   position?: string | null;
@@ -237,6 +352,7 @@ export interface EmployeeRead {
   login: string | null;
   name: string;
   operator: string | null;
+  operator_override?: string | null;
   phone: string;
   position: string | null;
   reply_capable: boolean;
@@ -270,6 +386,7 @@ export interface EmployeeUpdate {
   group_ids?: number[];
   login?: string | null;
   name?: string;
+  operator_override?: string | null;
   password?: string | null;
   phone?: string;
   position?: string | null;
@@ -288,6 +405,17 @@ export interface EmployeeUpdated {
   groups: GroupRead[];
   id?: number;
   type: 'employee.updated';
+}
+/**
+ * «Напомнить не ответившим»: a new message to the recipients of an earlier one who did not answer.
+ *
+ * This interface was referenced by `CommunicatorSchemas`'s JSON-Schema
+ * via the `definition` "FollowUpCreate".
+ */
+export interface FollowUpCreate {
+  client_id?: string | null;
+  confirmed?: boolean;
+  text: string;
 }
 /**
  * A new group.
@@ -350,6 +478,59 @@ export interface GroupUpdated {
   type: 'group.updated';
 }
 /**
+ * The stored settings; secrets are never read back, only whether they are set.
+ *
+ * This interface was referenced by `CommunicatorSchemas`'s JSON-Schema
+ * via the `definition` "HttpProviderRead".
+ */
+export interface HttpProviderRead {
+  auth_header: string;
+  body_template: string;
+  body_type: 'form' | 'json' | 'none';
+  dlr_id_path: string;
+  dlr_status_path: string;
+  dlr_statuses: {
+    [k: string]: DeliveryStatus;
+  };
+  dlr_url: string;
+  enabled: boolean;
+  has_auth_value: boolean;
+  id: number;
+  id_path: string;
+  id_regex: string;
+  method: 'GET' | 'POST';
+  name: string;
+  sender: string;
+  tps: number;
+  url_template: string;
+}
+/**
+ * An account's HTTP aggregator: `{phone}`, `{text}`, `{sender}`, `{id}` are filled into the templates.
+ *
+ * This interface was referenced by `CommunicatorSchemas`'s JSON-Schema
+ * via the `definition` "HttpProviderWrite".
+ */
+export interface HttpProviderWrite {
+  auth_header?: string;
+  auth_value?: string | null;
+  body_template?: string;
+  body_type?: 'form' | 'json' | 'none';
+  dlr_id_path?: string;
+  dlr_secret?: string | null;
+  dlr_status_path?: string;
+  dlr_statuses?: {
+    [k: string]: DeliveryStatus;
+  };
+  enabled?: boolean;
+  id_path?: string;
+  id_regex?: string;
+  method?: 'GET' | 'POST';
+  name: string;
+  sender?: string;
+  tps?: number;
+  url_template: string;
+}
+/**
  * An SMS typed on a virtual phone (simulator only).
  *
  * This interface was referenced by `CommunicatorSchemas`'s JSON-Schema
@@ -392,6 +573,7 @@ export interface LoginRequest {
  */
 export interface MessageCreate {
   client_id?: string | null;
+  confirmed?: boolean;
   recipients: Recipients;
   text: string;
 }
@@ -436,12 +618,37 @@ export interface MessageRead {
   employee_id: number | null;
   employee_name: string | null;
   encoding: string;
+  follow_up_ids?: number[];
+  follow_up_of?: number | null;
   id: number;
   parts: number;
   reply_to_id: number | null;
   sender_phone: string | null;
   summary: Summary;
   text: string;
+}
+/**
+ * One operator's deliveries of a day: accepted by the SMSC, delivered, failed, still waiting.
+ *
+ * This interface was referenced by `CommunicatorSchemas`'s JSON-Schema
+ * via the `definition` "OperatorCountRead".
+ */
+export interface OperatorCountRead {
+  delivered: number;
+  failed: number;
+  operator: string;
+  pending: number;
+  sent: number;
+}
+/**
+ * The day's deliveries per operator (UTC day of the message), busiest first.
+ *
+ * This interface was referenced by `CommunicatorSchemas`'s JSON-Schema
+ * via the `definition` "OperatorCountsRead".
+ */
+export interface OperatorCountsRead {
+  day: string;
+  items: OperatorCountRead[];
 }
 /**
  * A user's permissions and exactly which employees they resolve to.
@@ -532,18 +739,27 @@ export interface TagRead {
   tag: string;
 }
 /**
- * A user moved their read mark in a thread; unread is what is left unread for them.
+ * A user read inbound messages: each id is reported once ever, so clients subtract `threads` exactly.
  *
  * This interface was referenced by `CommunicatorSchemas`'s JSON-Schema
  * via the `definition` "ThreadMarkedRead".
  */
 export interface ThreadMarkedRead {
   id?: number;
-  last_read_message_id: number;
-  thread_id: number;
+  message_ids: number[];
+  threads: ThreadReadCount[];
   type: 'thread.read';
-  unread: number;
   user_id: number;
+}
+/**
+ * How many of a thread's unread messages a read mark cleared.
+ *
+ * This interface was referenced by `CommunicatorSchemas`'s JSON-Schema
+ * via the `definition` "ThreadReadCount".
+ */
+export interface ThreadReadCount {
+  read: number;
+  thread_id: number;
 }
 /**
  * A page of a thread's messages, oldest first.
@@ -567,9 +783,25 @@ export interface ThreadRead {
   kind: ThreadKind;
   last_activity_at: string | null;
   last_message: LastMessage | null;
+  phone?: string | null;
   ref_id: number | null;
   title: string;
   unread: number;
+}
+/**
+ * A thread changed whose it is (a contact became an employee) or its title (a contact was named).
+ *
+ * This interface was referenced by `CommunicatorSchemas`'s JSON-Schema
+ * via the `definition` "ThreadUpdated".
+ */
+export interface ThreadUpdated {
+  id?: number;
+  kind: string;
+  phone: string | null;
+  ref_id: number;
+  thread_id: number;
+  title: string;
+  type: 'thread.updated';
 }
 /**
  * A new API token.

@@ -38,6 +38,13 @@ export type UnroutedRead = G.UnroutedRead;
 export type UnroutedPage = G.UnroutedPage;
 export type AccountCreate = G.AccountCreate;
 export type Plan = AccountRead['plan'];
+export type ContactRead = G.ContactRead;
+export type ContactCreate = G.ContactCreate;
+export type ContactPromote = G.ContactPromote;
+export type AccountSettings = G.AccountSettings;
+export type ThreadReadCount = G.ThreadReadCount;
+/** Which recipients a message's delivery list shows. */
+export type DeliveryFilter = 'all' | 'undelivered' | 'unanswered' | 'answered';
 
 /** A subscription tag and how many employees follow it (GET /tags). */
 export type TagCount = G.TagRead;
@@ -82,6 +89,12 @@ export type GroupDeletedEvent = G.GroupDeleted & { id: number };
 export type UserCreatedEvent = G.UserCreated & { id: number };
 export type UserUpdatedEvent = G.UserUpdated & { id: number };
 export type ThreadReadEvent = G.ThreadMarkedRead & { id: number };
+export type ThreadUpdatedEvent = G.ThreadUpdated & { id: number };
+export type ContactCreatedEvent = G.ContactCreated & { id: number };
+export type ContactUpdatedEvent = G.ContactUpdated & { id: number };
+export type ContactDeletedEvent = G.ContactDeleted & { id: number };
+export type AccountUpdatedEvent = G.AccountUpdated & { id: number };
+export type ContactEvent = ContactCreatedEvent | ContactUpdatedEvent | ContactDeletedEvent;
 
 export type DirectoryEvent =
   | EmployeeCreatedEvent
@@ -90,9 +103,22 @@ export type DirectoryEvent =
   | GroupUpdatedEvent
   | GroupDeletedEvent;
 export type UserEvent = UserCreatedEvent | UserUpdatedEvent;
-export type AppEvent = MessageCreatedEvent | DeliveryUpdatedEvent | DirectoryEvent | UserEvent | ThreadReadEvent;
+export type AppEvent =
+  | MessageCreatedEvent
+  | DeliveryUpdatedEvent
+  | DirectoryEvent
+  | UserEvent
+  | ThreadReadEvent
+  | ThreadUpdatedEvent
+  | ContactEvent
+  | AccountUpdatedEvent;
 export type ServerFrame = AppEvent | ResyncEvent;
 
 export interface Items<T> {
   items: T[];
 }
+
+export type OperatorCounts = G.OperatorCountsRead;
+export type OperatorCount = G.OperatorCountRead;
+export type HttpProviderRead = G.HttpProviderRead;
+export type HttpProviderWrite = G.HttpProviderWrite;

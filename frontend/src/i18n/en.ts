@@ -1,5 +1,7 @@
 /** English UI strings. */
+import { enInboxCore } from './inbox-core.strings';
 import type { MessageKey } from './ru';
+import { enNumbering } from './numbering.strings';
 import { enM2m } from './m2m.strings';
 import type { Entry } from './translate';
 
@@ -349,5 +351,7 @@ export const en: Record<MessageKey, Entry> = {
   'time.yesterday': 'yesterday',
 
   'notify.inboundTitle': 'New SMS: {name}',
+  ...enNumbering,
+  ...enInboxCore,
   ...enM2m,
 };

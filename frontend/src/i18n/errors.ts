@@ -97,6 +97,13 @@ const CODES: Record<string, [MessageKey, Reader]> = {
   invalid_sender: ['error.invalid_sender', value('sender')],
   unknown_account: ['error.unknown_account', value('account_id')],
   already_assigned: ['error.already_assigned', none],
+  confirmation_required: [
+    'error.confirmation_required',
+    both(value('recipients'), value('parts'), value('total'), value('threshold')),
+  ],
+  no_unanswered: ['error.no_unanswered', none],
+  not_outbound: ['error.not_outbound', none],
+  contact_exists: ['error.contact_exists', none],
 };
 
 function record(extra: unknown): Record<string, unknown> {

@@ -1,4 +1,6 @@
 /** Russian UI strings (the default locale; the key set every locale must have). */
+import { ruNumbering } from './numbering.strings';
+import { ruInboxCore } from './inbox-core.strings';
 import { ruM2m } from './m2m.strings';
 import type { Entry } from './translate';
 
@@ -348,6 +350,8 @@ export const ru = {
   'time.yesterday': 'вчера',
 
   'notify.inboundTitle': 'Новое SMS: {name}',
+  ...ruNumbering,
+  ...ruInboxCore,
   ...ruM2m,
 } satisfies Record<string, Entry>;
 

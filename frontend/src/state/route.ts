@@ -3,13 +3,15 @@
 export type Route =
   | { name: 'threads'; threadId: number | null }
   | { name: 'new' }
-  | { name: 'directory'; tab: 'employees' | 'groups' }
+  | { name: 'directory'; tab: 'employees' | 'groups' | 'contacts' }
   | { name: 'phones'; phone: string | null }
   | { name: 'users'; userId: number | null }
   | { name: 'tokens' }
   | { name: 'audit' }
   | { name: 'accounts' }
-  | { name: 'inbox' };
+  | { name: 'inbox' }
+  | { name: 'provider' }
+  | { name: 'settings' };
 
 /** A positive integer id from a route part, else null. */
 function routeId(part: string | undefined): number | null {
@@ -24,7 +26,7 @@ export function parseRoute(hash: string): Route {
     case 'new':
       return { name: 'new' };
     case 'directory':
-      return { name: 'directory', tab: arg === 'groups' ? 'groups' : 'employees' };
+      return { name: 'directory', tab: arg === 'groups' || arg === 'contacts' ? arg : 'employees' };
     case 'phones':
       return { name: 'phones', phone: arg ?? null };
     case 'users':
@@ -33,6 +35,8 @@ export function parseRoute(hash: string): Route {
     case 'audit':
     case 'accounts':
     case 'inbox':
+    case 'provider':
+    case 'settings':
       return { name: head };
     case 'threads':
       return { name: 'threads', threadId: routeId(arg) };
@@ -46,7 +50,7 @@ export function routeHash(route: Route): string {
     case 'new':
       return '#/new';
     case 'directory':
-      return route.tab === 'groups' ? '#/directory/groups' : '#/directory';
+      return route.tab === 'employees' ? '#/directory' : `#/directory/${route.tab}`;
     case 'phones':
       return route.phone ? `#/phones/${encodeURIComponent(route.phone)}` : '#/phones';
     case 'threads':
@@ -57,6 +61,8 @@ export function routeHash(route: Route): string {
     case 'audit':
     case 'accounts':
     case 'inbox':
+    case 'provider':
+    case 'settings':
       return `#/${route.name}`;
   }
 }

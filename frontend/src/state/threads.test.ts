@@ -5,7 +5,7 @@ import { applyMessageToThreads, applyReadMark, filterThreads, markThreadRead, so
 const list = () => [
   thread({ id: 1, title: 'Иван', last_activity_at: '2026-11-01T09:00:00Z', last_message: { id: 5, direction: 'out', text: 'a', created_at: '2026-11-01T09:00:00Z' } }),
   thread({ id: 2, kind: 'group', title: 'Монтажники', color: '#ff0000', last_activity_at: '2026-11-01T08:00:00Z' }),
-  thread({ id: 3, kind: 'unknown', title: 'Unknown', last_activity_at: null }),
+  thread({ id: 3, kind: 'contact', title: 'Unknown', last_activity_at: null }),
 ];
 
 describe('sortThreads', () => {
@@ -20,12 +20,12 @@ describe('sortThreads', () => {
     const threads = [
       thread({ id: 12, kind: 'employee', title: 'Яковлев', last_activity_at: at, last_message: last(7) }),
       thread({ id: 13, kind: 'employee', title: 'Борисов', last_activity_at: at, last_message: last(7) }),
-      thread({ id: 14, kind: 'unknown', title: 'Unknown', last_activity_at: at, last_message: last(7) }),
+      thread({ id: 14, kind: 'contact', title: 'Unknown', last_activity_at: at, last_message: last(7) }),
       thread({ id: 11, kind: 'group', title: 'Монтажники', last_activity_at: at, last_message: last(7) }),
       thread({ id: 20, kind: 'employee', title: 'Абрамов', last_activity_at: at, last_message: last(8) }),
       thread({ id: 21, kind: 'group', title: 'Замерщики', last_activity_at: at, last_message: last(6) }),
     ];
-    // same time: the newer message first; same message: group, unknown, employees by title
+    // same time: the newer message first; same message: group, contact, employees by title
     expect(sortThreads(threads).map((t) => t.id)).toEqual([20, 11, 14, 13, 12, 21]);
   });
 

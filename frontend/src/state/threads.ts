@@ -13,13 +13,13 @@ function activityKey(thread: ThreadRead): number {
 }
 
 /** A broadcast is the last message of its group's thread and of every member's: the group goes first. */
-const KIND_ORDER: Record<ThreadRead['kind'], number> = { group: 0, unknown: 1, employee: 2 };
+const KIND_ORDER: Record<ThreadRead['kind'], number> = { group: 0, contact: 1, employee: 2 };
 
 const titleCollator = new Intl.Collator('ru');
 
 /**
  * Newest activity first (threads without activity last), then the newer last message; threads that
- * share their last message: group, then unknown, then employee threads, each by title; then by id.
+ * share their last message: group, then contact, then employee threads, each by title; then by id.
  * The server orders the list the same way.
  */
 export function sortThreads(threads: ThreadRead[]): ThreadRead[] {

@@ -2,10 +2,11 @@
  * Live conversation state: the thread list, the open thread, the new-message outbox, and the
  * WebSocket that keeps them current. The reducers it calls live in state/ (no DOM, unit-tested).
  */
-import { api } from '../api/client';
-import type { AppEvent, MessageCreatedEvent, Recipients, ThreadRead } from '../api/types';
+import { api, ApiError } from '../api/client';
+import type { AppEvent, MessageCreatedEvent, MessageRead, Recipients, ThreadRead } from '../api/types';
 import { t } from '../i18n/index.svelte';
-import { applyMessageToThreads, applyReadMark, markThreadRead, sortThreads } from '../state/threads';
+import { applyReadCounts, applyReadTotal, applyThreadUpdate, linkFollowUp } from '../state/readMarks';
+import { applyMessageToThreads, markThreadRead, sortThreads } from '../state/threads';
 import {
   addEcho,
   appendMessage,
@@ -20,6 +21,7 @@ import {
 import { EventStream, socketUrl, type ConnectionState, type SocketLike } from '../sync/eventStream';
 import { directory } from './directory.svelte';
 import { errorText } from './errorText';
+import { inboxCore, readFigures } from './inboxCore.svelte';
 import { notifications } from './notifications.svelte';
 import { session } from './session.svelte';
 
@@ -38,6 +40,8 @@ function newClientId(): string {
 
 class LiveStore {
   threads = $state.raw<ThreadRead[]>([]);
+  /** Distinct unread inbound messages: one reply shown in two threads counts once. */
+  unreadTotal = $state(0);
   threadsLoading = $state(false);
   threadsLoaded = $state(false);
   threadsError = $state<string | null>(null);
@@ -113,6 +117,7 @@ class LiveStore {
       const page = await api.listThreads();
       if (seedCursor && typeof page.last_event_id === 'number') this.stream?.seed(page.last_event_id);
       this.threads = sortThreads(page.items);
+      this.unreadTotal = page.unread_total ?? 0;
       if (this.openThreadId !== null) this.threads = markThreadRead(this.threads, this.openThreadId);
       this.threadsLoaded = true;
       this.threadsError = null;
@@ -196,6 +201,11 @@ class LiveStore {
     }, READ_DELAY_MS);
   }
 
+  /** «Прочитать всё»: the server's thread.read event clears the counts (here and in other tabs). */
+  async markAllRead(): Promise<void> {
+    await api.markAllRead();
+  }
+
   /** Load a page of one message's recipients (thread pages carry only the summary); resolves to the next page's cursor. */
   async loadDeliveries(messageId: number, afterId = 0): Promise<number | null> {
     const message = await api.getMessage(messageId, afterId);
@@ -219,12 +229,29 @@ class LiveStore {
     };
     update((timeline) => addEcho(timeline, echo));
     try {
-      const message = await api.sendMessage({ text, recipients, client_id: clientId });
+      const message = await this.sendConfirming((confirmed) =>
+        api.sendMessage({ text, recipients, client_id: clientId, confirmed }),
+      );
+      if (message === null) {
+        update((timeline) => removeEcho(timeline, clientId));
+        return t('inbox.confirmTitle');
+      }
       update((timeline) => resolveEcho(timeline, clientId, message));
       return null;
     } catch (error) {
       update((timeline) => removeEcho(timeline, clientId));
       return errorText(error);
+    }
+  }
+
+  /** Send; above the account's threshold ask the user and send again confirmed (null: they declined). */
+  async sendConfirming(post: (confirmed: boolean) => Promise<MessageRead>): Promise<MessageRead | null> {
+    try {
+      return await post(false);
+    } catch (error) {
+      const figures = error instanceof ApiError && error.code === 'confirmation_required' ? readFigures(error.extra) : null;
+      if (!figures) throw error;
+      return (await inboxCore.confirm(figures)) ? await post(true) : null;
     }
   }
 
@@ -247,7 +274,20 @@ class LiveStore {
         break;
       }
       case 'thread.read':
-        this.threads = applyReadMark(this.threads, event.thread_id, event.unread);
+        this.threads = applyReadCounts(this.threads, event.threads);
+        this.unreadTotal = applyReadTotal(this.unreadTotal, event.message_ids);
+        break;
+      case 'thread.updated':
+        this.threads = applyThreadUpdate(this.threads, event);
+        if (event.thread_id === this.openThreadId) void this.reloadOpenThread(); // names of past messages
+        break;
+      case 'contact.created':
+      case 'contact.updated':
+      case 'contact.deleted':
+        inboxCore.applyContactEvent(event);
+        break;
+      case 'account.updated':
+        inboxCore.settings = event.settings;
         break;
       case 'employee.created':
       case 'employee.updated':
@@ -271,9 +311,11 @@ class LiveStore {
     const inOpen = this.openThreadId !== null && threadIds.includes(this.openThreadId);
     const result = applyMessageToThreads(this.threads, message, threadIds, this.openThreadId);
     this.threads = result.threads;
+    if (message.direction === 'in') this.unreadTotal += 1; // unread until a thread.read names it
     if (result.unknownIds.length > 0) this.scheduleThreadsRefetch();
     if (inOpen) {
       this.timeline = appendMessage(this.timeline, message);
+      this.timeline = { ...this.timeline, messages: linkFollowUp(this.timeline.messages, message) };
       if (message.direction === 'in') this.scheduleMarkRead();
     }
     if (message.direction === 'in' && (!inOpen || document.hidden)) {

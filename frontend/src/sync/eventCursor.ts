@@ -44,6 +44,11 @@ const KNOWN: Record<AppEvent['type'], true> = {
   'user.created': true,
   'user.updated': true,
   'thread.read': true,
+  'thread.updated': true,
+  'contact.created': true,
+  'contact.updated': true,
+  'contact.deleted': true,
+  'account.updated': true,
 };
 const KNOWN_TYPES = new Set(Object.keys(KNOWN));
 

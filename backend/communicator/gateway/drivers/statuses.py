@@ -34,3 +34,27 @@ def get_receipt_status(provider_status: str) -> DeliveryStatus:
         return SMPP_RECEIPT_STATUSES[provider_status.strip().upper()]
     except KeyError:
         raise UnknownProviderStatus(f"Unknown delivery receipt status {provider_status!r}.") from None
+
+
+# Generic HTTP aggregators' report words (case-folded); each provider adds its own in its settings
+# (http_providers.dlr_statuses), which win over these. The SMPP words are understood too: many aggregators pass them on.
+HTTP_DLR_STATUSES: Mapping[str, DeliveryStatus] = {
+    **{word.casefold(): status for word, status in SMPP_RECEIPT_STATUSES.items()},
+    "accepted": DeliveryStatus.SENT,
+    "sent": DeliveryStatus.SENT,
+    "enroute": DeliveryStatus.SENT,
+    "delivered": DeliveryStatus.DELIVERED,
+    "undelivered": DeliveryStatus.NOT_DELIVERED,
+    "failed": DeliveryStatus.NOT_DELIVERED,
+    "rejected": DeliveryStatus.NOT_DELIVERED,
+    "expired": DeliveryStatus.TIMED_OUT,
+}
+
+
+def get_http_dlr_status(word: str, provider_statuses: Mapping[str, DeliveryStatus]) -> DeliveryStatus:
+    """Our status for an HTTP provider's report word: its own table first, then the generic one."""
+    key = word.strip().casefold()
+    for table in ({k.casefold(): v for k, v in provider_statuses.items()}, HTTP_DLR_STATUSES):
+        if key in table:
+            return table[key]
+    raise UnknownProviderStatus(f"Unknown delivery report status {word!r}.")

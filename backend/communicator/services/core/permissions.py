@@ -30,7 +30,7 @@ class Reach(msgspec.Struct, frozen=True):
     group_ids: frozenset[int] = frozenset()
 
     def sees_thread(self, kind: ThreadKind, ref_id: int) -> bool:
-        """Whether a thread (employee, group or unknown senders) is visible."""
+        """Whether a thread (employee, group or contact: everyone only) is visible."""
         if self.everyone:
             return True
         if kind == ThreadKind.EMPLOYEE:

@@ -20,14 +20,14 @@ from communicator.services.core.changes import get_audit_fields, get_changes
 from communicator.services.core.errors import Conflict, InvalidInput, NotFound
 from communicator.services.core.permissions import Reach, check_may_edit_directory, check_scope, get_reach
 from communicator.services.directory.groups import check_groups_exist, list_groups_around
+from communicator.services.directory.numbering import get_operator, is_reply_capable
 from communicator.services.directory.tags import select_tag_subscribers
 from communicator.services.identity.accounts import create_user
 from communicator.services.identity.auth import hash_password
 from communicator.services.identity.users import apply_deactivation, check_may_set_login, record_login_changed
-from communicator.sms.phones import InvalidPhone, detect_operator, normalize_phone
+from communicator.sms.phones import InvalidPhone, normalize_phone
 from communicator.sms.tags import normalize_tag
 
-REPLY_CAPABLE_OPERATORS = frozenset({"MTS"})
 # Derived from the phone; the audit line names the phone change instead.
 AUDIT_SKIPPED = ("operator", "reply_capable")
 # Changes that alter who sees or reaches this employee (or what the employee's own login sees).
@@ -101,6 +101,7 @@ async def _list_by_employee(session: AsyncSession, column: Any, employee_ids: li
 def _read(employee: Employee, user: User | None, group_ids: list[int], tags: list[str]) -> EmployeeRead:
     """The API view of an employee."""
     web = user is not None and user.active
+    operator = get_operator(employee.phone, employee.operator_override)
     return EmployeeRead(
         id=employee.id,
         name=employee.name,
@@ -112,8 +113,9 @@ def _read(employee: Employee, user: User | None, group_ids: list[int], tags: lis
         web_access=web,
         role=user.role if user else None,
         login=user.login if user else None,
-        operator=employee.operator,
-        reply_capable=employee.operator is None or employee.operator in REPLY_CAPABLE_OPERATORS,
+        operator=operator,
+        operator_override=employee.operator_override,
+        reply_capable=is_reply_capable(operator),
         tags=tags,
     )
 
@@ -164,7 +166,8 @@ async def _create_employee(session: AsyncSession, actor: Actor, data: EmployeeCr
         phone=phone,
         email=data.email or None,
         position=data.position or None,
-        operator=detect_operator(phone),
+        operator=get_operator(phone),
+        operator_override=data.operator_override or None,
         active=True,
     )
     session.add(employee)
@@ -263,10 +266,12 @@ async def _apply_employee_changes(
     if "phone" in changes:
         phone = check_phone(changes["phone"])
         await _check_phone_free(session, actor.account_id, phone, employee.id)  # before the row changes
-        employee.phone, employee.operator = phone, detect_operator(phone)
+        employee.phone, employee.operator = phone, get_operator(phone)
     for field in ("name", "email", "position", "active"):
         if field in changes:
             setattr(employee, field, changes[field])
+    if "operator_override" in changes:
+        employee.operator_override = changes["operator_override"] or None
     if "group_ids" in changes:
         await check_groups_exist(session, actor.account_id, changes["group_ids"])
         await _set_employee_groups(session, employee.id, changes["group_ids"])
@@ -299,3 +304,9 @@ async def _apply_access_changes(
         await _apply_web_access(
             session, actor, employee, changes.get("role"), changes.get("login"), changes.get("password")
         )
+
+
+async def record_employee(session: AsyncSession, actor: Actor, data: EmployeeCreate) -> EmployeeRead:
+    """create_employee inside the caller's transaction (a contact becoming an employee keeps its thread)."""
+    check_may_edit_directory(actor)
+    return await _create_employee(session, actor, data, check_phone(data.phone))

@@ -36,7 +36,9 @@ def render_for(template: str, contact: ContactRead) -> str:
         raise InvalidInput(f"The mailing text is not a valid template: {error}.", code="bad_template") from error
 
 
-async def send_mailing(db: Database, actor: Actor, list_id: int, template: str) -> list[MessageRead]:
+async def send_mailing(
+    db: Database, actor: Actor, list_id: int, template: str, confirmed: bool = False
+) -> list[MessageRead]:
     """Render the template for every contact of the list and send each their text; all or nothing."""
     permissions.check_scope(actor, "messages:send")
     check_text(template)
@@ -44,4 +46,4 @@ async def send_mailing(db: Database, actor: Actor, list_id: int, template: str) 
     if not contacts:
         raise InvalidInput(f"Mailing list {list_id} has no contacts.", code="no_recipients")
     pairs = [(contact.phone, render_for(template, contact)) for contact in contacts]
-    return await send_texts(db, actor, group_by_text(pairs))
+    return await send_texts(db, actor, group_by_text(pairs), confirmed)

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import msgspec
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from communicator.db.models import Delivery, Employee, Message, MessageTarget, UnroutedMessage
+from communicator.db.models import Account, Delivery, Employee, Message, MessageTarget, UnroutedMessage
 from communicator.db.session import Database
 from communicator.domain import ThreadKind
 from communicator.events import MessageCreated, record_event
 from communicator.schemas import MessageRead, UnroutedRead
+from communicator.services.messaging.contact_threads import record_contact_threads
 from communicator.services.messaging.routing import check_sender, get_inbound_account, select_owners
 from communicator.services.messaging.threads import record_in_threads, record_thread, touch_threads
 from communicator.services.messaging.views import list_message_reads
@@ -94,28 +95,40 @@ def unrouted_read(row: UnroutedMessage) -> UnroutedRead:
     )
 
 
-async def _reply_context(session: AsyncSession, account_id: int, phone: str) -> tuple[int | None, list[int]]:
-    """The most recent outbound message to this phone and the groups it was sent to."""
+def is_within_window(sent_at: datetime, received_at: datetime, window_hours: int) -> bool:
+    """Whether an SMS received at `received_at` still answers an outbound sent at `sent_at`."""
+    return received_at - sent_at <= timedelta(hours=window_hours)
+
+
+async def _reply_context(session: AsyncSession, account_id: int, mo: Inbound) -> tuple[int | None, list[int]]:
+    """The outbound this SMS answers (the last one to its phone, if within the account's reply window) and its groups.
+
+    Later SMS stand alone in the sender's own thread («где ключи?» an hour later is not about the old broadcast).
+    """
     last_sent = (
-        select(Delivery.message_id)
-        .where(Delivery.account_id == account_id, Delivery.phone == phone)
+        select(Delivery.message_id, Message.created_at)
+        .join(Message, Message.id == Delivery.message_id)
+        .where(Delivery.account_id == account_id, Delivery.phone == mo.sender)
         .order_by(Delivery.id.desc())
         .limit(1)
     )
-    reply_to = await session.scalar(last_sent)
-    if reply_to is None:
+    found = (await session.execute(last_sent)).first()
+    window = await session.scalar(select(Account.reply_window_hours).where(Account.id == account_id))
+    if found is None or not is_within_window(found.created_at, mo.received_at, window or 0):
         return None, []
-    groups = await session.scalars(select(MessageTarget.group_id).where(MessageTarget.message_id == reply_to))
-    return reply_to, list(groups)
+    groups = await session.scalars(select(MessageTarget.group_id).where(MessageTarget.message_id == found.message_id))
+    return found.message_id, list(groups)
 
 
 async def _record_in_threads(session: AsyncSession, message: Message, groups: list[int]) -> list[int]:
-    """The sender's own thread (or the unknown senders'), plus the threads of the broadcast it answers."""
+    """The sender's own thread (an employee's or the number's contact thread), plus the answered broadcast's."""
     account_id = message.account_id
     if message.employee_id:
         own = await record_thread(session, account_id, ThreadKind.EMPLOYEE, message.employee_id)
     else:
-        own = await record_thread(session, account_id, ThreadKind.UNKNOWN)
+        own = (await record_contact_threads(session, account_id, [message.sender_phone or ""]))[
+            message.sender_phone or ""
+        ]
     threads = [own] + [await record_thread(session, account_id, ThreadKind.GROUP, g) for g in groups]
     await record_in_threads(session, message.id, threads)
     return await touch_threads(session, message.id, message.created_at)
@@ -125,7 +138,7 @@ async def record_in_account(session: AsyncSession, account_id: int, mo: Inbound)
     """Store an MO as the account's inbound message, attach it to its threads and record the event."""
     employee_query = select(Employee.id).where(Employee.account_id == account_id, Employee.phone == mo.sender)
     employee_id = await session.scalar(employee_query)
-    reply_to, groups = await _reply_context(session, account_id, mo.sender)
+    reply_to, groups = await _reply_context(session, account_id, mo)
     segments = count_segments(mo.text)
     message = Message(
         account_id=account_id,

@@ -9,7 +9,7 @@ import msgspec
 from sqlalchemy import Table, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from communicator.db.models import Delivery, Employee, Message, MessageTarget
+from communicator.db.models import Account, Delivery, Employee, Message, MessageTarget
 from communicator.db.session import Database, wake_gateways_after_commit
 from communicator.domain import DeliveryStatus, ThreadKind
 from communicator.events import MessageCreated, record_event
@@ -17,10 +17,12 @@ from communicator.schemas import MessageCreate, MessageRead
 from communicator.services.core import permissions
 from communicator.services.core.access import access_row
 from communicator.services.core.actors import Actor
-from communicator.services.core.errors import InvalidInput
+from communicator.services.core.errors import Conflict, InvalidInput
 from communicator.services.directory.employees import check_phones
 from communicator.services.directory.groups import check_employees_exist, check_groups_exist, list_group_member_phones
+from communicator.services.directory.numbering import get_operator
 from communicator.services.directory.tags import select_tag_subscribers
+from communicator.services.messaging.contact_threads import record_contact_threads
 from communicator.services.messaging.threads import (
     check_message_visible,
     record_in_employee_threads,
@@ -28,7 +30,7 @@ from communicator.services.messaging.threads import (
     record_thread,
     touch_threads,
 )
-from communicator.services.messaging.views import DELIVERY_PAGE, get_message_page
+from communicator.services.messaging.views import FIRST_PAGE, DeliveryQuery, get_message_page
 from communicator.sms.segments import count_segments
 from communicator.sms.tags import normalize_tag
 
@@ -97,27 +99,62 @@ async def resolve_recipients(session: AsyncSession, actor: Actor, data: MessageC
     return phones
 
 
+async def check_confirmed(session: AsyncSession, account_id: int, recipients: int, parts: int, confirmed: bool) -> None:
+    """A send of more SMS than the account's threshold must say `confirmed`; the error names the figures."""
+    threshold = await session.scalar(select(Account.confirm_threshold_sms).where(Account.id == account_id))
+    total = recipients * parts
+    if not confirmed and threshold is not None and total > threshold:
+        figures = {"recipients": recipients, "parts": parts, "total": total, "threshold": threshold}
+        raise Conflict(
+            f"This sends {recipients} recipients x {parts} parts = {total} SMS, above the account's threshold of "
+            f"{threshold}; send again with confirmed: true.",
+            figures,
+            code="confirmation_required",
+        )
+
+
 async def send_message(db: Database, actor: Actor, data: MessageCreate) -> MessageRead:
     """Accept a message: store it with one Pending delivery per phone, in one transaction."""
     permissions.check_scope(actor, "messages:send")
-    text = check_text(data.text)
+    check_text(data.text)
     async with db.write() as session:
         phones = await resolve_recipients(session, actor, data)
-        await permissions.check_may_send(session, actor, phones)
-        message = await _record_outbound(session, actor, text, data.recipients.groups, phones)
-        read = await get_message_page(session, message)
-        read = msgspec.structs.replace(read, client_id=data.client_id)  # not stored: only the sending tab needs it
-        thread_ids = await touch_threads(session, message.id, message.created_at)
-        # The event carries the summary, not the (possibly huge) delivery list.
-        summary_only = msgspec.structs.replace(read, deliveries=None, deliveries_next=None)
-        event = MessageCreated(message=summary_only, thread_ids=thread_ids)
-        await record_event(session, actor.account_id, event)
-        wake_gateways_after_commit(session)
+        return await send_resolved(session, actor, data, phones, data.recipients.groups)
+
+
+async def send_resolved(
+    session: AsyncSession,
+    actor: Actor,
+    data: MessageCreate,
+    phones: dict[str, int | None],
+    group_ids: list[int],
+    follow_up_of: int | None = None,
+) -> MessageRead:
+    """Check and store a send whose recipients are known, record its event and wake the gateways."""
+    await permissions.check_may_send(session, actor, phones)
+    await check_confirmed(session, actor.account_id, len(phones), count_segments(data.text).parts, data.confirmed)
+    message = await _record_outbound(session, actor, data.text, group_ids, phones, follow_up_of)
+    read = await get_message_page(session, message)
+    read = msgspec.structs.replace(read, client_id=data.client_id)  # not stored: only the sending tab needs it
+    thread_ids = await touch_threads(session, message.id, message.created_at)
+    # The event carries the summary, not the (possibly huge) delivery list.
+    summary_only = msgspec.structs.replace(read, deliveries=None, deliveries_next=None)
+    await record_event(session, actor.account_id, MessageCreated(message=summary_only, thread_ids=thread_ids))
+    wake_gateways_after_commit(session)
     return read
 
 
+async def _list_operator_overrides(session: AsyncSession, account_id: int) -> dict[str, str]:
+    """The phones whose operator an admin set by hand (few: only numbers that moved)."""
+    query = select(Employee.phone, Employee.operator_override).where(
+        Employee.account_id == account_id, Employee.operator_override.is_not(None)
+    )
+    return {phone: operator or "" for phone, operator in await session.execute(query)}
+
+
 async def _insert_deliveries(session: AsyncSession, message: Message, phones: dict[str, int | None]) -> None:
-    """One Pending delivery per phone, in one multi-row insert (the queue is these rows)."""
+    """One Pending delivery per phone, with its operator (billing), in one multi-row insert (the queue is these rows)."""
+    overrides = await _list_operator_overrides(session, message.account_id)
     rows = [
         {
             "account_id": message.account_id,
@@ -129,6 +166,7 @@ async def _insert_deliveries(session: AsyncSession, message: Message, phones: di
             "attempts": 0,
             "updated_at": message.created_at,
             "possible_duplicate": False,
+            "operator": get_operator(phone, overrides.get(phone)),
         }
         for phone, employee_id in phones.items()
     ]
@@ -137,7 +175,12 @@ async def _insert_deliveries(session: AsyncSession, message: Message, phones: di
 
 
 async def _record_outbound(
-    session: AsyncSession, actor: Actor, text: str, group_ids: list[int], phones: dict[str, int | None]
+    session: AsyncSession,
+    actor: Actor,
+    text: str,
+    group_ids: list[int],
+    phones: dict[str, int | None],
+    follow_up_of: int | None,
 ) -> Message:
     """Insert the message, its deliveries and its thread links."""
     now = datetime.now(UTC)
@@ -150,6 +193,7 @@ async def _record_outbound(
         encoding=segments.encoding,
         created_at=now,
         author_user_id=actor.user_id,
+        follow_up_of=follow_up_of,
     )
     session.add(message)
     await session.flush()
@@ -157,8 +201,8 @@ async def _record_outbound(
     for group_id in sorted(set(group_ids)):
         session.add(MessageTarget(message_id=message.id, group_id=group_id))
     threads = [await record_thread(session, actor.account_id, ThreadKind.GROUP, g) for g in sorted(set(group_ids))]
-    if any(employee_id is None for employee_id in phones.values()):
-        threads.append(await record_thread(session, actor.account_id, ThreadKind.UNKNOWN))
+    numbers = [phone for phone, employee_id in phones.items() if employee_id is None]
+    threads += (await record_contact_threads(session, actor.account_id, numbers)).values()
     await record_in_threads(session, message.id, threads)
     if any(employee_id is not None for employee_id in phones.values()):
         await record_in_employee_threads(session, actor.account_id, message.id)
@@ -166,7 +210,7 @@ async def _record_outbound(
 
 
 async def get_message(
-    db: Database, actor: Actor, message_id: int, after_id: int = 0, limit: int = DELIVERY_PAGE
+    db: Database, actor: Actor, message_id: int, page_of: DeliveryQuery = FIRST_PAGE
 ) -> MessageRead:
     """One message the caller may see, with a page of the deliveries they may see (the summary counts them all)."""
     permissions.check_scope(actor, "messages:read")
@@ -174,4 +218,4 @@ async def get_message(
         message = await access_row(session, Message, message_id, actor, "Message")
         reach = await permissions.get_reach(session, actor)
         await check_message_visible(session, reach, message.id)
-        return await get_message_page(session, message, reach, after_id, limit)
+        return await get_message_page(session, message, reach, page_of)

@@ -1,26 +1,28 @@
-"""Threads: per employee, per group and unknown senders; listing, paging, read marks."""
+"""Threads: per employee, per group and per contact (a number outside the staff); listing, paging."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, cast, func, literal, or_, select, true, update
+from sqlalchemy import ColumnElement, and_, cast, func, literal, or_, select, text, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from communicator.db.models import Delivery, Employee, Group, Message, Thread, ThreadMessage, ThreadRead, User
+from communicator.db.models import Contact, Delivery, Employee, Group, Message, Thread, ThreadMessage, User
 from communicator.db.session import Database, dialect_insert
 from communicator.domain import ThreadKind
-from communicator.events import ThreadMarkedRead, get_last_event_id, record_event
+from communicator.events import get_last_event_id
 from communicator.schemas import LastMessage, ThreadPage
 from communicator.schemas import ThreadRead as ThreadView
 from communicator.services.core.access import access_row
 from communicator.services.core.actors import Actor
 from communicator.services.core.errors import NotFound
 from communicator.services.core.permissions import Reach, check_scope, get_reach
+from communicator.services.messaging.unread import get_unread_counts, get_unread_total
 from communicator.services.messaging.views import list_message_reads
 
-UNKNOWN_TITLE = "Неизвестные"
-KIND_ORDER = {ThreadKind.GROUP: 0, ThreadKind.UNKNOWN: 1, ThreadKind.EMPLOYEE: 2}
+KIND_ORDER = {ThreadKind.GROUP: 0, ThreadKind.CONTACT: 1, ThreadKind.EMPLOYEE: 2}
+# A thread title: name, colour (groups), phone (contacts).
+Title = tuple[str, str | None, str | None]
 
 
 async def record_thread(session: AsyncSession, account_id: int, kind: ThreadKind, ref_id: int = 0) -> int:
@@ -77,45 +79,28 @@ async def touch_threads(session: AsyncSession, message_id: int, at: datetime) ->
     return sorted(await session.scalars(touched))
 
 
-async def _titles(session: AsyncSession, threads: list[Thread]) -> dict[int, tuple[str, str | None]]:
-    """Title and colour per thread."""
-    employee_ids = [t.ref_id for t in threads if t.kind == ThreadKind.EMPLOYEE]
-    group_ids = [t.ref_id for t in threads if t.kind == ThreadKind.GROUP]
-    employee_query = select(Employee.id, Employee.name).where(Employee.id.in_(employee_ids))
-    employees = dict((await session.execute(employee_query)).all())
-    group_query = select(Group.id, Group.name, Group.color).where(Group.id.in_(group_ids))
-    groups = {gid: (name, color) for gid, name, color in await session.execute(group_query)}
-    titles: dict[int, tuple[str, str | None]] = {}
+async def _titles(session: AsyncSession, threads: list[Thread]) -> dict[int, Title]:
+    """Title, colour and phone per thread (an unnamed contact is titled by its number)."""
+    by_kind: dict[ThreadKind, list[int]] = {kind: [] for kind in ThreadKind}
     for t in threads:
-        if t.kind == ThreadKind.EMPLOYEE:
-            titles[t.id] = (employees.get(t.ref_id, "?"), None)
-        elif t.kind == ThreadKind.GROUP:
-            titles[t.id] = groups.get(t.ref_id, ("?", None))
-        else:
-            titles[t.id] = (UNKNOWN_TITLE, None)
-    return titles
-
-
-async def _unread_counts(session: AsyncSession, actor: Actor, thread_ids: list[int]) -> dict[int, int]:
-    """Inbound messages after the user's read mark, per thread."""
-    own_mark = and_(ThreadRead.thread_id == ThreadMessage.thread_id, ThreadRead.user_id == actor.user_id)
-    query = (
-        select(ThreadMessage.thread_id, func.count())
-        .join(Message, Message.id == ThreadMessage.message_id)
-        .outerjoin(ThreadRead, own_mark)
-        .where(
-            ThreadMessage.thread_id.in_(thread_ids),
-            Message.direction == "in",
-            ThreadMessage.message_id > func.coalesce(ThreadRead.last_read_message_id, 0),
-        )
-        .group_by(ThreadMessage.thread_id)
-    )
-    rows = await session.execute(query)
-    return dict(rows.all())
+        by_kind[t.kind].append(t.ref_id)
+    employees = select(Employee.id, Employee.name, literal(None), Employee.phone)
+    groups = select(Group.id, Group.name, Group.color, literal(None))
+    contacts = select(Contact.id, func.coalesce(Contact.name, Contact.phone), literal(None), Contact.phone)
+    found: dict[tuple[ThreadKind, int], Title] = {}
+    for kind, query, model in (
+        (ThreadKind.EMPLOYEE, employees, Employee),
+        (ThreadKind.GROUP, groups, Group),
+        (ThreadKind.CONTACT, contacts, Contact),
+    ):
+        if by_kind[kind]:
+            rows = await session.execute(query.where(model.id.in_(by_kind[kind])))
+            found.update({(kind, ref): (name, color, phone) for ref, name, color, phone in rows})
+    return {t.id: found.get((t.kind, t.ref_id), ("?", None, None)) for t in threads}
 
 
 def visible_threads(reach: Reach) -> ColumnElement[bool]:
-    """The SQL condition on Thread for the threads a reach sees («Неизвестные» only with everyone)."""
+    """The SQL condition on Thread for the threads a reach sees (contacts' only with everyone)."""
     if reach.everyone:
         return true()
     return or_(
@@ -138,13 +123,20 @@ async def check_message_visible(session: AsyncSession, reach: Reach, message_id:
         raise NotFound(f"Message {message_id} not found.", code="not_found")
 
 
-async def list_threads(db: Database, actor: Actor) -> tuple[int, list[ThreadView]]:
-    """The event id to follow live updates from, and the threads the caller may see, newest activity first."""
+async def list_threads(db: Database, actor: Actor) -> tuple[int, list[ThreadView], int]:
+    """The event id to follow live updates from, the visible threads (newest activity first), the unread total."""
     check_scope(actor, "messages:read")
     async with db.read() as session:
+        if not db.is_sqlite:
+            # One snapshot for the cursor and the counts: a read mark committed in between must not be in the
+            # counts and in an event after the cursor too (the client would subtract it twice).
+            await session.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"))
         # The event id first: anything after it reaches the client over the WebSocket.
         last_event_id = await get_last_event_id(session)
-        return last_event_id, await _list_threads(session, actor)
+        threads = await _list_threads(session, actor)
+        reach = await get_reach(session, actor)
+        total = await get_unread_total(session, actor.user_id, actor.account_id, visible_threads(reach))
+        return last_event_id, threads, total
 
 
 async def _list_threads(session: AsyncSession, actor: Actor) -> list[ThreadView]:
@@ -158,7 +150,7 @@ async def _list_threads(session: AsyncSession, actor: Actor) -> list[ThreadView]
     threads = list(await session.scalars(query))
     ids = [t.id for t in threads]
     titles = await _titles(session, threads)
-    unread = await _unread_counts(session, actor, ids)
+    unread = await get_unread_counts(session, actor.user_id, ids)
     last = await _last_messages(session, [t.last_message_id for t in threads], reach)
     views = [_thread_view(t, titles[t.id], last.get(t.last_message_id), unread.get(t.id, 0)) for t in threads]
     # Ties (one broadcast in many threads) by kind, then title, as the web app orders them.
@@ -197,21 +189,22 @@ def _preview(m: Message, employee_name: str | None, author: str | None, reach: R
     )
 
 
-def _thread_view(thread: Thread, title: tuple[str, str | None], preview: LastMessage | None, unread: int) -> ThreadView:
+def _thread_view(thread: Thread, title: Title, preview: LastMessage | None, unread: int) -> ThreadView:
     """The API view of one thread."""
     return ThreadView(
         id=thread.id,
         kind=thread.kind,
-        ref_id=thread.ref_id if thread.kind != ThreadKind.UNKNOWN else None,
+        ref_id=thread.ref_id,
         title=title[0],
         color=title[1],
+        phone=title[2] if thread.kind == ThreadKind.CONTACT else None,
         last_message=preview,
         last_activity_at=thread.last_activity_at,
         unread=unread,
     )
 
 
-async def _get_thread(session: AsyncSession, actor: Actor, thread_id: int) -> tuple[Thread, Reach]:
+async def get_thread(session: AsyncSession, actor: Actor, thread_id: int) -> tuple[Thread, Reach]:
     """One thread the caller may see (an invisible one looks exactly like a missing one), with their reach."""
     thread = await access_row(session, Thread, thread_id, actor, "Thread")
     reach = await get_reach(session, actor)
@@ -237,7 +230,7 @@ async def _list_thread_messages(
     In an employee's thread each outbound message carries that employee's own delivery, so a
     broadcast shows whether this person got it, not only the whole broadcast's summary.
     """
-    thread, reach = await _get_thread(session, actor, thread_id)
+    thread, reach = await get_thread(session, actor, thread_id)
     query = (
         select(Message)
         .join(ThreadMessage, ThreadMessage.message_id == Message.id)
@@ -254,23 +247,3 @@ async def _list_thread_messages(
     else:
         reads = await list_message_reads(session, page, reach=reach)
     return ThreadPage(items=reads, has_more=len(rows) > limit)
-
-
-async def mark_thread_read(db: Database, actor: Actor, thread_id: int, last_message_id: int) -> None:
-    """Move the user's read mark forward (never back)."""
-    check_scope(actor, "messages:read")
-    async with db.write() as session:
-        await _get_thread(session, actor, thread_id)
-        mark = await session.get(ThreadRead, (actor.user_id, thread_id))
-        if mark is None:
-            session.add(ThreadRead(user_id=actor.user_id, thread_id=thread_id, last_read_message_id=last_message_id))
-        elif last_message_id > mark.last_read_message_id:
-            mark.last_read_message_id = last_message_id
-        else:
-            return
-        # The user's other tabs clear the same count.
-        unread = (await _unread_counts(session, actor, [thread_id])).get(thread_id, 0)
-        event = ThreadMarkedRead(
-            user_id=actor.user_id, thread_id=thread_id, last_read_message_id=last_message_id, unread=unread
-        )
-        await record_event(session, actor.account_id, event)

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from communicator.db.models import Delivery, Employee, Message, User
 from communicator.schemas import DeliveryRead, MessageRead, Summary
 from communicator.services.core.permissions import EVERYONE, Reach
+from communicator.services.messaging.delivery_list import filter_deliveries
 
 DELIVERY_PAGE = 500
 
@@ -98,17 +99,34 @@ async def list_message_reads(
     authors = await _names(session, User, {m.author_user_id for m in messages})
     employees = await _names(session, Employee, {m.employee_id for m in messages})
     deliveries = await _list_deliveries(session, ids, for_employee, reach) if with_deliveries else {}
+    follow_ups = await _follow_ups(session, [m.id for m in messages if m.direction == "out"])
     return [
-        _message_read(
-            m,
-            summaries[m.id],
-            authors.get(m.author_user_id),
-            employees,
-            deliveries.get(m.id, []) if with_deliveries else None,
-            reach,
+        msgspec.structs.replace(
+            _message_read(
+                m,
+                summaries[m.id],
+                authors.get(m.author_user_id),
+                employees,
+                deliveries.get(m.id, []) if with_deliveries else None,
+                reach,
+            ),
+            follow_up_of=m.follow_up_of,
+            follow_up_ids=follow_ups.get(m.id, []),
         )
         for m in messages
     ]
+
+
+async def _follow_ups(session: AsyncSession, message_ids: list[int]) -> dict[int, list[int]]:
+    """The reminders sent for each of these messages, oldest first."""
+    if not message_ids:
+        return {}
+    query = select(Message.follow_up_of, Message.id).where(Message.follow_up_of.in_(message_ids)).order_by(Message.id)
+    found: dict[int, list[int]] = {}
+    for original, reminder in await session.execute(query):
+        if original is not None:
+            found.setdefault(original, []).append(reminder)
+    return found
 
 
 def _message_read(
@@ -164,19 +182,33 @@ async def _list_deliveries(
     return found
 
 
+class DeliveryQuery(msgspec.Struct, frozen=True, kw_only=True):
+    """Which page of a message's recipients: after a delivery id, at most `limit`, one filter, a search."""
+
+    after_id: int = 0
+    limit: int = DELIVERY_PAGE
+    which: str = "all"
+    search: str | None = None
+
+
+FIRST_PAGE = DeliveryQuery()
+
+
 async def get_message_page(
-    session: AsyncSession, message: Message, reach: Reach = EVERYONE, after_id: int = 0, limit: int = DELIVERY_PAGE
+    session: AsyncSession, message: Message, reach: Reach = EVERYONE, page_of: DeliveryQuery = FIRST_PAGE
 ) -> MessageRead:
     """A message with one page of the deliveries the caller may see, by id after `after_id`; the summary counts all."""
     read = (await list_message_reads(session, [message], reach=reach))[0]
     query = (
         select_deliveries()
-        .where(Delivery.message_id == message.id, Delivery.id > after_id)
+        .where(Delivery.message_id == message.id, Delivery.id > page_of.after_id)
         .order_by(Delivery.id)
-        .limit(limit + 1)  # one row past the page tells whether there is more
+        .limit(page_of.limit + 1)  # one row past the page tells whether there is more
     )
     if not reach.everyone:
         query = query.where(Delivery.employee_id.in_(reach.employee_ids))
+    query = await filter_deliveries(session, query, message, page_of.which, page_of.search)
+    limit = page_of.limit
     rows = (await session.execute(query)).all()
     page = rows[:limit]
     following = page[-1].id if len(rows) > limit else None

@@ -18,12 +18,17 @@ ACCOUNT_TZ = ZoneInfo("Europe/Moscow")
 MAX_LONG = 2**63 - 1
 
 
-def parse_datetime(name: str, raw: str) -> datetime:
-    """An ISO 8601 dateTime; without an offset it is the account's local time."""
+def parse_datetime(name: str, raw: str, keep_naive: bool = False) -> datetime:
+    """An ISO 8601 dateTime; without an offset it is the account's local time (left naive when asked)."""
     try:
         value = datetime.fromisoformat(raw.strip())
     except ValueError:
         raise InvalidInput(f"{name}: «{raw[:40]}» is not a dateTime (2026-12-01T09:30:00).", code="bad_value") from None
+    return as_account_time(value) if not keep_naive else value
+
+
+def as_account_time(value: datetime) -> datetime:
+    """A dateTime without an offset read as the account's local time."""
     return value.replace(tzinfo=ACCOUNT_TZ) if value.tzinfo is None else value
 
 
@@ -47,7 +52,7 @@ def _scalar(name: str, kind: str, raw: str) -> Any:
             raise InvalidInput(f"{name}: «{raw[:40]}» is not true or false.", code="bad_value")
         return raw.strip().lower() in ("true", "1")
     if kind == "s:dateTime":
-        return parse_datetime(name, raw)
+        return parse_datetime(name, raw, keep_naive=True)  # each operation reads it in the account's zone
     enum = ENUMS.get(kind.removeprefix("tns:"))
     if enum is not None and raw.strip() not in enum:
         raise InvalidInput(f"{name}: «{raw[:40]}» is not one of {', '.join(enum)}.", code="bad_value")

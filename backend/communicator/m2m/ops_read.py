@@ -7,7 +7,7 @@ from typing import Any
 
 from communicator.db.session import Database
 from communicator.domain import DeliveryStatus
-from communicator.m2m.codec import ACCOUNT_TZ
+from communicator.m2m.codec import ACCOUNT_TZ, as_account_time
 from communicator.m2m.ops_send import to_msid
 from communicator.m2m.schema import COMPLEX
 from communicator.schemas import DeliveryRead, MessageRead
@@ -78,7 +78,7 @@ def _message_info(read: MessageRead) -> dict[str, Any]:
 
 async def get_messages(db: Database, actor: Actor, args: dict[str, Any]) -> list[dict[str, Any]]:
     """GetMessages: the messages between two dates, newest first."""
-    since, until = required(args, "DateFrom"), required(args, "DateTo")
+    since, until = as_account_time(required(args, "DateFrom")), as_account_time(required(args, "DateTo"))
     direction = DIRECTIONS[args["messageType"] or "All"]
     phones = check_phones([p for p in args["subscriberMsids"] or [] if p])
     reads = await list_messages_between(db, actor, direction, phones, since, until)  # type: ignore[arg-type]

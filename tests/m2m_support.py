@@ -57,6 +57,18 @@ class M2M:
         """Set another user's API password."""
         return asyncio.run(self._set_password(login_name, password))
 
+    def rest(self, path: str) -> dict:
+        """GET a REST path (under /api/v1) as the admin."""
+
+        async def get() -> dict:
+            async with httpx.AsyncClient(base_url=self.url, timeout=10) as http:
+                await login(http)
+                response = await http.get(f"{API}{path}")
+                assert response.status_code == 200, response.text
+                return response.json()
+
+        return asyncio.run(get())
+
     def service(self, binding: str) -> zeep.proxy.ServiceProxy:
         """The zeep service proxy of one binding, pointed at the test server."""
         return self.client.create_service(f"{SERVICE}{binding}", self.address)

@@ -18,6 +18,8 @@ from communicator.services.messaging.history import list_message_statuses, list_
 from communicator.services.messaging.usage import get_month_usage, get_plan
 
 DIRECTIONS = {"All": None, "MO": "in", "MT": "out"}
+# Statuses the M2M DeliveryStatus enum lacks, as the nearest it has: a scheduled delivery is still to be sent.
+M2M_STATUS = {"Scheduled": "Pending"}
 STATISTICS_FIELDS = [f.name for f in COMPLEX["StatisticsInfo"]]
 
 
@@ -28,12 +30,17 @@ def required(args: dict[str, Any], name: str) -> Any:
     return args[name]
 
 
+def m2m_status(d: DeliveryRead) -> str:
+    """A delivery's status in the M2M DeliveryStatus enum."""
+    return M2M_STATUS.get(d.status.value, d.status.value)
+
+
 def _delivery_info(d: DeliveryRead, parts: int) -> dict[str, Any]:
     """A DeliveryInfo."""
     delivered = d.updated_at if d.status == DeliveryStatus.DELIVERED else None
     return {
         "Msid": to_msid(d.phone),
-        "DeliveryStatus": d.status.value,
+        "DeliveryStatus": m2m_status(d),
         "DeliveryDate": d.updated_at,
         "UserDeliveryDate": delivered,
         "PartCount": parts,
@@ -58,7 +65,7 @@ def _message_info(read: MessageRead) -> dict[str, Any]:
     targets = [
         {
             "TargetMsid": to_msid(d.phone),
-            "DeliveryStatus": d.status.value,
+            "DeliveryStatus": m2m_status(d),
             "DeliveryDate": d.updated_at,
             "TargetName": d.employee_name,
             "UserDeliveryDate": d.updated_at if d.status == DeliveryStatus.DELIVERED else None,

@@ -11,7 +11,7 @@ import httpx
 import zeep
 
 from communicator.db.migrate import upgrade
-from tests.conftest import API, LiveServer, login, make_server
+from tests.conftest import API, DEMO_PASSWORD, LiveServer, login, make_server
 
 SHARED_WSDL = Path(__file__).resolve().parents[2] / "shared" / "m2m" / "mts-m2m-api.wsdl"
 if not SHARED_WSDL.exists():  # the worktree layout: ../shared beside the checkout
@@ -35,6 +35,7 @@ class M2M:
         self.address = self.url + PATH
         self.admin_id = asyncio.run(self._set_password("admin", API_PASSWORD))
         self._client: zeep.Client | None = None
+        self._http: httpx.Client | None = None
 
     @property
     def client(self) -> zeep.Client:
@@ -58,16 +59,14 @@ class M2M:
         return asyncio.run(self._set_password(login_name, password))
 
     def rest(self, path: str) -> dict:
-        """GET a REST path (under /api/v1) as the admin."""
-
-        async def get() -> dict:
-            async with httpx.AsyncClient(base_url=self.url, timeout=10) as http:
-                await login(http)
-                response = await http.get(f"{API}{path}")
-                assert response.status_code == 200, response.text
-                return response.json()
-
-        return asyncio.run(get())
+        """GET a REST path (under /api/v1) as the admin (one web login, kept)."""
+        if self._http is None:
+            self._http = httpx.Client(base_url=self.url, timeout=10)
+            response = self._http.post(f"{API}/auth/login", json={"login": "admin", "password": DEMO_PASSWORD})
+            assert response.status_code == 200, response.text
+        response = self._http.get(f"{API}{path}")
+        assert response.status_code == 200, response.text
+        return response.json()
 
     def service(self, binding: str) -> zeep.proxy.ServiceProxy:
         """The zeep service proxy of one binding, pointed at the test server."""

@@ -10,14 +10,15 @@ import hashlib
 import httpx
 import pytest
 import zeep
-from playwright.sync_api import expect
+from playwright.sync_api import Page, expect
 
-from e2e.conftest import DEMO_PASSWORD, PHONE, Client, NewClient, shot
+from e2e.conftest import DEMO_PASSWORD, PHONE, ROOT, Client, NewClient, shot
 from tests.conftest import LiveServer
 from tests.m2m_support import PATH, SERVICE, SHARED_WSDL
 
 pytestmark = pytest.mark.incremental
 
+AXE = ROOT / "frontend" / "node_modules" / "axe-core" / "axe.min.js"
 API_PASSWORD = "operator-m2m-1"
 MD5 = hashlib.md5(API_PASSWORD.encode()).hexdigest()
 SOAP_TEXT = "M2M SOAP: авария на подстанции"
@@ -46,6 +47,7 @@ def test_admin_sets_operator_api_password(admin: Client, new_client: NewClient, 
     expect(section.get_by_test_id("api-password-input")).to_have_value("")
     section.scroll_into_view_if_needed()
     shot(page, "m2m-api-password-desktop")
+    assert _serious_axe_violations(page) == []
     phone = new_client("admin-phone", viewport=PHONE)
     phone.goto()
     phone.login("admin", DEMO_PASSWORD)
@@ -54,6 +56,16 @@ def test_admin_sets_operator_api_password(admin: Client, new_client: NewClient, 
     phone.page.get_by_test_id("api-password").scroll_into_view_if_needed()
     expect(phone.page.get_by_test_id("api-password-save")).to_be_visible()
     shot(phone.page, "m2m-api-password-phone")
+    assert _serious_axe_violations(phone.page) == []
+
+
+def _serious_axe_violations(page: Page) -> list[str]:
+    """axe-core's critical and serious findings in the API password section (the dev dependency, injected)."""
+    page.evaluate(AXE.read_text())  # evaluated over the DevTools protocol: the page's CSP forbids inline script
+    found = page.evaluate(
+        "async () => (await axe.run('[data-testid=\"api-password\"]')).violations.map(v => [v.id, v.impact, v.nodes.map(n => n.target.join(' '))])"
+    )
+    return [f"{rule}: {nodes}" for rule, impact, nodes in found if impact in ("critical", "serious")]
 
 
 def _shows_live(admin: Client, message_id: int, text: str) -> None:

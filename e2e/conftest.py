@@ -28,7 +28,7 @@ from playwright.sync_api import (
 
 from communicator.db.migrate import upgrade
 from communicator.settings import load_settings
-from tests.conftest import DEMO_PASSWORD, LiveServer, seed
+from tests.conftest import DEMO_PASSWORD, LiveServer, free_port, seed
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts" / "e2e"
@@ -94,7 +94,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('e2e') / 'e2e.db'}"
     upgrade(url)
     asyncio.run(seed(url))
-    settings = load_settings({}, database_url=url, sim_dlr_delay_ms=DLR_DELAY_MS, sim_submit_latency_ms=1.0)
+    settings = load_settings(
+        {}, database_url=url, sim_dlr_delay_ms=DLR_DELAY_MS, sim_submit_latency_ms=1.0, smtp_port=free_port()
+    )
     live = LiveServer(settings).start()
     yield live
     live.stop()

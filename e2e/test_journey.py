@@ -142,8 +142,9 @@ def test_directory_add_edit_deactivate_employee_and_operator(journey: Journey) -
     expect(form).to_be_hidden()
     expect(row).to_contain_text("Замерщик-стажёр")
 
-    # deactivate
+    # deactivate (it asks first)
     row.get_by_test_id("employee-toggle-active").click()
+    row.get_by_test_id("employee-deactivate-confirm").click()
     expect(row).to_contain_text("Неактивен")
     expect(row.get_by_test_id("employee-toggle-active")).to_have_text("Включить")
     stored = {e["id"]: e for e in c.api("/api/v1/employees")["items"]}[employee_id]

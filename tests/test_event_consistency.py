@@ -5,14 +5,19 @@ Every event type is produced and applied here; a type without a case in `_apply`
 
 from __future__ import annotations
 
+import asyncio
+import smtplib
 from collections import Counter
+from collections.abc import Iterator
+from email.message import EmailMessage
 from typing import Any, get_args
 
 import httpx
+import pytest
 from websockets.asyncio.client import ClientConnection
 
 from communicator.events import AnyEvent
-from tests.conftest import API, DEMO_PASSWORD, LiveServer, login
+from tests.conftest import API, DEMO_PASSWORD, LiveServer, free_port, login, make_server
 from tests.test_api import inbound
 from tests.test_ws import next_frame, open_socket
 
@@ -78,6 +83,8 @@ def _apply(state: State, event: dict) -> None:
         state["contacts"].pop(event["contact_id"], None)
     elif kind == "account.updated":
         state["settings"] = event["settings"]
+    elif kind == "message.folded":
+        state["folded"][event["message_id"]] = event["folded"]
     else:
         raise AssertionError(f"no case for {kind}")
     for group in event.get("groups", []):
@@ -101,14 +108,16 @@ async def _fresh(client: httpx.AsyncClient, message_ids: list[int]) -> State:
         page = (await client.get(f"{API}/threads/{thread['id']}/messages", params={"limit": 200})).json()
         threads[thread["id"]] = [m["id"] for m in page["items"]]
         unread[thread["id"]] = thread["unread"]
-    messages, deliveries = {}, {}
+    messages, deliveries, folded = {}, {}, {}
     for message_id in message_ids:
         message = (await client.get(f"{API}/messages/{message_id}")).json()
         messages[message_id] = message["summary"]
+        folded[message_id] = message["folded"]
         deliveries.update({d["id"]: d["status"] for d in message["deliveries"]})
     tags = {t["tag"]: t["subscribers"] for t in (await client.get(f"{API}/tags")).json()["items"]}
     fresh = {"threads": threads, "unread": unread, "summaries": messages, "deliveries": deliveries, "tags": tags}
     fresh["titles"] = titles
+    fresh["folded"] = folded
     return fresh | await _directory(client)
 
 
@@ -154,14 +163,34 @@ async def _apply_until(socket: ClientConnection, state: State, message_id: int) 
             return
 
 
+def _mail_alert(server: LiveServer, to: str) -> None:
+    """An alert mail to the #авария subscribers (4 in the demo), over SMTP."""
+    mail = EmailMessage()
+    mail["From"], mail["Subject"] = "mon@example.com", "#авария сервер 1"
+    mail.set_content("недоступен")
+    with smtplib.SMTP("127.0.0.1", server.settings.smtp_port, timeout=10) as smtp:
+        smtp.send_message(mail, to_addrs=[to])
+
+
+@pytest.fixture
+def server(sqlite_url: str) -> Iterator[LiveServer]:
+    """The live server, with its SMTP listener (an alert mail makes the message.folded event)."""
+    live = make_server(sqlite_url, smtp_port=free_port())
+    yield live
+    live.stop()
+
+
 async def test_applying_every_event_type_equals_a_fresh_fetch(server: LiveServer) -> None:
     async with httpx.AsyncClient(base_url=server.url, timeout=10) as client:
         await login(client)
+        mail = (await client.put(f"{API}/mail", json={"allowed_senders": ["mon@example.com"]})).json()
         start = (await client.get(f"{API}/threads")).json()["last_event_id"]
-        state: State = {"messages": {}, "threads": {}, "deliveries": {}, "unread": {}, "applied": set()}
+        state: State = {"messages": {}, "threads": {}, "deliveries": {}, "unread": {}, "applied": set(), "folded": {}}
         state |= await _directory(client)
         state["titles"] = {}
         async with open_socket(server, client.cookies["communicator_session"], last_event_id=start) as socket:
+            for _ in range(2):  # the second one is folded into the first
+                await asyncio.to_thread(_mail_alert, server, mail["address"])
             sent = (
                 await client.post(
                     f"{API}/messages",
@@ -170,7 +199,7 @@ async def test_applying_every_event_type_equals_a_fresh_fetch(server: LiveServer
             ).json()
             await inbound(client, "+79161000001", "#501 принял")
             await inbound(client, "+79035550101", "кто это?")
-            while not _settled(state, sent["id"], 9):
+            while not _settled(state, sent["id"], 9 + 4) or not state["folded"]:
                 _apply(state, await next_frame(socket))
             thread_id = next(t for t, unread in state["unread"].items() if unread)
             await client.post(f"{API}/threads/{thread_id}/read", json={"last_message_id": max(state["messages"])})
@@ -186,6 +215,7 @@ async def test_applying_every_event_type_equals_a_fresh_fetch(server: LiveServer
     assert {t: fresh["titles"][t] for t in state["titles"]} == state["titles"]
     assert _tags(state["employees"]) == fresh["tags"]
     assert {m: state["messages"][m]["summary"] for m in fresh["summaries"]} == fresh["summaries"]
+    assert state["folded"] == {m: f for m, f in fresh["folded"].items() if f}
 
 
 def _settled(state: State, message_id: int, recipients: int) -> bool:

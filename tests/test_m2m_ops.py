@@ -133,10 +133,10 @@ def test_sends_and_statuses(m2m: M2M, binding: str) -> None:
 
 
 @pytest.mark.parametrize("binding", BINDINGS)
-def test_scheduled_sends_are_refused_until_they_exist(m2m: M2M, binding: str) -> None:
-    """The dated and validity-period variants answer a clear fault and send nothing."""
+def test_scheduled_sends(m2m: M2M, binding: str) -> None:
+    """The dated variants store the message for later (Pending to M2M until due); validity periods are kept."""
     call = Caller(m2m, binding)
-    when = datetime.now(UTC) + timedelta(days=1)
+    when = (datetime.now(UTC) + timedelta(days=1, hours=3)).replace(tzinfo=None, microsecond=0)  # Moscow, naive
     cases = {
         "SendMessageAtDate": {"msid": "79161000003", "scheduledSendDate": when},
         "SendMessageWithValidityPeriod": {"msid": "79161000003", "validityPeriod": "60"},
@@ -150,8 +150,21 @@ def test_scheduled_sends_are_refused_until_they_exist(m2m: M2M, binding: str) ->
         "SendMessageToMultipleSubscribersAtDate": {"msids": ["79161000003"], "scheduledSendDate": when},
     }
     for op, args in cases.items():
-        with pytest.raises(Fault, match="not available yet"):
-            call(op, message="Потом", naming="", **args)
+        result = call(op, message=f"Потом {op}", naming="", **args)
+        message_id = result if isinstance(result, int) else items(result, "SendMessageIDs")[0]["MessageID"]
+        message = m2m.rest(f"/messages/{message_id}")
+        if "scheduledSendDate" in args:
+            assert message["send_at"] is not None, op
+            statuses = items(call("GetMessageStatus", messageID=message_id), "DeliveryInfo")
+            assert [s["DeliveryStatus"] for s in statuses] == ["Pending"], op  # Scheduled, as M2M names it
+        if "validityPeriod" in args:
+            assert message["valid_until"] is not None, op
+    with pytest.raises(Fault, match="validityPeriod"):
+        call("SendMessageWithValidityPeriod", msid="79161000003", message="x", naming="", validityPeriod="0")
+    with pytest.raises(Fault, match="in the past"):
+        call(
+            "SendMessageAtDate", msid="79161000003", message="x", naming="", scheduledSendDate=when - timedelta(days=3)
+        )
 
 
 def test_send_various_messages_soap(m2m: M2M) -> None:
@@ -170,6 +183,13 @@ def test_send_various_messages_soap(m2m: M2M) -> None:
         assert by_msid["79161000004"] == by_msid["79161000006"] != by_msid["79161000005"]
         texts = items(call("GetMessagesStatus", messageIDs=sorted(set(by_msid.values()))), "MessageStatusWithID")
         assert len(texts) == 2
+        later = (datetime.now(UTC) + timedelta(days=2, hours=3)).replace(tzinfo=None).isoformat(timespec="seconds")
+        one = {"Submit": [{"Msid": "79161000004", "Message": "Позже"}]}
+        dated = call(
+            "SendVariousMessages", msidsAndMessages=one, naming="", scheduledSendDate=later, validityPeriod="30"
+        )
+        message = m2m.rest(f"/messages/{dated[0]['MessageID']}")
+        assert message["send_at"] is not None and message["valid_until"] is not None
 
 
 def _create_list(call: Caller, name: str) -> int:

@@ -132,23 +132,10 @@ async def test_another_process_import_is_picked_up(db: Database) -> None:
     assert numbering.get_operator("+79161234567") == "MTS"
 
 
-async def test_override_and_reply_capable_operators(db: Database, admin: Actor) -> None:
+async def test_override_send_and_counts(db: Database, admin: Actor) -> None:
     await numbering.import_numbering(db, SAMPLE.read_bytes())
-    new = EmployeeCreate(name="Иван Перенос", phone="+79161112233", operator_override="MegaFon")
-    read = await create_employee(db, admin, new)
-    assert (read.operator, read.operator_override, read.reply_capable) == ("MegaFon", "MegaFon", False)
-    read = await update_employee(db, admin, read.id, EmployeeUpdate(operator_override=None))
-    assert (read.operator, read.operator_override, read.reply_capable) == ("MTS", None, True)
-    numbering.configure_reply_operators(("MTS", "MegaFon"))
-    read = await update_employee(db, admin, read.id, EmployeeUpdate(operator_override="MegaFon"))
-    assert (read.operator, read.reply_capable) == ("MegaFon", True)
-    numbering.configure_reply_operators(("Beeline",))
-    read = await update_employee(db, admin, read.id, EmployeeUpdate(name="Иван П."))
-    assert read.reply_capable is False
-
-
-async def test_send_stores_each_operator_and_counts_them(db: Database, admin: Actor) -> None:
-    await numbering.import_numbering(db, SAMPLE.read_bytes())
+    await _check_override_and_reply_capable(db, admin)
+    numbering.configure_reply_operators(("MTS",))
     async with db.write() as session:  # one employee whose number moved
         await session.execute(
             update(Employee).where(Employee.account_id == admin.account_id).values(operator_override=None)
@@ -191,6 +178,21 @@ async def test_send_stores_each_operator_and_counts_them(db: Database, admin: Ac
     assert yesterday.items == []
     with pytest.raises(Forbidden):  # administrators only
         await list_operator_counts(db, msgspec.structs.replace(admin, role=Role.OPERATOR))
+
+
+async def _check_override_and_reply_capable(db: Database, admin: Actor) -> None:
+    """An override wins over the plan; reply_capable follows the configured operators."""
+    new = EmployeeCreate(name="Иван Перенос", phone="+79161112233", operator_override="MegaFon")
+    read = await create_employee(db, admin, new)
+    assert (read.operator, read.operator_override, read.reply_capable) == ("MegaFon", "MegaFon", False)
+    read = await update_employee(db, admin, read.id, EmployeeUpdate(operator_override=None))
+    assert (read.operator, read.operator_override, read.reply_capable) == ("MTS", None, True)
+    numbering.configure_reply_operators(("MTS", "MegaFon"))
+    read = await update_employee(db, admin, read.id, EmployeeUpdate(operator_override="MegaFon"))
+    assert (read.operator, read.reply_capable) == ("MegaFon", True)
+    numbering.configure_reply_operators(("Beeline",))
+    read = await update_employee(db, admin, read.id, EmployeeUpdate(name="Иван П."))
+    assert read.reply_capable is False
 
 
 async def _set_status(db: Database, phone: str, status: DeliveryStatus) -> None:

@@ -188,7 +188,7 @@ async def _thread(db: Database, kind: str, ref_id: int | None = None) -> int:
         return (await session.execute(query.order_by(Thread.id).limit(1))).scalar_one()
 
 
-async def test_threads_and_messages_are_filtered_and_invisible_ids_are_404(db: Database, admin: Actor) -> None:
+async def test_threads_and_messages_are_filtered_and_unreachable_threads_are_403(db: Database, admin: Actor) -> None:
     fitters, engineers = await group_id(db, FITTERS), await group_id(db, ENGINEERS)
     to_fitters = await send_message(db, admin, send("Монтажникам", groups=[fitters]))
     to_engineers = await send_message(db, admin, send("Инженерам", groups=[engineers], numbers=["+79990001122"]))
@@ -208,10 +208,14 @@ async def test_threads_and_messages_are_filtered_and_invisible_ids_are_404(db: D
         await _thread(db, "employee", 13),
         await _thread(db, "contact"),
     ]:
-        with pytest.raises(NotFound, match=f"Thread {thread_id} not found"):
+        # their own account's thread outside their reach: «Нет доступа», not «maybe deleted»
+        with pytest.raises(Forbidden, match=f"Thread {thread_id} is outside your reach") as refused:
             await list_thread_messages(db, operator, thread_id, None, 50)
-        with pytest.raises(NotFound):
+        assert refused.value.code == "forbidden"
+        with pytest.raises(Forbidden):
             await mark_thread_read(db, operator, thread_id, both.id)
+    with pytest.raises(NotFound, match="Thread 424242 not found"):
+        await list_thread_messages(db, operator, 424242, None, 50)
 
 
 async def test_reply_of_an_unreachable_employee_in_a_visible_group_thread_is_anonymous(
@@ -241,7 +245,7 @@ async def test_base_user_sees_only_their_own_conversation(db: Database, admin: A
     assert [(t.kind, t.ref_id) for t in threads] == [("employee", 1)]
     page = await list_thread_messages(db, base, threads[0].id, None, 50)
     assert [m.id for m in page.items] == [both.id]
-    with pytest.raises(NotFound):
+    with pytest.raises(Forbidden):
         await list_thread_messages(db, base, await _thread(db, "employee", 2), None, 50)
     assert [d.employee_id for d in (await get_message(db, base, both.id)).deliveries or []] == [1]
     with pytest.raises(NotFound):

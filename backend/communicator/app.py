@@ -16,6 +16,7 @@ from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
+from litestar.openapi.spec import Components, Reference, SecurityScheme
 from litestar.static_files import create_static_files_router
 
 from communicator.api.audit import audit_log
@@ -25,6 +26,7 @@ from communicator.api.directory import EmployeeController, GroupController, TagC
 from communicator.api.errors import EXCEPTION_HANDLERS, JSONRequest, log_unexpected_error
 from communicator.api.http_providers import HttpProviderController, http_delivery_report
 from communicator.api.inbox import InboxController
+from communicator.api.integrations import MailController, WebhookController
 from communicator.api.messages import MessageController, ThreadController
 from communicator.api.operators import operator_counts
 from communicator.api.platform import PlatformController
@@ -41,6 +43,7 @@ from communicator.api.ws import events_socket
 from communicator.db.session import Database
 from communicator.events import Published, channel_for, prune_events
 from communicator.gateway.process import build_gateway, wakeup_channel
+from communicator.ingress.smtp import start_smtp_server
 from communicator.m2m.endpoint import m2m_api
 from communicator.queue.database import DatabaseQueue
 from communicator.services.core.actors import Actor
@@ -52,12 +55,13 @@ from communicator.services.directory.numbering import (
 from communicator.services.identity.server_secret import load_server_secret
 from communicator.services.identity.throttle import build_login_throttle
 from communicator.settings import Settings
+from communicator.webhooks.sender import run_webhook_sender
 
 log = logging.getLogger(__name__)
 FRONTEND_DIST = Path(__file__).resolve().parents[2] / "frontend" / "dist"
 
 
-@get("/health", exclude_from_auth=True, operation_id="health")
+@get("/health", exclude_from_auth=True, operation_id="health", security=[{}])
 async def health(state: State) -> dict[str, str]:
     """200 when the database answers."""
     await state.db.ping()
@@ -106,12 +110,17 @@ def _lifespan(settings: Settings, db: Database, queue: DatabaseQueue):
         tasks = [asyncio.create_task(_prune_forever(db, settings.event_retention), name="prune-events")]
         await load_numbering(db)
         tasks.append(asyncio.create_task(refresh_numbering_forever(db), name="numbering"))
+        if settings.webhooks_enabled:
+            tasks.append(asyncio.create_task(run_webhook_sender(db, settings), name="webhooks"))
+        smtp = await _start_smtp(db, settings)
         if worker:
             await worker.driver.start()
             tasks.append(asyncio.create_task(worker.run(), name="gateway"))
         try:
             yield
         finally:
+            if smtp:
+                smtp.close()
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
@@ -121,6 +130,17 @@ def _lifespan(settings: Settings, db: Database, queue: DatabaseQueue):
             await db.dispose()
 
     return lifespan
+
+
+async def _start_smtp(db: Database, settings: Settings) -> asyncio.Server | None:
+    """The e-mail-to-SMS listener on this loop (port 0: off); a port that is taken leaves mail off, loudly."""
+    if not settings.smtp_port:
+        return None
+    try:
+        return await start_smtp_server(db, settings)
+    except OSError:
+        log.exception("the SMTP listener could not start on %s:%s", settings.smtp_host, settings.smtp_port)
+        return None
 
 
 def _route_handlers(settings: Settings) -> list:
@@ -139,6 +159,8 @@ def _route_handlers(settings: Settings) -> list:
         InboxController,
         ContactController,
         AccountSettingsController,
+        MailController,
+        WebhookController,
         audit_log,
         events_socket,
         operator_counts,
@@ -215,7 +237,31 @@ def create_app(settings: Settings) -> Litestar:
         ),
         lifespan=[_lifespan(settings, db, queue)],
         request_max_body_size=settings.max_body_bytes,
-        openapi_config=OpenAPIConfig(title="Communicator", version="1", path="/schema"),
+        openapi_config=build_openapi_config(),
+    )
+
+
+def build_openapi_config() -> OpenAPIConfig:
+    """The OpenAPI document at /schema (/schema/openapi.json): bearer API tokens or the session cookie (docs/api.md)."""
+    schemes: dict[str, SecurityScheme | Reference] = {
+        "bearer": SecurityScheme(
+            type="http",
+            scheme="bearer",
+            description="An API token (Authorization: Bearer …), narrowed to its scopes; created under «API-токены».",
+        ),
+        "session": SecurityScheme(
+            type="apiKey",
+            name="communicator_session",
+            security_scheme_in="cookie",
+            description="The web app's session cookie, set by POST /api/v1/auth/login.",
+        ),
+    }
+    return OpenAPIConfig(
+        title="Communicator",
+        version="1",
+        path="/schema",
+        components=Components(security_schemes=schemes),
+        security=[{"bearer": []}, {"session": []}],
     )
 
 

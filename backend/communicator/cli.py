@@ -1,4 +1,4 @@
-"""communicator serve | api | gateway | db upgrade | user add | account add."""
+"""communicator serve | api | gateway | smtp | db upgrade | user add | account add."""
 
 from __future__ import annotations
 
@@ -117,6 +117,7 @@ def _parser() -> argparse.ArgumentParser:
     api.add_argument("--host", default=None)
     api.add_argument("--port", type=int, default=None)
     commands.add_parser("gateway", help="run a gateway worker process (scale-out; needs Redis)")
+    commands.add_parser("smtp", help="run the e-mail-to-SMS listener alone (COMMUNICATOR_SMTP_HOST/PORT)")
     db = commands.add_parser("db", help="database maintenance")
     db.add_argument("action", choices=["upgrade"])
     user = commands.add_parser("user", help="manage users")
@@ -158,6 +159,11 @@ def main(argv: list[str] | None = None) -> int:
 
         upgrade(settings.database_url)
         asyncio.run(run_gateway(settings))
+    elif args.command == "smtp":
+        from communicator.ingress.smtp import run_smtp
+
+        upgrade(settings.database_url)
+        asyncio.run(run_smtp(settings))
     elif args.command == "db":
         upgrade(settings.database_url)
         print("database is up to date")

@@ -10,8 +10,9 @@ Direction = Literal["out", "in"]
 
 
 class DeliveryStatus(StrEnum):
-    """Where one recipient's SMS is: Pending < Sending < Sent < a final status (docs/gateway.md)."""
+    """Where one recipient's SMS is: Scheduled < Pending < Sending < Sent < a final status (docs/gateway.md)."""
 
+    SCHEDULED = "Scheduled"  # waiting for its send time; the gateway does not claim it (docs/scheduling.md)
     PENDING = "Pending"
     SENDING = "Sending"
     SENT = "Sent"

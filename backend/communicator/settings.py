@@ -65,6 +65,21 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # the HTTP aggregator driver (COMMUNICATOR_GATEWAY_DRIVER=http; each account's provider is configured in the app)
     http_tps: float = 100.0
     http_timeout_seconds: float = 10.0
+    # e-mail to SMS (docs/mail.md): the listener (port 0: off), the domain of the accounts' addresses, hygiene
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 2525
+    mail_domain: str = "sms.localhost"
+    mail_max_bytes: int = 256_000
+    mail_max_sms_chars: int = 335  # five Cyrillic parts; longer mails are cut with «…»
+    mail_fold_seconds: int = 600  # identical alerts within this window fold into the first one
+    mail_rate_per_hour: int = 60  # accepted mails per sender per hour; more are refused (554)
+    # webhooks (docs/webhooks.md)
+    webhooks_enabled: bool = True
+    webhook_timeout_seconds: float = 10.0
+    webhook_max_attempts: int = 10
+    webhook_backoff_seconds: float = 10.0  # the first retry's delay; doubled each attempt
+    webhook_backoff_max_seconds: float = 3600.0
+    webhook_poll_seconds: float = 2.0
 
     @property
     def origins(self) -> tuple[str, ...]:

@@ -40,7 +40,7 @@ class AuthController(Controller):
     tags = ["auth"]
     exception_handlers = {TooManyAttempts: too_many_attempts_handler}  # noqa: RUF012
 
-    @post("/login", operation_id="login", exclude_from_auth=True, status_code=200)
+    @post("/login", operation_id="login", exclude_from_auth=True, status_code=200, security=[{}])
     async def login(
         self, db: NamedDependency[Database], data: JSONBody[LoginRequest], request: Request
     ) -> Response[UserRead]:

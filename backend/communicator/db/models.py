@@ -81,6 +81,8 @@ class Account(Base):
     reply_window_hours: Mapped[int] = mapped_column(Integer, default=12, server_default="12")
     # inbox-core: a send of more SMS (recipients x parts) than this must be confirmed.
     confirm_threshold_sms: Mapped[int] = mapped_column(Integer, default=100, server_default="100")
+    # An IANA zone: a scheduled send's naive time is read in it (docs/scheduling.md).
+    timezone: Mapped[str] = mapped_column(String(64), default="Europe/Moscow", server_default="Europe/Moscow")
 
 
 class Employee(Base):
@@ -237,6 +239,11 @@ class Message(Base):
     text_hash: Mapped[str | None] = mapped_column(String(64))
     # inbox-core: a reminder to the recipients of this earlier message who did not answer it.
     follow_up_of: Mapped[int | None] = mapped_column(BigId, index=True)
+    # How many identical alert mails were folded into this message (docs/mail.md); the thread shows «×N».
+    folded: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # A scheduled send's due time and the end of its validity period (docs/scheduling.md).
+    send_at: Mapped[datetime | None] = mapped_column()
+    valid_until: Mapped[datetime | None] = mapped_column()
 
 
 class MessageTarget(Base):
@@ -258,6 +265,7 @@ class Delivery(Base):
         # A message's delivery pages (by id) and its summary (by status) read only the index.
         Index("ix_deliveries_message_page", "message_id", "id"),
         Index("ix_deliveries_message_status", "message_id", "status"),
+        Index("ix_deliveries_expiry", "status", "expires_at"),
     )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     account_id: Mapped[int] = mapped_column(Integer)
@@ -267,7 +275,10 @@ class Delivery(Base):
     status: Mapped[DeliveryStatus] = mapped_column(EnumText(DeliveryStatus, 16))
     parts: Mapped[int] = mapped_column(Integer)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # Pending: not claimed before this (a retry's back-off); Sending: the lease; Scheduled: the due time.
     lease_until: Mapped[datetime | None] = mapped_column()
+    # Not handed to the SMSC by then: TimedOut (the message's validity period).
+    expires_at: Mapped[datetime | None] = mapped_column()
     smsc_id: Mapped[str | None] = mapped_column(String(64), index=True)
     error: Mapped[str | None] = mapped_column(String(200))
     possible_duplicate: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -406,6 +417,81 @@ class Contact(Base):
     # None: an unknown number, not listed in the directory; set by «Добавить в справочник».
     name: Mapped[str | None] = mapped_column(String(200))
     note: Mapped[str] = mapped_column(Text, default="")
+# --- mail ---
+# E-mail to SMS (docs/mail.md) and webhooks (docs/webhooks.md).
+
+
+class MailSettings(Base):
+    """An account's e-mail-to-SMS settings: who may mail, the secret address, alert hygiene."""
+
+    __tablename__ = "mail_settings"
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), primary_key=True)
+    # The local part's secret: anyone who knows `mail2sms-<id>-<secret>@domain` may send.
+    secret: Mapped[str] = mapped_column(String(40))
+    allowed_senders: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # The login e-mail sends as (an Operator; the admin narrows its rights on the Users page).
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    # None: the server's defaults (COMMUNICATOR_MAIL_FOLD_SECONDS, COMMUNICATOR_MAIL_RATE_PER_HOUR).
+    fold_seconds: Mapped[int | None] = mapped_column(Integer)
+    rate_per_hour: Mapped[int | None] = mapped_column(Integer)
+
+
+class MailFold(Base):
+    """The latest message an alert text became; identical mails within the window fold into it."""
+
+    __tablename__ = "mail_folds"
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), primary_key=True)
+    text_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    message_id: Mapped[int] = mapped_column(BigId, ForeignKey("messages.id"))
+    first_at: Mapped[datetime] = mapped_column()
+
+
+class MailReceipt(Base):
+    """One accepted mail (sent or folded), counted per sender for the rate limit."""
+
+    __tablename__ = "mail_receipts"
+    __table_args__ = (Index("ix_mail_receipts_sender", "account_id", "sender", "at"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    sender: Mapped[str] = mapped_column(String(320))
+    at: Mapped[datetime] = mapped_column()
+    message_id: Mapped[int | None] = mapped_column(BigId)
+
+
+class WebhookSettings(Base):
+    """An account's webhook URLs (empty: off) and signing secret."""
+
+    __tablename__ = "webhook_settings"
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), primary_key=True)
+    inbound_url: Mapped[str] = mapped_column(String(2000), default="")
+    delivery_url: Mapped[str] = mapped_column(String(2000), default="")
+    survey_url: Mapped[str] = mapped_column(String(2000), default="")
+    secret: Mapped[str] = mapped_column(String(80))
+
+
+class WebhookOutbox(Base):
+    """One webhook call to make (at least once), written in the transaction of the event that causes it."""
+
+    __tablename__ = "webhook_outbox"
+    __table_args__ = (
+        Index("ix_webhook_outbox_due", "status", "next_attempt_at"),
+        Index("ix_webhook_outbox_account", "account_id", "id"),
+    )
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    kind: Mapped[str] = mapped_column(String(20))
+    url: Mapped[str] = mapped_column(String(2000))
+    # The idempotency id the receiver de-duplicates by; the same on every attempt.
+    webhook_id: Mapped[str] = mapped_column(String(40), unique=True)
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column()
+    lease_until: Mapped[datetime | None] = mapped_column()
+    last_status: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column()
+    finished_at: Mapped[datetime | None] = mapped_column()
 # --- m2m ---
 
 

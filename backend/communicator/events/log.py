@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from communicator.db.models import Event as EventRow
 from communicator.db.session import Database, execute_dml, get_after_commit
 from communicator.events.types import AnyEvent, Resync
+from communicator.events.webhooks import record_webhook_call
 
 _encoder = msgspec.json.Encoder()
 _decoder = msgspec.json.Decoder(AnyEvent)
@@ -49,6 +50,7 @@ async def record_event(session: AsyncSession, account_id: int, event: AnyEvent) 
         .returning(EventRow.id)
     )
     row_id = (await session.execute(statement)).scalar_one()
+    await record_webhook_call(session, account_id, event)
     data = _encoder.encode(msgspec.structs.replace(event, id=row_id))
     pending.events.append(Published(account_id, row_id, data))
     return row_id

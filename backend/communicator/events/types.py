@@ -138,6 +138,15 @@ class AccountUpdated(msgspec.Struct, tag="account.updated", tag_field="type", kw
     settings: AccountSettings
 
 
+class MessageFolded(msgspec.Struct, tag="message.folded", tag_field="type", kw_only=True):
+    """An identical alert mail was folded into a message instead of being sent again (docs/mail.md)."""
+
+    id: int = 0
+    message_id: int
+    folded: int
+    thread_ids: list[int]
+
+
 class Resync(msgspec.Struct, tag="resync", tag_field="type"):
     """The client is too far behind; it must refetch its state."""
 
@@ -158,6 +167,7 @@ AnyEvent = (
     | ContactUpdated
     | ContactDeleted
     | AccountUpdated
+    | MessageFolded
 )
 # Every struct that goes over the wire: the stored events and the resync order.
 EVENT_STRUCTS: tuple[type[msgspec.Struct], ...] = (*get_args(AnyEvent), Resync)

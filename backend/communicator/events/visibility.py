@@ -29,6 +29,7 @@ from communicator.events.types import (
     GroupDeleted,
     GroupUpdated,
     MessageCreated,
+    MessageFolded,
     ThreadMarkedRead,
     ThreadUpdated,
     UserCreated,
@@ -44,7 +45,15 @@ from communicator.services.messaging.views import get_summaries, get_visible_mes
 # thread id -> (kind, ref_id), what Reach.sees_thread needs
 ThreadRefs = Mapping[int, tuple[ThreadKind, int]]
 # Types every everyone-reaching user sees as published; the others depend on who the user is.
-_ACCOUNT_WIDE_TYPES = (MessageCreated, DeliveryUpdated, EmployeeCreated, EmployeeUpdated, GroupCreated, GroupUpdated)
+_ACCOUNT_WIDE_TYPES = (
+    MessageCreated,
+    MessageFolded,
+    DeliveryUpdated,
+    EmployeeCreated,
+    EmployeeUpdated,
+    GroupCreated,
+    GroupUpdated,
+)
 ACCOUNT_WIDE = frozenset(str(t.__struct_config__.tag).encode() for t in (*_ACCOUNT_WIDE_TYPES, GroupDeleted))
 _decoder = msgspec.json.Decoder(AnyEvent)
 _encoder = msgspec.json.Encoder()
@@ -60,6 +69,10 @@ def get_visible_event(event: AnyEvent, actor: Actor, reach: Reach, threads: Thre
             ]
             message = get_visible_message(event.message, reach)
             return msgspec.structs.replace(event, message=message, thread_ids=visible) if visible else None
+        case MessageFolded():
+            # Like the message itself: only in the threads the user sees.
+            shown = [t for t in event.thread_ids if reach.everyone or (t in threads and reach.sees_thread(*threads[t]))]
+            return msgspec.structs.replace(event, thread_ids=shown) if shown else None
         case DeliveryUpdated():
             # A delivery of a visible employee puts the message in that employee's (visible) thread, so an
             # update with no visible delivery left is about a message this user does not see.
@@ -124,7 +137,7 @@ class EventView:
             event = _decoder.decode(data)
         except msgspec.ValidationError:
             return None  # a type this filter does not know is never sent
-        if isinstance(event, MessageCreated):
+        if isinstance(event, MessageCreated | MessageFolded):
             await self._load_threads(event.thread_ids)
         elif isinstance(event, ThreadUpdated):  # a contact's thread became an employee's
             self.threads[event.thread_id] = (ThreadKind(event.kind), event.ref_id)

@@ -11,6 +11,7 @@ from communicator.gateway.drivers.simulator import SimulatorDriver
 from communicator.gateway.worker import GatewayWorker
 from communicator.queue.database import DatabaseQueue
 from communicator.settings import Settings
+from communicator.webhooks.sender import run_webhook_sender
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +69,8 @@ async def run_gateway(settings: Settings) -> None:
             tasks.create_task(_publish_forever(backend, outbox, settings.channel_prefix))
             tasks.create_task(_wake_on_message(backend, queue))
             tasks.create_task(worker.run())
+            if settings.webhooks_enabled:
+                tasks.create_task(run_webhook_sender(db, settings))
     finally:
         await worker.driver.stop()
         await backend.on_shutdown()

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 
 from communicator.db.session import Database
 from communicator.gateway.drivers import Driver
 from communicator.gateway.ratelimit import TokenBucket
 from communicator.queue import SendQueue
 from communicator.services.messaging.delivery import SubmitResult, apply_submit_results, claim_deliveries
+from communicator.services.messaging.schedule import apply_timeouts, release_due_deliveries
+
+# How often a busy worker releases due scheduled sends and times out expired ones (an idle one: every round).
+SCHEDULE_INTERVAL = 1.0
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +29,7 @@ class GatewayWorker:
         self.batch = batch
         self.poll_seconds = poll_seconds
         self.bucket = TokenBucket(driver.tps)
+        self._next_schedule = 0.0
 
     async def run(self) -> None:
         """Work until cancelled; an error in one round is logged and the loop goes on."""
@@ -41,6 +47,7 @@ class GatewayWorker:
 
     async def run_once(self) -> int:
         """One round: claim a batch, submit it, record the answers; returns how many were handled."""
+        await self.apply_schedule()
         # Wait for the rate limit before claiming, so a lease is spent sending, not waiting.
         await self.bucket.acquire(self.batch)
         claimed = await claim_deliveries(self.db, self.queue, self.batch)
@@ -54,3 +61,11 @@ class GatewayWorker:
             results = [SubmitResult(c.delivery_id, error=str(error), retryable=True) for c in claimed]
         await apply_submit_results(self.db, results, {c.delivery_id: c.attempts for c in claimed})
         return len(claimed)
+
+    async def apply_schedule(self) -> None:
+        """Release due scheduled deliveries and time out expired ones, at most once per SCHEDULE_INTERVAL."""
+        if time.monotonic() < self._next_schedule:
+            return
+        self._next_schedule = time.monotonic() + SCHEDULE_INTERVAL
+        await release_due_deliveries(self.db)
+        await apply_timeouts(self.db)

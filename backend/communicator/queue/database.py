@@ -45,7 +45,9 @@ class DatabaseQueue:
             ),
             and_(Delivery.status == DeliveryStatus.SENDING, Delivery.lease_until <= now),
         )
-        query = select(Delivery.id).where(ready).order_by(Delivery.id).limit(limit)
+        # Past its validity period it is not sent; the schedule step marks it TimedOut.
+        valid = or_(Delivery.expires_at.is_(None), Delivery.expires_at > now)
+        query = select(Delivery.id).where(ready, valid).order_by(Delivery.id).limit(limit)
         if not self.db.is_sqlite:
             query = query.with_for_update(skip_locked=True)
         return query

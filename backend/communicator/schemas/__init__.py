@@ -5,6 +5,7 @@ from __future__ import annotations
 from communicator.schemas.admin import (
     AccountCreate,
     AccountRead,
+    AccountUpdate,
     ApiPasswordUpdate,
     AuditEntryRead,
     AuditPage,
@@ -40,6 +41,14 @@ from communicator.schemas.directory import (
 )
 from communicator.schemas.gateway import HttpProviderRead, HttpProviderWrite, OperatorCountRead, OperatorCountsRead
 from communicator.schemas.inbox import UnroutedAssign, UnroutedPage, UnroutedRead
+from communicator.schemas.integrations import (
+    MailSettingsRead,
+    MailSettingsUpdate,
+    WebhookCallPage,
+    WebhookCallRead,
+    WebhookSettingsRead,
+    WebhookSettingsUpdate,
+)
 from communicator.schemas.messages import (
     DeliveryRead,
     InboundCreate,
@@ -74,6 +83,7 @@ __all__ = [
     "AccountCreate",
     "AccountRead",
     "AccountSettings",
+    "AccountUpdate",
     "AuditEntryRead",
     "AuditPage",
     "BigCursor",
@@ -98,6 +108,8 @@ __all__ = [
     "LastMessage",
     "Login",
     "LoginRequest",
+    "MailSettingsRead",
+    "MailSettingsUpdate",
     "MessageCreate",
     "MessageRead",
     "Name",
@@ -131,6 +143,10 @@ __all__ = [
     "WebUserCreate",
     "WebUserRead",
     "WebUserUpdate",
+    "WebhookCallPage",
+    "WebhookCallRead",
+    "WebhookSettingsRead",
+    "WebhookSettingsUpdate",
     "ApiPasswordUpdate",
 ]
 
@@ -168,6 +184,7 @@ API_STRUCTS = (
     AuditPage,
     AccountCreate,
     AccountRead,
+    AccountUpdate,
     TagRead,
     UnroutedRead,
     UnroutedPage,
@@ -183,5 +200,11 @@ API_STRUCTS = (
     ContactPromote,
     ThreadReadCount,
     FollowUpCreate,
+    MailSettingsRead,
+    MailSettingsUpdate,
+    WebhookSettingsRead,
+    WebhookSettingsUpdate,
+    WebhookCallRead,
+    WebhookCallPage,
     ApiPasswordUpdate,
 )

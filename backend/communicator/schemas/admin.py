@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from msgspec import UNSET, Meta, Struct, UnsetType
 
 from communicator.domain import Role
-from communicator.schemas.types import Id, Login, Name, Password, Plan, Scope, ShortText, TagName
+from communicator.schemas.types import Id, Login, Name, Password, Plan, Scope, ShortText, TagName, TimeZone
 
 
 class WebUserCreate(Struct, forbid_unknown_fields=True, kw_only=True):
@@ -131,6 +131,13 @@ class AccountCreate(Struct, forbid_unknown_fields=True, kw_only=True):
     admin_login: Login
     admin_password: Password
     admin_name: ShortText = ""
+    timezone: TimeZone = "Europe/Moscow"
+
+
+class AccountUpdate(Struct, forbid_unknown_fields=True, kw_only=True):
+    """What a platform admin may change in a client company."""
+
+    timezone: TimeZone
 
 
 class AccountRead(Struct, kw_only=True):
@@ -144,3 +151,4 @@ class AccountRead(Struct, kw_only=True):
     created_at: datetime
     users: int
     employees: int
+    timezone: str = "Europe/Moscow"

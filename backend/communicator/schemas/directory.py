@@ -29,6 +29,7 @@ class UserRead(Struct, kw_only=True):
     name: str
     may_send_all: bool = True
     platform_admin: bool = False
+    account_timezone: str = "Europe/Moscow"  # the zone a scheduled send's local time is in
 
 
 class EmployeeCreate(Struct, forbid_unknown_fields=True, kw_only=True):

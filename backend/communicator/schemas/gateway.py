@@ -44,7 +44,8 @@ class HttpProviderWrite(Struct, forbid_unknown_fields=True, kw_only=True):
     id_path: JsonPath = ""
     id_regex: Annotated[str, Meta(max_length=200)] = ""
     sender: Annotated[str, Meta(max_length=20)] = ""
-    tps: Annotated[float, Meta(gt=0, le=10000)] = 50.0
+    # At least 10: a batch (200) waits batch / tps for its provider, which must stay inside the 30 s lease.
+    tps: Annotated[float, Meta(ge=10, le=10000)] = 50.0
     enabled: bool = True
     dlr_secret: Annotated[str, Meta(min_length=16, max_length=200)] | None = None  # None keeps the stored one
     dlr_id_path: JsonPath = "id"

@@ -10,6 +10,8 @@ from msgspec import Meta, Struct
 from communicator.domain import DeliveryStatus, Direction, ThreadKind
 from communicator.schemas.types import BigCursor, Id, Phone, TagName
 
+MAX_VALID_MINUTES = 7 * 24 * 60
+
 
 class Recipients(Struct, forbid_unknown_fields=True, kw_only=True):
     """Who a message goes to: any mix of employees, groups, tag subscribers and raw numbers."""
@@ -29,6 +31,10 @@ class MessageCreate(Struct, forbid_unknown_fields=True, kw_only=True):
     client_id: Annotated[str, Meta(min_length=1, max_length=64)] | None = None
     # Required above the account's confirm_threshold_sms (recipients x parts): a large send is never an accident.
     confirmed: bool = False
+    # Send later: ISO 8601; without an offset it is the account's local time (docs/scheduling.md).
+    send_at: datetime | None = None
+    # Give up on deliveries not handed to the SMSC within this many minutes of the send time (at most 7 days).
+    valid_minutes: Annotated[int, Meta(ge=1, le=MAX_VALID_MINUTES)] | None = None
 
 
 class InboundCreate(Struct, forbid_unknown_fields=True, kw_only=True, rename={"sender": "from"}):
@@ -81,6 +87,9 @@ class MessageRead(Struct, kw_only=True):
     client_id: str | None = None  # the sender's MessageCreate.client_id, in the send answer and its event only
     follow_up_of: int | None = None  # the message this one reminds the non-answering recipients of
     follow_up_ids: list[int] = []  # the reminders sent for this message
+    folded: int = 0  # identical alert mails folded into this one (docs/mail.md): the thread shows «×(folded+1)»
+    send_at: datetime | None = None  # a scheduled send's due time (UTC); its deliveries wait as Scheduled until then
+    valid_until: datetime | None = None  # deliveries not handed to the SMSC by then end as TimedOut
 
 
 class LastMessage(Struct, kw_only=True):

@@ -25,6 +25,8 @@ TagName = Annotated[str, Meta(pattern=r"^#?[\w-]{1,100}$")]
 Login = Annotated[str, Meta(min_length=1, max_length=100, pattern=r"^[^\s]+$")]
 Password = Annotated[str, Meta(min_length=8, max_length=200)]
 Plan = Literal["Company", "Employee"]
+# An IANA zone name ("Europe/Moscow"); the account service checks that it exists.
+TimeZone = Annotated[str, Meta(min_length=1, max_length=64)]
 Scope = Literal["messages:send", "messages:read", "directory:read", "directory:write"]
 # An operator code (MTS, MegaFon, Beeline, T2) or another operator's name, as the numbering plan stores it.
 OperatorCode = Annotated[str, Meta(max_length=40)]

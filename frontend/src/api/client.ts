@@ -7,6 +7,7 @@ import type {
   ContactPromote,
   ContactRead,
   DeliveryFilter,
+  AccountUpdate,
   AuditPage,
   EmployeeCreate,
   EmployeeRead,
@@ -17,6 +18,8 @@ import type {
   HttpProviderRead,
   HttpProviderWrite,
   Items,
+  MailSettingsRead,
+  MailSettingsUpdate,
   MessageCreate,
   MessagePage,
   MessageRead,
@@ -33,10 +36,13 @@ import type {
   UnroutedPage,
   UnroutedRead,
   UserRead,
+  WebhookCallPage,
+  WebhookSettingsRead,
+  WebhookSettingsUpdate,
   WebUserCreate,
   WebUserRead,
   WebUserUpdate,
-} from './types';
+} from "./types";
 
 export interface FieldError {
   key: string;
@@ -57,7 +63,13 @@ export class ApiError extends Error {
   readonly code: string | null;
   readonly extra: unknown;
 
-  constructor(status: number, detail: string, fieldErrors: FieldError[] = [], code: string | null = null, extra?: unknown) {
+  constructor(
+    status: number,
+    detail: string,
+    fieldErrors: FieldError[] = [],
+    code: string | null = null,
+    extra?: unknown,
+  ) {
     super(detail);
     this.status = status;
     this.detail = detail;
@@ -79,15 +91,23 @@ export function onUnauthorized(listener: () => void): () => void {
 export function parseFieldErrors(extra: unknown): FieldError[] {
   if (Array.isArray(extra)) {
     return extra
-      .filter((e): e is Record<string, unknown> => typeof e === 'object' && e !== null)
-      .map((e) => ({ key: String(e.key ?? e.field ?? ''), message: String(e.message ?? e.detail ?? '') }))
-      .filter((e) => e.message !== '');
+      .filter(
+        (e): e is Record<string, unknown> =>
+          typeof e === "object" && e !== null,
+      )
+      .map((e) => ({
+        key: String(e.key ?? e.field ?? ""),
+        message: String(e.message ?? e.detail ?? ""),
+      }))
+      .filter((e) => e.message !== "");
   }
-  if (extra && typeof extra === 'object') {
-    return Object.entries(extra as Record<string, unknown>).map(([key, value]) => ({
-      key,
-      message: Array.isArray(value) ? value.join(', ') : String(value),
-    }));
+  if (extra && typeof extra === "object") {
+    return Object.entries(extra as Record<string, unknown>).map(
+      ([key, value]) => ({
+        key,
+        message: Array.isArray(value) ? value.join(", ") : String(value),
+      }),
+    );
   }
   return [];
 }
@@ -100,32 +120,36 @@ async function toApiError(response: Response): Promise<ApiError> {
   } catch {
     // not JSON: keep the status text
   }
-  if (body && typeof body.detail === 'string') detail = body.detail;
-  const code = body && typeof body.code === 'string' ? body.code : null;
+  if (body && typeof body.detail === "string") detail = body.detail;
+  const code = body && typeof body.code === "string" ? body.code : null;
   // a coded refusal's `extra` names values (numbers, ids, a login), not form fields
   const fields = code ? [] : parseFieldErrors(body?.extra);
   return new ApiError(response.status, detail, fields, code, body?.extra);
 }
 
-async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+async function request<T>(
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<T> {
   const init: RequestInit = {
     method,
-    credentials: 'same-origin',
-    headers: { Accept: 'application/json' },
+    credentials: "same-origin",
+    headers: { Accept: "application/json" },
   };
   if (body !== undefined) {
-    init.headers = { ...init.headers, 'Content-Type': 'application/json' };
+    init.headers = { ...init.headers, "Content-Type": "application/json" };
     init.body = JSON.stringify(body);
   }
   let response: Response;
   try {
     response = await fetch(`/api/v1${path}`, init);
   } catch {
-    throw new ApiError(0, '');
+    throw new ApiError(0, "");
   }
   if (!response.ok) {
     const error = await toApiError(response);
-    if (response.status === 401 && path !== '/auth/login') {
+    if (response.status === 401 && path !== "/auth/login") {
       unauthorizedListeners.forEach((listener) => listener());
     }
     throw error;
@@ -138,27 +162,37 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
 const enc = encodeURIComponent;
 
 /** `limit` and, for an older page, `before_id`: the newest-first paging of threads and the audit log. */
-function pageQuery(beforeId: number | undefined, limit: number): URLSearchParams {
+function pageQuery(
+  beforeId: number | undefined,
+  limit: number,
+): URLSearchParams {
   const query = new URLSearchParams({ limit: String(limit) });
-  if (beforeId !== undefined) query.set('before_id', String(beforeId));
+  if (beforeId !== undefined) query.set("before_id", String(beforeId));
   return query;
 }
 
 export const api = {
-  login: (login: string, password: string) => request<UserRead>('POST', '/auth/login', { login, password }),
-  logout: () => request<void>('POST', '/auth/logout'),
-  me: () => request<UserRead>('GET', '/auth/me'),
+  login: (login: string, password: string) =>
+    request<UserRead>("POST", "/auth/login", { login, password }),
+  logout: () => request<void>("POST", "/auth/logout"),
+  me: () => request<UserRead>("GET", "/auth/me"),
 
-  listEmployees: () => request<Items<EmployeeRead>>('GET', '/employees'),
-  createEmployee: (data: EmployeeCreate) => request<EmployeeRead>('POST', '/employees', data),
-  updateEmployee: (id: number, data: EmployeeUpdate) => request<EmployeeRead>('PATCH', `/employees/${id}`, data),
+  listEmployees: () => request<Items<EmployeeRead>>("GET", "/employees"),
+  createEmployee: (data: EmployeeCreate) =>
+    request<EmployeeRead>("POST", "/employees", data),
+  updateEmployee: (id: number, data: EmployeeUpdate) =>
+    request<EmployeeRead>("PATCH", `/employees/${id}`, data),
 
-  listGroups: () => request<Items<GroupRead>>('GET', '/groups'),
-  createGroup: (data: GroupCreate) => request<GroupRead>('POST', '/groups', data),
-  updateGroup: (id: number, data: GroupUpdate) => request<GroupRead>('PATCH', `/groups/${id}`, data),
-  deleteGroup: (id: number) => request<void>('DELETE', `/groups/${id}`),
+  listGroups: () => request<Items<GroupRead>>("GET", "/groups"),
+  createGroup: (data: GroupCreate) =>
+    request<GroupRead>("POST", "/groups", data),
+  updateGroup: (id: number, data: GroupUpdate) =>
+    request<GroupRead>("PATCH", `/groups/${id}`, data),
+  deleteGroup: (id: number) => request<void>("DELETE", `/groups/${id}`),
 
   sendMessage: (data: MessageCreate) => request<MessageRead>('POST', '/messages', data),
+  /** cancel a scheduled message before its send time (409 once released) */
+  cancelMessage: (id: number) => request<MessageRead>('POST', `/messages/${id}/cancel`),
   /** a message with one page of its deliveries: those after delivery `afterId` (the summary counts them all) */
   getMessage: (id: number, afterId = 0, filter: DeliveryFilter = 'all', q = '') => {
     const query = new URLSearchParams();
@@ -178,39 +212,68 @@ export const api = {
   getAccountSettings: () => request<AccountSettings>('GET', '/account/settings'),
   putAccountSettings: (data: AccountSettings) => request<AccountSettings>('PUT', '/account/settings', data),
 
-  listThreads: () => request<ThreadList>('GET', '/threads'),
+  listThreads: () => request<ThreadList>("GET", "/threads"),
   listThreadMessages: (id: number, beforeId?: number, limit = 50) =>
-    request<MessagePage>('GET', `/threads/${id}/messages?${pageQuery(beforeId, limit)}`),
+    request<MessagePage>(
+      "GET",
+      `/threads/${id}/messages?${pageQuery(beforeId, limit)}`,
+    ),
   markThreadRead: (id: number, lastMessageId: number) =>
-    request<void>('POST', `/threads/${id}/read`, { last_message_id: lastMessageId }),
+    request<void>("POST", `/threads/${id}/read`, {
+      last_message_id: lastMessageId,
+    }),
 
-  listTags: () => request<Items<TagCount>>('GET', '/tags'),
+  listTags: () => request<Items<TagCount>>("GET", "/tags"),
 
-  listUsers: () => request<Items<WebUserRead>>('GET', '/users'),
-  createUser: (data: WebUserCreate) => request<WebUserRead>('POST', '/users', data),
-  updateUser: (id: number, data: WebUserUpdate) => request<WebUserRead>('PATCH', `/users/${id}`, data),
+  listUsers: () => request<Items<WebUserRead>>("GET", "/users"),
+  createUser: (data: WebUserCreate) =>
+    request<WebUserRead>("POST", "/users", data),
+  updateUser: (id: number, data: WebUserUpdate) =>
+    request<WebUserRead>("PATCH", `/users/${id}`, data),
   setApiPassword: (userId: number, password: string) =>
-    request<void>('PUT', `/users/${userId}/api_password`, { password }),
-  getPermissions: (userId: number) => request<PermissionsRead>('GET', `/users/${userId}/permissions`),
+    request<void>("PUT", `/users/${userId}/api_password`, { password }),
+  getPermissions: (userId: number) =>
+    request<PermissionsRead>("GET", `/users/${userId}/permissions`),
   putPermissions: (userId: number, data: PermissionsUpdate) =>
-    request<PermissionsRead>('PUT', `/users/${userId}/permissions`, data),
-  previewPermissions: (data: PermissionsUpdate) => request<PermissionsRead>('POST', '/permissions/preview', data),
+    request<PermissionsRead>("PUT", `/users/${userId}/permissions`, data),
+  previewPermissions: (data: PermissionsUpdate) =>
+    request<PermissionsRead>("POST", "/permissions/preview", data),
 
-  listTokens: () => request<Items<TokenRead>>('GET', '/tokens'),
-  createToken: (name: string, scopes: TokenScope[]) => request<TokenCreated>('POST', '/tokens', { name, scopes }),
-  revokeToken: (id: number) => request<void>('DELETE', `/tokens/${id}`),
+  listTokens: () => request<Items<TokenRead>>("GET", "/tokens"),
+  createToken: (name: string, scopes: TokenScope[]) =>
+    request<TokenCreated>("POST", "/tokens", { name, scopes }),
+  revokeToken: (id: number) => request<void>("DELETE", `/tokens/${id}`),
 
-  listAudit: (beforeId?: number, limit = 50) => request<AuditPage>('GET', `/audit?${pageQuery(beforeId, limit)}`),
+  listAudit: (beforeId?: number, limit = 50) =>
+    request<AuditPage>("GET", `/audit?${pageQuery(beforeId, limit)}`),
+
+  getMail: () => request<MailSettingsRead>("GET", "/mail"),
+  putMail: (data: MailSettingsUpdate) =>
+    request<MailSettingsRead>("PUT", "/mail", data),
+  getWebhooks: () => request<WebhookSettingsRead>("GET", "/webhooks"),
+  putWebhooks: (data: WebhookSettingsUpdate) =>
+    request<WebhookSettingsRead>("PUT", "/webhooks", data),
+  listWebhookCalls: (beforeId?: number, limit = 50) =>
+    request<WebhookCallPage>(
+      "GET",
+      `/webhooks/calls?${pageQuery(beforeId, limit)}`,
+    ),
 
   listAccounts: () => request<Items<AccountRead>>('GET', '/platform/accounts'),
   createAccount: (data: AccountCreate) => request<AccountRead>('POST', '/platform/accounts', data),
+  updateAccount: (id: number, data: AccountUpdate) => request<AccountRead>('PATCH', `/platform/accounts/${id}`, data),
   listUnrouted: () => request<UnroutedPage>('GET', '/platform/inbox'),
   assignUnrouted: (id: number, accountId: number) =>
-    request<MessageRead>('POST', `/platform/inbox/${id}/assign`, { account_id: accountId }),
+    request<MessageRead>("POST", `/platform/inbox/${id}/assign`, {
+      account_id: accountId,
+    }),
 
-  listPhones: () => request<Items<SimulatorPhone>>('GET', '/simulator/phones'),
+  listPhones: () => request<Items<SimulatorPhone>>("GET", "/simulator/phones"),
   listPhoneMessages: (phone: string) =>
-    request<Items<SimulatorMessage>>('GET', `/simulator/phones/${enc(phone)}/messages`),
+    request<Items<SimulatorMessage>>(
+      "GET",
+      `/simulator/phones/${enc(phone)}/messages`,
+    ),
   sendInbound: (from: string, text: string) =>
     request<MessageRead | UnroutedRead>('POST', '/simulator/inbound', { from, text }),
 

@@ -2,7 +2,7 @@
  * Run `npm run gen:types` (also run before every build). */
 
 /**
- * Where one recipient's SMS is: Pending < Sending < Sent < a final status (docs/gateway.md).
+ * Where one recipient's SMS is: Scheduled < Pending < Sending < Sent < a final status (docs/gateway.md).
  *
  * This interface was referenced by `CommunicatorSchemas`'s JSON-Schema
  * via the `definition` "DeliveryStatus".
@@ -14,6 +14,7 @@ export type DeliveryStatus =
   | 'NotDelivered'
   | 'NotSent'
   | 'Pending'
+  | 'Scheduled'
   | 'Sending'
   | 'Sent'
   | 'TimedOut';
@@ -36,6 +37,7 @@ export interface CommunicatorSchemas {
   AccountCreate: AccountCreate;
   AccountRead: AccountRead;
   AccountSettings: AccountSettings;
+  AccountUpdate: AccountUpdate;
   AccountUpdated: AccountUpdated;
   ApiPasswordUpdate: ApiPasswordUpdate;
   AuditEntryRead: AuditEntryRead;
@@ -67,8 +69,11 @@ export interface CommunicatorSchemas {
   InboundCreate: InboundCreate;
   LastMessage: LastMessage;
   LoginRequest: LoginRequest;
+  MailSettingsRead: MailSettingsRead;
+  MailSettingsUpdate: MailSettingsUpdate;
   MessageCreate: MessageCreate;
   MessageCreated: MessageCreated;
+  MessageFolded: MessageFolded;
   MessageRead: MessageRead;
   OperatorCountRead: OperatorCountRead;
   OperatorCountsRead: OperatorCountsRead;
@@ -101,6 +106,10 @@ export interface CommunicatorSchemas {
   WebUserCreate: WebUserCreate;
   WebUserRead: WebUserRead;
   WebUserUpdate: WebUserUpdate;
+  WebhookCallPage: WebhookCallPage;
+  WebhookCallRead: WebhookCallRead;
+  WebhookSettingsRead: WebhookSettingsRead;
+  WebhookSettingsUpdate: WebhookSettingsUpdate;
 }
 /**
  * A new client company with its first Administrator (platform admin only).
@@ -116,6 +125,7 @@ export interface AccountCreate {
   plan?: 'Company' | 'Employee';
   sender_names?: string[];
   short_number: string;
+  timezone?: string;
 }
 /**
  * A client company.
@@ -131,6 +141,7 @@ export interface AccountRead {
   plan: 'Company' | 'Employee';
   sender_names: string[];
   short_number: string;
+  timezone?: string;
   users: number;
 }
 /**
@@ -142,6 +153,15 @@ export interface AccountRead {
 export interface AccountSettings {
   confirm_threshold_sms: number;
   reply_window_hours: number;
+}
+/**
+ * What a platform admin may change in a client company.
+ *
+ * This interface was referenced by `CommunicatorSchemas`'s JSON-Schema
+ * via the `definition` "AccountUpdate".
+ */
+export interface AccountUpdate {
+  timezone: string;
 }
 /**
  * The account's inbox settings changed.
@@ -566,6 +586,36 @@ export interface LoginRequest {
   password: string;
 }
 /**
+ * GET /api/v1/mail: the account's addresses, allowed senders and alert hygiene.
+ *
+ * This interface was referenced by `CommunicatorSchemas`'s JSON-Schema
+ * via the `definition` "MailSettingsRead".
+ */
+export interface MailSettingsRead {
+  address: string;
+  allowed_senders: string[];
+  fold_seconds: number;
+  own_hygiene: boolean;
+  rate_per_hour: number;
+  secret_address: string;
+  user_id: number;
+}
+/**
+ * PUT /api/v1/mail: absent fields stay; null hygiene values return to the server's defaults.
+ *
+ * This interface was referenced by `CommunicatorSchemas`'s JSON-Schema
+ * via the `definition` "MailSettingsUpdate".
+ */
+export interface MailSettingsUpdate {
+  /**
+   * @maxItems 100
+   */
+  allowed_senders?: string[];
+  fold_seconds?: number | null;
+  rate_per_hour?: number | null;
+  regenerate_secret?: boolean;
+}
+/**
  * A message to send.
  *
  * This interface was referenced by `CommunicatorSchemas`'s JSON-Schema
@@ -575,7 +625,9 @@ export interface MessageCreate {
   client_id?: string | null;
   confirmed?: boolean;
   recipients: Recipients;
+  send_at?: string | null;
   text: string;
+  valid_minutes?: number | null;
 }
 /**
  * Who a message goes to: any mix of employees, groups, tag subscribers and raw numbers.
@@ -618,14 +670,30 @@ export interface MessageRead {
   employee_id: number | null;
   employee_name: string | null;
   encoding: string;
+  folded?: number;
   follow_up_ids?: number[];
   follow_up_of?: number | null;
   id: number;
   parts: number;
   reply_to_id: number | null;
+  send_at?: string | null;
   sender_phone: string | null;
   summary: Summary;
   text: string;
+  valid_until?: string | null;
+}
+/**
+ * An identical alert mail was folded into a message instead of being sent again (docs/mail.md).
+ *
+ * This interface was referenced by `CommunicatorSchemas`'s JSON-Schema
+ * via the `definition` "MessageFolded".
+ */
+export interface MessageFolded {
+  folded: number;
+  id?: number;
+  message_id: number;
+  thread_ids: number[];
+  type: 'message.folded';
 }
 /**
  * One operator's deliveries of a day: accepted by the SMSC, delivered, failed, still waiting.
@@ -919,6 +987,7 @@ export interface WebUserRead {
 export interface UserRead {
   account_id: number;
   account_name: string;
+  account_timezone?: string;
   employee_id: number | null;
   id: number;
   login: string;
@@ -962,4 +1031,57 @@ export interface WebUserUpdate {
   name?: string;
   password?: string;
   role?: Role;
+}
+/**
+ * A page of the delivery log, newest first.
+ *
+ * This interface was referenced by `CommunicatorSchemas`'s JSON-Schema
+ * via the `definition` "WebhookCallPage".
+ */
+export interface WebhookCallPage {
+  has_more: boolean;
+  items: WebhookCallRead[];
+}
+/**
+ * One webhook call in the delivery log.
+ *
+ * This interface was referenced by `CommunicatorSchemas`'s JSON-Schema
+ * via the `definition` "WebhookCallRead".
+ */
+export interface WebhookCallRead {
+  attempts: number;
+  created_at: string;
+  finished_at: string | null;
+  id: number;
+  kind: 'delivery' | 'inbound' | 'survey';
+  last_error: string | null;
+  last_status: number | null;
+  next_attempt_at: string;
+  status: 'delivered' | 'failed' | 'pending';
+  url: string;
+  webhook_id: string;
+}
+/**
+ * GET /api/v1/webhooks: where the account's events are POSTed and the key they are signed with.
+ *
+ * This interface was referenced by `CommunicatorSchemas`'s JSON-Schema
+ * via the `definition` "WebhookSettingsRead".
+ */
+export interface WebhookSettingsRead {
+  delivery_url: string;
+  inbound_url: string;
+  secret: string;
+  survey_url: string;
+}
+/**
+ * PUT /api/v1/webhooks: absent fields stay; an empty URL turns that hook off.
+ *
+ * This interface was referenced by `CommunicatorSchemas`'s JSON-Schema
+ * via the `definition` "WebhookSettingsUpdate".
+ */
+export interface WebhookSettingsUpdate {
+  delivery_url?: string;
+  inbound_url?: string;
+  regenerate_secret?: boolean;
+  survey_url?: string;
 }

@@ -3,7 +3,7 @@
  * The structs come from generated.ts (compiled from shared-schemas/schemas.json); only the
  * few refinements the schema cannot say (an event's id is always present) live here.
  */
-import type * as G from './generated';
+import type * as G from "./generated";
 
 export type UserRead = G.UserRead;
 export type EmployeeRead = G.EmployeeRead;
@@ -30,13 +30,14 @@ export type PermissionsUpdate = Required<G.PermissionsUpdate>;
 export type ResolvedEmployee = G.ResolvedEmployee;
 export type TokenRead = G.TokenRead;
 export type TokenCreated = G.TokenCreated;
-export type TokenScope = G.TokenCreate['scopes'][number];
+export type TokenScope = G.TokenCreate["scopes"][number];
 export type AuditEntry = G.AuditEntryRead;
 export type AuditPage = G.AuditPage;
 export type AccountRead = G.AccountRead;
 export type UnroutedRead = G.UnroutedRead;
 export type UnroutedPage = G.UnroutedPage;
 export type AccountCreate = G.AccountCreate;
+export type AccountUpdate = G.AccountUpdate;
 export type Plan = AccountRead['plan'];
 export type ContactRead = G.ContactRead;
 export type ContactCreate = G.ContactCreate;
@@ -45,32 +46,43 @@ export type AccountSettings = G.AccountSettings;
 export type ThreadReadCount = G.ThreadReadCount;
 /** Which recipients a message's delivery list shows. */
 export type DeliveryFilter = 'all' | 'undelivered' | 'unanswered' | 'answered';
+export type MailSettingsRead = G.MailSettingsRead;
+export type MailSettingsUpdate = G.MailSettingsUpdate;
+export type WebhookSettingsRead = G.WebhookSettingsRead;
+export type WebhookSettingsUpdate = G.WebhookSettingsUpdate;
+export type WebhookCallRead = G.WebhookCallRead;
+export type WebhookCallPage = G.WebhookCallPage;
 
 /** A subscription tag and how many employees follow it (GET /tags). */
 export type TagCount = G.TagRead;
 
 export type DeliveryStatus = G.DeliveryStatus;
 export type Role = G.Role;
-export type Direction = MessageRead['direction'];
+export type Direction = MessageRead["direction"];
 export type ThreadKind = G.ThreadKind;
 
 /** Every role, most powerful first. */
-export const ROLES: readonly Role[] = ['Administrator', 'Operator', 'BaseUser'];
+export const ROLES: readonly Role[] = ["Administrator", "Operator", "BaseUser"];
 
 /** Every API token scope, in the order the form lists them. */
-export const TOKEN_SCOPES: readonly TokenScope[] = ['messages:send', 'messages:read', 'directory:read', 'directory:write'];
+export const TOKEN_SCOPES: readonly TokenScope[] = [
+  "messages:send",
+  "messages:read",
+  "directory:read",
+  "directory:write",
+];
 
 /** Every status, in lifecycle order. */
 export const STATUSES: readonly DeliveryStatus[] = [
-  'Pending',
-  'Sending',
-  'Sent',
-  'NotSent',
-  'Delivered',
-  'NotDelivered',
-  'TimedOut',
-  'Error',
-  'Cancelled',
+  "Pending",
+  "Sending",
+  "Sent",
+  "NotSent",
+  "Delivered",
+  "NotDelivered",
+  "TimedOut",
+  "Error",
+  "Cancelled",
 ];
 
 /** Recipients as the client builds them: every list present. */
@@ -95,6 +107,7 @@ export type ContactUpdatedEvent = G.ContactUpdated & { id: number };
 export type ContactDeletedEvent = G.ContactDeleted & { id: number };
 export type AccountUpdatedEvent = G.AccountUpdated & { id: number };
 export type ContactEvent = ContactCreatedEvent | ContactUpdatedEvent | ContactDeletedEvent;
+export type MessageFoldedEvent = G.MessageFolded & { id: number };
 
 export type DirectoryEvent =
   | EmployeeCreatedEvent
@@ -111,7 +124,8 @@ export type AppEvent =
   | ThreadReadEvent
   | ThreadUpdatedEvent
   | ContactEvent
-  | AccountUpdatedEvent;
+  | AccountUpdatedEvent
+  | MessageFoldedEvent;
 export type ServerFrame = AppEvent | ResyncEvent;
 
 export interface Items<T> {

@@ -2,8 +2,11 @@
 import { enInboxCore } from './inbox-core.strings';
 import type { MessageKey } from './ru';
 import { enNumbering } from './numbering.strings';
+import { enMail } from './mail.strings';
+import { enSchedule } from './schedule.strings';
 import { enM2m } from './m2m.strings';
 import type { Entry } from './translate';
+import { enInboxUi } from './inboxUi.strings';
 
 export const en: Record<MessageKey, Entry> = {
   'app.name': 'Communicator',
@@ -353,5 +356,8 @@ export const en: Record<MessageKey, Entry> = {
   'notify.inboundTitle': 'New SMS: {name}',
   ...enNumbering,
   ...enInboxCore,
+  ...enInboxUi,
+  ...enMail,
+  ...enSchedule,
   ...enM2m,
 };

@@ -55,6 +55,7 @@ describe('errorMessage: codes in the UI language', () => {
       employee_has_login: { employee_id: 1, login: 'ivanov' },
       invalid_sender: { sender: '' },
       unknown_account: { account_id: 9 },
+      timezone_unknown: { timezone: 'Mars/Olympus' },
       forbidden_recipients: { forbidden: [{ phone: '+7', employee_id: null, name: null }] },
     };
     const codes = [
@@ -62,6 +63,7 @@ describe('errorMessage: codes in the UI language', () => {
       'phone_taken', 'login_taken', 'web_access_needs_login', 'group_cycle', 'not_found', 'bad_credentials',
       'admin_only', 'role_may_not_send', 'too_many_attempts', 'forbidden_recipients', 'self_lockout',
       'employee_has_login', 'platform_admin_only', 'invalid_sender', 'unknown_account', 'already_assigned',
+      'send_at_past', 'send_at_too_far', 'message_not_scheduled', 'cancel_not_author', 'timezone_unknown',
     ];
     for (const code of codes) {
       for (const t of [tRu, tEn]) {

@@ -86,6 +86,7 @@ const CODES: Record<string, [MessageKey, Reader]> = {
   web_access_needs_login: ['error.web_access_needs_login', none],
   group_cycle: ['error.group_cycle', none],
   not_found: ['error.not_found', none],
+  forbidden: ['error.forbidden', none],
   bad_credentials: ['login.badCredentials', none],
   admin_only: ['error.admin_only', none],
   role_may_not_send: ['error.role_may_not_send', none],
@@ -104,6 +105,11 @@ const CODES: Record<string, [MessageKey, Reader]> = {
   no_unanswered: ['error.no_unanswered', none],
   not_outbound: ['error.not_outbound', none],
   contact_exists: ['error.contact_exists', none],
+  send_at_past: ['error.send_at_past', none],
+  send_at_too_far: ['error.send_at_too_far', none],
+  message_not_scheduled: ['error.message_not_scheduled', none],
+  cancel_not_author: ['error.cancel_not_author', none],
+  timezone_unknown: ['error.timezone_unknown', value('timezone')],
 };
 
 function record(extra: unknown): Record<string, unknown> {

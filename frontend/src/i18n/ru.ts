@@ -1,8 +1,11 @@
 /** Russian UI strings (the default locale; the key set every locale must have). */
 import { ruNumbering } from './numbering.strings';
 import { ruInboxCore } from './inbox-core.strings';
+import { ruMail } from './mail.strings';
+import { ruSchedule } from './schedule.strings';
 import { ruM2m } from './m2m.strings';
 import type { Entry } from './translate';
+import { ruInboxUi } from './inboxUi.strings';
 
 export const ru = {
   'app.name': 'Коммуникатор',
@@ -352,6 +355,9 @@ export const ru = {
   'notify.inboundTitle': 'Новое SMS: {name}',
   ...ruNumbering,
   ...ruInboxCore,
+  ...ruInboxUi,
+  ...ruMail,
+  ...ruSchedule,
   ...ruM2m,
 } satisfies Record<string, Entry>;
 

@@ -11,7 +11,8 @@ export type Route =
   | { name: 'accounts' }
   | { name: 'inbox' }
   | { name: 'provider' }
-  | { name: 'settings' };
+  | { name: 'settings' }
+  | { name: 'integrations' };
 
 /** A positive integer id from a route part, else null. */
 function routeId(part: string | undefined): number | null {
@@ -37,6 +38,7 @@ export function parseRoute(hash: string): Route {
     case 'inbox':
     case 'provider':
     case 'settings':
+    case 'integrations':
       return { name: head };
     case 'threads':
       return { name: 'threads', threadId: routeId(arg) };
@@ -63,6 +65,7 @@ export function routeHash(route: Route): string {
     case 'inbox':
     case 'provider':
     case 'settings':
+    case 'integrations':
       return `#/${route.name}`;
   }
 }

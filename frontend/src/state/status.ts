@@ -2,6 +2,7 @@
 import type { DeliveryRead, DeliveryStatus, DeliverySummary } from '../api/types';
 
 const RANK: Record<DeliveryStatus, number> = {
+  Scheduled: -1,
   Pending: 0,
   Sending: 1,
   Sent: 2,
@@ -13,7 +14,7 @@ const RANK: Record<DeliveryStatus, number> = {
   Cancelled: 3,
 };
 
-export const IN_FLIGHT: readonly DeliveryStatus[] = ['Pending', 'Sending', 'Sent'];
+export const IN_FLIGHT: readonly DeliveryStatus[] = ['Scheduled', 'Pending', 'Sending', 'Sent'];
 export const FAILED: readonly DeliveryStatus[] = ['NotSent', 'NotDelivered', 'TimedOut', 'Error'];
 
 export function statusRank(status: DeliveryStatus): number {

@@ -83,10 +83,14 @@ export function totalUnread(threads: ThreadRead[]): number {
   return threads.reduce((sum, t) => sum + t.unread, 0);
 }
 
-/** Threads whose title or last message matches the query (case-insensitive). */
-export function filterThreads(threads: ThreadRead[], query: string): ThreadRead[] {
+/** Threads whose title or last message matches the query (case-insensitive), or whose phone has its digits. */
+export function filterThreads(
+  threads: ThreadRead[],
+  query: string,
+  phoneOf: (thread: ThreadRead) => string | null | undefined = () => null,
+): ThreadRead[] {
   if (!query.trim()) return threads;
-  return threads.filter((t) => matchesQuery(query, [t.title, t.last_message?.text]));
+  return threads.filter((t) => matchesQuery(query, [t.title, t.last_message?.text], phoneOf(t)));
 }
 
 function maxIso(a: string | null, b: string): string {

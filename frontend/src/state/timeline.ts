@@ -1,13 +1,19 @@
 /** Message/delivery reducer for one open thread: server messages plus local echoes. */
-import type { DeliveryRead, DeliveryStatus, DeliveryUpdatedEvent, MessageRead } from '../api/types';
-import { mergeDeliveries, newerSummary, summarise } from './status';
+import type {
+  DeliveryRead,
+  DeliveryStatus,
+  DeliveryUpdatedEvent,
+  MessageFoldedEvent,
+  MessageRead,
+} from "../api/types";
+import { mergeDeliveries, newerSummary, summarise } from "./status";
 
 /** A message being sent, shown at once and replaced by the server's message. */
 export interface LocalEcho {
   clientId: string;
   text: string;
   createdAt: string;
-  state: 'sending';
+  state: "sending";
 }
 
 export interface Timeline {
@@ -20,16 +26,26 @@ export interface Timeline {
 export const emptyTimeline = (): Timeline => ({ messages: [], echoes: [] });
 
 /** One server message combined with a newer copy of itself; deliveries and summary never go back. */
-export function mergeMessage(current: MessageRead, next: MessageRead): MessageRead {
+export function mergeMessage(
+  current: MessageRead,
+  next: MessageRead,
+): MessageRead {
   let deliveries = current.deliveries;
-  if (next.deliveries) deliveries = deliveries ? mergeDeliveries(deliveries, next.deliveries) : next.deliveries;
+  if (next.deliveries)
+    deliveries = deliveries
+      ? mergeDeliveries(deliveries, next.deliveries)
+      : next.deliveries;
   let summary = newerSummary(current.summary, next.summary);
-  if (deliveries && deliveries.length >= summary.total) summary = newerSummary(summary, summarise(deliveries));
+  if (deliveries && deliveries.length >= summary.total)
+    summary = newerSummary(summary, summarise(deliveries));
   return { ...current, ...next, deliveries, summary };
 }
 
 /** Union of two message lists by id, oldest first. */
-export function mergeMessages(list: MessageRead[], incoming: MessageRead[]): MessageRead[] {
+export function mergeMessages(
+  list: MessageRead[],
+  incoming: MessageRead[],
+): MessageRead[] {
   const byId = new Map(list.map((m) => [m.id, m]));
   for (const message of incoming) {
     const current = byId.get(message.id);
@@ -39,9 +55,14 @@ export function mergeMessages(list: MessageRead[], incoming: MessageRead[]): Mes
 }
 
 /** Add a server message (from the API or an event); drops the echo it answers (same client id), if any. */
-export function appendMessage(timeline: Timeline, message: MessageRead): Timeline {
+export function appendMessage(
+  timeline: Timeline,
+  message: MessageRead,
+): Timeline {
   const clientId = message.client_id;
-  const echoes = clientId ? timeline.echoes.filter((e) => e.clientId !== clientId) : timeline.echoes;
+  const echoes = clientId
+    ? timeline.echoes.filter((e) => e.clientId !== clientId)
+    : timeline.echoes;
   return { messages: mergeMessages(timeline.messages, [message]), echoes };
 }
 
@@ -50,7 +71,11 @@ export function addEcho(timeline: Timeline, echo: LocalEcho): Timeline {
 }
 
 /** The send succeeded: the echo gives way to the server's message. */
-export function resolveEcho(timeline: Timeline, clientId: string, message: MessageRead): Timeline {
+export function resolveEcho(
+  timeline: Timeline,
+  clientId: string,
+  message: MessageRead,
+): Timeline {
   return {
     messages: mergeMessages(timeline.messages, [message]),
     echoes: timeline.echoes.filter((e) => e.clientId !== clientId),
@@ -58,7 +83,10 @@ export function resolveEcho(timeline: Timeline, clientId: string, message: Messa
 }
 
 export function removeEcho(timeline: Timeline, clientId: string): Timeline {
-  return { ...timeline, echoes: timeline.echoes.filter((e) => e.clientId !== clientId) };
+  return {
+    ...timeline,
+    echoes: timeline.echoes.filter((e) => e.clientId !== clientId),
+  };
 }
 
 /**
@@ -77,7 +105,9 @@ export function applyDeliveryUpdate(
   const current = messages[index];
   const known = new Set((current.deliveries ?? []).map((d) => d.id));
   const rows = event.deliveries.filter(
-    (d) => known.has(d.id) || (ownEmployeeId !== null && d.employee_id === ownEmployeeId),
+    (d) =>
+      known.has(d.id) ||
+      (ownEmployeeId !== null && d.employee_id === ownEmployeeId),
   );
   const updated = mergeMessage(current, {
     ...current,
@@ -90,8 +120,15 @@ export function applyDeliveryUpdate(
 }
 
 /** True for an outbound message shown in an employee's thread that went to more than one recipient. */
-export function isBroadcastInEmployeeThread(message: MessageRead, ownEmployeeId: number | null): boolean {
-  return ownEmployeeId !== null && message.direction === 'out' && message.summary.total > 1;
+export function isBroadcastInEmployeeThread(
+  message: MessageRead,
+  ownEmployeeId: number | null,
+): boolean {
+  return (
+    ownEmployeeId !== null &&
+    message.direction === "out" &&
+    message.summary.total > 1
+  );
 }
 
 /**
@@ -104,10 +141,15 @@ export function ownDelivery(
   ownEmployeeId: number | null,
 ): { status: DeliveryStatus; delivery: DeliveryRead | null } | null {
   if (!isBroadcastInEmployeeThread(message, ownEmployeeId)) return null;
-  const delivery = message.deliveries?.find((d) => d.employee_id === ownEmployeeId) ?? null;
+  const delivery =
+    message.deliveries?.find((d) => d.employee_id === ownEmployeeId) ?? null;
   if (delivery) return { status: delivery.status, delivery };
-  const uniform = Object.entries(message.summary.counts).find(([, count]) => count === message.summary.total);
-  return uniform ? { status: uniform[0] as DeliveryStatus, delivery: null } : null;
+  const uniform = Object.entries(message.summary.counts).find(
+    ([, count]) => count === message.summary.total,
+  );
+  return uniform
+    ? { status: uniform[0] as DeliveryStatus, delivery: null }
+    : null;
 }
 
 export interface MessageNode {
@@ -119,13 +161,17 @@ export interface MessageNode {
  * Messages as shown: in a group thread an inbound reply is nested under the broadcast it
  * answers (when that broadcast is loaded); everything else stands on its own, oldest first.
  */
-export function nestReplies(messages: MessageRead[], nest: boolean): MessageNode[] {
+export function nestReplies(
+  messages: MessageRead[],
+  nest: boolean,
+): MessageNode[] {
   const nodes: MessageNode[] = [];
   const byId = new Map<number, MessageNode>();
   for (const message of messages) {
-    const parent = nest && message.direction === 'in' && message.reply_to_id !== null
-      ? byId.get(message.reply_to_id)
-      : undefined;
+    const parent =
+      nest && message.direction === "in" && message.reply_to_id !== null
+        ? byId.get(message.reply_to_id)
+        : undefined;
     if (parent) {
       parent.replies.push(message);
       continue;
@@ -141,4 +187,16 @@ export function nestReplies(messages: MessageRead[], nest: boolean): MessageNode
 export function lastMessageId(timeline: Timeline): number | null {
   const last = timeline.messages[timeline.messages.length - 1];
   return last ? last.id : null;
+}
+
+/** An identical alert mail was folded into a message: it shows «×(folded + 1)». Counts only grow. */
+export function applyFolded(
+  messages: MessageRead[],
+  event: MessageFoldedEvent,
+): MessageRead[] {
+  return messages.map((m) =>
+    m.id === event.message_id && event.folded > (m.folded ?? 0)
+      ? { ...m, folded: event.folded }
+      : m,
+  );
 }

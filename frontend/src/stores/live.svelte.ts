@@ -4,6 +4,7 @@
  */
 import { api, ApiError } from '../api/client';
 import type { AppEvent, MessageCreatedEvent, MessageRead, Recipients, ThreadRead } from '../api/types';
+import type { SendTiming } from '../state/schedule';
 import { t } from '../i18n/index.svelte';
 import { applyReadCounts, applyReadTotal, applyThreadUpdate, linkFollowUp } from '../state/readMarks';
 import { applyMessageToThreads, markThreadRead, sortThreads } from '../state/threads';
@@ -11,6 +12,7 @@ import {
   addEcho,
   appendMessage,
   applyDeliveryUpdate,
+  applyFolded,
   emptyTimeline,
   lastMessageId,
   mergeMessages,
@@ -219,7 +221,7 @@ class LiveStore {
   }
 
   /** Send with a local echo; resolves to null on success or the server's reason on failure. */
-  async send(text: string, recipients: Recipients, target: SendTarget): Promise<string | null> {
+  async send(text: string, recipients: Recipients, target: SendTarget, timing: SendTiming = {}): Promise<string | null> {
     const clientId = newClientId();
     const threadId = this.openThreadId;
     const echo = { clientId, text, createdAt: new Date().toISOString(), state: 'sending' as const };
@@ -230,7 +232,7 @@ class LiveStore {
     update((timeline) => addEcho(timeline, echo));
     try {
       const message = await this.sendConfirming((confirmed) =>
-        api.sendMessage({ text, recipients, client_id: clientId, confirmed }),
+        api.sendMessage({ text, recipients, client_id: clientId, confirmed, ...timing }),
       );
       if (message === null) {
         update((timeline) => removeEcho(timeline, clientId));
@@ -252,6 +254,22 @@ class LiveStore {
       const figures = error instanceof ApiError && error.code === 'confirmation_required' ? readFigures(error.extra) : null;
       if (!figures) throw error;
       return (await inboxCore.confirm(figures)) ? await post(true) : null;
+    }
+  }
+
+  /** Cancel a scheduled message; resolves to null on success or the server's reason. */
+  async cancelScheduled(messageId: number): Promise<string | null> {
+    try {
+      const message = await api.cancelMessage(messageId);
+      const merge = (timeline: Timeline): Timeline =>
+        timeline.messages.some((m) => m.id === messageId)
+          ? { ...timeline, messages: mergeMessages(timeline.messages, [message]) }
+          : timeline;
+      this.timeline = merge(this.timeline);
+      this.outbox = merge(this.outbox);
+      return null;
+    } catch (error) {
+      return errorText(error);
     }
   }
 
@@ -288,6 +306,10 @@ class LiveStore {
         break;
       case 'account.updated':
         inboxCore.settings = event.settings;
+        break;
+      case 'message.folded':
+        this.timeline = { ...this.timeline, messages: applyFolded(this.timeline.messages, event) };
+        this.outbox = { ...this.outbox, messages: applyFolded(this.outbox.messages, event) };
         break;
       case 'employee.created':
       case 'employee.updated':

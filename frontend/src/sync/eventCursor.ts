@@ -49,6 +49,7 @@ const KNOWN: Record<AppEvent['type'], true> = {
   'contact.updated': true,
   'contact.deleted': true,
   'account.updated': true,
+  'message.folded': true,
 };
 const KNOWN_TYPES = new Set(Object.keys(KNOWN));
 

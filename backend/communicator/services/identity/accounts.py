@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,10 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from communicator.db.models import Account, Employee, User
 from communicator.db.session import Database
 from communicator.domain import Role
-from communicator.schemas import AccountCreate, AccountRead
+from communicator.schemas import AccountCreate, AccountRead, AccountUpdate
 from communicator.services.core.actors import Actor
 from communicator.services.core.audit import record_audit
-from communicator.services.core.errors import Conflict
+from communicator.services.core.errors import Conflict, InvalidInput, NotFound
 from communicator.services.core.permissions import check_is_platform_admin
 from communicator.services.identity.auth import hash_password
 
@@ -28,6 +29,7 @@ async def create_account(
     short_number: str = "4938",
     sender_names: Sequence[str] = (),
     plan: str = "Company",
+    timezone: str = "Europe/Moscow",
 ) -> Account:
     """A new company."""
     account = Account(
@@ -36,6 +38,7 @@ async def create_account(
         sender_names=list(sender_names),
         plan=plan,
         created_at=datetime.now(UTC),
+        timezone=check_timezone(timezone),
     )
     session.add(account)
     await session.flush()
@@ -44,7 +47,7 @@ async def create_account(
 
 async def _create_account_with_admin(session: AsyncSession, data: AccountCreate) -> tuple[Account, User]:
     """A company and its first Administrator; a taken login refuses both (the transaction rolls back)."""
-    account = await create_account(session, data.name, data.short_number, data.sender_names, data.plan)
+    account = await create_account(session, data.name, data.short_number, data.sender_names, data.plan, data.timezone)
     admin = await create_user(
         session, account.id, data.admin_login, data.admin_password, Role.ADMINISTRATOR, name=data.admin_name
     )
@@ -92,12 +95,43 @@ def _read(account: Account, users: int, employees: int) -> AccountRead:
         created_at=account.created_at,
         users=users,
         employees=employees,
+        timezone=account.timezone,
     )
+
+
+def check_timezone(name: str) -> str:
+    """An IANA time zone name, or InvalidInput."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InvalidInput(f"Unknown time zone «{name}».", {"timezone": name}, code="timezone_unknown") from None
+    return name
+
+
+async def update_account(db: Database, actor: Actor, account_id: int, data: AccountUpdate) -> AccountRead:
+    """A platform admin changes a client company's time zone; audited in that account."""
+    check_is_platform_admin(actor)
+    timezone = check_timezone(data.timezone)
+    async with db.write() as session:
+        account = await session.get(Account, account_id)
+        if account is None:
+            raise NotFound(f"Account {account_id} not found.", code="not_found")
+        details = {"timezone": [account.timezone, timezone]}
+        account.timezone = timezone
+        await record_audit(
+            session, actor, "account.updated", ("account", account.id, account.name), details, account.id
+        )
+    return (await _list_account_reads(db, account_id))[0]
 
 
 async def list_accounts(db: Database, actor: Actor) -> list[AccountRead]:
     """Every client company with its numbers of users and employees (platform admin only)."""
     check_is_platform_admin(actor)
+    return await _list_account_reads(db)
+
+
+async def _list_account_reads(db: Database, account_id: int | None = None) -> list[AccountRead]:
+    """Accounts (all, or one) with their numbers of users and employees."""
     users = select(User.account_id, func.count().label("n")).group_by(User.account_id).subquery()
     employees = select(Employee.account_id, func.count().label("n")).group_by(Employee.account_id).subquery()
     query = (
@@ -106,6 +140,8 @@ async def list_accounts(db: Database, actor: Actor) -> list[AccountRead]:
         .outerjoin(employees, employees.c.account_id == Account.id)
         .order_by(Account.id)
     )
+    if account_id is not None:
+        query = query.where(Account.id == account_id)
     async with db.read() as session:
         return [_read(account, *counts) for account, *counts in (await session.execute(query)).all()]
 

@@ -113,6 +113,7 @@ async def get_user_read(db: Database, actor: Actor) -> UserRead:
     async with db.read() as session:
         account = await session.get(Account, actor.account_id)
     account_name = account.name if account else ""
+    timezone = account.timezone if account else "Europe/Moscow"
     return UserRead(
         id=actor.user_id,
         login=actor.login,
@@ -123,4 +124,5 @@ async def get_user_read(db: Database, actor: Actor) -> UserRead:
         name=actor.name,
         may_send_all=actor.may_send_all,
         platform_admin=actor.platform_admin,
+        account_timezone=timezone,
     )

@@ -27,7 +27,13 @@ FINAL = frozenset(
         DeliveryStatus.CANCELLED,
     }
 )
-RANK = {DeliveryStatus.PENDING: 0, DeliveryStatus.SENDING: 1, DeliveryStatus.SENT: 2, **dict.fromkeys(FINAL, 3)}
+RANK = {
+    DeliveryStatus.SCHEDULED: -1,
+    DeliveryStatus.PENDING: 0,
+    DeliveryStatus.SENDING: 1,
+    DeliveryStatus.SENT: 2,
+    **dict.fromkeys(FINAL, 3),
+}
 MAX_ATTEMPTS = 5
 
 

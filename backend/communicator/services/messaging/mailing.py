@@ -6,6 +6,7 @@ jinja2's immutable sandbox (no attribute access to Python internals, no mutation
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import lru_cache
 
 from jinja2 import TemplateError
@@ -37,7 +38,13 @@ def render_for(template: str, contact: ContactRead) -> str:
 
 
 async def send_mailing(
-    db: Database, actor: Actor, list_id: int, template: str, confirmed: bool = False
+    db: Database,
+    actor: Actor,
+    list_id: int,
+    template: str,
+    confirmed: bool = False,
+    send_at: datetime | None = None,
+    valid_minutes: int | None = None,
 ) -> list[MessageRead]:
     """Render the template for every contact of the list and send each their text; all or nothing."""
     permissions.check_scope(actor, "messages:send")
@@ -46,4 +53,4 @@ async def send_mailing(
     if not contacts:
         raise InvalidInput(f"Mailing list {list_id} has no contacts.", code="no_recipients")
     pairs = [(contact.phone, render_for(template, contact)) for contact in contacts]
-    return await send_texts(db, actor, group_by_text(pairs), confirmed)
+    return await send_texts(db, actor, group_by_text(pairs), confirmed, send_at, valid_minutes)

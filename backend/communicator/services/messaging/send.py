@@ -23,6 +23,7 @@ from communicator.services.directory.groups import check_employees_exist, check_
 from communicator.services.directory.numbering import get_operator
 from communicator.services.directory.tags import select_tag_subscribers
 from communicator.services.messaging.contact_threads import record_contact_threads
+from communicator.services.messaging.schedule import Timing, check_timing
 from communicator.services.messaging.threads import (
     check_message_visible,
     record_in_employee_threads,
@@ -114,12 +115,14 @@ async def check_confirmed(session: AsyncSession, account_id: int, recipients: in
 
 
 async def send_message(db: Database, actor: Actor, data: MessageCreate) -> MessageRead:
-    """Accept a message: store it with one Pending delivery per phone, in one transaction."""
+    """Accept a message: store it with one delivery per phone (Pending, or Scheduled to send later), in one transaction."""
     permissions.check_scope(actor, "messages:send")
     check_text(data.text)
     async with db.write() as session:
+        now = datetime.now(UTC)
+        timing = await check_timing(session, actor.account_id, data.send_at, data.valid_minutes, now)
         phones = await resolve_recipients(session, actor, data)
-        return await send_resolved(session, actor, data, phones, data.recipients.groups)
+        return await send_resolved(session, actor, data, phones, data.recipients.groups, timing)
 
 
 async def send_resolved(
@@ -128,19 +131,21 @@ async def send_resolved(
     data: MessageCreate,
     phones: dict[str, int | None],
     group_ids: list[int],
+    timing: Timing = Timing(),
     follow_up_of: int | None = None,
 ) -> MessageRead:
-    """Check and store a send whose recipients are known, record its event and wake the gateways."""
+    """Check and store a send whose recipients are known, record its event and wake the gateways when it is due now."""
     await permissions.check_may_send(session, actor, phones)
     await check_confirmed(session, actor.account_id, len(phones), count_segments(data.text).parts, data.confirmed)
-    message = await _record_outbound(session, actor, data.text, group_ids, phones, follow_up_of)
+    message = await _record_outbound(session, actor, data.text, group_ids, phones, timing, follow_up_of)
     read = await get_message_page(session, message)
     read = msgspec.structs.replace(read, client_id=data.client_id)  # not stored: only the sending tab needs it
     thread_ids = await touch_threads(session, message.id, message.created_at)
     # The event carries the summary, not the (possibly huge) delivery list.
     summary_only = msgspec.structs.replace(read, deliveries=None, deliveries_next=None)
     await record_event(session, actor.account_id, MessageCreated(message=summary_only, thread_ids=thread_ids))
-    wake_gateways_after_commit(session)
+    if timing.send_at is None:
+        wake_gateways_after_commit(session)
     return read
 
 
@@ -153,15 +158,19 @@ async def _list_operator_overrides(session: AsyncSession, account_id: int) -> di
 
 
 async def _insert_deliveries(session: AsyncSession, message: Message, phones: dict[str, int | None]) -> None:
-    """One Pending delivery per phone, with its operator (billing), in one multi-row insert (the queue is these rows)."""
+    """One delivery per phone with its operator (billing), in one multi-row insert (the queue is these rows)."""
     overrides = await _list_operator_overrides(session, message.account_id)
+    # A scheduled one waits as Scheduled with its due time where a Pending row keeps its "not before".
+    status = DeliveryStatus.SCHEDULED if message.send_at else DeliveryStatus.PENDING
     rows = [
         {
             "account_id": message.account_id,
             "message_id": message.id,
             "phone": phone,
             "employee_id": employee_id,
-            "status": DeliveryStatus.PENDING,
+            "status": status,
+            "lease_until": message.send_at,
+            "expires_at": message.valid_until,
             "parts": message.parts,
             "attempts": 0,
             "updated_at": message.created_at,
@@ -180,6 +189,7 @@ async def _record_outbound(
     text: str,
     group_ids: list[int],
     phones: dict[str, int | None],
+    timing: Timing,
     follow_up_of: int | None,
 ) -> Message:
     """Insert the message, its deliveries and its thread links."""
@@ -194,6 +204,8 @@ async def _record_outbound(
         created_at=now,
         author_user_id=actor.user_id,
         follow_up_of=follow_up_of,
+        send_at=timing.send_at,
+        valid_until=timing.valid_until,
     )
     session.add(message)
     await session.flush()

@@ -15,7 +15,7 @@ from communicator.schemas import LastMessage, ThreadPage
 from communicator.schemas import ThreadRead as ThreadView
 from communicator.services.core.access import access_row
 from communicator.services.core.actors import Actor
-from communicator.services.core.errors import NotFound
+from communicator.services.core.errors import Forbidden, NotFound
 from communicator.services.core.permissions import Reach, check_scope, get_reach
 from communicator.services.messaging.unread import get_unread_counts, get_unread_total
 from communicator.services.messaging.views import list_message_reads
@@ -205,11 +205,13 @@ def _thread_view(thread: Thread, title: Title, preview: LastMessage | None, unre
 
 
 async def get_thread(session: AsyncSession, actor: Actor, thread_id: int) -> tuple[Thread, Reach]:
-    """One thread the caller may see (an invisible one looks exactly like a missing one), with their reach."""
+    """One thread the caller may see, with their reach; one of their own account outside their reach is 403."""
+    # access_row keeps another account's ids a 404: only ids of the caller's own account are told apart,
+    # and those they could list before the admin narrowed their reach anyway.
     thread = await access_row(session, Thread, thread_id, actor, "Thread")
     reach = await get_reach(session, actor)
     if not reach.sees_thread(thread.kind, thread.ref_id):
-        raise NotFound(f"Thread {thread_id} not found.", code="not_found")
+        raise Forbidden(f"Thread {thread_id} is outside your reach.", code="forbidden")
     return thread, reach
 
 

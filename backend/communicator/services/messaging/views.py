@@ -153,6 +153,9 @@ def _message_read(
         summary=summary,
         deliveries=deliveries,
         author_user_id=m.author_user_id,
+        folded=m.folded,
+        send_at=m.send_at,
+        valid_until=m.valid_until,
     )
     return get_visible_message(read, reach)
 

@@ -1,7 +1,7 @@
 """m2m api: API passwords (keyed hashes), mailing lists mapped onto groups, their contacts' attributes
 
 Revision ID: 0007
-Revises: 0011
+Revises: 0008
 Create Date: 2026-11-30 02:50:00
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0007"
-down_revision = "0011"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 

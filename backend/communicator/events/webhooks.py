@@ -1,0 +1,52 @@
+"""Webhook calls written in the event's own transaction (docs/webhooks.md): the outbox loses none on a crash."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+import msgspec
+from sqlalchemy import Text, insert, literal, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from communicator.db.models import UTCDateTime, WebhookOutbox, WebhookSettings
+from communicator.events.types import AnyEvent, DeliveryUpdated, MessageCreated
+
+_encoder = msgspec.json.Encoder()
+
+
+def _hook_of(event: AnyEvent) -> tuple[str, str, object] | None:
+    """(kind, webhook type, data) for an event a webhook reports, else None."""
+    if isinstance(event, MessageCreated) and event.message.direction == "in":
+        return "inbound", "message.received", event.message
+    if isinstance(event, DeliveryUpdated):
+        data = {"message_id": event.message_id, "deliveries": event.deliveries, "summary": event.summary}
+        return "delivery", "delivery.updated", data
+    return None
+
+
+async def record_webhook_call(session: AsyncSession, account_id: int, event: AnyEvent) -> None:
+    """Queue the webhook call this event causes, if the account set a URL for it (one INSERT … SELECT)."""
+    hook = _hook_of(event)
+    if hook is None:
+        return
+    kind, hook_type, data = hook
+    url = WebhookSettings.inbound_url if kind == "inbound" else WebhookSettings.delivery_url
+    now = datetime.now(UTC)
+    webhook_id = str(uuid.uuid4())
+    body = _encoder.encode(
+        {"id": webhook_id, "type": hook_type, "account_id": account_id, "created_at": now, "data": data}
+    ).decode()
+    source = select(
+        literal(account_id),
+        literal(kind),
+        url,
+        literal(webhook_id),
+        literal(body, Text()),
+        literal("pending"),
+        literal(0),
+        literal(now, UTCDateTime()),
+        literal(now, UTCDateTime()),
+    ).where(WebhookSettings.account_id == account_id, url != "")
+    columns = ["account_id", "kind", "url", "webhook_id", "body", "status", "attempts", "next_attempt_at", "created_at"]
+    await session.execute(insert(WebhookOutbox).from_select(columns, source))

@@ -1,0 +1,1 @@
+"""Integrations: e-mail to SMS (mail, mail_receive) and webhooks (webhooks)."""

@@ -14,9 +14,11 @@ import time
 from urllib.parse import urlsplit
 
 
-def _request(host: str, path: str, headers: dict[str, str], body: bytes) -> bytes:
-    """One POST, ready to write."""
-    lines = [f"POST {path} HTTP/1.1", f"Host: {host}", f"Content-Length: {len(body)}"]
+def _request(host: str, path: str, headers: dict[str, str], body: bytes, method: str = "POST") -> bytes:
+    """One POST (or a GET whose body is its query string), ready to write."""
+    if method == "GET":
+        path, body = f"{path}?{body.decode()}", b""
+    lines = [f"{method} {path} HTTP/1.1", f"Host: {host}", f"Content-Length: {len(body)}"]
     lines += [f"{key}: {value}" for key, value in headers.items()]
     return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
 
@@ -39,7 +41,8 @@ async def _client(url: str, bodies: list[bytes], headers: dict[str, str], until:
     """One connection sending until `until`; latencies after `warm_until` are recorded."""
     parts = urlsplit(url)
     reader, writer = await asyncio.open_connection(parts.hostname, parts.port)
-    requests = [_request(parts.netloc, "/api/v1/messages", headers, body) for body in bodies]
+    path, method = out.get("path", "/api/v1/messages"), out.get("method", "POST")
+    requests = [_request(parts.netloc, path, headers, body, method) for body in bodies]
     n = 0
     try:
         while (started := time.monotonic()) < until:
@@ -53,9 +56,18 @@ async def _client(url: str, bodies: list[bytes], headers: dict[str, str], until:
         writer.close()
 
 
-async def run(url: str, clients: int, seconds: float, warmup: float, bodies: list[str], headers: dict[str, str]):
+async def run(
+    url: str,
+    clients: int,
+    seconds: float,
+    warmup: float,
+    bodies: list[str],
+    headers: dict[str, str],
+    path: str = "/api/v1/messages",
+    method: str = "POST",
+):
     """Every client in parallel; returns latencies (s), status counts and the measured window."""
-    out: dict = {"latencies": [], "statuses": {}}
+    out: dict = {"latencies": [], "statuses": {}, "path": path, "method": method}
     encoded = [body.encode() for body in bodies]
     start = time.monotonic()
     warm_until, until = start + warmup, start + warmup + seconds
@@ -66,6 +78,7 @@ async def run(url: str, clients: int, seconds: float, warmup: float, bodies: lis
     ]
     await asyncio.gather(*tasks)
     out["window"] = time.monotonic() - warm_until
+    del out["path"], out["method"]
     return out
 
 
@@ -79,7 +92,16 @@ def main() -> None:
         pass
     args = json.loads(sys.argv[2])
     result = asyncio.run(
-        run(sys.argv[1], args["clients"], args["seconds"], args["warmup"], args["bodies"], args["headers"])
+        run(
+            sys.argv[1],
+            args["clients"],
+            args["seconds"],
+            args["warmup"],
+            args["bodies"],
+            args["headers"],
+            args.get("path", "/api/v1/messages"),
+            args.get("method", "POST"),
+        )
     )
     print(json.dumps(result))
 

@@ -46,6 +46,7 @@ from communicator.events import Published, channel_for, prune_events
 from communicator.gateway.links import LinkReporter
 from communicator.gateway.process import build_gateway, wakeup_channel
 from communicator.ingress.smtp import start_smtp_server
+from communicator.m2m.endpoint import m2m_api
 from communicator.queue.database import DatabaseQueue
 from communicator.services.core.actors import Actor
 from communicator.services.directory.numbering import (
@@ -175,6 +176,7 @@ def _route_handlers(settings: Settings) -> list:
         http_delivery_report,
         *OPS_ROUTES,
         GatewayController,
+        m2m_api,
     ]
     if settings.gateway_driver == "simulator":
         handlers.append(SimulatorController)

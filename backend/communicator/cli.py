@@ -40,10 +40,11 @@ def _serve(settings: Settings, args: argparse.Namespace) -> None:
 async def _seed(settings: Settings, password: str) -> None:
     """Seed the demo account (or reset its admin's password)."""
     from communicator.services.demo import seed_demo
+    from communicator.services.identity.server_secret import load_server_secret
 
     db = Database(settings.database_url)
     try:
-        await seed_demo(db, password)
+        await seed_demo(db, password, await load_server_secret(db, settings.secret_key))
     finally:
         await db.dispose()
 

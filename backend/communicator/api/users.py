@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
-from litestar import Controller, get, patch, post, put
+from litestar import Controller, Request, get, patch, post, put
 from litestar.di import NamedDependency
 from litestar.params import JSONBody
 
 from communicator.api.params import PathId
 from communicator.db.session import Database
-from communicator.schemas import PermissionsRead, PermissionsUpdate, WebUserCreate, WebUserRead, WebUserUpdate
+from communicator.schemas import (
+    ApiPasswordUpdate,
+    PermissionsRead,
+    PermissionsUpdate,
+    WebUserCreate,
+    WebUserRead,
+    WebUserUpdate,
+)
 from communicator.services.core.actors import Actor
-from communicator.services.identity import users
+from communicator.services.identity import api_password, users
 
 
 class UserController(Controller):
@@ -68,3 +75,15 @@ class UserController(Controller):
     ) -> PermissionsRead:
         """The employees a permission set would reach, without saving it."""
         return await users.preview_permissions(db, actor, data)
+
+    @put("/users/{user_id:int}/api_password", operation_id="setApiPassword", status_code=204)
+    async def set_api_password(
+        self,
+        request: Request,
+        db: NamedDependency[Database],
+        actor: NamedDependency[Actor],
+        user_id: PathId,
+        data: JSONBody[ApiPasswordUpdate],
+    ) -> None:
+        """Set or reset the user's M2M API password (docs/m2m.md)."""
+        await api_password.apply_api_password(db, actor, user_id, data.password, request.app.state.server_secret)

@@ -507,3 +507,31 @@ class GatewayLink(Base):
     tps_allowed: Mapped[float] = mapped_column()
     current_rate: Mapped[float] = mapped_column()
     updated_at: Mapped[datetime] = mapped_column()
+# --- m2m ---
+
+
+class ApiPassword(Base):
+    """A user's M2M API password: only HMAC-SHA256(server secret, its lowercase hex MD5) is stored."""
+
+    __tablename__ = "api_passwords"
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column()
+
+
+class MailingList(Base):
+    """A group created as an M2M mailing list (its members are the list's contacts)."""
+
+    __tablename__ = "mailing_lists"
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"), primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+
+
+class MailingListAttribute(Base):
+    """A contact's attribute in a mailing list: a template variable of CreateMailing for that recipient."""
+
+    __tablename__ = "mailing_list_attributes"
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"), primary_key=True)
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id", ondelete="CASCADE"), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[str] = mapped_column(String(1000))

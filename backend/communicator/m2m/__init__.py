@@ -1,1 +1,1 @@
-"""The MTS Communicator M2M API (SOAP 1.1/1.2, HTTP GET/POST): XML stays here, every operation calls one service action."""
+"""The MTS Communicator M2M API: SOAP 1.1/1.2 and HTTP GET/POST ↔ the same service calls. See docs/m2m.md."""

@@ -6,6 +6,7 @@ from communicator.schemas.admin import (
     AccountCreate,
     AccountRead,
     AccountUpdate,
+    ApiPasswordUpdate,
     AuditEntryRead,
     AuditPage,
     PermissionsRead,
@@ -150,6 +151,7 @@ __all__ = [
     "WebhookCallRead",
     "WebhookSettingsRead",
     "WebhookSettingsUpdate",
+    "ApiPasswordUpdate",
 ]
 
 API_STRUCTS = (
@@ -211,4 +213,5 @@ API_STRUCTS = (
     GatewayLinkRead,
     GatewayStatusRead,
     GatewayAlarmRead,
+    ApiPasswordUpdate,
 )

@@ -30,6 +30,12 @@ class WebUserUpdate(Struct, forbid_unknown_fields=True, kw_only=True):
     name: ShortText | UnsetType = UNSET
 
 
+class ApiPasswordUpdate(Struct, forbid_unknown_fields=True, kw_only=True):
+    """A user's new M2M API password (M2M clients send its MD5; only a keyed hash of that is stored)."""
+
+    password: Password
+
+
 class WebUserRead(Struct, kw_only=True):
     """A web login as the admin's users page shows it."""
 

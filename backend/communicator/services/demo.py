@@ -13,6 +13,7 @@ from communicator.services.core.actors import Actor
 from communicator.services.directory.employees import create_employee
 from communicator.services.directory.groups import create_group
 from communicator.services.identity.accounts import create_account, create_user
+from communicator.services.identity.api_password import get_api_password_hash, get_md5hex, record_api_password
 from communicator.services.identity.auth import hash_password
 
 DEMO_ACCOUNT = "ООО «Энергомонтаж»"
@@ -50,15 +51,20 @@ DEMO_TAGS = {
 DEMO_LOGINS = {"admin": (Role.ADMINISTRATOR, "Администратор"), "operator": (Role.OPERATOR, "Оператор")}
 
 
-async def seed_demo(db: Database, admin_password: str) -> bool:
-    """Create the demo account, or give its logins this password again; returns whether it was created."""
+async def seed_demo(db: Database, admin_password: str, secret: bytes | None = None) -> bool:
+    """Create the demo account, or give its logins this password again; returns whether it was created.
+
+    Given the server secret, the admin's M2M API password becomes the same password (docs/m2m.md).
+    """
     async with db.write() as session:
         admin_user = await session.scalar(select(User).where(User.login == "admin"))
         if admin_user is not None:
-            await _apply_demo_logins(session, admin_user.account_id, admin_password)
+            users = await _apply_demo_logins(session, admin_user.account_id, admin_password)
+            await _apply_demo_api_password(session, users["admin"], admin_password, secret)
             return False
         account: Account = await create_account(session, DEMO_ACCOUNT)
         admin = (await _apply_demo_logins(session, account.id, admin_password))["admin"]
+        await _apply_demo_api_password(session, admin, admin_password, secret)
     await _seed_directory(db, Actor(admin.id, account.id, admin.role, admin.login, admin.name))
     return True
 
@@ -78,6 +84,12 @@ async def _seed_directory(db: Database, actor: Actor) -> None:
             tags=DEMO_TAGS.get(phone, []),
         )
         await create_employee(db, actor, employee)
+
+
+async def _apply_demo_api_password(session: AsyncSession, admin: User, password: str, secret: bytes | None) -> None:
+    """The demo admin's M2M API password is the demo password, when the server secret is at hand."""
+    if secret is not None:
+        await record_api_password(session, admin.id, get_api_password_hash(secret, get_md5hex(password)))
 
 
 async def _apply_demo_logins(session: AsyncSession, account_id: int, password: str) -> dict[str, User]:

@@ -232,6 +232,8 @@ export const api = {
     request<WebUserRead>("POST", "/users", data),
   updateUser: (id: number, data: WebUserUpdate) =>
     request<WebUserRead>("PATCH", `/users/${id}`, data),
+  setApiPassword: (userId: number, password: string) =>
+    request<void>("PUT", `/users/${userId}/api_password`, { password }),
   getPermissions: (userId: number) =>
     request<PermissionsRead>("GET", `/users/${userId}/permissions`),
   putPermissions: (userId: number, data: PermissionsUpdate) =>

@@ -39,6 +39,7 @@ export interface CommunicatorSchemas {
   AccountSettings: AccountSettings;
   AccountUpdate: AccountUpdate;
   AccountUpdated: AccountUpdated;
+  ApiPasswordUpdate: ApiPasswordUpdate;
   AuditEntryRead: AuditEntryRead;
   AuditPage: AuditPage;
   ContactCreate: ContactCreate;
@@ -175,6 +176,15 @@ export interface AccountUpdated {
   id?: number;
   settings: AccountSettings;
   type: 'account.updated';
+}
+/**
+ * A user's new M2M API password (M2M clients send its MD5; only a keyed hash of that is stored).
+ *
+ * This interface was referenced by `CommunicatorSchemas`'s JSON-Schema
+ * via the `definition` "ApiPasswordUpdate".
+ */
+export interface ApiPasswordUpdate {
+  password: string;
 }
 /**
  * One line of the audit log.

@@ -4,6 +4,7 @@ import type { MessageKey } from './ru';
 import { enNumbering } from './numbering.strings';
 import { enMail } from './mail.strings';
 import { enSchedule } from './schedule.strings';
+import { enM2m } from './m2m.strings';
 import type { Entry } from './translate';
 import { enInboxUi } from './inboxUi.strings';
 import { enOps } from './ops.strings';
@@ -360,4 +361,5 @@ export const en: Record<MessageKey, Entry> = {
   ...enMail,
   ...enSchedule,
   ...enOps,
+  ...enM2m,
 };

@@ -3,6 +3,7 @@ import { ruNumbering } from './numbering.strings';
 import { ruInboxCore } from './inbox-core.strings';
 import { ruMail } from './mail.strings';
 import { ruSchedule } from './schedule.strings';
+import { ruM2m } from './m2m.strings';
 import type { Entry } from './translate';
 import { ruInboxUi } from './inboxUi.strings';
 import { ruOps } from './ops.strings';
@@ -359,6 +360,7 @@ export const ru = {
   ...ruMail,
   ...ruSchedule,
   ...ruOps,
+  ...ruM2m,
 } satisfies Record<string, Entry>;
 
 export type MessageKey = keyof typeof ru;

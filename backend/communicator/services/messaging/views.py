@@ -39,7 +39,7 @@ async def get_summaries(
 
 
 async def _names(
-    session: AsyncSession, model: type[User] | type[Employee], ids: Iterable[int | None]
+    session: AsyncSession, model: type[User | Employee], ids: Iterable[int | None]
 ) -> dict[int | None, str]:
     """Display names of users or employees by id (keyed so an absent id looks up nothing)."""
     wanted = {i for i in ids if i is not None}

@@ -22,7 +22,6 @@ export const ruOps = {
   "gateway.queue.Pending": "Ждут отправки",
   "gateway.queue.Sending": "Отправляются",
   "gateway.queue.Sent": "Ждут отчёта о доставке",
-  "gateway.operators": "Сегодня по операторам",
   "gateway.alarm":
     "Нет связи с оператором: SMS не уходят, они ждут в очереди и уйдут после восстановления связи.",
 } satisfies Record<string, Entry>;
@@ -48,7 +47,6 @@ export const enOps: Record<keyof typeof ruOps, Entry> = {
   "gateway.queue.Pending": "Waiting to be sent",
   "gateway.queue.Sending": "Being sent",
   "gateway.queue.Sent": "Awaiting a delivery report",
-  "gateway.operators": "Today by operator",
   "gateway.alarm":
     "No connection to the operator: SMS are not going out; they wait in the queue and go once the link is back.",
 };

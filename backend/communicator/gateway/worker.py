@@ -9,7 +9,7 @@ from communicator.db.session import Database
 from communicator.gateway.drivers import Driver
 from communicator.gateway.ratelimit import TokenBucket
 from communicator.queue import SendQueue
-from communicator.services.messaging.delivery import SubmitResult, apply_submit_results, claim_deliveries
+from communicator.services.messaging.delivery import SubmitResult, apply_submit_results, claim_deliveries, renew_leases
 
 log = logging.getLogger(__name__)
 
@@ -47,10 +47,23 @@ class GatewayWorker:
         self.bucket.refund(self.batch - len(claimed))
         if not claimed:
             return 0
+        renewing = asyncio.create_task(self._renew_leases([c.delivery_id for c in claimed]))
         try:
             results = await self.driver.submit(claimed)
         except Exception as error:  # the connection failed: nothing is known to be accepted
             log.warning("submit failed: %s", error)
             results = [SubmitResult(c.delivery_id, error=str(error), retryable=True) for c in claimed]
+        finally:
+            renewing.cancel()
         await apply_submit_results(self.db, results, {c.delivery_id: c.attempts for c in claimed})
         return len(claimed)
+
+    async def _renew_leases(self, delivery_ids: list[int]) -> None:
+        """While the SMSC holds the batch, keep its lease alive: another gateway must not take a live round."""
+        interval = self.queue.lease.total_seconds() / 3
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                await renew_leases(self.db, delivery_ids, self.queue.lease)
+            except Exception:
+                log.exception("renewing leases failed; will try again")

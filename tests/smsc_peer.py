@@ -46,6 +46,7 @@ class Script:
     receipts: str | None = None  # send a receipt after each accept with this stat (DELIVRD, UNDELIV...)
     receipt_id_form: str = "same"  # "same", or "decimal" when ids are hex: the receipt names the id in the other base
     ids: str = "hex"  # message ids as "hex" or "decimal"
+    receipt_first: bool = False  # send the receipt before the submit_sm_resp (then answer after `delay`)
 
 
 class Proxy:
@@ -108,6 +109,8 @@ class SmscPeer:
         self.accepted: dict[str, Submit] = {}
         self.dropped: list[smpp34.SubmitSmEvent] = []  # held forever: no answer ever goes out
         self.throttled = 0
+        self.outstanding = 0  # submit_sm not answered yet
+        self.max_outstanding = 0
         self.binds = 0
         self.unbinds = 0
         self._ids = itertools.count(random.randrange(10**6, 10**7))
@@ -164,11 +167,29 @@ class SmscPeer:
         )
         self.submits.append(submit)
         script = self.script
+        self.outstanding += 1
+        self.max_outstanding = max(self.max_outstanding, self.outstanding)
+        if script.receipt_first:
+            self._spawn(self._receipt_then_accept(event, submit))
+            return
+        self._decide(event, submit)
+
+    async def _receipt_then_accept(self, event: smpp34.SubmitSmEvent, submit: Submit) -> None:
+        """The receipt overtakes the submit_sm_resp, as it can on a real SMSC."""
+        number = next(self._ids)
+        message_id = f"{number:X}" if self.script.ids == "hex" else str(number)
+        await self.send_receipt(submit, message_id, self.script.receipts or "DELIVRD")
+        await asyncio.sleep(self.script.delay)
+        self._accept(event, submit, number)
+
+    def _decide(self, event: smpp34.SubmitSmEvent, submit: Submit) -> None:
+        """Throttle, reject, drop, or accept (now or after the delay)."""
+        script = self.script
         if self._over_rate(submit.at):
             self.throttled += 1
-            event.reject(smpp34.ESME_RTHROTTLED)
+            self._reject(event, smpp34.ESME_RTHROTTLED)
         elif submit.destination_addr in script.reject:
-            event.reject(script.reject[submit.destination_addr])
+            self._reject(event, script.reject[submit.destination_addr])
         elif script.drop_every and len(self.submits) % script.drop_every == 0:
             self.dropped.append(event)
         elif script.delay:
@@ -186,16 +207,22 @@ class SmscPeer:
         self._second = (second, seen + 1)
         return seen + 1 > self.script.throttle_above
 
-    def _accept(self, event: smpp34.SubmitSmEvent, submit: Submit) -> None:
-        number = next(self._ids)
+    def _reject(self, event: smpp34.SubmitSmEvent, status: int) -> None:
+        self.outstanding -= 1
+        event.reject(status)
+
+    def _accept(self, event: smpp34.SubmitSmEvent, submit: Submit, number: int | None = None) -> None:
+        self.outstanding -= 1
+        receipt_sent = number is not None
+        number = next(self._ids) if number is None else number
         message_id = f"{number:X}" if self.script.ids == "hex" else str(number)
         try:
             event.accept(message_id)
-        except Exception:  # the session is gone: the ESME never hears of this accept
+        except smpp34.SmppError:  # the session is gone: the ESME never hears of this accept
             return
         submit.message_id = message_id
         self.accepted[message_id] = submit
-        if self.script.receipts:
+        if self.script.receipts and not receipt_sent:
             named = str(number) if self.script.receipt_id_form == "decimal" else message_id
             self._spawn(self.send_receipt(submit, named, self.script.receipts))
 

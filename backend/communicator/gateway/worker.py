@@ -23,7 +23,8 @@ class GatewayWorker:
         self.driver = driver
         self.batch = batch
         self.poll_seconds = poll_seconds
-        self.bucket = TokenBucket(driver.tps)
+        # A driver that paces each submit itself (SMPP) only needs claims kept about one batch ahead of it.
+        self.bucket = TokenBucket(driver.tps, burst=float(batch) if getattr(driver, "paces_itself", False) else None)
 
     async def run(self) -> None:
         """Work until cancelled; an error in one round is logged and the loop goes on."""

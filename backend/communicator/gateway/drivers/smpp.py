@@ -54,6 +54,8 @@ def relative_validity(minutes: int) -> str:
 class SmppDriver:
     """A Driver over one or more SMPP transceiver binds."""
 
+    paces_itself = True  # every submit_sm waits for the adaptive rate; the worker need not pace claims finely
+
     def __init__(
         self,
         db: Database,
@@ -136,9 +138,8 @@ class SmppDriver:
             session = await self._bound_session()
             if session is None:
                 return _Outcome(error="no SMSC bind is up", retryable=True, duplicate=duplicate)
-            await self.rate.acquire()
             try:
-                response = await session.submit(body)
+                response = await session.submit(body, self.rate.acquire)
             except (ResponseTimeout, LinkDown) as failure:
                 tries, duplicate, error = tries + 1, True, str(failure)
                 continue

@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 ESME_RX_P_APPN = 0x65  # permanent application error: the SMSC must not deliver it again
 UNMATCHED_RETRY_SECONDS = 0.2
 UNMATCHED_GIVE_UP_SECONDS = 60.0
+LINGER_SECONDS = 0.02
 MO_DEDUP_BUCKET_SECONDS = 600  # SMPP 3.4 gives an MO no id: a redelivery within this bucket is the same MO
 
 
@@ -41,7 +42,9 @@ class Inbound:
         self.batch = batch
         self.receipts_applied = 0
         self._receipts: list[tuple[ParsedReceipt, asyncio.Future[None]]] = []
-        self._unmatched: list[tuple[float, ParsedReceipt]] = []
+        self._unmatched: list[tuple[float, ParsedReceipt]] = []  # (first seen, receipt), offered again when due
+        self._unmatched_due = 0.0
+        self._unmatched_gap = UNMATCHED_RETRY_SECONDS
         self._partial: dict[tuple[str, str, int, int], _Partial] = {}
         self._wakeup = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -86,7 +89,11 @@ class Inbound:
             await self._wait()
             taken, self._receipts = self._receipts[: self.batch], self._receipts[self.batch :]
             now = time.monotonic()
-            due, self._unmatched = self._unmatched, []
+            due: list[tuple[float, ParsedReceipt]] = []
+            if self._unmatched and now >= self._unmatched_due:  # all at once, spaced out more while none match
+                due, self._unmatched = self._unmatched, []
+                self._unmatched_due = now + self._unmatched_gap
+                self._unmatched_gap = min(self._unmatched_gap * 2, 2.0)
             try:
                 await self._apply([(now, r) for r, _ in taken] + due)
             except Exception as error:
@@ -101,12 +108,15 @@ class Inbound:
                     done.set_result(None)
 
     async def _wait(self) -> None:
-        """Until receipts wait or an unmatched one is due again."""
+        """Until receipts wait (lingering briefly so one transaction takes many) or the unmatched ones are due."""
         if self._receipts:
+            if len(self._receipts) < self.batch:
+                await asyncio.sleep(LINGER_SECONDS)
             return
         self._wakeup.clear()
+        timeout = max(0.01, self._unmatched_due - time.monotonic()) if self._unmatched else 1.0
         try:
-            await asyncio.wait_for(self._wakeup.wait(), UNMATCHED_RETRY_SECONDS if self._unmatched else 1.0)
+            await asyncio.wait_for(self._wakeup.wait(), timeout)
         except TimeoutError:
             pass
 
@@ -122,6 +132,8 @@ class Inbound:
             matched = {a.smsc_id for a in alternates} - still
             retry = [(first, r) for first, r in retry if not matched.intersection(other_forms(r.smsc_id))]
         self.receipts_applied += len(receipts) - len(retry)
+        if len(retry) < len(receipts):
+            self._unmatched_gap = UNMATCHED_RETRY_SECONDS  # matches happen again: look again soon
         now = time.monotonic()
         kept = [(first, r) for first, r in retry if now - first < UNMATCHED_GIVE_UP_SECONDS]
         if len(kept) < len(retry):

@@ -74,9 +74,10 @@ class Session:
             raise BindRefused(self.error)
         self._spawn(self._keepalive_loop())
 
-    async def submit(self, body: bytes) -> Pdu:
-        """Send one submit_sm within the window; the submit_sm_resp (or generic_nack)."""
+    async def submit(self, body: bytes, pace: Callable[[], Awaitable[None]]) -> Pdu:
+        """Send one submit_sm within the window, paced right before it is written; its resp (or generic_nack)."""
         async with self.window:
+            await pace()  # after the window: a slot that frees late must not release a burst of paced submits
             return await self._request(pdu.SUBMIT_SM, body, self.config.response_timeout)
 
     async def _request(self, command_id: int, body: bytes, timeout: float) -> Pdu:

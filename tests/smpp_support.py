@@ -1,0 +1,119 @@
+"""Shared pieces of the SMPP tests: the driver and worker against a scripted peer, counts scaled by an env var."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from communicator.db.migrate import upgrade
+from communicator.db.models import User
+from communicator.db.session import Database
+from communicator.gateway.drivers.smpp import SmppDriver
+from communicator.gateway.smpp.session import BindConfig
+from communicator.gateway.worker import GatewayWorker
+from communicator.queue.database import DatabaseQueue
+from communicator.schemas import MessageCreate, Recipients
+from communicator.services.core.actors import Actor
+from communicator.services.messaging.send import send_message
+from tests.conftest import seed
+from tests.smsc_peer import Script, SmscPeer
+
+# Fault tests run at this share of their full size in the suite; `make bench` runs them at 1.0.
+SCALE = float(os.environ.get("COMMUNICATOR_SMPP_TEST_SCALE", "0.05"))
+
+
+def scaled(full: int, least: int = 10) -> int:
+    """A count at the suite's scale."""
+    return max(least, int(full * SCALE))
+
+
+def bind_for(peer: SmscPeer, **overrides: object) -> BindConfig:
+    """A bind to the peer, with short timers for tests."""
+    values: dict[str, object] = {
+        "host": "127.0.0.1",
+        "port": peer.port,
+        "system_id": "esme",
+        "password": "secret",
+        "window": 10,
+        "enquire_link_seconds": 1.0,
+        "response_timeout": 2.0,
+        "connect_timeout": 2.0,
+    }
+    values.update(overrides)
+    return BindConfig(**values)  # type: ignore[arg-type]
+
+
+@asynccontextmanager
+async def running_gateway(
+    db: Database, peer: SmscPeer, *, tps: float = 5000, batch: int = 100, binds: int = 1, lease: float = 30.0,
+    **bind: object,
+) -> AsyncIterator[SmppDriver]:
+    """The SMPP driver and a gateway worker draining the queue, for the length of the block."""
+    driver = SmppDriver(db, [bind_for(peer, **bind) for _ in range(binds)], tps=tps, bind_wait_seconds=1.0)
+    for link in driver.links:
+        link.backoff_base, link.backoff_cap = 0.05, 0.5
+    worker = GatewayWorker(db, DatabaseQueue(db, lease), driver, batch, 0.05)
+    await driver.start()
+    task = asyncio.create_task(worker.run())
+    try:
+        yield driver
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await driver.stop()
+
+
+@pytest.fixture(scope="session")
+def seeded_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One migrated SQLite file with the demo account, made once; each test gets a copy (seeding costs seconds)."""
+    path = tmp_path_factory.mktemp("smpp-template") / "seeded.db"
+    url = f"sqlite+aiosqlite:///{path}"
+    upgrade(url)
+    asyncio.run(seed(url))
+    return path
+
+
+@pytest.fixture
+async def sdb(seeded_sqlite: Path, tmp_path: Path) -> AsyncIterator[Database]:
+    """A fresh copy of the seeded SQLite database."""
+    path = tmp_path / "smpp.db"
+    shutil.copy(seeded_sqlite, path)
+    database = Database(f"sqlite+aiosqlite:///{path}")
+    yield database
+    await database.dispose()
+
+
+@pytest.fixture
+async def sadmin(sdb: Database) -> Actor:
+    """The demo account's administrator in `sdb`."""
+    async with sdb.read() as session:
+        user = (await session.execute(select(User).where(User.login == "admin"))).scalar_one()
+    return Actor(user.id, user.account_id, user.role, user.login, user.name)
+
+
+@pytest.fixture
+async def peer() -> AsyncIterator[SmscPeer]:
+    """A scripted SMSC that accepts everything and sends DELIVRD receipts."""
+    smsc = await SmscPeer(Script(receipts="DELIVRD")).start()
+    yield smsc
+    await smsc.stop()
+
+
+async def send_to_all(db: Database, admin: Actor, text: str = "Сбор в 9:00") -> int:
+    """One message to the demo account's three groups (18 phones); its id."""
+    message = await send_message(db, admin, MessageCreate(text=text, recipients=Recipients(groups=[1, 2, 3])))
+    return message.id
+
+
+async def send_to_phones(db: Database, admin: Actor, count: int, text: str = "Проверка связи") -> int:
+    """One message to `count` phones; its id."""
+    phones = [f"+7926{3000000 + i:07}" for i in range(count)]
+    message = await send_message(db, admin, MessageCreate(text=text, recipients=Recipients(numbers=phones)))
+    return message.id

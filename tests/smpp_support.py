@@ -4,16 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import os
-import shutil
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 
-import pytest
-from sqlalchemy import select
-
-from communicator.db.migrate import upgrade
-from communicator.db.models import User
 from communicator.db.session import Database
 from communicator.gateway.drivers.smpp import SmppDriver
 from communicator.gateway.smpp.session import BindConfig
@@ -22,8 +15,7 @@ from communicator.queue.database import DatabaseQueue
 from communicator.schemas import MessageCreate, Recipients
 from communicator.services.core.actors import Actor
 from communicator.services.messaging.send import send_message
-from tests.conftest import seed
-from tests.smsc_peer import Script, SmscPeer
+from tests.smsc_peer import SmscPeer
 
 # Fault tests run at this share of their full size in the suite; `make bench` runs them at 1.0.
 SCALE = float(os.environ.get("COMMUNICATOR_SMPP_TEST_SCALE", "0.05"))
@@ -68,42 +60,6 @@ async def running_gateway(
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
         await driver.stop()
-
-
-@pytest.fixture(scope="session")
-def seeded_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One migrated SQLite file with the demo account, made once; each test gets a copy (seeding costs seconds)."""
-    path = tmp_path_factory.mktemp("smpp-template") / "seeded.db"
-    url = f"sqlite+aiosqlite:///{path}"
-    upgrade(url)
-    asyncio.run(seed(url))
-    return path
-
-
-@pytest.fixture
-async def sdb(seeded_sqlite: Path, tmp_path: Path) -> AsyncIterator[Database]:
-    """A fresh copy of the seeded SQLite database."""
-    path = tmp_path / "smpp.db"
-    shutil.copy(seeded_sqlite, path)
-    database = Database(f"sqlite+aiosqlite:///{path}")
-    yield database
-    await database.dispose()
-
-
-@pytest.fixture
-async def sadmin(sdb: Database) -> Actor:
-    """The demo account's administrator in `sdb`."""
-    async with sdb.read() as session:
-        user = (await session.execute(select(User).where(User.login == "admin"))).scalar_one()
-    return Actor(user.id, user.account_id, user.role, user.login, user.name)
-
-
-@pytest.fixture
-async def peer() -> AsyncIterator[SmscPeer]:
-    """A scripted SMSC that accepts everything and sends DELIVRD receipts."""
-    smsc = await SmscPeer(Script(receipts="DELIVRD")).start()
-    yield smsc
-    await smsc.stop()
 
 
 async def send_to_all(db: Database, admin: Actor, text: str = "Сбор в 9:00") -> int:

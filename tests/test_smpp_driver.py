@@ -19,7 +19,7 @@ from tests.helpers import count_by_status, wait_for
 from tests.smpp_support import bind_for, running_gateway, send_to_all, send_to_phones
 from tests.smsc_peer import SmscPeer
 
-pytest_plugins = ["tests.smpp_support"]  # the fixtures: sdb, sadmin, peer
+pytest_plugins = ["tests.smpp_fixtures"]  # the fixtures: sdb, sadmin, peer
 
 
 async def _all(db: Database, message_id: int, status: str, count: int = 18) -> bool:

@@ -33,6 +33,7 @@ class Submit:
     short_message: bytes
     at: float
     message_id: str | None = None  # set when accepted
+    dropped: bool = False  # accepted as far as the phone knows, but the ESME never got the resp
 
 
 @dataclass
@@ -191,6 +192,7 @@ class SmscPeer:
         elif submit.destination_addr in script.reject:
             self._reject(event, script.reject[submit.destination_addr])
         elif script.drop_every and len(self.submits) % script.drop_every == 0:
+            submit.dropped = True
             self.dropped.append(event)
         elif script.delay:
             asyncio.get_running_loop().call_later(script.delay, self._accept, event, submit)
@@ -227,15 +229,32 @@ class SmscPeer:
             self._spawn(self.send_receipt(submit, named, self.script.receipts))
 
     async def send_receipt(self, submit: Submit, message_id: str, stat: str) -> smpp34.DeliverSmResp | None:
-        """A receipt for an accepted submit, in the Appendix B text form."""
-        esme = self.sessions.get(submit.session_id) or next(iter(self.sessions.values()), None)
-        if esme is None:
-            return None
+        """A receipt for an accepted submit (Appendix B text), delivered again on a later session until answered."""
         text = f"id:{message_id} sub:001 dlvrd:001 submit date:2611300000 done date:2611300000 stat:{stat} err:000 text:"
-        return await esme.deliver_sm(
+        return await self._deliver(
             source_addr=submit.destination_addr, destination_addr=submit.source_addr, esm_class=0x04,
             short_message=text.encode(),
         )
+
+    async def _deliver(self, **fields: object) -> smpp34.DeliverSmResp | None:
+        """deliver_sm as a store-and-forward SMSC does it: again (on whatever session is bound) until answered."""
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            esme = next(iter(self.sessions.values()), None)
+            if esme is None:
+                await asyncio.sleep(0.05)
+                continue
+            try:
+                response = await asyncio.wait_for(esme.deliver_sm(**fields), 5)  # type: ignore[arg-type]
+            except (smpp34.SmppError, TimeoutError, RuntimeError):
+                if self.sessions.get(esme.session_id) is esme and not esme.can_receive:
+                    self.sessions.pop(esme.session_id, None)
+                await asyncio.sleep(0.05)
+                continue
+            if response.is_success:
+                return response
+            await asyncio.sleep(0.05)
+        return None
 
     async def send_mo(
         self, source: str, destination: str, short_message: bytes, *, esm_class: int = 0, data_coding: int = 0,
@@ -248,6 +267,18 @@ class SmscPeer:
             esm_class=esm_class, data_coding=data_coding, short_message=short_message, tlvs=tlvs or [],
         )
 
+    async def deliver_mo(self, source: str, destination: str, short_message: bytes) -> bool:
+        """An MO delivered as a store-and-forward SMSC does: again until the ESME answers it with success."""
+        response = await self._deliver(
+            source_addr=source, source_addr_ton=1, source_addr_npi=1, destination_addr=destination,
+            short_message=short_message,
+        )
+        return response is not None
+
+    def reached(self) -> set[str]:
+        """The destinations the SMSC took a message for."""
+        return {s.destination_addr for s in self.submits if s.message_id or s.dropped}
+
     async def unbind_all(self) -> None:
         """The SMSC ends every session with an unbind."""
         for esme in list(self.sessions.values()):
@@ -255,7 +286,7 @@ class SmscPeer:
 
     def duplicates(self) -> int:
         """Submits beyond the first per (destination, text)."""
-        counts = Counter((s.destination_addr, s.short_message) for s in self.submits if s.message_id)
+        counts = Counter((s.destination_addr, s.short_message) for s in self.submits if s.message_id or s.dropped)
         return sum(n - 1 for n in counts.values())
 
     @staticmethod

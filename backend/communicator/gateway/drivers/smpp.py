@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import logging
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from communicator.gateway.smpp.text import Part, split_text
 from communicator.queue import Claimed
 from communicator.services.messaging.delivery import SubmitResult
 
+log = logging.getLogger(__name__)
 TON_INTERNATIONAL, TON_NETWORK, TON_ALPHANUMERIC = 1, 3, 5
 MAX_THROTTLED = 50  # throttle answers one part may get before the worker requeues it
 
@@ -141,6 +143,7 @@ class SmppDriver:
             try:
                 response = await session.submit(body, self.rate.acquire)
             except (ResponseTimeout, LinkDown) as failure:
+                log.warning("submit_sm to %s unanswered (%s); sending again", claimed.phone, failure)
                 tries, duplicate, error = tries + 1, True, str(failure)
                 continue
             kind = get_submit_status_class(response.status)

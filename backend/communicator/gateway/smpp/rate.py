@@ -13,6 +13,7 @@ from communicator.gateway.ratelimit import TokenBucket
 CUT = 0.7  # on ESME_RTHROTTLED / ESME_RMSGQFUL the rate drops to this share (at most once a second)
 RAISE_SHARE = 0.02  # each calm second gives back this share of the ceiling
 PAUSE_FIRST, PAUSE_CAP = 0.1, 5.0
+LEARN_SHARE, LEARN_SECONDS = 0.95, 60.0  # calm climbs back only to this share of the rate that was throttled, for this long
 
 
 class AdaptiveRate:
@@ -28,7 +29,10 @@ class AdaptiveRate:
         self._last_raise = clock()
         self._pause = PAUSE_FIRST
         self._paused_until = 0.0
-        self._recent: deque[float] = deque()  # send times in the last second: the hard check behind the bucket
+        self._learned = tps  # the ceiling the SMSC showed us (by throttling) lately
+        self._learned_at = float("-inf")
+        self._recent: deque[float] = deque()
+        self._refused: deque[float] = deque()  # throttle answers in the last second  # send times in the last second: the hard check behind the bucket
         self.history: list[float] | None = None  # every send time, when a test or benchmark asks for it
 
     @property
@@ -44,8 +48,9 @@ class AdaptiveRate:
     async def acquire(self) -> None:
         """Wait for the right to send one submit_sm."""
         now = self.clock()
-        if now - self._last_raise >= 1.0 and now - self._last_cut >= 1.0 and self.rate < self.ceiling:
-            self._set_rate(min(self.ceiling, self.rate + max(1.0, self.ceiling * RAISE_SHARE)))
+        cap = self._learned if now - self._learned_at < LEARN_SECONDS else self.ceiling
+        if now - self._last_raise >= 1.0 and now - self._last_cut >= 1.0 and self.rate < cap:
+            self._set_rate(min(cap, self.rate + max(1.0, self.ceiling * RAISE_SHARE)))
             self._last_raise = now
             self._pause = PAUSE_FIRST
         if self._paused_until > now:
@@ -68,12 +73,18 @@ class AdaptiveRate:
             self.history.append(now)
 
     def throttled(self) -> None:
-        """The SMSC said slow down: pause (doubling while it goes on) and lower the rate."""
+        """The SMSC said slow down: learn what it took in the last second, pause (doubling while it goes on), slow down."""
         now = self.clock()
         self.throttles += 1
+        self._refused.append(now)
+        while self._refused and self._refused[0] <= now - 1.0:
+            self._refused.popleft()
+        taken = sum(1 for t in self._recent if t > now - 1.0) - len(self._refused)
+        self._learned, self._learned_at = max(1.0, taken * LEARN_SHARE), now
         if now - self._last_cut < 1.0:
+            self._set_rate(min(self.rate, self._learned))
             return
         self._last_cut = self._last_raise = now
-        self._set_rate(max(1.0, self.rate * CUT))
+        self._set_rate(max(1.0, min(self.rate * CUT, self._learned)))
         self._paused_until = now + self._pause
         self._pause = min(PAUSE_CAP, self._pause * 2)

@@ -240,15 +240,14 @@ class SmscPeer:
         """deliver_sm as a store-and-forward SMSC does it: again (on whatever session is bound) until answered."""
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
-            esme = next(iter(self.sessions.values()), None)
+            esme = next(reversed(self.sessions.values()), None)  # the newest session
             if esme is None:
                 await asyncio.sleep(0.05)
                 continue
             try:
                 response = await asyncio.wait_for(esme.deliver_sm(**fields), 5)  # type: ignore[arg-type]
             except (smpp34.SmppError, TimeoutError, RuntimeError):
-                if self.sessions.get(esme.session_id) is esme and not esme.can_receive:
-                    self.sessions.pop(esme.session_id, None)
+                self.sessions.pop(esme.session_id, None)  # a session that fails a deliver_sm is gone
                 await asyncio.sleep(0.05)
                 continue
             if response.is_success:

@@ -245,7 +245,7 @@ class SmscPeer:
                 await asyncio.sleep(0.05)
                 continue
             try:
-                response = await asyncio.wait_for(esme.deliver_sm(**fields), 5)  # type: ignore[arg-type]
+                response = await asyncio.wait_for(esme.deliver_sm(**fields), 2)  # type: ignore[arg-type]
             except (smpp34.SmppError, TimeoutError, RuntimeError):
                 self.sessions.pop(esme.session_id, None)  # a session that fails a deliver_sm is gone
                 await asyncio.sleep(0.05)
@@ -297,3 +297,16 @@ class SmscPeer:
                 raise AssertionError(f"timed out after {timeout}s waiting for {what}")
             await asyncio.sleep(0.01)
         return result
+
+
+async def _serve_forever(delay: float) -> None:
+    """Run a peer as its own process (benchmarks): print the Server's own port (no proxy), serve until killed."""
+    peer = await SmscPeer(Script(delay=delay)).start()
+    print(peer.server_port, flush=True)
+    await asyncio.Event().wait()
+
+
+if __name__ == "__main__":
+    import sys
+
+    asyncio.run(_serve_forever(float(sys.argv[1]) if len(sys.argv) > 1 else 0.0))

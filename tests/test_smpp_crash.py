@@ -90,7 +90,7 @@ async def test_kill_9_mid_batch_loses_nothing_and_flags_the_repeats(
     crash_setup: tuple[Database, SmscPeer, GatewayProcess], seeded_sqlite: Path
 ) -> None:
     db, peer, gateway = crash_setup
-    count = scaled(10_000, least=300)
+    count = scaled(10_000, least=200)
     async with db.read() as session:
         from communicator.db.models import User
 
@@ -120,7 +120,7 @@ async def test_mo_survive_kills_at_random_points_stored_and_shown_once(
     crash_setup: tuple[Database, SmscPeer, GatewayProcess],
 ) -> None:
     db, peer, gateway = crash_setup
-    count = scaled(2_000, least=100)
+    count = scaled(2_000, least=60)
     rng = random.Random(7)
     kill_points = sorted(rng.sample(range(count // 10, count * 9 // 10), 2))
     answered = 0

@@ -123,7 +123,7 @@ async def test_the_tps_limit_holds_in_every_one_second_window(sdb: Database, sad
         await wait_for(lambda: _all(sdb, message_id, "Delivered", 330), timeout=15, what="330 Delivered")
     # Measured where the driver writes each submit_sm: the in-process peer stamps them late when the loop is busy.
     times = driver.rate.history
-    assert len(times) == 330
+    assert len(times) >= 330  # a submit whose resp came late under load is sent again
     busiest = max(bisect_left(times, t + 1.0) - i for i, t in enumerate(times))
     assert busiest <= tps * 1.01, f"{busiest} submit_sm in one second against a limit of {tps}"
     assert busiest >= tps * 0.5, "the limit is approached (the suite machine may be busy)"

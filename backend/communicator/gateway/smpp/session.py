@@ -57,6 +57,7 @@ class Session:
         self._tasks: set[asyncio.Task[None]] = set()
         self._reader: asyncio.StreamReader | None = None
         self._writer: asyncio.StreamWriter | None = None
+        self._outgoing: list[bytes] = []  # PDUs written together once per loop turn: one send() for many
 
     async def open(self) -> None:
         """Connect and bind as a transceiver; raises on failure."""
@@ -89,7 +90,7 @@ class Session:
         future: asyncio.Future[Pdu] = asyncio.get_running_loop().create_future()
         self._pending[sequence] = future
         try:
-            self._writer.write(pdu.encode(Pdu(command_id, 0, sequence, body)))
+            self._queue(pdu.encode(Pdu(command_id, 0, sequence, body)))
             return await asyncio.wait_for(future, timeout)
         except TimeoutError:
             raise ResponseTimeout(f"no response to 0x{command_id:08X} within {timeout}s") from None
@@ -145,8 +146,20 @@ class Session:
 
     def _send(self, message: Pdu) -> None:
         """Write a PDU if the connection is still up."""
+        if not self.closed.is_set():
+            self._queue(pdu.encode(message))
+
+    def _queue(self, data: bytes) -> None:
+        """Add to what goes out at the end of this loop turn."""
+        if not self._outgoing:
+            asyncio.get_running_loop().call_soon(self._flush)
+        self._outgoing.append(data)
+
+    def _flush(self) -> None:
+        """Write the queued PDUs in one go."""
+        data, self._outgoing = b"".join(self._outgoing), []
         if self._writer is not None and not self.closed.is_set():
-            self._writer.write(pdu.encode(message))
+            self._writer.write(data)
 
     async def _keepalive_loop(self) -> None:
         """Probe a quiet link with enquire_link; a link silent for 1.5 intervals is dead (detected within 2)."""

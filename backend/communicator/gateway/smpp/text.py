@@ -23,6 +23,8 @@ _EXTENSION = {"\f": 0x0A, "^": 0x14, "{": 0x28, "}": 0x29, "\\": 0x2F, "[": 0x3C
 _ENCODE = {ch: code for code, ch in enumerate(_BASIC) if code != ESC}
 _DECODE = {code: ch for ch, code in _ENCODE.items()}
 _DECODE_EXT = {code: ch for ch, code in _EXTENSION.items()}
+# str.translate maps a whole text at C speed; the result's code points are the septets.
+_TRANSLATE = {ord(ch): chr(code) for ch, code in _ENCODE.items()} | {ord(ch): f"\x1b{chr(code)}" for ch, code in _EXTENSION.items()}
 # (single-part limit, per-part limit once concatenated), in the encoding's units.
 _LIMITS = {DC_GSM7: (160, 153), DC_UCS2: (70, 67)}
 
@@ -37,14 +39,8 @@ class Part:
 
 
 def encode_gsm7(text: str) -> bytes:
-    """GSM-7 septets, one per octet (extension characters as ESC + code)."""
-    out = bytearray()
-    for ch in text:
-        if ch in _EXTENSION:
-            out += bytes((ESC, _EXTENSION[ch]))
-        else:
-            out.append(_ENCODE[ch])
-    return bytes(out)
+    """GSM-7 septets, one per octet (extension characters as ESC + code); the text must be GSM-7."""
+    return text.translate(_TRANSLATE).encode("latin-1")
 
 
 def decode_gsm7(data: bytes) -> str:
@@ -83,14 +79,13 @@ def _chunks(encoded: list[bytes], limit: int, unit: int) -> list[bytes]:
 
 def split_text(text: str, reference: int) -> list[Part]:
     """The submit_sm parts for a text: one, or several carrying the same 8-bit concatenation reference."""
-    if is_gsm7(text):
-        coding, unit, pieces = DC_GSM7, 1, [encode_gsm7(ch) for ch in text]
-    else:
-        coding, unit, pieces = DC_UCS2, 2, [ch.encode("utf-16-be") for ch in text]
+    gsm = is_gsm7(text)
+    coding, unit = (DC_GSM7, 1) if gsm else (DC_UCS2, 2)
+    whole = encode_gsm7(text) if gsm else text.encode("utf-16-be")
     single, multi = _LIMITS[coding]
-    whole = b"".join(pieces)
     if len(whole) <= single * unit:
         return [Part(data_coding=coding, esm_class=0, short_message=whole)]
+    pieces = [encode_gsm7(ch) for ch in text] if gsm else [ch.encode("utf-16-be") for ch in text]
     chunks = _chunks(pieces, multi, unit)
     total = len(chunks)
     return [

@@ -42,18 +42,38 @@ def bind_for(peer: SmscPeer, **overrides: object) -> BindConfig:
     return BindConfig(**values)  # type: ignore[arg-type]
 
 
+async def start_gateway(db: Database, peer: SmscPeer, *, tps: float = 5000, batch: int = 100, lease: float = 30.0,
+                        binds: int = 1, **bind: object) -> tuple[SmppDriver, asyncio.Task[None]]:
+    """The SMPP driver and a gateway worker draining the queue, started."""
+    driver = SmppDriver(db, [bind_for(peer, **bind) for _ in range(binds)], tps=tps, bind_wait_seconds=1.0)
+    for link in driver.links:
+        link.backoff_base, link.backoff_cap = 0.05, 0.5
+    worker = GatewayWorker(db, DatabaseQueue(db, lease), driver, batch, 0.05)
+    await driver.start()
+    return driver, asyncio.create_task(worker.run())
+
+
+async def crash_gateway(driver: SmppDriver, worker: asyncio.Task[None]) -> None:
+    """Stop everything at once, as kill -9 would: no unbind, no answers, transactions cut where they are."""
+    tasks = [worker, *(link._task for link in driver.links if link._task), driver.inbound._task]
+    for link in driver.links:
+        if link.session is not None:
+            tasks += list(link.session._tasks)
+            if link.session._writer is not None:
+                link.session._writer.transport.abort()
+    for task in tasks:
+        if task is not None:
+            task.cancel()
+    await asyncio.gather(*(t for t in tasks if t is not None), return_exceptions=True)
+
+
 @asynccontextmanager
 async def running_gateway(
     db: Database, peer: SmscPeer, *, tps: float = 5000, batch: int = 100, binds: int = 1, lease: float = 30.0,
     **bind: object,
 ) -> AsyncIterator[SmppDriver]:
     """The SMPP driver and a gateway worker draining the queue, for the length of the block."""
-    driver = SmppDriver(db, [bind_for(peer, **bind) for _ in range(binds)], tps=tps, bind_wait_seconds=1.0)
-    for link in driver.links:
-        link.backoff_base, link.backoff_cap = 0.05, 0.5
-    worker = GatewayWorker(db, DatabaseQueue(db, lease), driver, batch, 0.05)
-    await driver.start()
-    task = asyncio.create_task(worker.run())
+    driver, task = await start_gateway(db, peer, tps=tps, batch=batch, lease=lease, binds=binds, **bind)
     try:
         yield driver
     finally:

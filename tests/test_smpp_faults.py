@@ -4,16 +4,19 @@ COMMUNICATOR_SMPP_TEST_SCALE (bench/bench_smpp.py runs them full size)."""
 from __future__ import annotations
 
 import asyncio
+import json
+import random
 import time
+from collections import Counter
 from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
-from communicator.db.models import Delivery
+from communicator.db.models import Delivery, Event, Message
 from communicator.db.session import Database
 from communicator.services.core.actors import Actor
 from tests.helpers import count_by_status, wait_for
-from tests.smpp_support import SCALE, running_gateway, scaled, send_to_phones
+from tests.smpp_support import SCALE, crash_gateway, running_gateway, scaled, send_to_phones, start_gateway
 from tests.smsc_peer import SmscPeer
 
 pytest_plugins = ["tests.smpp_fixtures"]  # the fixtures: sdb, sadmin, peer
@@ -91,3 +94,31 @@ async def _some_sent(peer: SmscPeer) -> bool:
 
 async def _not_bound(link) -> bool:  # type: ignore[no-untyped-def]
     return link.status != "bound"
+
+
+async def test_mo_through_crashes_are_stored_and_shown_once(sdb: Database, peer: SmscPeer) -> None:
+    """The in-process stand-in for kill -9 (test_smpp_crash.py has the real one, run full size by the bench)."""
+    count = scaled(2_000, least=100)
+    kill_points = sorted(random.Random(11).sample(range(count // 10, count * 9 // 10), 3))
+    answered = 0
+    gateway = await start_gateway(sdb, peer)
+
+    async def deliver(numbers: list[int]) -> None:
+        nonlocal answered
+        for n in numbers:
+            assert await peer.deliver_mo(f"7916{5000000 + n:07}", "4938", f"MO number {n}".encode())
+            answered += 1
+
+    senders = [asyncio.create_task(deliver(list(range(i, count, 8)))) for i in range(8)]
+    for point in kill_points:
+        await peer.wait_for(lambda: answered >= point, 60, f"{point} MO answered")  # noqa: B023
+        await crash_gateway(*gateway)
+        gateway = await start_gateway(sdb, peer)
+    await asyncio.wait_for(asyncio.gather(*senders), 60)
+    await crash_gateway(*gateway)
+    async with sdb.read() as session:
+        texts = list((await session.scalars(select(Message.text).where(Message.direction == "in"))).all())
+        payloads = list((await session.scalars(select(Event.payload).where(Event.type == "message.created"))).all())
+    assert len(texts) == count and len(set(texts)) == count, "exactly that many stored, no repeats"
+    shown = Counter(json.loads(p)["message"]["id"] for p in payloads)
+    assert len(shown) == count and set(shown.values()) == {1}, "each in the event stream exactly once"

@@ -14,6 +14,7 @@ import asyncio
 import sys
 import time
 from pathlib import Path
+from typing import Self
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
@@ -46,7 +47,7 @@ class PeerProcess:
         self.process: asyncio.subprocess.Process | None = None
         self.port = 0
 
-    async def __aenter__(self) -> PeerProcess:
+    async def __aenter__(self) -> Self:
         self.process = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "tests.smsc_peer", str(self.delay), cwd=ROOT, stdout=asyncio.subprocess.PIPE
         )

@@ -41,7 +41,7 @@ class GatewayProcess:
         self.process: asyncio.subprocess.Process | None = None
 
     async def start(self) -> None:
-        with open(self.log_path, "ab") as log:
+        with open(self.log_path, "ab") as log:  # noqa: ASYNC230 (a local file, opened once per start)
             self.process = await asyncio.create_subprocess_exec(
                 sys.executable, "-m", "communicator.cli", "gateway",
                 env=self.env, stdout=log, stderr=asyncio.subprocess.STDOUT, start_new_session=True,

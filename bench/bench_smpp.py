@@ -86,8 +86,14 @@ async def main() -> None:
         info(f"egress: window {WINDOW}, {LATENCY * 1000:.0f} ms at the SMSC")
         rate = await _rate(peer.port, WINDOW, 2_000)
     ceiling = WINDOW / LATENCY
-    report("smpp_egress_vs_window_rtt", rate / ceiling * 100, 90.0, "% of window/RTT", higher_is_better=True,
-           note=f"{rate:.0f}/s against {ceiling:.0f}/s")
+    report(
+        "smpp_egress_vs_window_rtt",
+        rate / ceiling * 100,
+        90.0,
+        "% of window/RTT",
+        higher_is_better=True,
+        note=f"{rate:.0f}/s against {ceiling:.0f}/s",
+    )
     async with PeerProcess(0.0) as peer:
         info(f"loopback: window {LOOPBACK_WINDOW}, no injected latency")
         rate = await _rate(peer.port, LOOPBACK_WINDOW, 20_000)

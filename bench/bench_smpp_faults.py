@@ -26,7 +26,9 @@ def main() -> None:
         junit = Path(folder) / "junit.xml"
         subprocess.run(
             [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--junitxml={junit}", *TESTS],
-            cwd=ROOT, env={**os.environ, "COMMUNICATOR_SMPP_TEST_SCALE": scale}, check=False,
+            cwd=ROOT,
+            env={**os.environ, "COMMUNICATOR_SMPP_TEST_SCALE": scale},
+            check=False,
         )
         cases = ET.parse(junit).getroot().iter("testcase")
         for case in cases:
@@ -34,7 +36,9 @@ def main() -> None:
             skipped = case.find("skipped") is not None
             name = case.get("name", "?").split("[")[0].removeprefix("test_")
             note = "skipped" if skipped else f"{float(case.get('time', 0)):.0f} s"
-            report(f"smpp_fault_{name}", 0.0 if failed or skipped else 1.0, 1.0, "held", higher_is_better=True, note=note)
+            report(
+                f"smpp_fault_{name}", 0.0 if failed or skipped else 1.0, 1.0, "held", higher_is_better=True, note=note
+            )
 
 
 if __name__ == "__main__":

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
-from collections.abc import AsyncIterator
+import random
+from collections import Counter
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
+from sqlalchemy import select
+
+from communicator.db.models import Event, Message
 from communicator.db.session import Database
 from communicator.gateway.drivers.smpp import SmppDriver
 from communicator.gateway.smpp.session import BindConfig
@@ -42,8 +48,16 @@ def bind_for(peer: SmscPeer, **overrides: object) -> BindConfig:
     return BindConfig(**values)  # type: ignore[arg-type]
 
 
-async def start_gateway(db: Database, peer: SmscPeer, *, tps: float = 5000, batch: int = 100, lease: float = 30.0,
-                        binds: int = 1, **bind: object) -> tuple[SmppDriver, asyncio.Task[None]]:
+async def start_gateway(
+    db: Database,
+    peer: SmscPeer,
+    *,
+    tps: float = 5000,
+    batch: int = 100,
+    lease: float = 30.0,
+    binds: int = 1,
+    **bind: object,
+) -> tuple[SmppDriver, asyncio.Task[None]]:
     """The SMPP driver and a gateway worker draining the queue, started."""
     driver = SmppDriver(db, [bind_for(peer, **bind) for _ in range(binds)], tps=tps, bind_wait_seconds=1.0)
     for link in driver.links:
@@ -69,7 +83,13 @@ async def crash_gateway(driver: SmppDriver, worker: asyncio.Task[None]) -> None:
 
 @asynccontextmanager
 async def running_gateway(
-    db: Database, peer: SmscPeer, *, tps: float = 5000, batch: int = 100, binds: int = 1, lease: float = 30.0,
+    db: Database,
+    peer: SmscPeer,
+    *,
+    tps: float = 5000,
+    batch: int = 100,
+    binds: int = 1,
+    lease: float = 30.0,
     **bind: object,
 ) -> AsyncIterator[SmppDriver]:
     """The SMPP driver and a gateway worker draining the queue, for the length of the block."""
@@ -93,3 +113,33 @@ async def send_to_phones(db: Database, admin: Actor, count: int, text: str = "П
     phones = [f"+7926{3000000 + i:07}" for i in range(count)]
     message = await send_message(db, admin, MessageCreate(text=text, recipients=Recipients(numbers=phones)))
     return message.id
+
+
+async def deliver_mo_through_kills(
+    peer: SmscPeer, count: int, kills: int, restart: Callable[[], Awaitable[None]]
+) -> None:
+    """`count` MO from 8 senders at once (each re-delivered until answered); `restart` the gateway at random points."""
+    points = sorted(random.Random(11).sample(range(count // 10, count * 9 // 10), kills))
+    answered = 0
+
+    async def deliver(numbers: list[int]) -> None:
+        nonlocal answered
+        for n in numbers:
+            assert await peer.deliver_mo(f"7916{5000000 + n:07}", "4938", f"MO number {n}".encode())
+            answered += 1
+
+    senders = [asyncio.create_task(deliver(list(range(i, count, 8)))) for i in range(8)]
+    for point in points:
+        await peer.wait_for(lambda: answered >= point, 60, f"{point} MO answered")  # noqa: B023
+        await restart()
+    await asyncio.wait_for(asyncio.gather(*senders), 120)
+
+
+async def check_mo_stored_once(db: Database, count: int) -> None:
+    """Exactly `count` MO stored, and each in the event stream (the event log) exactly once."""
+    async with db.read() as session:
+        texts = list((await session.scalars(select(Message.text).where(Message.direction == "in"))).all())
+        payloads = list((await session.scalars(select(Event.payload).where(Event.type == "message.created"))).all())
+    assert len(texts) == count and len(set(texts)) == count, "exactly that many stored, no repeats"
+    shown = Counter(json.loads(p)["message"]["id"] for p in payloads)
+    assert len(shown) == count and set(shown.values()) == {1}, "each in the event stream exactly once"

@@ -230,9 +230,13 @@ class SmscPeer:
 
     async def send_receipt(self, submit: Submit, message_id: str, stat: str) -> smpp34.DeliverSmResp | None:
         """A receipt for an accepted submit (Appendix B text), delivered again on a later session until answered."""
-        text = f"id:{message_id} sub:001 dlvrd:001 submit date:2611300000 done date:2611300000 stat:{stat} err:000 text:"
+        text = (
+            f"id:{message_id} sub:001 dlvrd:001 submit date:2611300000 done date:2611300000 stat:{stat} err:000 text:"
+        )
         return await self._deliver(
-            source_addr=submit.destination_addr, destination_addr=submit.source_addr, esm_class=0x04,
+            source_addr=submit.destination_addr,
+            destination_addr=submit.source_addr,
+            esm_class=0x04,
             short_message=text.encode(),
         )
 
@@ -256,20 +260,35 @@ class SmscPeer:
         return None
 
     async def send_mo(
-        self, source: str, destination: str, short_message: bytes, *, esm_class: int = 0, data_coding: int = 0,
+        self,
+        source: str,
+        destination: str,
+        short_message: bytes,
+        *,
+        esm_class: int = 0,
+        data_coding: int = 0,
         tlvs: list[smpp34.Tlv] | None = None,
     ) -> smpp34.DeliverSmResp:
         """An MO through the first bound session."""
         esme = await self.wait_for(lambda: next(iter(self.sessions.values()), None), 10, "a bound ESME")
         return await esme.deliver_sm(
-            source_addr=source, source_addr_ton=1, source_addr_npi=1, destination_addr=destination,
-            esm_class=esm_class, data_coding=data_coding, short_message=short_message, tlvs=tlvs or [],
+            source_addr=source,
+            source_addr_ton=1,
+            source_addr_npi=1,
+            destination_addr=destination,
+            esm_class=esm_class,
+            data_coding=data_coding,
+            short_message=short_message,
+            tlvs=tlvs or [],
         )
 
     async def deliver_mo(self, source: str, destination: str, short_message: bytes) -> bool:
         """An MO delivered as a store-and-forward SMSC does: again until the ESME answers it with success."""
         response = await self._deliver(
-            source_addr=source, source_addr_ton=1, source_addr_npi=1, destination_addr=destination,
+            source_addr=source,
+            source_addr_ton=1,
+            source_addr_npi=1,
+            destination_addr=destination,
             short_message=short_message,
         )
         return response is not None

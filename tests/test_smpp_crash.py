@@ -7,9 +7,7 @@ Counts scale with COMMUNICATOR_SMPP_TEST_SCALE (the issue's full size: 10,000 su
 from __future__ import annotations
 
 import asyncio
-import json
 import os
-import random
 import shutil
 import signal
 import sys
@@ -21,11 +19,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from communicator.db.models import Delivery, Event, Message
+from communicator.db.models import Delivery
 from communicator.db.session import Database
 from communicator.services.core.actors import Actor
 from tests.helpers import count_by_status, wait_for
-from tests.smpp_support import SCALE, scaled, send_to_phones
+from tests.smpp_support import SCALE, check_mo_stored_once, deliver_mo_through_kills, scaled, send_to_phones
 from tests.smsc_peer import Script, SmscPeer
 
 pytest_plugins = ["tests.smpp_fixtures"]
@@ -43,8 +41,14 @@ class GatewayProcess:
     async def start(self) -> None:
         with open(self.log_path, "ab") as log:  # noqa: ASYNC230 (a local file, opened once per start)
             self.process = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "communicator.cli", "gateway",
-                env=self.env, stdout=log, stderr=asyncio.subprocess.STDOUT, start_new_session=True,
+                sys.executable,
+                "-m",
+                "communicator.cli",
+                "gateway",
+                env=self.env,
+                stdout=log,
+                stderr=asyncio.subprocess.STDOUT,
+                start_new_session=True,
             )
 
     async def kill(self) -> None:
@@ -116,32 +120,19 @@ async def _delivered(db: Database, message_id: int, count: int) -> bool:
     return await count_by_status(db, message_id) == {"Delivered": count}
 
 
-@pytest.mark.skipif(SCALE < 1, reason="three gateway starts: bench_smpp_faults.py runs it (the suite has the in-process one)")
+@pytest.mark.skipif(
+    SCALE < 1, reason="three gateway starts: bench_smpp_faults.py runs it (the suite has the in-process one)"
+)
 async def test_mo_survive_kills_at_random_points_stored_and_shown_once(
     crash_setup: tuple[Database, SmscPeer, GatewayProcess],
 ) -> None:
     db, peer, gateway = crash_setup
     count = scaled(2_000, least=60)
-    rng = random.Random(7)
-    kill_points = sorted(rng.sample(range(count // 10, count * 9 // 10), 2))
-    answered = 0
     await gateway.start()
 
-    async def deliver(numbers: list[int]) -> None:
-        nonlocal answered
-        for n in numbers:
-            assert await peer.deliver_mo(f"7916{5000000 + n:07}", "4938", f"MO number {n}".encode())
-            answered += 1
-
-    senders = [asyncio.create_task(deliver(list(range(i, count, 8)))) for i in range(8)]
-    for point in kill_points:
-        await peer.wait_for(lambda: answered >= point, 60, f"{point} MO answered")  # noqa: B023
+    async def restart() -> None:
         await gateway.kill()
         await gateway.start()
-    await asyncio.wait_for(asyncio.gather(*senders), 120)
-    async with db.read() as session:
-        texts = list((await session.scalars(select(Message.text).where(Message.direction == "in"))).all())
-        payloads = list((await session.scalars(select(Event.payload).where(Event.type == "message.created"))).all())
-    assert len(texts) == count and len(set(texts)) == count, "exactly that many stored, no repeats"
-    shown = Counter(json.loads(p)["message"]["id"] for p in payloads)
-    assert len(shown) == count and set(shown.values()) == {1}, "each in the event stream exactly once"
+
+    await deliver_mo_through_kills(peer, count, 2, restart)
+    await check_mo_stored_once(db, count)

@@ -38,7 +38,9 @@ async def test_submits_and_receipts_deliver_every_message(db: Database, admin: A
     assert ids == set(peer.accepted)
 
 
-async def test_long_texts_go_as_parts_with_one_reference_per_message(sdb: Database, sadmin: Actor, peer: SmscPeer) -> None:
+async def test_long_texts_go_as_parts_with_one_reference_per_message(
+    sdb: Database, sadmin: Actor, peer: SmscPeer
+) -> None:
     latin = "Long text in the GSM alphabet, [escaped] too. " * 8  # 384 chars → 3 parts of ≤153
     cyrillic = "Длинный текст кириллицей, чтобы разбился на части. " * 3  # 153 chars → 3 parts of ≤67
     first = await send_to_phones(sdb, sadmin, 3, latin)
@@ -129,7 +131,9 @@ async def test_the_tps_limit_holds_in_every_one_second_window(sdb: Database, sad
     assert busiest >= tps * 0.5, "the limit is approached (the suite machine may be busy)"
 
 
-async def test_leases_are_renewed_while_a_slow_smsc_holds_the_batch(sdb: Database, sadmin: Actor, peer: SmscPeer) -> None:
+async def test_leases_are_renewed_while_a_slow_smsc_holds_the_batch(
+    sdb: Database, sadmin: Actor, peer: SmscPeer
+) -> None:
     peer.script.delay = 1.0  # longer than the lease below
     message_id = await send_to_phones(sdb, sadmin, 10)
     async with running_gateway(sdb, peer, lease=0.6, window=10), running_gateway(sdb, peer, lease=0.6):

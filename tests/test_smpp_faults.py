@@ -4,19 +4,25 @@ COMMUNICATOR_SMPP_TEST_SCALE (bench/bench_smpp.py runs them full size)."""
 from __future__ import annotations
 
 import asyncio
-import json
-import random
 import time
-from collections import Counter
 from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
-from communicator.db.models import Delivery, Event, Message
+from communicator.db.models import Delivery
 from communicator.db.session import Database
 from communicator.services.core.actors import Actor
 from tests.helpers import count_by_status, wait_for
-from tests.smpp_support import SCALE, crash_gateway, running_gateway, scaled, send_to_phones, start_gateway
+from tests.smpp_support import (
+    SCALE,
+    check_mo_stored_once,
+    crash_gateway,
+    deliver_mo_through_kills,
+    running_gateway,
+    scaled,
+    send_to_phones,
+    start_gateway,
+)
 from tests.smsc_peer import SmscPeer
 
 pytest_plugins = ["tests.smpp_fixtures"]  # the fixtures: sdb, sadmin, peer
@@ -65,7 +71,9 @@ async def test_a_throttling_smsc_settles_the_rate_without_reconnecting(
     assert peer.throttled <= 0.25 * len(peer.submits), f"{peer.throttled} throttled of {len(peer.submits)}"
 
 
-async def test_a_silent_link_is_detected_rebound_and_loses_nothing(sdb: Database, sadmin: Actor, peer: SmscPeer) -> None:
+async def test_a_silent_link_is_detected_rebound_and_loses_nothing(
+    sdb: Database, sadmin: Actor, peer: SmscPeer
+) -> None:
     enquire = 1.0
     silence = max(3.0, 60 * SCALE)
     count = scaled(2_000, least=150)
@@ -99,26 +107,13 @@ async def _not_bound(link) -> bool:  # type: ignore[no-untyped-def]
 async def test_mo_through_crashes_are_stored_and_shown_once(sdb: Database, peer: SmscPeer) -> None:
     """The in-process stand-in for kill -9 (test_smpp_crash.py has the real one, run full size by the bench)."""
     count = scaled(2_000, least=100)
-    kill_points = sorted(random.Random(11).sample(range(count // 10, count * 9 // 10), 3))
-    answered = 0
     gateway = await start_gateway(sdb, peer)
 
-    async def deliver(numbers: list[int]) -> None:
-        nonlocal answered
-        for n in numbers:
-            assert await peer.deliver_mo(f"7916{5000000 + n:07}", "4938", f"MO number {n}".encode())
-            answered += 1
-
-    senders = [asyncio.create_task(deliver(list(range(i, count, 8)))) for i in range(8)]
-    for point in kill_points:
-        await peer.wait_for(lambda: answered >= point, 60, f"{point} MO answered")  # noqa: B023
+    async def restart() -> None:
+        nonlocal gateway
         await crash_gateway(*gateway)
         gateway = await start_gateway(sdb, peer)
-    await asyncio.wait_for(asyncio.gather(*senders), 60)
+
+    await deliver_mo_through_kills(peer, count, 3, restart)
     await crash_gateway(*gateway)
-    async with sdb.read() as session:
-        texts = list((await session.scalars(select(Message.text).where(Message.direction == "in"))).all())
-        payloads = list((await session.scalars(select(Event.payload).where(Event.type == "message.created"))).all())
-    assert len(texts) == count and len(set(texts)) == count, "exactly that many stored, no repeats"
-    shown = Counter(json.loads(p)["message"]["id"] for p in payloads)
-    assert len(shown) == count and set(shown.values()) == {1}, "each in the event stream exactly once"
+    await check_mo_stored_once(sdb, count)

@@ -28,9 +28,7 @@ def build_driver(settings: Settings, db: Database) -> Driver:
     if settings.gateway_driver == "smpp":
         return build_smpp_driver(settings, db)
     if settings.gateway_driver != "simulator":
-        raise SystemExit(
-            f"Unknown COMMUNICATOR_GATEWAY_DRIVER {settings.gateway_driver!r}: use 'simulator' or 'smpp'"
-        )
+        raise SystemExit(f"Unknown COMMUNICATOR_GATEWAY_DRIVER {settings.gateway_driver!r}: use 'simulator' or 'smpp'")
     return SimulatorDriver(
         db,
         tps=settings.sim_tps,
@@ -45,7 +43,9 @@ def build_driver(settings: Settings, db: Database) -> Driver:
 def build_smpp_driver(settings: Settings, db: Database) -> SmppDriver:
     """The SMPP driver with the one bind COMMUNICATOR_SMPP_* describe."""
     if not settings.smpp_system_id:
-        raise SystemExit("COMMUNICATOR_GATEWAY_DRIVER=smpp needs COMMUNICATOR_SMPP_SYSTEM_ID (and _HOST, _PORT, _PASSWORD)")
+        raise SystemExit(
+            "COMMUNICATOR_GATEWAY_DRIVER=smpp needs COMMUNICATOR_SMPP_SYSTEM_ID (and _HOST, _PORT, _PASSWORD)"
+        )
     bind = BindConfig(
         host=settings.smpp_host,
         port=settings.smpp_port,

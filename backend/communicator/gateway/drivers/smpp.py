@@ -78,7 +78,9 @@ class SmppDriver:
         self.rate = AdaptiveRate(tps)
         self.inbound = Inbound(db)
         self.links = [
-            Link(f"smpp:{b.system_id}@{b.host}:{b.port}#{n}", b, self.inbound.handle, tps=tps / len(binds), rng=self.rng)
+            Link(
+                f"smpp:{b.system_id}@{b.host}:{b.port}#{n}", b, self.inbound.handle, tps=tps / len(binds), rng=self.rng
+            )
             for n, b in enumerate(binds, start=1)
         ]
         self._references = itertools.count(self.rng.randrange(256))
@@ -167,7 +169,9 @@ class SmppDriver:
             if bound:
                 return bound[next(self._turn) % len(bound)].session
             waiters = [asyncio.ensure_future(link.bound.wait()) for link in self.links]
-            done, pending = await asyncio.wait(waiters, timeout=self.bind_wait_seconds, return_when=asyncio.FIRST_COMPLETED)
+            done, pending = await asyncio.wait(
+                waiters, timeout=self.bind_wait_seconds, return_when=asyncio.FIRST_COMPLETED
+            )
             for waiter in pending:
                 waiter.cancel()
             if not done:

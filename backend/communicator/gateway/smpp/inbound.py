@@ -137,7 +137,9 @@ class Inbound:
         now = time.monotonic()
         kept = [(first, r) for first, r in retry if now - first < UNMATCHED_GIVE_UP_SECONDS]
         if len(kept) < len(retry):
-            log.warning("%d receipts matched no delivery for %ss; dropped", len(retry) - len(kept), UNMATCHED_GIVE_UP_SECONDS)
+            log.warning(
+                "%d receipts matched no delivery for %ss; dropped", len(retry) - len(kept), UNMATCHED_GIVE_UP_SECONDS
+            )
         self._unmatched += kept
 
     async def _handle_mo(self, deliver: DeliverSm) -> int:
@@ -151,7 +153,9 @@ class Inbound:
         if len(partial.parts) == concat.total:
             del self._partial[key]
             data = b"".join(partial.parts[i] for i in sorted(partial.parts))
-            status = await self._store(deliver, decode_text(data, deliver.data_coding), f"{concat.reference}/{concat.total}")
+            status = await self._store(
+                deliver, decode_text(data, deliver.data_coding), f"{concat.reference}/{concat.total}"
+            )
             partial.stored.set_result(status)
             return status
         try:  # the last part's commit answers this part too; an SMSC that waits for the answer gets it later

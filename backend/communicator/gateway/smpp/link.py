@@ -59,7 +59,9 @@ class Link:
 
     def state(self) -> LinkState:
         """This bind as the «Шлюз» page sees it."""
-        return LinkState(name=self.name, status=self.status, since=self.since, last_error=self.last_error, tps_allowed=self.tps)
+        return LinkState(
+            name=self.name, status=self.status, since=self.since, last_error=self.last_error, tps_allowed=self.tps
+        )
 
     def _set(self, status: LinkStatus, error: str | None) -> None:
         """Enter a status (its `since` changes only when the status does)."""
@@ -85,7 +87,9 @@ class Link:
                 await session.open()
             except (OSError, TimeoutError, BindRefused) as error:
                 failures += 1
-                reason = session.error or f"connect to {self.config.host}:{self.config.port}: {type(error).__name__} {error}"
+                reason = (
+                    session.error or f"connect to {self.config.host}:{self.config.port}: {type(error).__name__} {error}"
+                )
                 self._set("down" if isinstance(error, BindRefused) else "connecting", reason)
                 log.warning("SMPP bind %s failed (%s); retrying", self.name, reason)
                 await asyncio.sleep(self.backoff(failures))

@@ -13,7 +13,10 @@ from communicator.gateway.ratelimit import TokenBucket
 CUT = 0.7  # on ESME_RTHROTTLED / ESME_RMSGQFUL the rate drops to this share (at most once a second)
 RAISE_SHARE = 0.02  # each calm second gives back this share of the ceiling
 PAUSE_FIRST, PAUSE_CAP = 0.1, 5.0
-LEARN_SHARE, LEARN_SECONDS = 0.95, 60.0  # calm climbs back only to this share of the rate that was throttled, for this long
+LEARN_SHARE, LEARN_SECONDS = (
+    0.95,
+    60.0,
+)  # calm climbs back only to this share of the rate that was throttled, for this long
 
 
 class AdaptiveRate:
@@ -32,7 +35,9 @@ class AdaptiveRate:
         self._learned = tps  # the ceiling the SMSC showed us (by throttling) lately
         self._learned_at = float("-inf")
         self._recent: deque[float] = deque()
-        self._refused: deque[float] = deque()  # throttle answers in the last second  # send times in the last second: the hard check behind the bucket
+        self._refused: deque[float] = (
+            deque()
+        )  # throttle answers in the last second  # send times in the last second: the hard check behind the bucket
         self.history: list[float] | None = None  # every send time, when a test or benchmark asks for it
 
     @property

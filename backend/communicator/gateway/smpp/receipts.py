@@ -12,7 +12,16 @@ from communicator.gateway.smpp.pdu import TLV_MESSAGE_STATE, TLV_RECEIPTED_MESSA
 ESM_TYPE_MASK = 0x3C
 RECEIPT_TYPES = {0x04, 0x08, 0x10, 0x20}  # SMSC receipt, SME ack, SME manual ack, intermediate notification
 # message_state (TLV 0x0427) in the words receipts use, so both read through one table.
-MESSAGE_STATES = {1: "ENROUTE", 2: "DELIVRD", 3: "EXPIRED", 4: "DELETED", 5: "UNDELIV", 6: "ACCEPTD", 7: "UNKNOWN", 8: "REJECTD"}
+MESSAGE_STATES = {
+    1: "ENROUTE",
+    2: "DELIVRD",
+    3: "EXPIRED",
+    4: "DELETED",
+    5: "UNDELIV",
+    6: "ACCEPTD",
+    7: "UNKNOWN",
+    8: "REJECTD",
+}
 _FIELD = re.compile(r"(id|stat|err):\s*(\S+)", re.IGNORECASE)
 
 

@@ -19,12 +19,25 @@ _BASIC = (
     "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§"
     "¿abcdefghijklmnopqrstuvwxyzäöñüà"
 )
-_EXTENSION = {"\f": 0x0A, "^": 0x14, "{": 0x28, "}": 0x29, "\\": 0x2F, "[": 0x3C, "~": 0x3D, "]": 0x3E, "|": 0x40, "€": 0x65}
+_EXTENSION = {
+    "\f": 0x0A,
+    "^": 0x14,
+    "{": 0x28,
+    "}": 0x29,
+    "\\": 0x2F,
+    "[": 0x3C,
+    "~": 0x3D,
+    "]": 0x3E,
+    "|": 0x40,
+    "€": 0x65,
+}
 _ENCODE = {ch: code for code, ch in enumerate(_BASIC) if code != ESC}
 _DECODE = {code: ch for ch, code in _ENCODE.items()}
 _DECODE_EXT = {code: ch for ch, code in _EXTENSION.items()}
 # str.translate maps a whole text at C speed; the result's code points are the septets.
-_TRANSLATE = {ord(ch): chr(code) for ch, code in _ENCODE.items()} | {ord(ch): f"\x1b{chr(code)}" for ch, code in _EXTENSION.items()}
+_TRANSLATE = {ord(ch): chr(code) for ch, code in _ENCODE.items()} | {
+    ord(ch): f"\x1b{chr(code)}" for ch, code in _EXTENSION.items()
+}
 # (single-part limit, per-part limit once concatenated), in the encoding's units.
 _LIMITS = {DC_GSM7: (160, 153), DC_UCS2: (70, 67)}
 

@@ -184,7 +184,9 @@ async def apply_receipts(db: Database, receipts: Sequence[Receipt]) -> set[str]:
         )
         matched = (await session.execute(query)).all()
         # Only rows this call moved get an event: a repeated or late (ENROUTE after DELIVRD) receipt changes nothing.
-        changed = select(Delivery.id).where(Delivery.smsc_id.in_([r.smsc_id for r in receipts]), Delivery.updated_at == now)
+        changed = select(Delivery.id).where(
+            Delivery.smsc_id.in_([r.smsc_id for r in receipts]), Delivery.updated_at == now
+        )
         await record_status_events(session, list((await session.scalars(changed)).all()))
     return {r.smsc_id for r in receipts} - {row.smsc_id for row in matched}
 

@@ -29,7 +29,7 @@ async def _all(db: Database, message_id: int, status: str, count: int = 18) -> b
 async def test_submits_and_receipts_deliver_every_message(db: Database, admin: Actor, peer: SmscPeer) -> None:
     message_id = await send_to_all(db, admin, "Short latin text")
     async with running_gateway(db, peer):
-        await wait_for(lambda: _all(db, message_id, "Delivered"), what="18 Delivered")
+        await wait_for(lambda: _all(db, message_id, "Delivered"), timeout=30, what="18 Delivered")
     assert len(peer.submits) == 18
     first = peer.submits[0]
     assert (first.source_addr, first.source_ton, first.data_coding, first.esm_class) == ("4938", 3, DC_GSM7, 0)
@@ -46,8 +46,8 @@ async def test_long_texts_go_as_parts_with_one_reference_per_message(
     first = await send_to_phones(sdb, sadmin, 3, latin)
     second = await send_to_phones(sdb, sadmin, 2, cyrillic)
     async with running_gateway(sdb, peer):
-        await wait_for(lambda: _all(sdb, first, "Delivered", 3), what="the latin message delivered")
-        await wait_for(lambda: _all(sdb, second, "Delivered", 2), what="the cyrillic message delivered")
+        await wait_for(lambda: _all(sdb, first, "Delivered", 3), timeout=30, what="the latin message delivered")
+        await wait_for(lambda: _all(sdb, second, "Delivered", 2), timeout=30, what="the cyrillic message delivered")
     by_reference: dict[int, list[tuple[str, int, bytes]]] = {}
     for submit in peer.submits:
         assert submit.esm_class & 0x40, "every part carries a UDH"
@@ -95,7 +95,9 @@ async def test_permanent_errors_fail_at_once_and_retryable_ones_are_bounded(
     peer.script.reject = {"79263000000": 0x0B, "79263000001": 0x08}  # ESME_RINVDSTADR, ESME_RSYSERR
     message_id = await send_to_phones(sdb, sadmin, 3)
     async with running_gateway(sdb, peer):
-        await wait_for(lambda: _has(sdb, message_id, {"Delivered": 1, "Error": 1, "Pending": 1}), what="outcomes")
+        await wait_for(
+            lambda: _has(sdb, message_id, {"Delivered": 1, "Error": 1, "Pending": 1}), timeout=30, what="outcomes"
+        )
     tries = [s.destination_addr for s in peer.submits]
     assert tries.count("79263000000") == 1
     assert tries.count("79263000001") == 4  # the first try and 3 retries, then back to the queue for later
@@ -113,7 +115,7 @@ async def test_the_window_bounds_outstanding_submits(sdb: Database, sadmin: Acto
     peer.script.delay = 0.05
     message_id = await send_to_phones(sdb, sadmin, 60)
     async with running_gateway(sdb, peer, window=4):
-        await wait_for(lambda: _all(sdb, message_id, "Delivered", 60), what="60 Delivered")
+        await wait_for(lambda: _all(sdb, message_id, "Delivered", 60), timeout=30, what="60 Delivered")
     assert peer.max_outstanding == 4
 
 
@@ -122,7 +124,7 @@ async def test_the_tps_limit_holds_in_every_one_second_window(sdb: Database, sad
     message_id = await send_to_phones(sdb, sadmin, 330)
     async with running_gateway(sdb, peer, tps=tps, batch=400, window=50) as driver:
         driver.rate.history = []
-        await wait_for(lambda: _all(sdb, message_id, "Delivered", 330), timeout=15, what="330 Delivered")
+        await wait_for(lambda: _all(sdb, message_id, "Delivered", 330), timeout=15, timeout=30, what="330 Delivered")
     # Measured where the driver writes each submit_sm: the in-process peer stamps them late when the loop is busy.
     times = driver.rate.history
     assert len(times) >= 330  # a submit whose resp came late under load is sent again
@@ -137,7 +139,7 @@ async def test_leases_are_renewed_while_a_slow_smsc_holds_the_batch(
     peer.script.delay = 1.0  # longer than the lease below
     message_id = await send_to_phones(sdb, sadmin, 10)
     async with running_gateway(sdb, peer, lease=0.6, window=10), running_gateway(sdb, peer, lease=0.6):
-        await wait_for(lambda: _all(sdb, message_id, "Delivered", 10), what="10 Delivered")
+        await wait_for(lambda: _all(sdb, message_id, "Delivered", 10), timeout=30, what="10 Delivered")
     assert len(peer.submits) == 10, "the second gateway never took over the live round"
     async with sdb.read() as session:
         assert not any((await session.scalars(select(Delivery.possible_duplicate))).all())
@@ -147,7 +149,7 @@ async def test_no_bind_leaves_deliveries_queued_and_reports_the_link(sdb: Databa
     absent = SmscPeer()  # never started: its port refuses connections
     message_id = await send_to_phones(sdb, sadmin, 2)
     async with running_gateway(sdb, absent) as driver:
-        await wait_for(lambda: _error_is(sdb, "no SMSC bind is up"), what="the requeued deliveries")
+        await wait_for(lambda: _error_is(sdb, "no SMSC bind is up"), timeout=30, what="the requeued deliveries")
         [state] = driver.link_states()
         assert state.status == "connecting" and "ConnectionRefusedError" in (state.last_error or "")
     assert await count_by_status(sdb, message_id) == {"Pending": 2}
@@ -160,14 +162,14 @@ async def _error_is(db: Database, error: str) -> bool:
 
 async def test_bind_states_follow_the_link(sdb: Database, sadmin: Actor, peer: SmscPeer) -> None:
     async with running_gateway(sdb, peer, binds=2) as driver:
-        await wait_for(lambda: _statuses(driver, ["bound", "bound"]), what="two binds up")
+        await wait_for(lambda: _statuses(driver, ["bound", "bound"]), timeout=30, what="two binds up")
         assert [s.name for s in driver.link_states()] == [
             f"smpp:esme@127.0.0.1:{peer.port}#1",
             f"smpp:esme@127.0.0.1:{peer.port}#2",
         ]
         before = driver.link_states()[0].since
         await peer.unbind_all()
-        await wait_for(lambda: _rebound(driver), what="both binds back after the SMSC unbound")
+        await wait_for(lambda: _rebound(driver), timeout=30, what="both binds back after the SMSC unbound")
         assert driver.link_states()[0].since > before
         assert peer.binds == 4
     assert [s.status for s in driver.link_states()] == ["down", "down"]

@@ -32,7 +32,9 @@ async def test_receipts_name_the_id_in_the_other_base(sdb: Database, sadmin: Act
     peer.script.receipts = "UNDELIV"
     message_id = await send_to_phones(sdb, sadmin, 5)
     async with running_gateway(sdb, peer):
-        await wait_for(lambda: _all(sdb, message_id, {"NotDelivered": 5}), what="5 NotDelivered by decimal ids")
+        await wait_for(
+            lambda: _all(sdb, message_id, {"NotDelivered": 5}), timeout=30, what="5 NotDelivered by decimal ids"
+        )
     async with sdb.read() as session:
         assert set((await session.scalars(select(Delivery.smsc_id))).all()) == set(peer.accepted)
 
@@ -42,13 +44,13 @@ async def test_a_receipt_before_its_submit_sm_resp_is_applied(sdb: Database, sad
     peer.script.delay = 0.2
     message_id = await send_to_phones(sdb, sadmin, 5)
     async with running_gateway(sdb, peer):
-        await wait_for(lambda: _all(sdb, message_id, {"Delivered": 5}), what="5 Delivered")
+        await wait_for(lambda: _all(sdb, message_id, {"Delivered": 5}), timeout=30, what="5 Delivered")
 
 
 async def test_repeated_and_late_receipts_change_nothing(sdb: Database, sadmin: Actor, peer: SmscPeer) -> None:
     message_id = await send_to_phones(sdb, sadmin, 3)
     async with running_gateway(sdb, peer):
-        await wait_for(lambda: _all(sdb, message_id, {"Delivered": 3}), what="3 Delivered")
+        await wait_for(lambda: _all(sdb, message_id, {"Delivered": 3}), timeout=30, what="3 Delivered")
         before = await _events(sdb, "delivery.updated")
         for message_id_at_smsc, submit in list(peer.accepted.items()):
             for stat in ("DELIVRD", "ENROUTE", "UNDELIV"):

@@ -153,10 +153,13 @@ class Inbound:
         if len(partial.parts) == concat.total:
             del self._partial[key]
             data = b"".join(partial.parts[i] for i in sorted(partial.parts))
-            status = await self._store(
-                deliver, decode_text(data, deliver.data_coding), f"{concat.reference}/{concat.total}"
-            )
-            partial.stored.set_result(status)
+            status = pdu.ESME_RX_T_APPN  # if storing fails, every waiting part asks to be delivered again
+            try:
+                status = await self._store(
+                    deliver, decode_text(data, deliver.data_coding), f"{concat.reference}/{concat.total}"
+                )
+            finally:
+                partial.stored.set_result(status)
             return status
         try:  # the last part's commit answers this part too; an SMSC that waits for the answer gets it later
             return await asyncio.wait_for(asyncio.shield(partial.stored), self.hold_seconds)

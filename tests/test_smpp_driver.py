@@ -124,7 +124,7 @@ async def test_the_tps_limit_holds_in_every_one_second_window(sdb: Database, sad
     message_id = await send_to_phones(sdb, sadmin, 330)
     async with running_gateway(sdb, peer, tps=tps, batch=400, window=50) as driver:
         driver.rate.history = []
-        await wait_for(lambda: _all(sdb, message_id, "Delivered", 330), timeout=15, timeout=30, what="330 Delivered")
+        await wait_for(lambda: _all(sdb, message_id, "Delivered", 330), timeout=15, what="330 Delivered")
     # Measured where the driver writes each submit_sm: the in-process peer stamps them late when the loop is busy.
     times = driver.rate.history
     assert len(times) >= 330  # a submit whose resp came late under load is sent again

@@ -1,7 +1,7 @@
 """SMPP egress: the driver against smpp34's Server on loopback (the tests' scripted peer).
 
 1. With 20 ms injected at the SMSC before each submit_sm_resp, a window of W outstanding submits moves
-   W ÷ RTT submits a second at best; target ≥ 90% of that.
+   W ÷ RTT submits a second at best (RTT measured with one submit outstanding at a time); target ≥ 90%.
 2. With no injected latency, one bind carries ≥ 3,000 submit_sm/s.
 
 The driver is measured by itself (a batch of claimed deliveries straight into SmppDriver.submit): the
@@ -72,9 +72,10 @@ async def _rate(port: int, window: int, count: int) -> float:
         warm = [Claimed(i, 1, f"+7926{i:07}", "warm-up", 1, False) for i in range(window * 4)]
         await driver.submit(warm)
         batch = [Claimed(i, 1, f"+7927{i:07}", "Проверка связи", 1, False) for i in range(count)]
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         results = await driver.submit(batch)
         elapsed = time.perf_counter() - started
+        info(f"{count} submits in {elapsed:.2f} s, this process's CPU {(time.process_time() - cpu) / count * 1e6:.0f} µs each")
     finally:
         await driver.stop()
     assert all(r.smsc_id for r in results), "every submit accepted"
@@ -83,9 +84,10 @@ async def _rate(port: int, window: int, count: int) -> float:
 
 async def main() -> None:
     async with PeerProcess(LATENCY) as peer:
-        info(f"egress: window {WINDOW}, {LATENCY * 1000:.0f} ms at the SMSC")
+        rtt = 1 / await _rate(peer.port, 1, 100)  # one outstanding at a time: each takes a round trip
+        info(f"egress: window {WINDOW}, {LATENCY * 1000:.0f} ms at the SMSC, measured RTT {rtt * 1000:.1f} ms")
         rate = await _rate(peer.port, WINDOW, 2_000)
-    ceiling = WINDOW / LATENCY
+    ceiling = WINDOW / rtt
     report(
         "smpp_egress_vs_window_rtt",
         rate / ceiling * 100,

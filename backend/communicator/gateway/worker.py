@@ -42,6 +42,8 @@ class GatewayWorker:
 
     async def run_once(self) -> int:
         """One round: claim a batch, submit it, record the answers; returns how many were handled."""
+        if not any(link.status == "bound" for link in self.driver.link_states()):
+            return 0  # no SMSC link: claiming would only spend the deliveries' attempts on an outage
         # Wait for the rate limit before claiming, so a lease is spent sending, not waiting.
         await self.bucket.acquire(self.batch)
         claimed = await claim_deliveries(self.db, self.queue, self.batch)

@@ -242,7 +242,7 @@ class SmscPeer:
 
     async def _deliver(self, **fields: object) -> smpp34.DeliverSmResp | None:
         """deliver_sm as a store-and-forward SMSC does it: again (on whatever session is bound) until answered."""
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 300  # longer than any scripted outage (a full-size silence is 60 s)
         while time.monotonic() < deadline:
             esme = next(reversed(self.sessions.values()), None)  # the newest session
             if esme is None:

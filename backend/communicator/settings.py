@@ -59,6 +59,18 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     sim_failure_rate: float = 0.0
     sim_log_path: str | None = None
     sim_auto_reply_rate: float = 0.0  # share of delivered SMS a virtual phone answers (demo liveliness)
+    # the SMPP driver (gateway_driver = "smpp"): one transceiver bind for the demo account
+    smpp_host: str = "127.0.0.1"
+    smpp_port: int = 2775
+    smpp_system_id: str = ""
+    smpp_password: str = ""
+    smpp_system_type: str = ""
+    smpp_source_addr: str = "4938"
+    smpp_window: int = 10
+    smpp_tps: float = 100.0
+    smpp_enquire_link_seconds: float = 30.0
+    smpp_response_timeout_seconds: float = 10.0
+    smpp_retries: int = 3
     static_dir: str | None = None
     # Operators whose subscribers' replies reach the short number (docs/numbering.md); others get «ответы не дойдут».
     reply_operators: tuple[str, ...] = ("MTS",)

@@ -10,8 +10,11 @@ import threading
 
 from communicator.db.session import Database
 from communicator.events import Published, channel_for
+from communicator.gateway.drivers import Driver
 from communicator.gateway.drivers.simulator import SimulatorDriver
+from communicator.gateway.drivers.smpp import SmppDriver
 from communicator.gateway.links import LinkReporter, serve_probes
+from communicator.gateway.smpp.session import BindConfig
 from communicator.gateway.worker import GatewayWorker
 from communicator.queue.database import DatabaseQueue
 from communicator.settings import Settings
@@ -25,16 +28,19 @@ def wakeup_channel(prefix: str) -> str:
     return f"{prefix}:gateway:wakeup"
 
 
-def build_gateway(settings: Settings, db: Database, queue: DatabaseQueue) -> GatewayWorker:
-    """A gateway worker with the driver the settings name (simulator, http), configured from settings."""
+def build_driver(settings: Settings, db: Database) -> Driver:
+    """The driver COMMUNICATOR_GATEWAY_DRIVER names (simulator, smpp, http), configured from settings."""
+    if settings.gateway_driver == "smpp":
+        return build_smpp_driver(settings, db)
     if settings.gateway_driver == "http":
         from communicator.gateway.drivers.http import HttpDriver
 
-        http = HttpDriver(db, tps=settings.http_tps, timeout_seconds=settings.http_timeout_seconds)
-        return GatewayWorker(db, queue, http, settings.gateway_batch, settings.relay_interval_seconds)
+        return HttpDriver(db, tps=settings.http_tps, timeout_seconds=settings.http_timeout_seconds)
     if settings.gateway_driver != "simulator":
-        raise SystemExit(f"Unknown COMMUNICATOR_GATEWAY_DRIVER {settings.gateway_driver!r}: use 'simulator' or 'http'")
-    driver = SimulatorDriver(
+        raise SystemExit(
+            f"Unknown COMMUNICATOR_GATEWAY_DRIVER {settings.gateway_driver!r}: use 'simulator', 'smpp' or 'http'"
+        )
+    return SimulatorDriver(
         db,
         tps=settings.sim_tps,
         submit_latency_ms=settings.sim_submit_latency_ms,
@@ -43,6 +49,32 @@ def build_gateway(settings: Settings, db: Database, queue: DatabaseQueue) -> Gat
         log_path=settings.sim_log_path,
         auto_reply_rate=settings.sim_auto_reply_rate,
     )
+
+
+def build_smpp_driver(settings: Settings, db: Database) -> SmppDriver:
+    """The SMPP driver with the one bind COMMUNICATOR_SMPP_* describe."""
+    if not settings.smpp_system_id:
+        raise SystemExit(
+            "COMMUNICATOR_GATEWAY_DRIVER=smpp needs COMMUNICATOR_SMPP_SYSTEM_ID (and _HOST, _PORT, _PASSWORD)"
+        )
+    bind = BindConfig(
+        host=settings.smpp_host,
+        port=settings.smpp_port,
+        system_id=settings.smpp_system_id,
+        password=settings.smpp_password,
+        system_type=settings.smpp_system_type,
+        window=settings.smpp_window,
+        enquire_link_seconds=settings.smpp_enquire_link_seconds,
+        response_timeout=settings.smpp_response_timeout_seconds,
+    )
+    return SmppDriver(
+        db, [bind], tps=settings.smpp_tps, source_addr=settings.smpp_source_addr, retries=settings.smpp_retries
+    )
+
+
+def build_gateway(settings: Settings, db: Database, queue: DatabaseQueue) -> GatewayWorker:
+    """A gateway worker with the configured driver."""
+    driver = build_driver(settings, db)
     return GatewayWorker(db, queue, driver, settings.gateway_batch, settings.relay_interval_seconds)
 
 

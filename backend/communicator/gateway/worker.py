@@ -11,7 +11,7 @@ from communicator.gateway.drivers import Driver
 from communicator.gateway.ratelimit import TokenBucket
 from communicator.metrics import record_submits
 from communicator.queue import SendQueue
-from communicator.services.messaging.delivery import SubmitResult, apply_submit_results, claim_deliveries
+from communicator.services.messaging.delivery import SubmitResult, apply_submit_results, claim_deliveries, renew_leases
 from communicator.services.messaging.schedule import apply_timeouts, release_due_deliveries
 
 # How often a busy worker releases due scheduled sends and times out expired ones (an idle one: every round).
@@ -29,7 +29,8 @@ class GatewayWorker:
         self.driver = driver
         self.batch = batch
         self.poll_seconds = poll_seconds
-        self.bucket = TokenBucket(driver.tps)
+        # A driver that paces each submit itself (SMPP) only needs claims kept about one batch ahead of it.
+        self.bucket = TokenBucket(driver.tps, burst=float(batch) if getattr(driver, "paces_itself", False) else None)
         self._next_schedule = 0.0
         self.submitted = 0  # deliveries handed to the driver so far: the «Шлюз» page's current rate
 
@@ -50,6 +51,8 @@ class GatewayWorker:
     async def run_once(self) -> int:
         """One round: claim a batch, submit it, record the answers; returns how many were handled."""
         await self.apply_schedule()
+        if getattr(self.driver, "needs_bound_link", False) and not self._any_bound():
+            return 0  # no SMSC link: claiming would only spend the deliveries' attempts on an outage
         # Wait for the rate limit before claiming, so a lease is spent sending, not waiting.
         await self.bucket.acquire(self.batch)
         claimed = await claim_deliveries(self.db, self.queue, self.batch)
@@ -57,15 +60,32 @@ class GatewayWorker:
         if not claimed:
             return 0
         started = time.perf_counter()
+        renewing = asyncio.create_task(self._renew_leases([c.delivery_id for c in claimed]))
         try:
             results = await self.driver.submit(claimed)
         except Exception as error:  # the connection failed: nothing is known to be accepted
             log.warning("submit failed: %s", error)
             results = [SubmitResult(c.delivery_id, error=str(error), retryable=True) for c in claimed]
+        finally:
+            renewing.cancel()
         record_submits(results, time.perf_counter() - started)
         self.submitted += len(claimed)
         await apply_submit_results(self.db, results, {c.delivery_id: c.attempts for c in claimed})
         return len(claimed)
+
+    def _any_bound(self) -> bool:
+        """Whether the driver has a bound link now (a driver whose links come back by themselves, like SMPP's)."""
+        return any(link.status == "bound" for link in self.driver.link_states())
+
+    async def _renew_leases(self, delivery_ids: list[int]) -> None:
+        """While the SMSC holds the batch, keep its lease alive: another gateway must not take a live round."""
+        interval = self.queue.lease.total_seconds() / 3
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                await renew_leases(self.db, delivery_ids, self.queue.lease)
+            except Exception:
+                log.exception("renewing leases failed; will try again")
 
     async def apply_schedule(self) -> None:
         """Release due scheduled deliveries and time out expired ones, at most once per SCHEDULE_INTERVAL."""

@@ -21,6 +21,8 @@ class Claimed(msgspec.Struct, frozen=True):
     text: str
     attempts: int
     possible_duplicate: bool
+    sender: str | None = None  # an approved alphanumeric sender name; None sends from the short number
+    validity_minutes: int | None = None  # the SMSC gives up after this long; None leaves it to the SMSC
 
 
 class SendQueue(Protocol):

@@ -10,7 +10,6 @@ from typing import Literal, Protocol
 from communicator.queue import Claimed
 from communicator.services.messaging.delivery import SubmitResult
 
-
 LinkStatus = Literal["bound", "connecting", "down"]
 
 

@@ -58,3 +58,25 @@ def get_http_dlr_status(word: str, provider_statuses: Mapping[str, DeliveryStatu
         if key in table:
             return table[key]
     raise UnknownProviderStatus(f"Unknown delivery report status {word!r}.")
+
+
+# SMPP 3.4 command_status of a submit_sm_resp (§5.1.3), by what the driver does about it.
+SMPP_THROTTLE_STATUSES = frozenset({0x14, 0x58})  # ESME_RMSGQFUL, ESME_RTHROTTLED: slow down, then again
+SMPP_RETRYABLE_STATUSES = frozenset(
+    {
+        0x08,  # ESME_RSYSERR
+        0x45,  # ESME_RSUBMITFAIL
+        0x64,  # ESME_RX_T_APPN: temporary application error
+        0xFF,  # ESME_RUNKNOWNERR
+    }
+)
+# Every other non-zero status is permanent (bad address, bad length, bad validity, ESME_RX_P_APPN, ...).
+
+
+def get_submit_status_class(command_status: int) -> str:
+    """'ok', 'throttle', 'retryable' or 'permanent' for a submit_sm_resp's command_status."""
+    if command_status == 0:
+        return "ok"
+    if command_status in SMPP_THROTTLE_STATUSES:
+        return "throttle"
+    return "retryable" if command_status in SMPP_RETRYABLE_STATUSES else "permanent"

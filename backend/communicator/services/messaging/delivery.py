@@ -55,6 +55,7 @@ class SubmitResult(msgspec.Struct, frozen=True):
     smsc_id: str | None = None
     error: str | None = None
     retryable: bool = False
+    possible_duplicate: bool = False  # an earlier try got no answer: the SMSC may already have this one
 
 
 class Receipt(msgspec.Struct, frozen=True):
@@ -136,7 +137,21 @@ async def apply_submit_results(db: Database, results: Sequence[SubmitResult], at
             [{"k": r.delivery_id, "error": (r.error or "")[:200], "updated_at": now} for r in final],
         )
         await _requeue(session, retry, attempts, now)
+        flagged = [r.delivery_id for r in results if r.possible_duplicate]
+        if flagged:
+            await session.execute(update(Delivery).where(Delivery.id.in_(flagged)).values(possible_duplicate=True))
         await record_status_events(session, [r.delivery_id for r in results])
+
+
+async def renew_leases(db: Database, delivery_ids: Sequence[int], lease: timedelta) -> None:
+    """Extend the lease on deliveries a worker still holds, so a slow SMSC never lets another gateway take them."""
+    statement = (
+        update(Delivery)
+        .where(Delivery.id.in_(delivery_ids), Delivery.status == DeliveryStatus.SENDING)
+        .values(lease_until=datetime.now(UTC) + lease)
+    )
+    async with db.write() as session:
+        await session.execute(statement)
 
 
 async def _requeue(session: AsyncSession, retry: list[SubmitResult], attempts: dict[int, int], now: datetime) -> None:
@@ -171,9 +186,15 @@ async def apply_receipts(db: Database, receipts: Sequence[Receipt]) -> set[str]:
                 status,
                 [{"k": r.smsc_id, "error": r.error, "updated_at": now} for r in receipts if r.status == status],
             )
-        query = select(Delivery.id, Delivery.smsc_id).where(Delivery.smsc_id.in_([r.smsc_id for r in receipts]))
+        query = select(Delivery.id, Delivery.smsc_id, Delivery.updated_at).where(
+            Delivery.smsc_id.in_([r.smsc_id for r in receipts])
+        )
         matched = (await session.execute(query)).all()
-        await record_status_events(session, [row.id for row in matched])
+        # Only rows this call moved get an event: a repeated or late (ENROUTE after DELIVRD) receipt changes nothing.
+        changed = select(Delivery.id).where(
+            Delivery.smsc_id.in_([r.smsc_id for r in receipts]), Delivery.updated_at == now
+        )
+        await record_status_events(session, list((await session.scalars(changed)).all()))
     known = {row.smsc_id for row in matched}
     record_receipts([r for r in receipts if r.smsc_id in known])  # unmatched ones come again later
     return {r.smsc_id for r in receipts} - known

@@ -1,0 +1,195 @@
+"""deliver_sm into the services: receipts applied in batches and MO stored, each before its deliver_sm_resp."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import time
+from dataclasses import dataclass, field
+
+from communicator.db.session import Database
+from communicator.gateway.smpp import pdu
+from communicator.gateway.smpp.pdu import DeliverSm, Pdu
+from communicator.gateway.smpp.receipts import ParsedReceipt, is_receipt, other_forms, parse_receipt
+from communicator.gateway.smpp.text import ESM_UDHI, Concat, decode_text, strip_udh
+from communicator.services.core.errors import InvalidInput
+from communicator.services.messaging.delivery import Receipt, apply_receipts
+from communicator.services.messaging.receive import receive_sms
+
+log = logging.getLogger(__name__)
+ESME_RX_P_APPN = 0x65  # permanent application error: the SMSC must not deliver it again
+UNMATCHED_RETRY_SECONDS = 0.2
+UNMATCHED_GIVE_UP_SECONDS = 60.0
+LINGER_SECONDS = 0.02
+MO_DEDUP_BUCKET_SECONDS = 600  # SMPP 3.4 gives an MO no id: a redelivery within this bucket is the same MO
+
+
+@dataclass
+class _Partial:
+    """The parts of one concatenated MO received so far, and the parts' handlers waiting for it to be stored."""
+
+    parts: dict[int, bytes] = field(default_factory=dict)
+    stored: asyncio.Future[int] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
+
+
+class Inbound:
+    """Handles each deliver_sm: returns the command_status for its resp once the content is committed."""
+
+    def __init__(self, db: Database, *, hold_seconds: float = 10.0, batch: int = 500) -> None:
+        self.db = db
+        self.hold_seconds = hold_seconds
+        self.batch = batch
+        self.receipts_applied = 0
+        self._receipts: list[tuple[ParsedReceipt, asyncio.Future[None]]] = []
+        self._unmatched: list[tuple[float, ParsedReceipt]] = []  # (first seen, receipt), offered again when due
+        self._unmatched_due = 0.0
+        self._unmatched_gap = UNMATCHED_RETRY_SECONDS
+        self._partial: dict[tuple[str, str, int, int], _Partial] = {}
+        self._wakeup = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        """Start applying receipts."""
+        self._task = asyncio.create_task(self._receipt_loop(), name="smpp-receipts")
+
+    async def stop(self) -> None:
+        """Stop applying receipts."""
+        if self._task:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+
+    async def handle(self, request: Pdu) -> int:
+        """One deliver_sm: a receipt or (a part of) an MO."""
+        try:
+            deliver = pdu.parse_deliver_sm(request.body)
+        except pdu.PduError:
+            log.warning("unreadable deliver_sm %r", request.body[:80])
+            return 0x04  # ESME_RSYSERR-free answer: "invalid" without asking for it again
+        if is_receipt(deliver):
+            return await self._handle_receipt(deliver)
+        return await self._handle_mo(deliver)
+
+    async def _handle_receipt(self, deliver: DeliverSm) -> int:
+        """Queue a receipt for the next batch and answer once that batch is committed."""
+        try:
+            receipt = parse_receipt(deliver)
+        except ValueError as error:
+            log.warning("unusable receipt: %s", error)
+            return pdu.ESME_ROK  # nothing to store; asking again would bring the same
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._receipts.append((receipt, done))
+        self._wakeup.set()
+        await done
+        return pdu.ESME_ROK
+
+    async def _receipt_loop(self) -> None:
+        """Apply queued receipts in batches; offer unmatched ones (a receipt before its submit_sm_resp) again."""
+        while True:
+            await self._wait()
+            taken, self._receipts = self._receipts[: self.batch], self._receipts[self.batch :]
+            now = time.monotonic()
+            due: list[tuple[float, ParsedReceipt]] = []
+            if self._unmatched and now >= self._unmatched_due:  # all at once, spaced out more while none match
+                due, self._unmatched = self._unmatched, []
+                self._unmatched_due = now + self._unmatched_gap
+                self._unmatched_gap = min(self._unmatched_gap * 2, 2.0)
+            try:
+                await self._apply([(now, r) for r, _ in taken] + due)
+            except Exception as error:
+                log.exception("applying receipts failed")
+                self._unmatched += due
+                for _, done in taken:
+                    if not done.done():
+                        done.set_exception(error)
+                continue
+            for _, done in taken:
+                if not done.done():
+                    done.set_result(None)
+
+    async def _wait(self) -> None:
+        """Until receipts wait (lingering briefly so one transaction takes many) or the unmatched ones are due."""
+        if self._receipts:
+            if len(self._receipts) < self.batch:
+                await asyncio.sleep(LINGER_SECONDS)
+            return
+        self._wakeup.clear()
+        timeout = max(0.01, self._unmatched_due - time.monotonic()) if self._unmatched else 1.0
+        try:
+            await asyncio.wait_for(self._wakeup.wait(), timeout)
+        except TimeoutError:
+            pass
+
+    async def _apply(self, receipts: list[tuple[float, ParsedReceipt]]) -> None:
+        """Match by the SMSC id as given, then in its other forms (hex/decimal, case); keep the unmatched."""
+        if not receipts:
+            return
+        unmatched = await apply_receipts(self.db, [Receipt(r.smsc_id, r.status, r.error) for _, r in receipts])
+        retry = [(first, r) for first, r in receipts if r.smsc_id in unmatched]
+        if retry:
+            alternates = [Receipt(form, r.status, r.error) for _, r in retry for form in other_forms(r.smsc_id)]
+            still = await apply_receipts(self.db, alternates) if alternates else set()
+            matched = {a.smsc_id for a in alternates} - still
+            retry = [(first, r) for first, r in retry if not matched.intersection(other_forms(r.smsc_id))]
+        self.receipts_applied += len(receipts) - len(retry)
+        if len(retry) < len(receipts):
+            self._unmatched_gap = UNMATCHED_RETRY_SECONDS  # matches happen again: look again soon
+        now = time.monotonic()
+        kept = [(first, r) for first, r in retry if now - first < UNMATCHED_GIVE_UP_SECONDS]
+        if len(kept) < len(retry):
+            log.warning(
+                "%d receipts matched no delivery for %ss; dropped", len(retry) - len(kept), UNMATCHED_GIVE_UP_SECONDS
+            )
+        self._unmatched += kept
+
+    async def _handle_mo(self, deliver: DeliverSm) -> int:
+        """Store a whole MO, or wait (bounded) for its other parts so every part is answered after the commit."""
+        payload, concat = self._concat(deliver)
+        if concat is None or concat.total <= 1:
+            return await self._store(deliver, decode_text(payload, deliver.data_coding), "")
+        key = (deliver.source_addr, deliver.destination_addr, concat.reference, concat.total)
+        partial = self._partial.setdefault(key, _Partial())
+        partial.parts[concat.seq] = payload
+        if len(partial.parts) == concat.total:
+            del self._partial[key]
+            data = b"".join(partial.parts[i] for i in sorted(partial.parts))
+            status = pdu.ESME_RX_T_APPN  # if storing fails, every waiting part asks to be delivered again
+            try:
+                status = await self._store(
+                    deliver, decode_text(data, deliver.data_coding), f"{concat.reference}/{concat.total}"
+                )
+            finally:
+                partial.stored.set_result(status)
+            return status
+        try:  # the last part's commit answers this part too; an SMSC that waits for the answer gets it later
+            return await asyncio.wait_for(asyncio.shield(partial.stored), self.hold_seconds)
+        except TimeoutError:
+            return pdu.ESME_ROK
+
+    @staticmethod
+    def _concat(deliver: DeliverSm) -> tuple[bytes, Concat | None]:
+        """The payload and its concatenation info, from a UDH or from the SAR TLVs."""
+        if deliver.esm_class & ESM_UDHI:
+            return strip_udh(deliver.short_message)
+        tlvs = deliver.tlvs
+        if pdu.TLV_SAR_MSG_REF_NUM in tlvs and pdu.TLV_SAR_TOTAL_SEGMENTS in tlvs:
+            return deliver.short_message, Concat(
+                reference=int.from_bytes(tlvs[pdu.TLV_SAR_MSG_REF_NUM], "big"),
+                total=tlvs[pdu.TLV_SAR_TOTAL_SEGMENTS][0],
+                seq=tlvs.get(pdu.TLV_SAR_SEGMENT_SEQNUM, b"\1")[0],
+            )
+        return deliver.short_message, None
+
+    async def _store(self, deliver: DeliverSm, text: str, reference: str) -> int:
+        """receive_sms, committed; the status the SMSC gets."""
+        sender = deliver.source_addr
+        if deliver.source_ton == 1 and sender.isdigit():
+            sender = "+" + sender
+        bucket = int(time.time() // MO_DEDUP_BUCKET_SECONDS)
+        digest = hashlib.sha256(f"{sender}|{deliver.destination_addr}|{reference}|{text}".encode()).hexdigest()[:24]
+        try:
+            await receive_sms(self.db, deliver.destination_addr or None, sender, text, smsc_id=f"mo:{digest}:{bucket}")
+        except InvalidInput as error:
+            log.warning("MO refused: %s", error)
+            return ESME_RX_P_APPN
+        return pdu.ESME_ROK

@@ -1,0 +1,95 @@
+"""The submit rate: a hard TPS ceiling (≤ 1% over in any second) that backs off when the SMSC throttles."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+from collections import deque
+from collections.abc import Callable
+
+from communicator.gateway.ratelimit import TokenBucket
+
+CUT = 0.7  # on ESME_RTHROTTLED / ESME_RMSGQFUL the rate drops to this share (at most once a second)
+RAISE_SHARE = 0.02  # each calm second gives back this share of the ceiling
+PAUSE_FIRST, PAUSE_CAP = 0.1, 5.0
+LEARN_SHARE, LEARN_SECONDS = (
+    0.95,
+    60.0,
+)  # calm climbs back only to this share of the rate that was throttled, for this long
+
+
+class AdaptiveRate:
+    """Paces every submit_sm of a driver; a throttle pauses sending and lowers the rate, calm raises it again."""
+
+    def __init__(self, tps: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.ceiling = tps
+        self.clock = clock
+        # A burst of 1% of the rate: no one-second window can see more than rate × 1.01.
+        self.bucket = TokenBucket(tps, burst=max(1.0, tps / 100), clock=clock)
+        self.throttles = 0
+        self._last_cut = float("-inf")
+        self._last_raise = clock()
+        self._pause = PAUSE_FIRST
+        self._paused_until = 0.0
+        self._learned = tps  # the ceiling the SMSC showed us (by throttling) lately
+        self._learned_at = float("-inf")
+        self._recent: deque[float] = deque()
+        self._refused: deque[float] = (
+            deque()
+        )  # throttle answers in the last second  # send times in the last second: the hard check behind the bucket
+        self.history: list[float] | None = None  # every send time, when a test or benchmark asks for it
+
+    @property
+    def rate(self) -> float:
+        """The rate allowed now."""
+        return self.bucket.rate
+
+    def _set_rate(self, rate: float) -> None:
+        self.bucket.rate = rate
+        self.bucket.capacity = max(1.0, rate / 100)
+        self.bucket.tokens = min(self.bucket.tokens, self.bucket.capacity)
+
+    async def acquire(self) -> None:
+        """Wait for the right to send one submit_sm."""
+        now = self.clock()
+        cap = self._learned if now - self._learned_at < LEARN_SECONDS else self.ceiling
+        if now - self._last_raise >= 1.0 and now - self._last_cut >= 1.0 and self.rate < cap:
+            self._set_rate(min(cap, self.rate + max(1.0, self.ceiling * RAISE_SHARE)))
+            self._last_raise = now
+            self._pause = PAUSE_FIRST
+        if self._paused_until > now:
+            await asyncio.sleep(self._paused_until - now)
+        await self.bucket.acquire(1)
+        await self._within_last_second()
+
+    async def _within_last_second(self) -> None:
+        """Never more than the rate in the second before this send, however late the event loop woke us."""
+        limit = max(1, math.floor(self.rate * 1.01))
+        while True:
+            now = self.clock()
+            while self._recent and self._recent[0] <= now - 1.0:
+                self._recent.popleft()
+            if len(self._recent) < limit:
+                break
+            await asyncio.sleep(self._recent[0] + 1.0 - now + 1e-4)
+        self._recent.append(now)
+        if self.history is not None:
+            self.history.append(now)
+
+    def throttled(self) -> None:
+        """The SMSC said slow down: learn what it took in the last second, pause (doubling while it goes on), slow down."""
+        now = self.clock()
+        self.throttles += 1
+        self._refused.append(now)
+        while self._refused and self._refused[0] <= now - 1.0:
+            self._refused.popleft()
+        taken = sum(1 for t in self._recent if t > now - 1.0) - len(self._refused)
+        self._learned, self._learned_at = max(1.0, taken * LEARN_SHARE), now
+        if now - self._last_cut < 1.0:
+            self._set_rate(min(self.rate, self._learned))
+            return
+        self._last_cut = self._last_raise = now
+        self._set_rate(max(1.0, min(self.rate * CUT, self._learned)))
+        self._paused_until = now + self._pause
+        self._pause = min(PAUSE_CAP, self._pause * 2)

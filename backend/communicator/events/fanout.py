@@ -28,7 +28,7 @@ class SharedFrames:
 
     def __init__(self, kept: int = KEPT_EVENTS) -> None:
         self.kept = kept
-        self._events: OrderedDict[tuple[int, bytes], dict[_ClassKey, asyncio.Future[bytes | None]]] = OrderedDict()
+        self._events: OrderedDict[tuple[object, int, bytes], dict[_ClassKey, asyncio.Future[bytes | None]]] = OrderedDict()
 
     async def get_frame(self, view: EventView, data: bytes) -> bytes | None:
         """The frame as this view's user may see it, computed by the first view of their class."""
@@ -37,7 +37,7 @@ class SharedFrames:
             return data
         if kind is None or kind in _PER_VIEW:
             return await view.get_frame(data)
-        classes = self._classes(view.actor.account_id, data)
+        classes = self._classes(view, data)
         key = (view.reach, view.actor.is_admin, view.actor.user_id if kind in _PER_USER else None)
         shared = classes.get(key)
         if shared is not None:
@@ -57,9 +57,10 @@ class SharedFrames:
         shared.set_result(frame)
         return frame
 
-    def _classes(self, account_id: int, data: bytes) -> dict[_ClassKey, asyncio.Future[bytes | None]]:
+    def _classes(self, view: EventView, data: bytes) -> dict[_ClassKey, asyncio.Future[bytes | None]]:
         """The frames of one event by class, the oldest event forgotten beyond `kept`."""
-        event_key = (account_id, data)
+        # The database too: two apps in one process (tests) may publish equal bytes for their own account 1.
+        event_key = (view.db, view.actor.account_id, data)
         classes = self._events.get(event_key)
         if classes is None:
             classes = self._events[event_key] = {}

@@ -6,6 +6,7 @@ with its last_event_id). A foreign Origin never gets a socket: the handshake is 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import anyio
@@ -20,6 +21,7 @@ from communicator.api.params import QueryCursor
 from communicator.api.security import Credential, get_credential_actor
 from communicator.db.session import Database
 from communicator.events import ACCESS_CHANGED_FRAME, RESYNC_FRAME, channel_for, encode_stored, list_events_after
+from communicator.events.fanout import SHARED_FRAMES
 from communicator.events.visibility import EventView, load_event_view
 from communicator.metrics import WEBSOCKET_CLIENTS, observe_frame_sent
 from communicator.pubsub import CATCH_UP_FRAME
@@ -30,6 +32,8 @@ REPLAY_LIMIT = 5000
 RECHECK_SECONDS = 60.0
 SESSION_ENDED = 4401
 FELL_BEHIND = 4408
+# At most this many sockets load their view and replay at once, so a reconnect storm leaves readers for HTTP.
+CONNECTING_AT_ONCE = 4
 
 
 class _EventId(msgspec.Struct):
@@ -54,6 +58,14 @@ async def _replay(db: Database, socket: WebSocket, view: EventView, after: int) 
     return {row_id for row_id, _ in rows}
 
 
+def _connect_gate(socket: WebSocket) -> anyio.Semaphore:
+    """The process's limit on sockets in their connection phase (made on first use, on the app's loop)."""
+    gate: anyio.Semaphore | None = getattr(socket.app.state, "ws_connect_gate", None)
+    if gate is None:
+        gate = socket.app.state.ws_connect_gate = anyio.Semaphore(CONNECTING_AT_ONCE)
+    return gate
+
+
 async def _watch_disconnect(socket: WebSocket, cancel: anyio.CancelScope) -> None:
     """Read (and ignore) client frames until it goes away, then stop the stream."""
     try:
@@ -74,10 +86,13 @@ async def _request_rechecks(subscriber: Subscriber) -> None:
 
 async def _sent_in_time(socket: WebSocket, frame: bytes) -> bool:
     """Send a frame; False when the client has not taken it within ws_send_timeout_seconds (it is not reading)."""
-    with anyio.move_on_after(socket.app.state.settings.ws_send_timeout_seconds):
-        await socket.send_data(frame)
-        return True
-    return False
+    # asyncio.timeout, not anyio.move_on_after: this runs once per socket per event, and a cancel scope costs more.
+    try:
+        async with asyncio.timeout(socket.app.state.settings.ws_send_timeout_seconds):
+            await socket.send_data(frame)
+    except TimeoutError:
+        return False
+    return True
 
 
 async def _close_behind(socket: WebSocket) -> None:
@@ -112,7 +127,7 @@ async def _stream(socket: WebSocket, subscriber: Subscriber, view: EventView, se
             continue
         if sent and _id_decoder.decode(data).id in sent:
             continue
-        frame = await view.get_frame(data)
+        frame = await SHARED_FRAMES.get_frame(view, data)
         if frame is None:
             continue
         if not await _sent_in_time(socket, frame):
@@ -137,8 +152,9 @@ async def events_socket(
         await socket.accept()
         WEBSOCKET_CLIENTS.inc()
         counted = True
-        view = await load_event_view(db, socket.user)
-        sent = await _replay(db, socket, view, last_event_id) if last_event_id is not None else set()
+        async with _connect_gate(socket):
+            view = await load_event_view(db, socket.user)
+            sent = await _replay(db, socket, view, last_event_id) if last_event_id is not None else set()
         async with anyio.create_task_group() as tasks:
             tasks.start_soon(_watch_disconnect, socket, tasks.cancel_scope)
             tasks.start_soon(_request_rechecks, subscriber)

@@ -37,7 +37,7 @@ from communicator.events.types import (
 )
 from communicator.schemas import GroupRead
 from communicator.services.core.actors import Actor
-from communicator.services.core.permissions import Reach, get_reach
+from communicator.services.core.permissions import Reach, get_fixed_reach, get_reach
 from communicator.services.directory.employees import get_visible_employee
 from communicator.services.directory.groups import get_visible_group
 from communicator.services.messaging.views import get_summaries, get_visible_message
@@ -112,7 +112,7 @@ def _visible_groups(groups: list[GroupRead], reach: Reach) -> list[GroupRead]:
     return [visible for visible in (get_visible_group(g, reach) for g in groups) if visible is not None]
 
 
-def _frame_type(data: bytes) -> bytes | None:
+def get_frame_type(data: bytes) -> bytes | None:
     """The type of a published frame without decoding it (msgspec writes the tag first)."""
     if not data.startswith(_TYPE_PREFIX):
         return None
@@ -131,7 +131,7 @@ class EventView:
 
     async def get_frame(self, data: bytes) -> bytes | None:
         """The frame as this user may see it, or None to send nothing."""
-        if self.reach.everyone and _frame_type(data) in ACCOUNT_WIDE:
+        if self.reach.everyone and get_frame_type(data) in ACCOUNT_WIDE:
             return data  # no decoding at all
         try:
             event = _decoder.decode(data)
@@ -177,6 +177,8 @@ class EventView:
 
 async def load_event_view(db: Database, actor: Actor) -> EventView:
     """A fresh view for the user: reach resolved now, no threads cached."""
-    async with db.read() as session:
-        reach = await get_reach(session, actor)
+    reach = get_fixed_reach(actor)  # most users need no database read at all
+    if reach is None:
+        async with db.read() as session:
+            reach = await get_reach(session, actor)
     return EventView(db, actor, reach)

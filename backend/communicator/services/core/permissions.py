@@ -102,14 +102,22 @@ async def get_permits(session: AsyncSession, user_id: int) -> tuple[list[int], l
     return sorted(groups), sorted(employees), sorted(tags)
 
 
-async def get_reach(session: AsyncSession, actor: Actor) -> Reach:
-    """What the actor may see and send to, resolved now (permissions and membership change)."""
+def get_fixed_reach(actor: Actor) -> Reach | None:
+    """The reach that follows from the actor alone, or None when it depends on permits (an Operator)."""
     if actor.reaches_everyone:
         return EVERYONE
     if actor.role != Role.OPERATOR:
         # A BaseUser sees only their own conversation.
         own = frozenset({actor.employee_id}) if actor.employee_id else frozenset()
         return Reach(everyone=False, employee_ids=own)
+    return None
+
+
+async def get_reach(session: AsyncSession, actor: Actor) -> Reach:
+    """What the actor may see and send to, resolved now (permissions and membership change)."""
+    fixed = get_fixed_reach(actor)
+    if fixed is not None:
+        return fixed
     groups, employees, tags = await get_permits(session, actor.user_id)
     employee_ids, group_ids = await resolve_permitted(session, actor.account_id, groups, employees, tags)
     return Reach(everyone=False, employee_ids=frozenset(employee_ids), group_ids=frozenset(group_ids))

@@ -51,7 +51,7 @@ def test_gateway_page_shows_a_bind_down(server: LiveServer, new_client: NewClien
         expect(down).to_contain_text("Переподключение с")
         expect(down).to_contain_text("ESME_RBINDFAIL")
         expect(page.locator('[data-testid="gateway-link"][data-status="bound"]')).to_contain_text("Подключено")
-        expect(page.get_by_test_id("operator-counts-slot")).to_be_visible()
+        expect(page.get_by_test_id("operator-counts")).to_be_visible()
         expect(page.get_by_test_id("gateway-alarm")).to_have_count(0)  # the simulator's bind is up
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= (viewport or {"width": 1280})["width"], f"{name}: the page scrolls sideways ({width}px)"

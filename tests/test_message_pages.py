@@ -8,6 +8,7 @@ from communicator.db.session import Database
 from communicator.schemas import MessageCreate, Recipients
 from communicator.services.core.actors import Actor
 from communicator.services.messaging.send import get_message, send_message
+from communicator.services.messaging.views import DeliveryQuery
 from tests.conftest import API
 from tests.test_permissions import FITTER_IDS, fitters_operator
 
@@ -18,7 +19,7 @@ async def _pages(db: Database, actor: Actor, message_id: int, limit: int) -> lis
     """Delivery ids page by page, following the cursor; every page's summary is the whole one."""
     pages, after_id = [], 0
     while True:
-        read = await get_message(db, actor, message_id, after_id, limit)
+        read = await get_message(db, actor, message_id, DeliveryQuery(after_id=after_id, limit=limit))
         pages.append([d.id for d in read.deliveries or []])
         assert read.summary.total == (20 if actor.reaches_everyone else len(FITTER_IDS))
         if read.deliveries_next is None:

@@ -87,7 +87,7 @@ async def get_api_actor(
     every attempt is refused (429 reason), the right password included.
     """
     query = select(User, ApiPassword.secret_hash).join(ApiPassword, ApiPassword.user_id == User.id)
-    async with db.read() as session:
+    async with db.lookup() as session:
         row = (await session.execute(query.where(User.login == login))).first()
     stored = row[1] if row is not None and row[0].active else _DUMMY_HASH
     ok = hmac.compare_digest(stored.encode(), get_api_password_hash(secret, md5hex).encode())

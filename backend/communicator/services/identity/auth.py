@@ -88,7 +88,7 @@ def get_user_actor(user: User) -> Actor:
 async def record_session_use(db: Database, token: str, idle: timedelta, absolute: timedelta) -> Actor | None:
     """The actor behind a session token, its use noted (idle timeout); None when unknown, expired or deactivated."""
     now = datetime.now(UTC)
-    async with db.read() as session:
+    async with db.lookup() as session:
         query = (
             select(WebSession, User)
             .join(User, User.id == WebSession.user_id)

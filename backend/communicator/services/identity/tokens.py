@@ -20,6 +20,7 @@ from communicator.services.core.access import access_row
 from communicator.services.core.actors import Actor
 from communicator.services.core.audit import record_audit
 from communicator.services.core.permissions import check_is_admin
+from communicator.services.identity.auth import ACTOR_COLUMNS, get_row_actor
 from communicator.services.identity.server_secret import sign
 
 # Recognisable in logs and by secret scanners; the stored prefix lets an admin tell tokens apart.
@@ -95,9 +96,8 @@ async def revoke_token(db: Database, actor: Actor, token_id: int) -> None:
 async def record_token_use(db: Database, secret: bytes, token: str) -> Actor | None:
     """The actor behind a bearer token, its use noted; None when unknown, revoked or its creator is deactivated."""
     now = datetime.now(UTC)
-    # Columns, not ORM entities: this runs on every API request, and entity loading was most of its CPU.
     query = (
-        select(ApiToken.id, ApiToken.scopes, ApiToken.revoked_at, ApiToken.last_used_at, User.active, *_ACTOR_COLUMNS)
+        select(ApiToken.id, ApiToken.scopes, ApiToken.revoked_at, ApiToken.last_used_at, *ACTOR_COLUMNS)
         .join(User, User.id == ApiToken.user_id)
         .where(ApiToken.token_hash == get_token_hash(secret, token))
     )
@@ -108,28 +108,4 @@ async def record_token_use(db: Database, secret: bytes, token: str) -> Actor | N
     if row.last_used_at is None or now - row.last_used_at > USED_GRANULARITY:
         async with db.write() as session:
             await session.execute(update(ApiToken).where(ApiToken.id == row.id).values(last_used_at=now))
-    return Actor(
-        row.user_id,
-        row.account_id,
-        row.role,
-        row.login,
-        row.name or row.login,
-        row.employee_id,
-        may_send_all=row.may_send_all,
-        platform_admin=row.platform_admin,
-        scopes=frozenset(row.scopes),
-        token_id=row.id,
-    )
-
-
-# What get_user_actor reads from a user row, labelled so the row's attributes carry the same names.
-_ACTOR_COLUMNS = (
-    User.id.label("user_id"),
-    User.account_id.label("account_id"),
-    User.role.label("role"),
-    User.login.label("login"),
-    User.name.label("name"),
-    User.employee_id.label("employee_id"),
-    User.may_send_all.label("may_send_all"),
-    User.platform_admin.label("platform_admin"),
-)
+    return msgspec.structs.replace(get_row_actor(row), scopes=frozenset(row.scopes), token_id=row.id)

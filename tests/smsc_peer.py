@@ -176,10 +176,10 @@ class SmscPeer:
         self._decide(event, submit)
 
     async def _receipt_then_accept(self, event: smpp34.SubmitSmEvent, submit: Submit) -> None:
-        """The receipt overtakes the submit_sm_resp, as it can on a real SMSC."""
+        """The receipt overtakes the submit_sm_resp, as it can on a real SMSC (which does not wait for its answer)."""
         number = next(self._ids)
         message_id = f"{number:X}" if self.script.ids == "hex" else str(number)
-        await self.send_receipt(submit, message_id, self.script.receipts or "DELIVRD")
+        self._spawn(self.send_receipt(submit, message_id, self.script.receipts or "DELIVRD"))
         await asyncio.sleep(self.script.delay)
         self._accept(event, submit, number)
 

@@ -60,6 +60,15 @@ async def test_repeated_and_late_receipts_change_nothing(sdb: Database, sadmin: 
     assert await count_by_status(sdb, message_id) == {"Delivered": 3}
 
 
+async def test_an_unmatched_receipt_is_not_acknowledged(sdb: Database, peer: SmscPeer) -> None:
+    async with running_gateway(sdb, peer):
+        esme = await peer.wait_for(lambda: next(iter(peer.sessions.values()), None), 10, "a bound ESME")
+        text = b"id:ABC123 sub:001 dlvrd:001 submit date:2611300000 done date:2611300000 stat:DELIVRD err:000 text:"
+        response = await esme.deliver_sm(source_addr=PHONE, destination_addr="4938", esm_class=0x04, short_message=text)
+    # Held in memory only: a resp of success would let a kill lose it, so the SMSC is asked to deliver it again.
+    assert not response.is_success
+
+
 async def _inbound(db: Database) -> list[str]:
     async with db.read() as session:
         return list((await session.scalars(select(Message.text).where(Message.direction == "in"))).all())

@@ -21,8 +21,14 @@ log = logging.getLogger(__name__)
 ESME_RX_P_APPN = 0x65  # permanent application error: the SMSC must not deliver it again
 UNMATCHED_RETRY_SECONDS = 0.2
 UNMATCHED_GIVE_UP_SECONDS = 60.0
+# An unmatched receipt is answered only once matched (it lives in memory alone until then, so a kill would lose
+# an acknowledged one); past this hold it gets ESME_RX_T_APPN and the SMSC brings it again.
+RECEIPT_HOLD_SECONDS = 1.0
 LINGER_SECONDS = 0.02
 MO_DEDUP_BUCKET_SECONDS = 600  # SMPP 3.4 gives an MO no id: a redelivery within this bucket is the same MO
+
+
+_Held = tuple[ParsedReceipt, "asyncio.Future[None]"]  # a receipt and its handler's wait for the match
 
 
 @dataclass
@@ -41,8 +47,9 @@ class Inbound:
         self.hold_seconds = hold_seconds
         self.batch = batch
         self.receipts_applied = 0
-        self._receipts: list[tuple[ParsedReceipt, asyncio.Future[None]]] = []
-        self._unmatched: list[tuple[float, ParsedReceipt]] = []  # (first seen, receipt), offered again when due
+        self._receipts: list[_Held] = []
+        self._unmatched: list[_Held] = []  # receipts whose handler still waits, offered again when due
+        self._first_seen: dict[str, float] = {}  # unmatched SMSC id → when first seen, across redeliveries
         self._unmatched_due = 0.0
         self._unmatched_gap = UNMATCHED_RETRY_SECONDS
         self._partial: dict[tuple[str, str, int, int], _Partial] = {}
@@ -71,7 +78,7 @@ class Inbound:
         return await self._handle_mo(deliver)
 
     async def _handle_receipt(self, deliver: DeliverSm) -> int:
-        """Queue a receipt for the next batch and answer once that batch is committed."""
+        """Queue a receipt; answer once it is matched and committed (or given up), else ask for it again."""
         try:
             receipt = parse_receipt(deliver)
         except ValueError as error:
@@ -80,7 +87,11 @@ class Inbound:
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._receipts.append((receipt, done))
         self._wakeup.set()
-        await done
+        try:
+            await asyncio.wait_for(asyncio.shield(done), RECEIPT_HOLD_SECONDS)
+        except TimeoutError:
+            done.cancel()  # the loop forgets it: the SMSC delivers it again
+            return pdu.ESME_RX_T_APPN
         return pdu.ESME_ROK
 
     async def _receipt_loop(self) -> None:
@@ -89,13 +100,13 @@ class Inbound:
             await self._wait()
             taken, self._receipts = self._receipts[: self.batch], self._receipts[self.batch :]
             now = time.monotonic()
-            due: list[tuple[float, ParsedReceipt]] = []
+            due: list[_Held] = []
             if self._unmatched and now >= self._unmatched_due:  # all at once, spaced out more while none match
-                due, self._unmatched = self._unmatched, []
+                due, self._unmatched = [h for h in self._unmatched if not h[1].done()], []
                 self._unmatched_due = now + self._unmatched_gap
                 self._unmatched_gap = min(self._unmatched_gap * 2, 2.0)
             try:
-                await self._apply([(now, r) for r, _ in taken] + due)
+                await self._apply([h for h in taken if not h[1].done()] + due)
             except Exception as error:
                 log.exception("applying receipts failed")
                 self._unmatched += due
@@ -103,9 +114,6 @@ class Inbound:
                     if not done.done():
                         done.set_exception(error)
                 continue
-            for _, done in taken:
-                if not done.done():
-                    done.set_result(None)
 
     async def _wait(self) -> None:
         """Until receipts wait (lingering briefly so one transaction takes many) or the unmatched ones are due."""
@@ -120,27 +128,41 @@ class Inbound:
         except TimeoutError:
             pass
 
-    async def _apply(self, receipts: list[tuple[float, ParsedReceipt]]) -> None:
-        """Match by the SMSC id as given, then in its other forms (hex/decimal, case); keep the unmatched."""
+    async def _apply(self, receipts: list[_Held]) -> None:
+        """Match by the SMSC id as given, then in its other forms (hex/decimal, case); hold the unmatched."""
         if not receipts:
             return
-        unmatched = await apply_receipts(self.db, [Receipt(r.smsc_id, r.status, r.error) for _, r in receipts])
-        retry = [(first, r) for first, r in receipts if r.smsc_id in unmatched]
-        if retry:
-            alternates = [Receipt(form, r.status, r.error) for _, r in retry for form in other_forms(r.smsc_id)]
+        unmatched = await apply_receipts(self.db, [Receipt(r.smsc_id, r.status, r.error) for r, _ in receipts])
+        if unmatched:
+            retry = [r for r, _ in receipts if r.smsc_id in unmatched]
+            alternates = [Receipt(form, r.status, r.error) for r in retry for form in other_forms(r.smsc_id)]
             still = await apply_receipts(self.db, alternates) if alternates else set()
             matched = {a.smsc_id for a in alternates} - still
-            retry = [(first, r) for first, r in retry if not matched.intersection(other_forms(r.smsc_id))]
-        self.receipts_applied += len(receipts) - len(retry)
-        if len(retry) < len(receipts):
-            self._unmatched_gap = UNMATCHED_RETRY_SECONDS  # matches happen again: look again soon
+            unmatched = {r.smsc_id for r in retry if not matched.intersection(other_forms(r.smsc_id))}
         now = time.monotonic()
-        kept = [(first, r) for first, r in retry if now - first < UNMATCHED_GIVE_UP_SECONDS]
-        if len(kept) < len(retry):
-            log.warning(
-                "%d receipts matched no delivery for %ss; dropped", len(retry) - len(kept), UNMATCHED_GIVE_UP_SECONDS
-            )
+        kept: list[_Held] = []
+        dropped = 0
+        for receipt, done in receipts:
+            first = self._first_seen.setdefault(receipt.smsc_id, now)
+            if receipt.smsc_id in unmatched and now - first < UNMATCHED_GIVE_UP_SECONDS:
+                kept.append((receipt, done))
+                continue
+            self._first_seen.pop(receipt.smsc_id, None)
+            dropped += receipt.smsc_id in unmatched
+            if not done.done():
+                done.set_result(None)  # applied, or given up: asking again would bring the same
+        if dropped:
+            log.warning("%d receipts matched no delivery for %ss; dropped", dropped, UNMATCHED_GIVE_UP_SECONDS)
+        self.receipts_applied += len(receipts) - len(kept) - dropped
+        if len(kept) < len(receipts):
+            self._unmatched_gap = UNMATCHED_RETRY_SECONDS  # matches happen again: look again soon
         self._unmatched += kept
+        self._forget_stale(now)
+
+    def _forget_stale(self, now: float) -> None:
+        """Drop first-seen times of ids the SMSC stopped bringing (their handlers answered long ago)."""
+        if len(self._first_seen) > 4 * self.batch:
+            self._first_seen = {k: t for k, t in self._first_seen.items() if now - t < 2 * UNMATCHED_GIVE_UP_SECONDS}
 
     async def _handle_mo(self, deliver: DeliverSm) -> int:
         """Store a whole MO, or wait (bounded) for its other parts so every part is answered after the commit."""

@@ -17,7 +17,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import httpx
-import psutil
 from _common import (
     ServerProcess,
     TempDatabase,
@@ -95,17 +94,11 @@ def _measure(label: str, url: str) -> None:
     asyncio.run(seed_account(url))
     with ServerProcess(url, gateway_enabled=False) as server:
         token = _api_token(server.url)
-        assert server.process is not None
-        cpu_before = sum(psutil.Process(server.process.pid).cpu_times()[:2])
         result = _load(server.url, token)
-        cpu = sum(psutil.Process(server.process.pid).cpu_times()[:2]) - cpu_before
     accepted = result["statuses"].get("201", 0)
     others = {code: n for code, n in result["statuses"].items() if code != "201"}
     latencies_ms = [s * 1000 for s in result["latencies"]]
     stored = asyncio.run(_count_deliveries(url))
-    answered = result.get("answered", 0)
-    if answered:
-        info(f"{label}: server CPU {cpu * 1000 / answered:.2f} ms per request ({answered:,} answered, warm-up included)")
     info(
         f"{label}: {accepted:,} accepted in {result['window']:.1f} s (after {WARMUP:.0f} s warm-up), "
         f"{stored:,} deliveries stored in all, other answers {others or 'none'}"

@@ -107,18 +107,11 @@ class Database:
             self.read_engine = create_async_engine(url, pool_size=8, max_overflow=8)
             _configure_sqlite(self.engine, immediate=True, busy_ms=0)
             _configure_sqlite(self.read_engine, immediate=False)
-            # Point lookups (who is this credential?) also run on the loop's thread: one indexed row in WAL
-            # takes microseconds, less than the eight hand-overs to a reader thread and back.
-            self.lookup_engine = create_async_engine(
-                url, pool_size=2, max_overflow=0, async_creator=inline_creator(make_url(url).database or "")
-            )
-            _configure_sqlite(self.lookup_engine, immediate=False, busy_ms=1000)
         else:
             self.engine = create_async_engine(url, pool_size=20, max_overflow=20)
-            self.read_engine = self.lookup_engine = self.engine
+            self.read_engine = self.engine
         self._writer = async_sessionmaker(self.engine, expire_on_commit=False)
         self._reader = async_sessionmaker(self.read_engine, expire_on_commit=False, sync_session_class=_ReadSession)
-        self._lookup = async_sessionmaker(self.lookup_engine, expire_on_commit=False, sync_session_class=_ReadSession)
         self.group_commit: GroupCommit[AfterCommit] = GroupCommit(self._writer, self._hand_over_batch)
 
     @asynccontextmanager
@@ -155,12 +148,6 @@ class Database:
         async with self._reader() as session, session.begin():
             yield session
 
-    @asynccontextmanager
-    async def lookup(self) -> AsyncIterator[AsyncSession]:
-        """A read session for a few rows by an index, run on every request (credentials); not for scans."""
-        async with self._lookup() as session, session.begin():
-            yield session
-
     async def ping(self) -> None:
         """Raise unless the database answers."""
         async with self.read() as session:
@@ -171,8 +158,6 @@ class Database:
         await self.engine.dispose()
         if self.read_engine is not self.engine:
             await self.read_engine.dispose()
-        if self.lookup_engine is not self.engine:
-            await self.lookup_engine.dispose()
 
 
 async def execute_dml(session: AsyncSession, statement: Executable) -> int:

@@ -23,7 +23,7 @@ from communicator.services.core.access import access_row
 from communicator.services.core.actors import Actor
 from communicator.services.core.audit import record_audit
 from communicator.services.core.errors import InvalidInput, Unauthorized
-from communicator.services.identity.auth import ACTOR_COLUMNS, get_row_actor
+from communicator.services.identity.auth import get_user_actor
 from communicator.services.identity.server_secret import sign
 from communicator.services.identity.throttle import LoginThrottle
 from communicator.services.identity.users import check_may_set_login
@@ -86,13 +86,13 @@ async def get_api_actor(
     flight (as the web login does) would lock a busy integration out. A wrong one counts; past the limits
     every attempt is refused (429 reason), the right password included.
     """
-    query = select(ApiPassword.secret_hash, *ACTOR_COLUMNS).join(ApiPassword, ApiPassword.user_id == User.id)
-    async with db.lookup() as session:
+    query = select(User, ApiPassword.secret_hash).join(ApiPassword, ApiPassword.user_id == User.id)
+    async with db.read() as session:
         row = (await session.execute(query.where(User.login == login))).first()
-    stored = row.secret_hash if row is not None and row.active else _DUMMY_HASH
+    stored = row[1] if row is not None and row[0].active else _DUMMY_HASH
     ok = hmac.compare_digest(stored.encode(), get_api_password_hash(secret, md5hex).encode())
     await throttle.record_attempt(login, ip, trusted=False)
-    if not ok or row is None or not row.active:
+    if not ok or row is None or not row[0].active:
         raise Unauthorized("Wrong login or API password.", code="bad_credentials")
     await throttle.record_success(login, ip)
-    return get_row_actor(row)
+    return get_user_actor(row[0])

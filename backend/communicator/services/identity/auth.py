@@ -5,12 +5,11 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import anyio.to_thread
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Row, delete, select, update
+from sqlalchemy import delete, select, update
 
 from communicator.db.models import Account, User, WebSession
 from communicator.db.session import Database, execute_dml
@@ -86,56 +85,27 @@ def get_user_actor(user: User) -> Actor:
     )
 
 
-# A user row's columns that make its Actor, labelled for get_row_actor: credential lookups run on every request,
-# and loading whole ORM entities there was most of their CPU.
-ACTOR_COLUMNS = (
-    User.id.label("user_id"),
-    User.account_id.label("account_id"),
-    User.role.label("role"),
-    User.login.label("login"),
-    User.name.label("name"),
-    User.employee_id.label("employee_id"),
-    User.may_send_all.label("may_send_all"),
-    User.platform_admin.label("platform_admin"),
-    User.active.label("active"),
-)
-
-
-def get_row_actor(row: Row[*tuple[Any, ...]]) -> Actor:
-    """The actor for a row selected with ACTOR_COLUMNS (as get_user_actor for a User)."""
-    return Actor(
-        row.user_id,
-        row.account_id,
-        row.role,
-        row.login,
-        row.name or row.login,
-        row.employee_id,
-        may_send_all=row.may_send_all,
-        platform_admin=row.platform_admin,
-    )
-
-
 async def record_session_use(db: Database, token: str, idle: timedelta, absolute: timedelta) -> Actor | None:
     """The actor behind a session token, its use noted (idle timeout); None when unknown, expired or deactivated."""
     now = datetime.now(UTC)
-    token_hash = _token_hash(token)
-    async with db.lookup() as session:
+    async with db.read() as session:
         query = (
-            select(WebSession.created_at, WebSession.last_seen_at, *ACTOR_COLUMNS)
+            select(WebSession, User)
             .join(User, User.id == WebSession.user_id)
-            .where(WebSession.token_hash == token_hash)
+            .where(WebSession.token_hash == _token_hash(token))
         )
         row = (await session.execute(query)).first()
     if row is None:
         return None
-    created, seen = row.created_at, row.last_seen_at
-    if not row.active or now - seen > idle or now - created > absolute:
+    web_session, user = row
+    created, seen = web_session.created_at, web_session.last_seen_at
+    if not user.active or now - seen > idle or now - created > absolute:
         return None
     if now - seen > SEEN_GRANULARITY:
         async with db.write() as session:
-            touch = update(WebSession).where(WebSession.token_hash == token_hash).values(last_seen_at=now)
+            touch = update(WebSession).where(WebSession.token_hash == web_session.token_hash).values(last_seen_at=now)
             await session.execute(touch)
-    return get_row_actor(row)
+    return get_user_actor(user)
 
 
 async def get_user_read(db: Database, actor: Actor) -> UserRead:

@@ -20,7 +20,7 @@ from communicator.services.core.access import access_row
 from communicator.services.core.actors import Actor
 from communicator.services.core.audit import record_audit
 from communicator.services.core.permissions import check_is_admin
-from communicator.services.identity.auth import ACTOR_COLUMNS, get_row_actor
+from communicator.services.identity.auth import get_user_actor
 from communicator.services.identity.server_secret import sign
 
 # Recognisable in logs and by secret scanners; the stored prefix lets an admin tell tokens apart.
@@ -97,15 +97,18 @@ async def record_token_use(db: Database, secret: bytes, token: str) -> Actor | N
     """The actor behind a bearer token, its use noted; None when unknown, revoked or its creator is deactivated."""
     now = datetime.now(UTC)
     query = (
-        select(ApiToken.id, ApiToken.scopes, ApiToken.revoked_at, ApiToken.last_used_at, *ACTOR_COLUMNS)
+        select(ApiToken, User)
         .join(User, User.id == ApiToken.user_id)
         .where(ApiToken.token_hash == get_token_hash(secret, token))
     )
-    async with db.lookup() as session:
+    async with db.read() as session:
         row = (await session.execute(query)).first()
-    if row is None or row.revoked_at is not None or not row.active:
+    if row is None:
         return None
-    if row.last_used_at is None or now - row.last_used_at > USED_GRANULARITY:
+    api_token, user = row
+    if api_token.revoked_at is not None or not user.active:
+        return None
+    if api_token.last_used_at is None or now - api_token.last_used_at > USED_GRANULARITY:
         async with db.write() as session:
-            await session.execute(update(ApiToken).where(ApiToken.id == row.id).values(last_used_at=now))
-    return msgspec.structs.replace(get_row_actor(row), scopes=frozenset(row.scopes), token_id=row.id)
+            await session.execute(update(ApiToken).where(ApiToken.id == api_token.id).values(last_used_at=now))
+    return msgspec.structs.replace(get_user_actor(user), scopes=frozenset(api_token.scopes), token_id=api_token.id)

@@ -15,30 +15,20 @@ from communicator.domain import ThreadKind
 _CHUNK = 2000
 
 
-async def _contact_ids(session: AsyncSession, account_id: int, phones: list[str]) -> dict[int, str]:
-    """The contact of each number, recording the missing ones first."""
-    ids_query = select(Contact.id, Contact.phone).where(Contact.account_id == account_id, Contact.phone.in_(phones))
-    by_id = {contact_id: phone for contact_id, phone in await session.execute(ids_query)}
-    if len(by_id) < len(phones):  # read first: a known number (the usual case) costs one statement, not two
-        contacts = [{"account_id": account_id, "phone": phone, "note": ""} for phone in phones]
-        await session.execute(dialect_insert(session, Contact).values(contacts).on_conflict_do_nothing())
-        by_id = {contact_id: phone for contact_id, phone in await session.execute(ids_query)}
-    return by_id
-
-
 async def record_contact_threads(session: AsyncSession, account_id: int, phones: Sequence[str]) -> dict[str, int]:
     """The thread of each number, recording its contact and thread first when new."""
     threads: dict[str, int] = {}
     unique = sorted(set(phones))
     for start in range(0, len(unique), _CHUNK):
-        by_id = await _contact_ids(session, account_id, unique[start : start + _CHUNK])
+        chunk = unique[start : start + _CHUNK]
+        contacts = [{"account_id": account_id, "phone": phone, "note": ""} for phone in chunk]
+        await session.execute(dialect_insert(session, Contact).values(contacts).on_conflict_do_nothing())
+        ids_query = select(Contact.id, Contact.phone).where(Contact.account_id == account_id, Contact.phone.in_(chunk))
+        by_id = {contact_id: phone for contact_id, phone in await session.execute(ids_query)}
+        rows = [{"account_id": account_id, "kind": ThreadKind.CONTACT, "ref_id": c} for c in by_id]
+        await session.execute(dialect_insert(session, Thread).values(rows).on_conflict_do_nothing())
         thread_query = select(Thread.id, Thread.ref_id).where(
             Thread.account_id == account_id, Thread.kind == ThreadKind.CONTACT, Thread.ref_id.in_(by_id)
         )
-        found = {by_id[ref_id]: thread_id for thread_id, ref_id in await session.execute(thread_query)}
-        if len(found) < len(by_id):
-            rows = [{"account_id": account_id, "kind": ThreadKind.CONTACT, "ref_id": c} for c in by_id]
-            await session.execute(dialect_insert(session, Thread).values(rows).on_conflict_do_nothing())
-            found = {by_id[ref_id]: thread_id for thread_id, ref_id in await session.execute(thread_query)}
-        threads.update(found)
+        threads.update({by_id[ref_id]: thread_id for thread_id, ref_id in await session.execute(thread_query)})
     return threads

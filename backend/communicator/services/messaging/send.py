@@ -13,7 +13,7 @@ from communicator.db.models import Account, Delivery, Employee, Message, Message
 from communicator.db.session import Database, wake_gateways_after_commit
 from communicator.domain import DeliveryStatus, ThreadKind
 from communicator.events import MessageCreated, record_event
-from communicator.schemas import MessageCreate, MessageRead, Summary
+from communicator.schemas import MessageCreate, MessageRead
 from communicator.services.core import permissions
 from communicator.services.core.access import access_row
 from communicator.services.core.actors import Actor
@@ -139,8 +139,7 @@ async def send_resolved(
     await permissions.check_may_send(session, actor, phones)
     await check_confirmed(session, actor.account_id, len(phones), count_segments(data.text).parts, data.confirmed)
     message = await _record_outbound(session, actor, data.text, group_ids, phones, timing, follow_up_of)
-    status = DeliveryStatus.SCHEDULED if message.send_at else DeliveryStatus.PENDING  # as _insert_deliveries stores
-    read = await get_message_page(session, message, sent=Summary(total=len(phones), counts={status: len(phones)}))
+    read = await get_message_page(session, message)
     read = msgspec.structs.replace(read, client_id=data.client_id)  # not stored: only the sending tab needs it
     thread_ids = await touch_threads(session, message.id, message.created_at)
     # The event carries the summary, not the (possibly huge) delivery list.

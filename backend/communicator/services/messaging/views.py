@@ -88,7 +88,6 @@ async def list_message_reads(
     with_deliveries: bool = False,
     for_employee: int | None = None,
     reach: Reach = EVERYONE,
-    sent: Summary | None = None,
 ) -> list[MessageRead]:
     """Messages as the API shows them, in the given order; deliveries optionally only one employee's.
 
@@ -96,13 +95,11 @@ async def list_message_reads(
     message they do not reach (a reply in a group thread) stays anonymous: no name, no phone.
     """
     ids = [m.id for m in messages]
-    # `sent`: the counts of a message stored in this very transaction, known without reading them back.
-    summaries = {ids[0]: sent} if sent is not None and len(ids) == 1 else await get_summaries(session, ids, reach)
+    summaries = await get_summaries(session, ids, reach)
     authors = await _names(session, User, {m.author_user_id for m in messages})
     employees = await _names(session, Employee, {m.employee_id for m in messages})
     deliveries = await _list_deliveries(session, ids, for_employee, reach) if with_deliveries else {}
-    # A message sent in this transaction has no reminders yet: no query for them.
-    follow_ups = {} if sent is not None else await _follow_ups(session, [m.id for m in messages if m.direction == "out"])
+    follow_ups = await _follow_ups(session, [m.id for m in messages if m.direction == "out"])
     contacts = await _contact_names(session, messages)
     return [
         msgspec.structs.replace(
@@ -215,14 +212,10 @@ FIRST_PAGE = DeliveryQuery()
 
 
 async def get_message_page(
-    session: AsyncSession,
-    message: Message,
-    reach: Reach = EVERYONE,
-    page_of: DeliveryQuery = FIRST_PAGE,
-    sent: Summary | None = None,
+    session: AsyncSession, message: Message, reach: Reach = EVERYONE, page_of: DeliveryQuery = FIRST_PAGE
 ) -> MessageRead:
     """A message with one page of the deliveries the caller may see, by id after `after_id`; the summary counts all."""
-    read = (await list_message_reads(session, [message], reach=reach, sent=sent))[0]
+    read = (await list_message_reads(session, [message], reach=reach))[0]
     query = (
         select_deliveries()
         .where(Delivery.message_id == message.id, Delivery.id > page_of.after_id)

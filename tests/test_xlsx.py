@@ -1,0 +1,37 @@
+"""The streaming .xlsx writer: neutralised cells, sheet split, read back with openpyxl."""
+
+from datetime import datetime
+from pathlib import Path
+
+import openpyxl
+
+from communicator.xlsx import SheetWriter, neutralise_cell
+
+
+def test_formula_like_text_is_neutralised() -> None:
+    for text in ("=1+1", "+7916", "-5", "@SUM(A1)", "\tx", "\rx"):
+        assert neutralise_cell(text) == "'" + text
+    assert neutralise_cell("привет") == "привет"
+    assert neutralise_cell(5) == 5
+
+
+def test_rows_split_into_sheets_and_read_back(tmp_path: Path) -> None:
+    target = tmp_path / "out.xlsx"
+    with SheetWriter(target, ["n", "text", "at"], sheet_name="Сообщения", sheet_rows=3) as writer:
+        for n in range(5):
+            writer.write_row([n, f"=HYPERLINK({n})", datetime(2026, 1, 2, 3, 4, 5)])
+    book = openpyxl.load_workbook(target, read_only=True)
+    assert book.sheetnames == ["Сообщения", "Сообщения 2", "Сообщения 3"]
+    rows = [row for sheet in book.worksheets for row in sheet.iter_rows(values_only=True)]
+    assert rows.count(("n", "text", "at")) == 3
+    data = [row for row in rows if row[0] != "n"]
+    assert [row[0] for row in data] == [0, 1, 2, 3, 4]
+    assert all(row[1].startswith("'=HYPERLINK") for row in data)
+    assert data[0][2] == datetime(2026, 1, 2, 3, 4, 5)
+
+
+def test_an_empty_export_still_has_its_header(tmp_path: Path) -> None:
+    target = tmp_path / "empty.xlsx"
+    SheetWriter(target, ["a", "b"]).close()
+    sheet = openpyxl.load_workbook(target, read_only=True).worksheets[0]
+    assert list(sheet.iter_rows(values_only=True)) == [("a", "b")]

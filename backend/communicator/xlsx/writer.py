@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Any
+from typing import IO, Any, Self
 
 import xlsxwriter
 
@@ -59,7 +59,7 @@ class SheetWriter:
             self._open_sheet()
         self._book.close()
 
-    def __enter__(self) -> SheetWriter:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:

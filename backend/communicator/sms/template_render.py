@@ -166,14 +166,12 @@ def _parse(body: str) -> nodes.Template:
         raise TemplateProblem(error.message or "Syntax error.", error.lineno, "template_syntax") from None
     except (RecursionError, MemoryError):
         raise TemplateProblem("The template is nested too deeply.", code="template_syntax") from None
-    for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
-        if isinstance(node, nodes.Getattr):
-            name, allowed = node.attr, node.attr in SAFE_ATTRIBUTES
-        else:
-            name = getattr(node.arg, "value", None)
-            allowed = not str(name).startswith("_")
+    names = [(n.attr, n.lineno, n.attr in SAFE_ATTRIBUTES) for n in tree.find_all(nodes.Getattr)]
+    keys = [(k.arg.value, k.lineno) for k in tree.find_all(nodes.Getitem) if isinstance(k.arg, nodes.Const)]
+    names += [(str(key), line, not str(key).startswith("_")) for key, line in keys]
+    for name, line, allowed in names:
         if not allowed:
-            raise TemplateProblem(f"Access to «{name}» is not allowed.", node.lineno, "template_unsafe")
+            raise TemplateProblem(f"Access to «{name}» is not allowed.", line, "template_unsafe")
     return tree
 
 

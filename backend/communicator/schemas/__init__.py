@@ -64,6 +64,14 @@ from communicator.schemas.messages import (
     ThreadRead,
 )
 from communicator.schemas.ops import GatewayAlarmRead, GatewayLinkRead, GatewayStatusRead
+from communicator.schemas.templates import (
+    TemplateCreate,
+    TemplatePreviewRequest,
+    TemplateRead,
+    TemplateRendered,
+    TemplateRenderRequest,
+    TemplateUpdate,
+)
 from communicator.schemas.types import (
     BigCursor,
     BigId,
@@ -134,6 +142,12 @@ __all__ = [
     "Summary",
     "TagName",
     "TagRead",
+    "TemplateCreate",
+    "TemplatePreviewRequest",
+    "TemplateRead",
+    "TemplateRenderRequest",
+    "TemplateRendered",
+    "TemplateUpdate",
     "ThreadPage",
     "ThreadRead",
     "ThreadReadCount",
@@ -214,4 +228,10 @@ API_STRUCTS = (
     GatewayStatusRead,
     GatewayAlarmRead,
     ApiPasswordUpdate,
+    TemplateCreate,
+    TemplateUpdate,
+    TemplateRead,
+    TemplateRenderRequest,
+    TemplatePreviewRequest,
+    TemplateRendered,
 )

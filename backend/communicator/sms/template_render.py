@@ -187,8 +187,9 @@ def render(body: str, variables: Mapping[str, str], time_limit: float = TIME_LIM
         text = _collect(template.generate({name: variables.get(name, "") for name in names}))
     except _TimeUp:
         raise TemplateProblem(f"Rendering took longer than {time_limit:g} s.", code="template_too_slow") from None
-    except TemplateProblem:
-        raise
+    except TemplateProblem as problem:  # a limit the sandbox enforced: say where
+        line = problem.line or _template_line(problem.__traceback__)
+        raise TemplateProblem(problem.message, line, problem.code) from None
     except Exception as error:  # noqa: BLE001 - the template's own runtime error (sandbox refusal, division by zero)
         raise TemplateProblem(_describe(error), _template_line(error.__traceback__)) from None
     finally:

@@ -51,6 +51,7 @@ def test_write_a_template_then_send_it_from_the_composer(new_client: NewClient) 
     expect(row).to_contain_text("address")
     expect(row).to_contain_text("order")
     assert [t["name"] for t in client.api(f"{API}/templates")["items"]] == ["Замер"]
+    shot(page, "templates-11-list")
 
     client.goto("#/new")
     recipients = page.get_by_test_id("recipient-input")

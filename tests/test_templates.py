@@ -102,6 +102,17 @@ async def test_a_huge_loop_stops_at_its_time_limit_and_leaves_no_thread_running(
     assert (await render_in_worker(ZAMER, {"order": "7"})).text == "Замер: , заказ #7"  # and it is free again
 
 
+async def test_endless_recursion_is_refused_in_the_worker() -> None:
+    for body in (
+        "{% macro f() %}{{ f() }}{% endmacro %}{{ f() }}",
+        "{% for i in [1] recursive %}{{ loop([1]) }}{% endfor %}",
+    ):
+        with pytest.raises(TemplateProblem) as refused:
+            await render_in_worker(body, {})
+        assert "recursion" in str(refused.value)
+    assert _template_frames() == []
+
+
 def test_output_is_capped() -> None:
     assert len(render("{% for i in range(100) %}0123456789{% endfor %}", {}).text) == OUTPUT_LIMIT
     with pytest.raises(TemplateProblem) as refused:

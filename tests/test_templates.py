@@ -154,20 +154,20 @@ async def test_crud_records_events_and_audit(db: Database, admin: Actor) -> None
     assert [t.name for t in await list_templates(db, admin)] == ["Замер"]
     rendered = await render_template(db, admin, created.id, {"order": "1234"})
     assert (rendered.text, rendered.parts, rendered.encoding, rendered.missing) == ("Готово: 1234", 1, "UCS-2", [])
+    latin = await create_template(db, admin, TemplateCreate(name="GSM", body="Order {{ order }} at {{ address }}"))
+    rendered = await render_template(db, admin, latin.id, {"order": "x" * 150, "address": " "})
+    assert (rendered.parts, rendered.encoding, rendered.missing) == (2, "GSM-7", ["address"])
+    await delete_template(db, admin, latin.id)
     await delete_template(db, admin, created.id)
     assert await list_templates(db, admin) == []
     events = [_decoder.decode(p.data) for p in db.published if p.id != 0]  # type: ignore[attr-defined]
     assert [type(e) for e in events if type(e).__name__.startswith("Template")] == [
         TemplateCreated,
         TemplateUpdated,
+        TemplateCreated,
+        TemplateDeleted,
         TemplateDeleted,
     ]
-
-
-async def test_render_lists_empty_variables_and_counts_parts(db: Database, admin: Actor) -> None:
-    template = await create_template(db, admin, TemplateCreate(name="GSM", body="Order {{ order }} at {{ address }}"))
-    rendered = await render_template(db, admin, template.id, {"order": "x" * 150, "address": " "})
-    assert (rendered.parts, rendered.encoding, rendered.missing) == (2, "GSM-7", ["address"])
 
 
 async def test_a_bad_template_is_refused_and_nothing_is_stored(db: Database, admin: Actor) -> None:

@@ -63,7 +63,7 @@ def test_renders_variables_in_order_of_first_use() -> None:
     rendered = render(ZAMER, {"address": "ул. Ленина, 5", "order": "1234"})
     assert rendered.text == "Замер: ул. Ленина, 5, заказ #1234"
     assert rendered.variables == ["address", "order"]
-    assert get_variables("{% for i in items %}{{ b }}{{ i }}{% endfor %}{{ a }}{{ b }}") == ["items", "b", "a"]
+    assert get_variables("{% for i in items %}{{ b }}{{ i }}{% endfor %}{{ a }}{{ b }}") == ("items", "b", "a")
     assert render("{{ name|upper }} {{ name.strip() }}!", {}).text == " !"  # a variable not given is empty
 
 

@@ -8,6 +8,7 @@ operators, calls, filters and attributes that could build a huge value are inter
 from __future__ import annotations
 
 import asyncio
+import functools
 import sys
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -144,9 +145,10 @@ class Rendered(msgspec.Struct, frozen=True):
     variables: list[str]
 
 
-def get_variables(body: str) -> list[str]:
-    """The variables a (checked) template uses, in order of first use."""
-    return _variables(_parse(body))
+@functools.lru_cache(maxsize=1024)
+def get_variables(body: str) -> tuple[str, ...]:
+    """The variables a (checked) template uses, in order of first use (cached: lists show them for every row)."""
+    return tuple(_variables(_parse(body)))
 
 
 def _variables(tree: nodes.Template) -> list[str]:

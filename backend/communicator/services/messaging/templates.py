@@ -22,7 +22,7 @@ from communicator.services.core.audit import record_audit
 from communicator.services.core.errors import Conflict, Forbidden, InvalidInput
 from communicator.services.core.permissions import SENDING_ROLES, check_is_admin, check_scope
 from communicator.sms.segments import count_segments
-from communicator.sms.template_render import TemplateProblem, get_variables, render_in_worker
+from communicator.sms.template_render import Rendered, TemplateProblem, get_variables, render_in_worker
 
 
 def check_may_use_templates(actor: Actor) -> None:
@@ -37,10 +37,10 @@ async def check_template(body: str) -> None:
     await _render(body, {})
 
 
-async def _render(body: str, values: Mapping[str, str]) -> str:
-    """The rendered text, or a 422 naming what is wrong with the template."""
+async def _render(body: str, values: Mapping[str, str]) -> Rendered:
+    """The rendered text and the template's variables, or a 422 naming what is wrong with the template."""
     try:
-        return (await render_in_worker(body, values)).text
+        return await render_in_worker(body, values)
     except TemplateProblem as problem:
         raise InvalidInput(
             str(problem), {"line": problem.line, "problem": problem.message}, code=problem.code
@@ -53,7 +53,7 @@ def _read(row: MessageTemplate) -> TemplateRead:
         id=row.id,
         name=row.name,
         body=row.body,
-        variables=get_variables(row.body),
+        variables=list(get_variables(row.body)),
         created_at=row.created_at,
         updated_at=row.updated_at,
     )
@@ -137,10 +137,10 @@ async def render_template(db: Database, actor: Actor, template_id: int, values: 
 async def render_text(actor: Actor, body: str, values: Mapping[str, str]) -> TemplateRendered:
     """A template text filled with the values (the editor previews one before it is saved)."""
     check_may_use_templates(actor)
-    text = await _render(body, values)
-    segments = count_segments(text)
-    missing = [name for name in get_variables(body) if not values.get(name, "").strip()]
-    return TemplateRendered(text=text, parts=segments.parts, encoding=segments.encoding, missing=missing)
+    rendered = await _render(body, values)
+    segments = count_segments(rendered.text)
+    missing = [name for name in rendered.variables if not values.get(name, "").strip()]
+    return TemplateRendered(text=rendered.text, parts=segments.parts, encoding=segments.encoding, missing=missing)
 
 
 def _check_name(name: str) -> str:

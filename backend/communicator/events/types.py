@@ -11,6 +11,7 @@ from communicator.schemas import (
     ContactRead,
     DeliveryRead,
     EmployeeRead,
+    ExportRead,
     GroupRead,
     MessageRead,
     Summary,
@@ -147,6 +148,14 @@ class MessageFolded(msgspec.Struct, tag="message.folded", tag_field="type", kw_o
     thread_ids: list[int]
 
 
+class ExportUpdated(msgspec.Struct, tag="export.updated", tag_field="type", kw_only=True):
+    """An export job started, progressed, finished or failed; only the user who started it sees it."""
+
+    id: int = 0
+    user_id: int
+    export: ExportRead
+
+
 class Resync(msgspec.Struct, tag="resync", tag_field="type"):
     """The client is too far behind; it must refetch its state."""
 
@@ -168,6 +177,7 @@ AnyEvent = (
     | ContactDeleted
     | AccountUpdated
     | MessageFolded
+    | ExportUpdated
 )
 # Every struct that goes over the wire: the stored events and the resync order.
 EVENT_STRUCTS: tuple[type[msgspec.Struct], ...] = (*get_args(AnyEvent), Resync)

@@ -39,6 +39,7 @@ from communicator.schemas.directory import (
     TagRead,
     UserRead,
 )
+from communicator.schemas.exports import ExportRead
 from communicator.schemas.gateway import HttpProviderRead, HttpProviderWrite, OperatorCountRead, OperatorCountsRead
 from communicator.schemas.inbox import UnroutedAssign, UnroutedPage, UnroutedRead
 from communicator.schemas.integrations import (
@@ -64,6 +65,7 @@ from communicator.schemas.messages import (
     ThreadRead,
 )
 from communicator.schemas.ops import GatewayAlarmRead, GatewayLinkRead, GatewayStatusRead
+from communicator.schemas.search import SearchFilters
 from communicator.schemas.types import (
     BigCursor,
     BigId,
@@ -85,6 +87,7 @@ __all__ = [
     "AccountRead",
     "AccountSettings",
     "AccountUpdate",
+    "ApiPasswordUpdate",
     "AuditEntryRead",
     "AuditPage",
     "BigCursor",
@@ -98,6 +101,7 @@ __all__ = [
     "EmployeeCreate",
     "EmployeeRead",
     "EmployeeUpdate",
+    "ExportRead",
     "FollowUpCreate",
     "GatewayAlarmRead",
     "GatewayLinkRead",
@@ -130,6 +134,7 @@ __all__ = [
     "Recipients",
     "ResolvedEmployee",
     "Scope",
+    "SearchFilters",
     "ShortText",
     "Summary",
     "TagName",
@@ -151,7 +156,6 @@ __all__ = [
     "WebhookCallRead",
     "WebhookSettingsRead",
     "WebhookSettingsUpdate",
-    "ApiPasswordUpdate",
 ]
 
 API_STRUCTS = (
@@ -214,4 +218,6 @@ API_STRUCTS = (
     GatewayStatusRead,
     GatewayAlarmRead,
     ApiPasswordUpdate,
+    SearchFilters,
+    ExportRead,
 )

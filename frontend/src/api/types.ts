@@ -108,6 +108,9 @@ export type ContactDeletedEvent = G.ContactDeleted & { id: number };
 export type AccountUpdatedEvent = G.AccountUpdated & { id: number };
 export type ContactEvent = ContactCreatedEvent | ContactUpdatedEvent | ContactDeletedEvent;
 export type MessageFoldedEvent = G.MessageFolded & { id: number };
+export type ExportUpdatedEvent = G.ExportUpdated & { id: number };
+export type ExportRead = G.ExportRead;
+export type SearchFilters = G.SearchFilters;
 
 export type DirectoryEvent =
   | EmployeeCreatedEvent
@@ -125,7 +128,8 @@ export type AppEvent =
   | ThreadUpdatedEvent
   | ContactEvent
   | AccountUpdatedEvent
-  | MessageFoldedEvent;
+  | MessageFoldedEvent
+  | ExportUpdatedEvent;
 export type ServerFrame = AppEvent | ResyncEvent;
 
 export interface Items<T> {

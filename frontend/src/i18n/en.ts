@@ -8,6 +8,7 @@ import { enM2m } from './m2m.strings';
 import type { Entry } from './translate';
 import { enInboxUi } from './inboxUi.strings';
 import { enOps } from './ops.strings';
+import { enExports } from './exports.strings';
 
 export const en: Record<MessageKey, Entry> = {
   'app.name': 'Communicator',
@@ -362,4 +363,5 @@ export const en: Record<MessageKey, Entry> = {
   ...enSchedule,
   ...enOps,
   ...enM2m,
+  ...enExports,
 };

@@ -110,6 +110,9 @@ const CODES: Record<string, [MessageKey, Reader]> = {
   message_not_scheduled: ['error.message_not_scheduled', none],
   cancel_not_author: ['error.cancel_not_author', none],
   timezone_unknown: ['error.timezone_unknown', value('timezone')],
+  exports_running: ['error.exports_running', value('running')],
+  export_not_ready: ['error.export_not_ready', none],
+  export_filter_unsupported: ['error.export_filter_unsupported', none],
 };
 
 function record(extra: unknown): Record<string, unknown> {

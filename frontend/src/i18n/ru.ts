@@ -7,6 +7,7 @@ import { ruM2m } from './m2m.strings';
 import type { Entry } from './translate';
 import { ruInboxUi } from './inboxUi.strings';
 import { ruOps } from './ops.strings';
+import { ruExports } from './exports.strings';
 
 export const ru = {
   'app.name': 'Коммуникатор',
@@ -361,6 +362,7 @@ export const ru = {
   ...ruSchedule,
   ...ruOps,
   ...ruM2m,
+  ...ruExports,
 } satisfies Record<string, Entry>;
 
 export type MessageKey = keyof typeof ru;

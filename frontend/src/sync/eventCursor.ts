@@ -50,6 +50,7 @@ const KNOWN: Record<AppEvent['type'], true> = {
   'contact.deleted': true,
   'account.updated': true,
   'message.folded': true,
+  'export.updated': true,
 };
 const KNOWN_TYPES = new Set(Object.keys(KNOWN));
 

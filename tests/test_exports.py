@@ -46,9 +46,7 @@ def runner_for(db: Database, tmp_path: Path, **overrides: object) -> ExportRunne
     """A runner writing into tmp_path, with small sheets and batches so both show."""
     options: dict[str, object] = {"export_sheet_rows": 3, "export_batch_rows": 2, **overrides}
     settings = load_settings({}, database_url=db.url, export_dir=str(tmp_path / "exports"), **options)
-    runner = ExportRunner(db, settings)
-    runner.directory.mkdir(parents=True, exist_ok=True)
-    return runner
+    return ExportRunner(db, settings)
 
 
 async def run_export(db: Database, runner: ExportRunner, actor: Actor, filters: SearchFilters) -> int:

@@ -51,7 +51,6 @@ class ExportRunner:
 
     async def run(self) -> None:
         """Run jobs forever; clean up old files now and then."""
-        self.directory.mkdir(parents=True, exist_ok=True)
         cleaned_at = 0.0
         while True:
             try:
@@ -73,6 +72,7 @@ class ExportRunner:
 
     async def run_job(self, job: exports.Claimed) -> None:
         """Write one job's file from scratch; a failure fails the job with its reason, a stop hands it back."""
+        self.directory.mkdir(parents=True, exist_ok=True)
         final = self.directory / f"export-{job.id}.xlsx"
         partial = final.with_suffix(".part")
         try:

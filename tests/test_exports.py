@@ -16,11 +16,13 @@ from sqlalchemy import select, update
 from communicator.db.models import Employee, Export
 from communicator.db.session import Database
 from communicator.events import ExportUpdated
+from communicator.events.visibility import get_visible_event
 from communicator.exports.runner import ExportRunner
 from communicator.schemas import MessageCreate, PermissionsUpdate, Recipients
 from communicator.schemas.search import SearchFilters
 from communicator.services.core.actors import Actor
 from communicator.services.core.errors import Conflict, InvalidInput, NotFound
+from communicator.services.core.permissions import EVERYONE
 from communicator.services.identity.accounts import create_account, create_user
 from communicator.services.identity.auth import open_session
 from communicator.services.messaging import exports
@@ -77,7 +79,7 @@ async def send(db: Database, actor: Actor, text: str, *numbers: str) -> int:
 async def test_export_holds_every_row_neutralised_and_split_into_sheets(
     db: Database, admin: Actor, tmp_path: Path
 ) -> None:
-    await send(db, admin, "=HYPERLINK(\"http://x\") #Авария на объекте", FITTER, ENGINEER)
+    await send(db, admin, '=HYPERLINK("http://x") #Авария на объекте', FITTER, ENGINEER)
     await receive_reply(db, FITTER, "+принял #авария")
     runner = runner_for(db, tmp_path)
     export_id = await run_export(db, runner, admin, SearchFilters())
@@ -93,7 +95,7 @@ async def test_export_holds_every_row_neutralised_and_split_into_sheets(
     assert fitter_row[4] == "Иванов Сергей Петрович"
     assert fitter_row[5] == FITTERS
     assert fitter_row[6] == "#авария"
-    assert fitter_row[7] == "'=HYPERLINK(\"http://x\") #Авария на объекте"
+    assert fitter_row[7] == '\'=HYPERLINK("http://x") #Авария на объекте'
     assert (fitter_row[8], fitter_row[9]) == (1, "в очереди")
     reply = next(r for r in rows if r[1] == "входящее")
     assert (reply[2], reply[3], reply[7]) == (cell(FITTER), "4938", "'+принял #авария")
@@ -287,3 +289,11 @@ async def test_the_api_starts_follows_and_downloads_an_export(export_server: Liv
         await login(other, "operator")
         assert (await other.get(f"{API}/exports/{export_id}")).status_code == 404
         assert (await other.get(f"{API}/exports/{export_id}/file")).status_code == 404
+
+
+async def test_export_updates_reach_only_the_user_who_started_it(db: Database, admin: Actor) -> None:
+    job = await exports.start_export(db, admin, SearchFilters(), max_running=2)
+    event = ExportUpdated(user_id=admin.user_id, export=job)
+    operator = await make_user(db, admin)  # may see everyone, yet not another user's export
+    assert get_visible_event(event, admin, EVERYONE, {}) == event
+    assert get_visible_event(event, operator, EVERYONE, {}) is None

@@ -17,6 +17,7 @@ from communicator.events import (
     DeliveryUpdated,
     EmployeeCreated,
     EmployeeUpdated,
+    ExportUpdated,
     GroupCreated,
     GroupDeleted,
     GroupUpdated,
@@ -33,12 +34,14 @@ from communicator.schemas import (
     ContactRead,
     DeliveryRead,
     EmployeeRead,
+    ExportRead,
     GroupRead,
     MessageRead,
     Summary,
     ThreadReadCount,
     WebUserRead,
 )
+from communicator.schemas.search import SearchFilters
 from communicator.services.core.actors import Actor
 from communicator.services.core.permissions import EVERYONE, Reach
 
@@ -222,11 +225,22 @@ def test_contacts_and_contact_threads_only_for_everyone_reaching_users() -> None
 def test_account_settings_reach_every_user() -> None:
     changed = AccountUpdated(settings=AccountSettings(reply_window_hours=2, confirm_threshold_sms=50))
     assert visible(changed) == changed
+
+
 def test_a_folded_alert_only_in_visible_threads() -> None:
     """message.folded keeps the threads the user sees, and is dropped when none is left (like the message)."""
     folded = MessageFolded(id=9, message_id=7, folded=6, thread_ids=[10, 11])
     assert visible(folded) == msgspec.structs.replace(folded, thread_ids=[10])
     assert visible(MessageFolded(id=9, message_id=7, folded=6, thread_ids=[11])) is None
+
+
+def test_an_export_only_for_the_user_who_started_it() -> None:
+    job = ExportRead(
+        id=3, status="running", rows=5, total=9, error=None, filters=SearchFilters(), created_at=NOW, finished_at=None
+    )
+    progress = ExportUpdated(id=8, user_id=OPERATOR.user_id, export=job)
+    assert visible(progress) == progress
+    assert visible(progress, ADMIN, EVERYONE) is None  # an Administrator does not see another user's export
 
 
 def test_every_event_type_is_covered_for_a_restricted_user() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, Unpack
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import msgspec
@@ -48,7 +48,7 @@ STATUSES = {
     "Cancelled": "отменено",
 }
 # The export's query: any columns (SQLAlchemy types a select by each of them).
-Rows = Select[Unpack[tuple[Any, ...]]]
+Rows = Select[*tuple[Any, ...]]
 # The keyset position after a row: (message id, delivery id; 0 for an inbound message).
 Key = tuple[int, int]
 START: Key = (0, 0)
@@ -62,9 +62,7 @@ def check_export_filters(filters: SearchFilters) -> None:
         )
 
 
-async def select_export_rows(
-    session: AsyncSession, account_id: int, reach: Reach, filters: SearchFilters
-) -> Rows:
+async def select_export_rows(session: AsyncSession, account_id: int, reach: Reach, filters: SearchFilters) -> Rows:
     """The export's rows the reach may see, narrowed by the filters, in keyset order (message id, delivery id).
 
     A restricted user gets the messages of the threads they see and, of an outbound one, only the recipients

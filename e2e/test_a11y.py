@@ -253,6 +253,7 @@ def routes(client: Client, data: dict[str, int]) -> list[str]:
         f"#/users/{users[0]['id']}",
         "#/tokens",
         "#/audit",
+        "#/exports",
         "#/accounts",
         "#/inbox",
         "#/templates",

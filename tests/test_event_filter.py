@@ -17,6 +17,7 @@ from communicator.events import (
     DeliveryUpdated,
     EmployeeCreated,
     EmployeeUpdated,
+    ExportUpdated,
     GroupCreated,
     GroupDeleted,
     GroupUpdated,
@@ -36,6 +37,7 @@ from communicator.schemas import (
     ContactRead,
     DeliveryRead,
     EmployeeRead,
+    ExportRead,
     GroupRead,
     MessageRead,
     Summary,
@@ -43,6 +45,7 @@ from communicator.schemas import (
     ThreadReadCount,
     WebUserRead,
 )
+from communicator.schemas.search import SearchFilters
 from communicator.services.core.actors import Actor
 from communicator.services.core.permissions import EVERYONE, Reach
 
@@ -241,6 +244,15 @@ def test_templates_only_for_those_who_send() -> None:
     for event in (TemplateCreated(template=read), TemplateUpdated(template=read), TemplateDeleted(template_id=3)):
         assert visible(event) == event  # a restricted Operator fills templates too
         assert visible(event, base, Reach(everyone=False, employee_ids=frozenset({13}))) is None
+
+
+def test_an_export_only_for_the_user_who_started_it() -> None:
+    job = ExportRead(
+        id=3, status="running", rows=5, total=9, error=None, filters=SearchFilters(), created_at=NOW, finished_at=None
+    )
+    progress = ExportUpdated(id=8, user_id=OPERATOR.user_id, export=job)
+    assert visible(progress) == progress
+    assert visible(progress, ADMIN, EVERYONE) is None  # an Administrator does not see another user's export
 
 
 def test_every_event_type_is_covered_for_a_restricted_user() -> None:

@@ -9,6 +9,7 @@ lands in the account of the employee (or of whoever last texted the phone), one 
 from __future__ import annotations
 
 import asyncio
+import io
 import itertools
 import json
 import logging
@@ -18,6 +19,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 
 import httpx
+import openpyxl
 import pytest
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
@@ -156,7 +158,8 @@ BY_ID = {
     "employee": [("PATCH", "/employees/{id}", {"position": "x"})],
     "group": [("PATCH", "/groups/{id}", {"color": "#000000"}), ("DELETE", "/groups/{id}", None)],
     "thread": [("GET", "/threads/{id}/messages", None), ("POST", "/threads/{id}/read", {"last_message_id": 1})],
-    "message": [("GET", "/messages/{id}", None)],
+    "message": [("GET", "/messages/{id}", None), ("GET", "/messages/{id}/proof.xlsx", None)],
+    "export": [("GET", "/exports/{id}", None), ("GET", "/exports/{id}/file", None)],
     "user": [("PATCH", "/users/{id}", {"name": "x"}), ("GET", "/users/{id}/permissions", None)],
     "token": [("DELETE", "/tokens/{id}", None)],
     "send-employee": [("POST", "/messages", "employee")],
@@ -270,6 +273,33 @@ class TwoAccounts(RuleBasedStateMachine):
             if own is not None:
                 response = self._request(tenant, "GET", path.format(id=own))
                 assert response.status_code == 200, response.text
+
+    @rule(key=st.sampled_from("AB"))
+    def export(self, key: str) -> None:
+        """Start an export of everything the account sees (two may run at once: a third is 409)."""
+        tenant = self._tenant(key)
+        response = self._request(tenant, "POST", "/exports", {})
+        assert response.status_code in (202, 409), response.text
+        if response.status_code == 202:
+            tenant.add_id("export", response.json()["id"])
+
+    @rule(key=st.sampled_from("AB"), data=st.data())
+    def read_export(self, key: str, data: st.DataObject) -> None:
+        """An export of the account's own, and its file once done: nothing of the other account in any cell."""
+        tenant = self._tenant(key)
+        own = pick(data, tenant.ids.get("export", []))
+        if own is None:
+            return
+        job = self._request(tenant, "GET", f"/exports/{own}")
+        assert job.status_code == 200, job.text
+        if job.json()["status"] == "done":
+            file = tenant.http.get(f"{API}/exports/{own}/file")
+            assert file.status_code == 200, file.text
+            book = openpyxl.load_workbook(io.BytesIO(file.content), read_only=True)
+            cells = [
+                str(value) for sheet in book.worksheets for row in sheet.iter_rows(values_only=True) for value in row
+            ]
+            tenant.check_clean(" ".join(cells), f"export {own}")
 
     @rule(key=st.sampled_from("AB"), kind=st.sampled_from(sorted(BY_ID)), data=st.data())
     def probe_other_accounts_id(self, key: str, kind: str, data: st.DataObject) -> None:

@@ -9,8 +9,9 @@ from communicator.xlsx import SheetWriter, neutralise_cell
 
 
 def test_formula_like_text_is_neutralised() -> None:
-    for text in ("=1+1", "+7916", "-5", "@SUM(A1)", "\tx", "\rx"):
+    for text in ("=1+1", "+7916+1", "+SUM(A1)", "-5", "@SUM(A1)", "\tx", "\rx", "+79161234567\n=1"):
         assert neutralise_cell(text) == "'" + text
+    assert neutralise_cell("+79161234567") == "+79161234567"  # a phone number stays as it is
     assert neutralise_cell("привет") == "привет"
     assert neutralise_cell(5) == 5
 

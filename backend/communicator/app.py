@@ -24,12 +24,13 @@ from communicator.api.auth import AuthController
 from communicator.api.conversation import AccountSettingsController, ContactController
 from communicator.api.directory import EmployeeController, GroupController, TagController
 from communicator.api.errors import EXCEPTION_HANDLERS, JSONRequest, log_unexpected_error
+from communicator.api.exports import ExportController
 from communicator.api.http_providers import HttpProviderController, http_delivery_report
 from communicator.api.inbox import InboxController
 from communicator.api.integrations import MailController, WebhookController
 from communicator.api.messages import MessageController, ThreadController
-from communicator.api.operators import operator_counts
 from communicator.api.operations import OPS_ROUTES, GatewayController
+from communicator.api.operators import operator_counts
 from communicator.api.platform import PlatformController
 from communicator.api.security import (
     OriginGuardMiddleware,
@@ -44,6 +45,7 @@ from communicator.api.users import UserController
 from communicator.api.ws import events_socket
 from communicator.db.session import Database
 from communicator.events import Published, channel_for, prune_events
+from communicator.exports.runner import ExportRunner
 from communicator.gateway.links import LinkReporter
 from communicator.gateway.process import build_gateway, wakeup_channel
 from communicator.ingress.smtp import start_smtp_server
@@ -117,6 +119,8 @@ def _lifespan(settings: Settings, db: Database, queue: DatabaseQueue):
         tasks.append(asyncio.create_task(refresh_numbering_forever(db), name="numbering"))
         if settings.webhooks_enabled:
             tasks.append(asyncio.create_task(run_webhook_sender(db, settings), name="webhooks"))
+        app.state.export_runner = ExportRunner(db, settings)
+        tasks.append(asyncio.create_task(app.state.export_runner.run(), name="exports"))
         smtp = await _start_smtp(db, settings)
         if worker:
             await worker.driver.start()
@@ -171,6 +175,7 @@ def _route_handlers(settings: Settings) -> list:
         MailController,
         WebhookController,
         audit_log,
+        ExportController,
         events_socket,
         operator_counts,
         HttpProviderController,

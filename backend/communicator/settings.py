@@ -99,6 +99,15 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     gateway_http_port: int = 0
     log_format: str = "text"  # "json": one JSON object per log line (for log collectors)
     log_level: str = "INFO"
+    # --- exports (docs/exports.md) ---
+    # Where finished .xlsx exports are kept; every api process must see the same directory.
+    export_dir: str = "./data/exports"
+    export_sheet_rows: int = 1_048_576  # rows per sheet, header included (Excel's limit; tests set a small one)
+    export_batch_rows: int = 2000  # rows read from the database per query
+    export_keep_days: int = 7  # finished exports (files and jobs) are deleted after this many days
+    export_max_running: int = 2  # running exports per user; one more is refused (409)
+    export_lease_seconds: float = 30.0  # a job not renewed for this long (its process stopped) is taken again
+    export_poll_seconds: float = 2.0
 
     @property
     def origins(self) -> tuple[str, ...]:

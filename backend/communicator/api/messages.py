@@ -4,18 +4,19 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from litestar import Controller, get, post
+from litestar import Controller, Response, get, post
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
 from litestar.openapi.spec import Example
 from litestar.params import Body, JSONBody, Parameter, QueryParameter
 
+from communicator.api.exports import XLSX
 from communicator.api.params import PathBigId, PathId, QueryAfterId, QueryBigId
 from communicator.db.session import Database
 from communicator.schemas import FollowUpCreate, MessageCreate, MessageRead, ReadMark, ThreadPage
 from communicator.schemas.conversation import DeliveryFilter
 from communicator.services.core.actors import Actor
-from communicator.services.messaging import follow_up, reads, schedule, threads
+from communicator.services.messaging import follow_up, proof, reads, schedule, threads
 from communicator.services.messaging import send as messaging
 from communicator.services.messaging.views import DELIVERY_PAGE, DeliveryQuery
 
@@ -64,6 +65,15 @@ class MessageController(Controller):
         """A message with a page of its recipients' statuses (by delivery id after `after_id`), filtered, searched."""
         page_of = DeliveryQuery(after_id=after_id, limit=limit, which=filter_, search=q)
         return await messaging.get_message(db, actor, message_id, page_of)
+
+    @get("/{message_id:int}/proof.xlsx", operation_id="getMessageProof", opt={"scope": "messages:read"})
+    async def get_proof(
+        self, db: NamedDependency[Database], actor: NamedDependency[Actor], message_id: PathBigId
+    ) -> Response[bytes]:
+        """Proof of notification: each recipient with sent, delivered and first-reply times, as .xlsx."""
+        content = await proof.write_proof(db, actor, message_id)
+        disposition = f'attachment; filename="message-{message_id}-proof.xlsx"'
+        return Response(content, media_type=XLSX, headers={"Content-Disposition": disposition})
 
     @post("/{message_id:int}/follow-up", operation_id="sendFollowUp", opt={"scope": "messages:send"})
     async def send_follow_up(

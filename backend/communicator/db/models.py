@@ -285,6 +285,9 @@ class Delivery(Base):
     updated_at: Mapped[datetime] = mapped_column()
     # The phone's operator when it was sent (billing counts per operator; docs/numbering.md).
     operator: Mapped[str | None] = mapped_column(String(40))
+    # Proof of notification (docs/exports.md): set once, when the status first reaches Sent / Delivered.
+    sent_at: Mapped[datetime | None] = mapped_column()
+    delivered_at: Mapped[datetime | None] = mapped_column()
 
 
 class Thread(Base):
@@ -395,6 +398,8 @@ class HttpProvider(Base):
     dlr_id_path: Mapped[str] = mapped_column(String(200), default="id")
     dlr_status_path: Mapped[str] = mapped_column(String(200), default="status")
     dlr_statuses: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
 # --- inbox-core ---
 
 
@@ -417,6 +422,8 @@ class Contact(Base):
     # None: an unknown number, not listed in the directory; set by «Добавить в справочник».
     name: Mapped[str | None] = mapped_column(String(200))
     note: Mapped[str] = mapped_column(Text, default="")
+
+
 # --- mail ---
 # E-mail to SMS (docs/mail.md) and webhooks (docs/webhooks.md).
 
@@ -492,6 +499,8 @@ class WebhookOutbox(Base):
     last_error: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column()
     finished_at: Mapped[datetime | None] = mapped_column()
+
+
 # --- ops ---
 
 
@@ -507,6 +516,8 @@ class GatewayLink(Base):
     tps_allowed: Mapped[float] = mapped_column()
     current_rate: Mapped[float] = mapped_column()
     updated_at: Mapped[datetime] = mapped_column()
+
+
 # --- m2m ---
 
 
@@ -551,3 +562,30 @@ class MessageTemplate(Base):
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column()
     updated_at: Mapped[datetime] = mapped_column()
+# --- exports ---
+
+
+class Export(Base):
+    """A user's export of messages to .xlsx, run in the background (docs/exports.md)."""
+
+    __tablename__ = "exports"
+    __table_args__ = (
+        Index("ix_exports_user", "user_id", "id"),
+        Index("ix_exports_status", "status", "lease_until"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    # The SearchFilters as JSON, exactly as asked.
+    filters: Mapped[dict] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(10), default="running")  # running | done | failed
+    rows: Mapped[int] = mapped_column(BigInteger, default=0)
+    total: Mapped[int] = mapped_column(BigInteger, default=0)
+    error: Mapped[str | None] = mapped_column(String(300))
+    # The file's name inside COMMUNICATOR_EXPORT_DIR once done.
+    file_name: Mapped[str | None] = mapped_column(String(100))
+    # A runner holds a running job until then; a job whose lease ran out (its process stopped) is taken again.
+    lease_until: Mapped[datetime | None] = mapped_column()
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column()
+    finished_at: Mapped[datetime | None] = mapped_column()

@@ -1,7 +1,7 @@
 """One filtered frame per event and visibility class, shared by every socket of that class. See docs/events.md.
 
 Every socket of an account receives the same published bytes. What `EventView.get_frame` makes of them depends
-only on the account, the user's reach, whether they are an Administrator and, for read marks, who they are: the
+only on the account, the user's reach, whether they are an Administrator and, for read marks and exports, who they are: the
 first socket of each such class computes the frame (decode, redact, summary, encode) and the others await it.
 A thread.updated frame also updates each view's thread map, so every view decodes it itself.
 """
@@ -11,14 +11,14 @@ from __future__ import annotations
 import asyncio
 from collections import OrderedDict
 
-from communicator.events.types import ThreadMarkedRead, ThreadUpdated
+from communicator.events.types import ExportUpdated, ThreadMarkedRead, ThreadUpdated
 from communicator.events.visibility import ACCOUNT_WIDE, EventView, get_frame_type
 from communicator.services.core.permissions import Reach
 
 # How many recent events keep their frames; a socket further behind than this computes its own.
 KEPT_EVENTS = 64
 _PER_VIEW = frozenset({str(ThreadUpdated.__struct_config__.tag).encode()})
-_PER_USER = frozenset({str(ThreadMarkedRead.__struct_config__.tag).encode()})
+_PER_USER = frozenset(str(t.__struct_config__.tag).encode() for t in (ThreadMarkedRead, ExportUpdated))
 
 _ClassKey = tuple[Reach, bool, int | None]
 
@@ -28,7 +28,9 @@ class SharedFrames:
 
     def __init__(self, kept: int = KEPT_EVENTS) -> None:
         self.kept = kept
-        self._events: OrderedDict[tuple[object, int, bytes], dict[_ClassKey, asyncio.Future[bytes | None]]] = OrderedDict()
+        self._events: OrderedDict[tuple[object, int, bytes], dict[_ClassKey, asyncio.Future[bytes | None]]] = (
+            OrderedDict()
+        )
 
     async def get_frame(self, view: EventView, data: bytes) -> bytes | None:
         """The frame as this view's user may see it, computed by the first view of their class."""

@@ -11,6 +11,7 @@ from communicator.schemas import (
     ContactRead,
     DeliveryRead,
     EmployeeRead,
+    ExportRead,
     GroupRead,
     MessageRead,
     Summary,
@@ -167,6 +168,12 @@ class TemplateDeleted(msgspec.Struct, tag="template.deleted", tag_field="type", 
 
     id: int = 0
     template_id: int
+class ExportUpdated(msgspec.Struct, tag="export.updated", tag_field="type", kw_only=True):
+    """An export job started, progressed, finished or failed; only the user who started it sees it."""
+
+    id: int = 0
+    user_id: int
+    export: ExportRead
 
 
 class Resync(msgspec.Struct, tag="resync", tag_field="type"):
@@ -193,6 +200,7 @@ AnyEvent = (
     | TemplateCreated
     | TemplateUpdated
     | TemplateDeleted
+    | ExportUpdated
 )
 # Every struct that goes over the wire: the stored events and the resync order.
 EVENT_STRUCTS: tuple[type[msgspec.Struct], ...] = (*get_args(AnyEvent), Resync)

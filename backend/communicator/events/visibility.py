@@ -25,6 +25,7 @@ from communicator.events.types import (
     DeliveryUpdated,
     EmployeeCreated,
     EmployeeUpdated,
+    ExportUpdated,
     GroupCreated,
     GroupDeleted,
     GroupUpdated,
@@ -100,6 +101,8 @@ def get_visible_event(event: AnyEvent, actor: Actor, reach: Reach, threads: Thre
             return event if actor.is_admin else None  # only Administrators list users
         case ThreadMarkedRead():
             return event if event.user_id == actor.user_id else None  # read marks are per user
+        case ExportUpdated():
+            return event if event.user_id == actor.user_id else None  # an export is its owner's alone
         case ThreadUpdated():
             return event if reach.sees_thread(ThreadKind(event.kind), event.ref_id) else None
         case ContactCreated() | ContactUpdated() | ContactDeleted():

@@ -39,6 +39,7 @@ from communicator.schemas.directory import (
     TagRead,
     UserRead,
 )
+from communicator.schemas.exports import ExportRead
 from communicator.schemas.gateway import HttpProviderRead, HttpProviderWrite, OperatorCountRead, OperatorCountsRead
 from communicator.schemas.inbox import UnroutedAssign, UnroutedPage, UnroutedRead
 from communicator.schemas.integrations import (
@@ -72,6 +73,7 @@ from communicator.schemas.templates import (
     TemplateRenderRequest,
     TemplateUpdate,
 )
+from communicator.schemas.search import SearchFilters
 from communicator.schemas.types import (
     BigCursor,
     BigId,
@@ -93,6 +95,7 @@ __all__ = [
     "AccountRead",
     "AccountSettings",
     "AccountUpdate",
+    "ApiPasswordUpdate",
     "AuditEntryRead",
     "AuditPage",
     "BigCursor",
@@ -106,6 +109,7 @@ __all__ = [
     "EmployeeCreate",
     "EmployeeRead",
     "EmployeeUpdate",
+    "ExportRead",
     "FollowUpCreate",
     "GatewayAlarmRead",
     "GatewayLinkRead",
@@ -138,6 +142,7 @@ __all__ = [
     "Recipients",
     "ResolvedEmployee",
     "Scope",
+    "SearchFilters",
     "ShortText",
     "Summary",
     "TagName",
@@ -165,7 +170,6 @@ __all__ = [
     "WebhookCallRead",
     "WebhookSettingsRead",
     "WebhookSettingsUpdate",
-    "ApiPasswordUpdate",
 ]
 
 API_STRUCTS = (
@@ -234,4 +238,6 @@ API_STRUCTS = (
     TemplateRenderRequest,
     TemplatePreviewRequest,
     TemplateRendered,
+    SearchFilters,
+    ExportRead,
 )

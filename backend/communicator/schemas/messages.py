@@ -63,6 +63,10 @@ class DeliveryRead(Struct, kw_only=True):
     updated_at: datetime
     error: str | None
     possible_duplicate: bool = False
+    # Proof of notification: when it first reached Sent and Delivered; replied_at only in a message's recipient list.
+    sent_at: datetime | None = None
+    delivered_at: datetime | None = None
+    replied_at: datetime | None = None
 
 
 class MessageRead(Struct, kw_only=True):

@@ -8,6 +8,8 @@ import type {
   ContactRead,
   DeliveryFilter,
   AccountUpdate,
+  ExportRead,
+  SearchFilters,
   AuditPage,
   EmployeeCreate,
   EmployeeRead,
@@ -247,6 +249,15 @@ export const api = {
   createToken: (name: string, scopes: TokenScope[]) =>
     request<TokenCreated>("POST", "/tokens", { name, scopes }),
   revokeToken: (id: number) => request<void>("DELETE", `/tokens/${id}`),
+
+  /** start an export of what the user sees under these filters (none: everything); progress comes as export.updated */
+  startExport: (filters: SearchFilters) => request<ExportRead>('POST', '/exports', filters),
+  getExport: (id: number) => request<ExportRead>('GET', `/exports/${id}`),
+  listExports: () => request<ExportRead[]>('GET', '/exports'),
+  /** where a finished export downloads from (a plain link: the session cookie goes along) */
+  exportFileUrl: (id: number) => `/api/v1/exports/${id}/file`,
+  /** the proof of notification of an outbound message, as .xlsx */
+  proofUrl: (messageId: number) => `/api/v1/messages/${messageId}/proof.xlsx`,
 
   listAudit: (beforeId?: number, limit = 50) =>
     request<AuditPage>("GET", `/audit?${pageQuery(beforeId, limit)}`),

@@ -57,6 +57,8 @@ export interface CommunicatorSchemas {
   EmployeeRead: EmployeeRead;
   EmployeeUpdate: EmployeeUpdate;
   EmployeeUpdated: EmployeeUpdated;
+  ExportRead: ExportRead;
+  ExportUpdated: ExportUpdated;
   FollowUpCreate: FollowUpCreate;
   GatewayAlarmRead: GatewayAlarmRead;
   GatewayLinkRead: GatewayLinkRead;
@@ -89,6 +91,7 @@ export interface CommunicatorSchemas {
   ResolvedEmployee: ResolvedEmployee;
   Resync: Resync;
   Role: Role;
+  SearchFilters: SearchFilters;
   Summary: Summary;
   TagRead: TagRead;
   TemplateCreate: TemplateCreate;
@@ -305,12 +308,15 @@ export interface ContactUpdated {
  * via the `definition` "DeliveryRead".
  */
 export interface DeliveryRead {
+  delivered_at?: string | null;
   employee_id: number | null;
   employee_name: string | null;
   error: string | null;
   id: number;
   phone: string;
   possible_duplicate?: boolean;
+  replied_at?: string | null;
+  sent_at?: string | null;
   status: DeliveryStatus;
   updated_at: string;
 }
@@ -437,6 +443,50 @@ export interface EmployeeUpdated {
   groups: GroupRead[];
   id?: number;
   type: 'employee.updated';
+}
+/**
+ * One export job as its owner sees it; rows written so far out of total.
+ *
+ * This interface was referenced by `CommunicatorSchemas`'s JSON-Schema
+ * via the `definition` "ExportRead".
+ */
+export interface ExportRead {
+  created_at: string;
+  error: string | null;
+  filters: SearchFilters;
+  finished_at: string | null;
+  id: number;
+  rows: number;
+  status: 'done' | 'failed' | 'running';
+  total: number;
+}
+/**
+ * A phrase and/or #tag, narrowed by employee, group, direction, delivery status and time; all optional.
+ *
+ * This interface was referenced by `CommunicatorSchemas`'s JSON-Schema
+ * via the `definition` "SearchFilters".
+ */
+export interface SearchFilters {
+  direction?: ('in' | 'out') | null;
+  employee_id?: number | null;
+  group_id?: number | null;
+  q?: string | null;
+  since?: string | null;
+  status?: DeliveryStatus | null;
+  tag?: string | null;
+  until?: string | null;
+}
+/**
+ * An export job started, progressed, finished or failed; only the user who started it sees it.
+ *
+ * This interface was referenced by `CommunicatorSchemas`'s JSON-Schema
+ * via the `definition` "ExportUpdated".
+ */
+export interface ExportUpdated {
+  export: ExportRead;
+  id?: number;
+  type: 'export.updated';
+  user_id: number;
 }
 /**
  * «Напомнить не ответившим»: a new message to the recipients of an earlier one who did not answer.

@@ -114,6 +114,9 @@ export type TemplateEvent =
   | (G.TemplateCreated & { id: number })
   | (G.TemplateUpdated & { id: number })
   | (G.TemplateDeleted & { id: number });
+export type ExportUpdatedEvent = G.ExportUpdated & { id: number };
+export type ExportRead = G.ExportRead;
+export type SearchFilters = G.SearchFilters;
 
 export type DirectoryEvent =
   | EmployeeCreatedEvent
@@ -132,7 +135,8 @@ export type AppEvent =
   | ContactEvent
   | AccountUpdatedEvent
   | MessageFoldedEvent
-  | TemplateEvent;
+  | TemplateEvent
+  | ExportUpdatedEvent;
 export type ServerFrame = AppEvent | ResyncEvent;
 
 export interface Items<T> {

@@ -117,6 +117,9 @@ const CODES: Record<string, [MessageKey, Reader]> = {
   template_too_slow: ['error.template_too_slow', none],
   template_invalid: ['error.template_invalid', both(value('line'), value('problem'))],
   template_name_taken: ['error.template_name_taken', value('name')],
+  exports_running: ['error.exports_running', value('running')],
+  export_not_ready: ['error.export_not_ready', none],
+  export_filter_unsupported: ['error.export_filter_unsupported', none],
 };
 
 function record(extra: unknown): Record<string, unknown> {

@@ -18,6 +18,7 @@ describe('routes', () => {
     expect(parseRoute('#/inbox')).toEqual({ name: 'inbox' });
     expect(parseRoute('#/gateway')).toEqual({ name: 'gateway' });
     expect(parseRoute('#/templates')).toEqual({ name: 'templates' });
+    expect(parseRoute('#/exports')).toEqual({ name: 'exports' });
   });
   it('round-trips', () => {
     const routes: Route[] = [
@@ -33,6 +34,7 @@ describe('routes', () => {
       { name: 'inbox' },
       { name: 'gateway' },
       { name: 'templates' },
+      { name: 'exports' },
     ];
     for (const route of routes) expect(parseRoute(routeHash(route))).toEqual(route);
   });

@@ -1,4 +1,4 @@
-/** Hash routes of the app: #/threads/12, #/new, #/directory/groups, #/phones/+7916…, #/users/5, #/tokens, #/audit, #/accounts, #/inbox, #/gateway, #/templates */
+/** Hash routes of the app: #/threads/12, #/new, #/directory/groups, #/phones/+7916…, #/users/5, #/tokens, #/audit, #/accounts, #/inbox, #/gateway, #/templates, #/exports */
 
 export type Route =
   | { name: 'threads'; threadId: number | null }
@@ -14,7 +14,8 @@ export type Route =
   | { name: 'settings' }
   | { name: 'integrations' }
   | { name: 'gateway' }
-  | { name: 'templates' };
+  | { name: 'templates' }
+  | { name: 'exports' };
 
 /** A positive integer id from a route part, else null. */
 function routeId(part: string | undefined): number | null {
@@ -43,6 +44,7 @@ export function parseRoute(hash: string): Route {
     case 'integrations':
     case 'gateway':
     case 'templates':
+    case 'exports':
       return { name: head };
     case 'threads':
       return { name: 'threads', threadId: routeId(arg) };
@@ -72,6 +74,7 @@ export function routeHash(route: Route): string {
     case 'integrations':
     case 'gateway':
     case 'templates':
+    case 'exports':
       return `#/${route.name}`;
   }
 }

@@ -23,6 +23,7 @@ import {
 import { EventStream, socketUrl, type ConnectionState, type SocketLike } from '../sync/eventStream';
 import { directory } from './directory.svelte';
 import { errorText } from './errorText';
+import { exportJobs } from './exports.svelte';
 import { inboxCore, readFigures } from './inboxCore.svelte';
 import { notifications } from './notifications.svelte';
 import { session } from './session.svelte';
@@ -103,6 +104,7 @@ class LiveStore {
     this.openThreadId = null;
     this.timeline = emptyTimeline();
     this.outbox = emptyTimeline();
+    exportJobs.clear();
   }
 
   subscribe(listener: LiveListener): () => void {
@@ -327,6 +329,9 @@ class LiveStore {
       case 'template.updated':
       case 'template.deleted':
         templates.applyEvent(event);
+        break;
+      case 'export.updated':
+        exportJobs.apply(event.export);
         break;
       default:
         event satisfies never;

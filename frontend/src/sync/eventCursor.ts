@@ -53,6 +53,7 @@ const KNOWN: Record<AppEvent['type'], true> = {
   'template.created': true,
   'template.updated': true,
   'template.deleted': true,
+  'export.updated': true,
 };
 const KNOWN_TYPES = new Set(Object.keys(KNOWN));
 

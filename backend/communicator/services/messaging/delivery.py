@@ -124,7 +124,8 @@ async def claim_deliveries(db: Database, queue: SendQueue, limit: int) -> list[C
 async def apply_submit_results(db: Database, results: Sequence[SubmitResult], attempts: dict[int, int]) -> None:
     """Record what the SMSC said: Sent with its id, a retry later, or a permanent failure."""
     now = datetime.now(UTC)
-    sent = [{"k": r.delivery_id, "smsc_id": r.smsc_id, "updated_at": now} for r in results if r.smsc_id]
+    # sent_at is written only with the move to Sent, which happens once (forward-only): set once.
+    sent = [{"k": r.delivery_id, "smsc_id": r.smsc_id, "updated_at": now, "sent_at": now} for r in results if r.smsc_id]
     failed = [r for r in results if not r.smsc_id]
     retry = [r for r in failed if r.retryable and attempts.get(r.delivery_id, 0) < MAX_ATTEMPTS]
     final = [r for r in failed if r not in retry]
@@ -180,11 +181,17 @@ async def apply_receipts(db: Database, receipts: Sequence[Receipt]) -> set[str]:
     now = datetime.now(UTC)
     async with db.write() as session:
         for status in sorted({r.status for r in receipts}):
+            # Delivered is final, so delivered_at is written once, by the report that moved it there.
+            stamp = {"delivered_at": now} if status == DeliveryStatus.DELIVERED else {}
             await _update_many(
                 session,
                 "smsc_id",
                 status,
-                [{"k": r.smsc_id, "error": r.error, "updated_at": now} for r in receipts if r.status == status],
+                [
+                    {"k": r.smsc_id, "error": r.error, "updated_at": now, **stamp}
+                    for r in receipts
+                    if r.status == status
+                ],
             )
         query = select(Delivery.id, Delivery.smsc_id, Delivery.updated_at).where(
             Delivery.smsc_id.in_([r.smsc_id for r in receipts])

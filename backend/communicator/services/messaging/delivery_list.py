@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, exists, false, or_, select
+from sqlalchemy import ColumnElement, Select, and_, exists, false, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from communicator.db.models import Contact, Delivery, Employee, Message
@@ -19,15 +21,32 @@ UNDELIVERED = (
 )
 
 
-def answered(message: Message) -> ColumnElement[bool]:
-    """The condition on Delivery: its phone answered this message or one of its reminders."""
+def _replies_to(message: Message) -> ColumnElement[bool]:
+    """The condition on an inbound Message: a reply to this message or to one of its reminders."""
     answered_ids = select(Message.id).where(or_(Message.id == message.id, Message.follow_up_of == message.id))
-    return exists().where(
+    return and_(
         Message.account_id == message.account_id,
         Message.direction == "in",
-        Message.sender_phone == Delivery.phone,
         Message.reply_to_id.in_(answered_ids.scalar_subquery()),
     )
+
+
+def answered(message: Message) -> ColumnElement[bool]:
+    """The condition on Delivery: its phone answered this message or one of its reminders."""
+    return exists().where(_replies_to(message), Message.sender_phone == Delivery.phone)
+
+
+async def get_first_replies(session: AsyncSession, message: Message, phones: Iterable[str]) -> dict[str, datetime]:
+    """When each of these phones first answered the message (or a reminder of it), as «Ответили» counts answers."""
+    wanted = set(phones)
+    if not wanted:
+        return {}
+    query = (
+        select(Message.sender_phone, func.min(Message.created_at))
+        .where(_replies_to(message), Message.sender_phone.in_(wanted))
+        .group_by(Message.sender_phone)
+    )
+    return {phone: at for phone, at in (await session.execute(query)).all() if phone is not None}
 
 
 async def _matching(session: AsyncSession, account_id: int, query: str) -> ColumnElement[bool]:

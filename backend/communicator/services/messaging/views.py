@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
 from typing import Any, Unpack
 
 import msgspec
@@ -12,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from communicator.db.models import Contact, Delivery, Employee, Message, User
 from communicator.schemas import DeliveryRead, MessageRead, Summary
 from communicator.services.core.permissions import EVERYONE, Reach
-from communicator.services.messaging.delivery_list import filter_deliveries
+from communicator.services.messaging.delivery_list import filter_deliveries, get_first_replies
 
 DELIVERY_PAGE = 500
 
@@ -61,11 +62,15 @@ def select_deliveries() -> Select[Unpack[tuple[Any, ...]]]:
         Delivery.updated_at,
         Delivery.error,
         Delivery.possible_duplicate,
+        Delivery.sent_at,
+        Delivery.delivered_at,
     )
 
 
-async def list_delivery_reads(session: AsyncSession, deliveries: Sequence[Any]) -> list[DeliveryRead]:
-    """Deliveries with their employees' names."""
+async def list_delivery_reads(
+    session: AsyncSession, deliveries: Sequence[Any], replied: Mapping[str, datetime] | None = None
+) -> list[DeliveryRead]:
+    """Deliveries with their employees' names (and, given them, when each phone first replied)."""
     names = await _names(session, Employee, {d.employee_id for d in deliveries})
     return [
         DeliveryRead(
@@ -77,6 +82,9 @@ async def list_delivery_reads(session: AsyncSession, deliveries: Sequence[Any]) 
             updated_at=d.updated_at,
             error=d.error,
             possible_duplicate=d.possible_duplicate,
+            sent_at=d.sent_at,
+            delivered_at=d.delivered_at,
+            replied_at=replied.get(d.phone) if replied else None,
         )
         for d in deliveries
     ]
@@ -229,4 +237,6 @@ async def get_message_page(
     rows = (await session.execute(query)).all()
     page = rows[:limit]
     following = page[-1].id if len(rows) > limit else None
-    return msgspec.structs.replace(read, deliveries=await list_delivery_reads(session, page), deliveries_next=following)
+    replied = await get_first_replies(session, message, {row.phone for row in page})
+    deliveries = await list_delivery_reads(session, page, replied)
+    return msgspec.structs.replace(read, deliveries=deliveries, deliveries_next=following)

@@ -1,0 +1,1 @@
+"""Background export jobs (docs/exports.md)."""

@@ -63,6 +63,7 @@ from communicator.schemas.messages import (
     ThreadPage,
     ThreadRead,
 )
+from communicator.schemas.search import SearchFilters, SearchPage
 from communicator.schemas.ops import GatewayAlarmRead, GatewayLinkRead, GatewayStatusRead
 from communicator.schemas.types import (
     BigCursor,
@@ -214,4 +215,7 @@ API_STRUCTS = (
     GatewayStatusRead,
     GatewayAlarmRead,
     ApiPasswordUpdate,
+    # search
+    SearchFilters,
+    SearchPage,
 )

@@ -139,3 +139,8 @@ export type HttpProviderWrite = G.HttpProviderWrite;
 export type GatewayLinkRead = G.GatewayLinkRead;
 export type GatewayStatusRead = G.GatewayStatusRead;
 export type GatewayAlarmRead = G.GatewayAlarmRead;
+// search
+export type SearchFilters = G.SearchFilters;
+export type SearchResults = G.SearchPage;
+export type SearchHit = G.SearchHit;
+export type HighlightPart = G.HighlightPart;

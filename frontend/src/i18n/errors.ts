@@ -110,6 +110,7 @@ const CODES: Record<string, [MessageKey, Reader]> = {
   message_not_scheduled: ['error.message_not_scheduled', none],
   cancel_not_author: ['error.cancel_not_author', none],
   timezone_unknown: ['error.timezone_unknown', value('timezone')],
+  invalid_filter: ['error.invalid_filter', value('field')],
 };
 
 function record(extra: unknown): Record<string, unknown> {

@@ -4,6 +4,7 @@ import { ruInboxCore } from './inbox-core.strings';
 import { ruMail } from './mail.strings';
 import { ruSchedule } from './schedule.strings';
 import { ruM2m } from './m2m.strings';
+import { ruSearch } from './search.strings';
 import type { Entry } from './translate';
 import { ruInboxUi } from './inboxUi.strings';
 import { ruOps } from './ops.strings';
@@ -361,6 +362,7 @@ export const ru = {
   ...ruSchedule,
   ...ruOps,
   ...ruM2m,
+  ...ruSearch,
 } satisfies Record<string, Entry>;
 
 export type MessageKey = keyof typeof ru;

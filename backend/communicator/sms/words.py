@@ -77,9 +77,9 @@ def _drop_tags(found: re.Match[str]) -> str:
 
 def _is_hit(token: str, wanted: set[str]) -> bool:
     """Whether a word or #tag of a text is one a search asked for (a tag's own words count too)."""
-    if token.startswith("#") and tag_word(token) in wanted:
-        return True
-    return any(word in wanted for word in _words(token))
+    if token.startswith("#"):
+        return tag_word(token) in wanted or any(word in wanted for word in _words(token))
+    return stem(unicodedata.normalize("NFC", token).casefold()) in wanted
 
 
 def highlight(text: str, words: list[str]) -> list[tuple[str, bool]]:

@@ -45,7 +45,9 @@ def check_filters(raw: Mapping[str, Any]) -> SearchFilters:
     except msgspec.ValidationError as error:
         found = _AT_FIELD.search(str(error))
         field = found.group(1) if found else "filters"
-        raise InvalidInput(f"Invalid search filter «{field}»: {error}.", {"field": field}, code="invalid_filter") from error
+        raise InvalidInput(
+            f"Invalid search filter «{field}»: {error}.", {"field": field}, code="invalid_filter"
+        ) from error
     if filters.since and filters.until and filters.since > filters.until:
         raise InvalidInput("«until» is before «since».", {"field": "until"}, code="invalid_filter")
     return filters
@@ -167,7 +169,7 @@ async def _list_hits(
     by_id = {m.id: m for m in await session.scalars(select(Message).where(Message.id.in_(ids)))}
     messages = [by_id[i] for i in ids]
     reads = await list_message_reads(session, messages, reach=reach)
-    threads = await _threads_to_open(session, account_id, reach, filters, ids)
+    threads = await _threads_to_open(session, account_id, reach, filters, messages)
     words = query_words(filters.q, filters.tag)
     return [
         SearchHit(
@@ -180,19 +182,29 @@ async def _list_hits(
 
 
 async def _threads_to_open(
-    session: AsyncSession, account_id: int, reach: Reach, filters: SearchFilters, ids: list[int]
+    session: AsyncSession, account_id: int, reach: Reach, filters: SearchFilters, messages: list[Message]
 ) -> dict[int, int]:
     """For each message, the visible thread to open it in: the filtered employee's or group's, else its own."""
-    query = (
-        select(ThreadMessage.message_id, Message.direction, Thread.id, Thread.kind, Thread.ref_id)
-        .join(Thread, Thread.id == ThreadMessage.thread_id)
-        .join(Message, Message.id == ThreadMessage.message_id)
-        .where(ThreadMessage.message_id.in_(ids), Thread.account_id == account_id, visible_threads(reach))
+    # Two lookups, each by its index: joined, a planner without statistics may start from every thread.
+    links = (
+        await session.execute(
+            select(ThreadMessage.message_id, ThreadMessage.thread_id).where(
+                ThreadMessage.message_id.in_([m.id for m in messages])
+            )
+        )
+    ).all()
+    visible = select(Thread.id, Thread.kind, Thread.ref_id).where(
+        Thread.id.in_({thread_id for _, thread_id in links}), Thread.account_id == account_id, visible_threads(reach)
     )
+    threads = {thread_id: (kind, ref_id) for thread_id, kind, ref_id in await session.execute(visible)}
+    directions = {m.id: m.direction for m in messages}
     wanted = {(ThreadKind.EMPLOYEE, filters.employee_id), (ThreadKind.GROUP, filters.group_id)}
     best: dict[int, tuple[int, int]] = {}
-    for message_id, direction, thread_id, kind, ref_id in await session.execute(query):
-        order = _OPEN_ORDER.get(direction, ())
+    for message_id, thread_id in links:
+        if thread_id not in threads:
+            continue
+        kind, ref_id = threads[thread_id]
+        order = _OPEN_ORDER.get(directions[message_id], ())
         rank = -1 if (kind, ref_id) in wanted else (order.index(kind) if kind in order else len(order))
         if message_id not in best or (rank, thread_id) < best[message_id]:
             best[message_id] = (rank, thread_id)

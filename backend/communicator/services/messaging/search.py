@@ -14,6 +14,7 @@ import msgspec
 from sqlalchemy import ColumnElement, Integer, Select, cast, column, exists, false, func, literal_column, select, table
 from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from communicator.db.models import Delivery, Message, Thread, ThreadMessage
 from communicator.db.session import Database
@@ -64,10 +65,11 @@ def check_cursor(cursor: str | None) -> int | None:
 
 def message_visible(reach: Reach, message_id: ColumnElement[int]) -> ColumnElement[bool]:
     """The SQL condition: the message is in a thread the reach sees."""
+    links = aliased(ThreadMessage)  # the query may start from thread_messages itself
     seen = (
-        select(ThreadMessage.message_id)
-        .join(Thread, Thread.id == ThreadMessage.thread_id)
-        .where(ThreadMessage.message_id == message_id, visible_threads(reach))
+        select(links.message_id)
+        .join(Thread, Thread.id == links.thread_id)
+        .where(links.message_id == message_id, visible_threads(reach))
     )
     return seen.exists()
 
@@ -75,16 +77,21 @@ def message_visible(reach: Reach, message_id: ColumnElement[int]) -> ColumnEleme
 def _in_thread(account_id: int, kind: ThreadKind, ref_id: int, message_id: ColumnElement[int]) -> ColumnElement[bool]:
     """The SQL condition: the message is in this employee's (or group's) thread."""
     thread = select(Thread.id).where(Thread.account_id == account_id, Thread.kind == kind, Thread.ref_id == ref_id)
-    return exists().where(ThreadMessage.thread_id == thread.scalar_subquery(), ThreadMessage.message_id == message_id)
+    links = aliased(ThreadMessage)  # the query may start from thread_messages itself
+    return exists().where(links.thread_id == thread.scalar_subquery(), links.message_id == message_id)
+
+
+def _fts_match(words: list[str]) -> ColumnElement[bool]:
+    """SQLite: the FTS5 condition that a message holds every word (quoted: words are letters and digits only)."""
+    return _FTS.c.messages_fts.op("MATCH")(" ".join(f'"{word}"' for word in words))
 
 
 def _match_words(words: list[str], sqlite: bool) -> tuple[Select[Any], ColumnElement[int]]:
     """The query over the messages holding every word, and the id column it pages by."""
     if sqlite:
         # Driven by FTS5 in rowid order: the newest matches first, and a page stops early.
-        match = " ".join(f'"{word}"' for word in words)  # words are letters and digits only
         joined = _FTS.join(Message, Message.id == _FTS.c.rowid)
-        return select(Message.id).select_from(joined).where(_FTS.c.messages_fts.op("MATCH")(match)), _FTS.c.rowid
+        return select(Message.id).select_from(joined).where(_fts_match(words)), _FTS.c.rowid
     # Spelled as the GIN index's expression (a literal ' ', not a parameter), so the planner can use it.
     vector = func.array_to_tsvector(func.string_to_array(Message.search_text, literal_column("' '")))
     wanted = cast(" & ".join(f"'{word}'" for word in words), TSQUERY)
@@ -134,15 +141,22 @@ def _thread_filters(filters: SearchFilters) -> list[tuple[ThreadKind, int]]:
 def _select_candidates(
     account_id: int, filters: SearchFilters, words: list[str], sqlite: bool
 ) -> tuple[Select[Any], ColumnElement[int]]:
-    """Where the query starts: the full-text index, else the filtered thread's links, else every message."""
-    if words:
-        return _match_words(words, sqlite)
+    """Where the query starts: the full-text index, else the filtered thread's links, else every message.
+
+    On SQLite a search within one employee's or group's thread starts from the thread (hundreds of links) and
+    checks the words against the FTS5 matches, gathered once: starting from the words would visit every message
+    holding them, newest first, looking for the few in that thread (docs/search.md).
+    """
     narrowed = _thread_filters(filters)
+    if words and not (sqlite and narrowed):
+        return _match_words(words, sqlite)
     if narrowed:
         kind, ref_id = narrowed[0]
         thread = select(Thread.id).where(Thread.account_id == account_id, Thread.kind == kind, Thread.ref_id == ref_id)
         links = ThreadMessage.__table__.join(Message.__table__, Message.id == ThreadMessage.message_id)
         query = select(Message.id).select_from(links).where(ThreadMessage.thread_id == thread.scalar_subquery())
+        if words:
+            query = query.where(ThreadMessage.message_id.in_(select(_FTS.c.rowid).where(_fts_match(words))))
         return query, ThreadMessage.message_id
     return select(Message.id), Message.id
 

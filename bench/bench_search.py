@@ -20,7 +20,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import info, report
-from dataset import FIRST_GROUP, TAGS, WORDS, EMPLOYEES, GROUP_SIZE, ensure_dataset
+from dataset import EMPLOYEES, FIRST_GROUP, GROUP_SIZE, TAGS, WORDS, ensure_dataset
 from sqlalchemy import select
 
 from communicator.db.models import User
@@ -93,7 +93,9 @@ async def _bench(kind: str, url: str) -> None:
             ids = await _time_ids(db, actor, queries)
             what = "phrase or #tag + group + 90 days" if narrowed else "phrase or #tag"
             info(f"{kind} {what}: median {statistics.median(walls):.1f} ms, {hits / RUNS:.1f} hits per page")
-            info(f"{kind} {what}: the matching query alone p95 {_p95(ids):.1f} ms, median {statistics.median(ids):.1f} ms")
+            info(
+                f"{kind} {what}: the matching query alone p95 {_p95(ids):.1f} ms, median {statistics.median(ids):.1f} ms"
+            )
             note = f"CPU p95 {_p95(cpus):.1f} ms; {RUNS} random queries, first page of 50"
             report(f"search {what}, first page p95 ({kind})", _p95(walls), target, "ms", note=note)
     finally:

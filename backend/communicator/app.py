@@ -28,8 +28,8 @@ from communicator.api.http_providers import HttpProviderController, http_deliver
 from communicator.api.inbox import InboxController
 from communicator.api.integrations import MailController, WebhookController
 from communicator.api.messages import MessageController, ThreadController
-from communicator.api.operators import operator_counts
 from communicator.api.operations import OPS_ROUTES, GatewayController
+from communicator.api.operators import operator_counts
 from communicator.api.platform import PlatformController
 from communicator.api.search import SearchController
 from communicator.api.security import (

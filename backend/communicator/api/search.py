@@ -24,7 +24,7 @@ class SearchController(Controller):
     tags = ["messages"]
 
     @get("/", operation_id="searchMessages", opt={"scope": "messages:read"})
-    async def search_messages(  # noqa: PLR0913 - one parameter per filter of the fixed interface
+    async def search_messages(
         self,
         db: NamedDependency[Database],
         actor: NamedDependency[Actor],

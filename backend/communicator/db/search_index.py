@@ -13,17 +13,21 @@ SQLITE_TABLE = (
 )
 # An external-content table: the triggers keep it in step with every insert path, in the same transaction.
 SQLITE_TRIGGERS = (
-    "CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN "
-    "INSERT INTO messages_fts(rowid, search_text) VALUES (new.id, new.search_text); END",
-    "CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN "
-    "INSERT INTO messages_fts(messages_fts, rowid, search_text) VALUES ('delete', old.id, old.search_text); END",
-    "CREATE TRIGGER messages_fts_update AFTER UPDATE OF search_text ON messages BEGIN "
-    "INSERT INTO messages_fts(messages_fts, rowid, search_text) VALUES ('delete', old.id, old.search_text); "
-    "INSERT INTO messages_fts(rowid, search_text) VALUES (new.id, new.search_text); END",
+    (
+        "CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN "
+        "INSERT INTO messages_fts(rowid, search_text) VALUES (new.id, new.search_text); END"
+    ),
+    (
+        "CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN "
+        "INSERT INTO messages_fts(messages_fts, rowid, search_text) VALUES ('delete', old.id, old.search_text); END"
+    ),
+    (
+        "CREATE TRIGGER messages_fts_update AFTER UPDATE OF search_text ON messages BEGIN "
+        "INSERT INTO messages_fts(messages_fts, rowid, search_text) VALUES ('delete', old.id, old.search_text); "
+        "INSERT INTO messages_fts(rowid, search_text) VALUES (new.id, new.search_text); END"
+    ),
 )
-SQLITE_DROP_TRIGGERS = tuple(
-    f"DROP TRIGGER IF EXISTS messages_fts_{name}" for name in ("insert", "delete", "update")
-)
+SQLITE_DROP_TRIGGERS = tuple(f"DROP TRIGGER IF EXISTS messages_fts_{name}" for name in ("insert", "delete", "update"))
 SQLITE_REBUILD = "INSERT INTO messages_fts(messages_fts) VALUES ('rebuild')"
 SQLITE_DROP = "DROP TABLE IF EXISTS messages_fts"
 

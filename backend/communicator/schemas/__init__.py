@@ -63,8 +63,8 @@ from communicator.schemas.messages import (
     ThreadPage,
     ThreadRead,
 )
-from communicator.schemas.search import SearchFilters, SearchPage
 from communicator.schemas.ops import GatewayAlarmRead, GatewayLinkRead, GatewayStatusRead
+from communicator.schemas.search import SearchFilters, SearchPage
 from communicator.schemas.types import (
     BigCursor,
     BigId,
@@ -86,6 +86,7 @@ __all__ = [
     "AccountRead",
     "AccountSettings",
     "AccountUpdate",
+    "ApiPasswordUpdate",
     "AuditEntryRead",
     "AuditPage",
     "BigCursor",
@@ -152,7 +153,6 @@ __all__ = [
     "WebhookCallRead",
     "WebhookSettingsRead",
     "WebhookSettingsUpdate",
-    "ApiPasswordUpdate",
 ]
 
 API_STRUCTS = (

@@ -13,7 +13,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-import snowballstemmer
+import snowballstemmer  # type: ignore[import-untyped]
 
 from communicator.sms.tags import extract_tags, normalize_tag
 

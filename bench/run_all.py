@@ -30,9 +30,12 @@ BENCHES = [
     "bench_m2m.py",
     "bench_smpp.py",
     "bench_smpp_faults.py",
+    # issue 8: the manager's desk (the first run generates the 1,000,000-message data set: minutes)
+    "bench_search.py",
 ]
 TIME_LIMIT_SECONDS = 150
-TIME_LIMITS = {"bench_smpp_faults.py": 1500}  # five fault tests at full size: 10,000 submits, a 60 s silence...
+# bench_smpp_faults: five fault tests at full size (10,000 submits, a 60 s silence...); bench_search: the data set
+TIME_LIMITS = {"bench_smpp_faults.py": 1500, "bench_search.py": 2400}
 RESULT_PREFIX = "BENCH-RESULT "
 
 

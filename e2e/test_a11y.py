@@ -257,6 +257,7 @@ def routes(client: Client, data: dict[str, int]) -> list[str]:
         "#/accounts",
         "#/inbox",
         "#/templates",
+        "#/search",
     ]
 
 

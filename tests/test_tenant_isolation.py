@@ -300,6 +300,24 @@ class TwoAccounts(RuleBasedStateMachine):
                 str(value) for sheet in book.worksheets for row in sheet.iter_rows(values_only=True) for value in row
             ]
             tenant.check_clean(" ".join(cells), f"export {own}")
+    @rule(key=st.sampled_from("AB"), bearer=st.booleans(), data=st.data())
+    def search(self, key: str, bearer: bool, data: st.DataObject) -> None:
+        """The history search finds the account's own messages and none of the other's, whatever it names."""
+        tenant = self._tenant(key)
+        other = self.tenants[tenant.other]
+        own = self._request(tenant, "GET", f"/search?q={MARKS[key]}", bearer=bearer)
+        assert own.status_code == 200, own.text
+        if tenant.ids.get("message"):  # one of this run (earlier runs' stay on the server too)
+            assert own.json()["items"], own.text
+        foreign = {"q": MARKS[tenant.other]}
+        for kind in ("employee", "group"):
+            found = pick(data, other.ids.get(kind, []))
+            if found is not None:
+                foreign[f"{kind}_id"] = str(found)
+        for params in [foreign] + [{"q": MARKS[key], name: value} for name, value in foreign.items() if name != "q"]:
+            response = (tenant.bearer if bearer else tenant.http).get(f"{API}/search", params=params)
+            tenant.check_clean(response.text, f"GET /search {params}")
+            assert response.status_code == 200 and response.json()["items"] == [], (params, response.text)
 
     @rule(key=st.sampled_from("AB"), kind=st.sampled_from(sorted(BY_ID)), data=st.data())
     def probe_other_accounts_id(self, key: str, kind: str, data: st.DataObject) -> None:

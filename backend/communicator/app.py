@@ -32,6 +32,7 @@ from communicator.api.messages import MessageController, ThreadController
 from communicator.api.operations import OPS_ROUTES, GatewayController
 from communicator.api.operators import operator_counts
 from communicator.api.platform import PlatformController
+from communicator.api.search import SearchController
 from communicator.api.security import (
     OriginGuardMiddleware,
     SessionAuthMiddleware,
@@ -165,6 +166,7 @@ def _route_handlers(settings: Settings) -> list:
         GroupController,
         MessageController,
         ThreadController,
+        SearchController,
         TagController,
         UserController,
         TokenController,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import (
     JSON,
@@ -23,6 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from communicator.domain import DeliveryStatus, Direction, Role, ThreadKind
+from communicator.sms.words import index_words
 
 # SQLite only auto-increments INTEGER PRIMARY KEY; PostgreSQL wants BIGINT for ids that grow fast.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
@@ -219,6 +220,11 @@ class GroupMember(Base):
     )
 
 
+def _search_words(context: Any) -> str:
+    """The search column of a message being inserted, from its text: every insert path fills it alike."""
+    return index_words(context.get_current_parameters()["text"])
+
+
 class Message(Base):
     """One outbound text (to many) or one inbound SMS."""
 
@@ -244,6 +250,8 @@ class Message(Base):
     # A scheduled send's due time and the end of its validity period (docs/scheduling.md).
     send_at: Mapped[datetime | None] = mapped_column()
     valid_until: Mapped[datetime | None] = mapped_column()
+    # search: the text's word stems and #tags (communicator.sms.words), indexed by FTS5 / GIN (docs/search.md).
+    search_text: Mapped[str | None] = mapped_column(Text, default=_search_words)
 
 
 class MessageTarget(Base):

@@ -73,7 +73,7 @@ from communicator.schemas.templates import (
     TemplateRenderRequest,
     TemplateUpdate,
 )
-from communicator.schemas.search import SearchFilters
+from communicator.schemas.search import SearchFilters, SearchPage
 from communicator.schemas.types import (
     BigCursor,
     BigId,
@@ -239,5 +239,6 @@ API_STRUCTS = (
     TemplatePreviewRequest,
     TemplateRendered,
     SearchFilters,
+    SearchPage,
     ExportRead,
 )

@@ -33,6 +33,7 @@ import type {
   TagCount,
   TemplateRead,
   TemplateRendered,
+  SearchResults,
   ThreadRead,
   TokenCreated,
   TokenRead,
@@ -195,6 +196,9 @@ export const api = {
   updateGroup: (id: number, data: GroupUpdate) =>
     request<GroupRead>("PATCH", `/groups/${id}`, data),
   deleteGroup: (id: number) => request<void>("DELETE", `/groups/${id}`),
+
+  /** a page of the history search (docs/search.md); the query from state/historySearch.searchQuery */
+  searchMessages: (query: URLSearchParams) => request<SearchResults>('GET', `/search?${query}`),
 
   sendMessage: (data: MessageCreate) => request<MessageRead>('POST', '/messages', data),
   /** cancel a scheduled message before its send time (409 once released) */

@@ -69,6 +69,7 @@ export interface CommunicatorSchemas {
   GroupRead: GroupRead;
   GroupUpdate: GroupUpdate;
   GroupUpdated: GroupUpdated;
+  HighlightPart: HighlightPart;
   HttpProviderRead: HttpProviderRead;
   HttpProviderWrite: HttpProviderWrite;
   InboundCreate: InboundCreate;
@@ -92,6 +93,8 @@ export interface CommunicatorSchemas {
   Resync: Resync;
   Role: Role;
   SearchFilters: SearchFilters;
+  SearchHit: SearchHit;
+  SearchPage: SearchPage;
   Summary: Summary;
   TagRead: TagRead;
   TemplateCreate: TemplateCreate;
@@ -599,6 +602,16 @@ export interface GroupUpdated {
   type: 'group.updated';
 }
 /**
+ * A piece of a hit's text; `hit` marks a word (or #tag) the search asked for. The pieces joined are the text.
+ *
+ * This interface was referenced by `CommunicatorSchemas`'s JSON-Schema
+ * via the `definition` "HighlightPart".
+ */
+export interface HighlightPart {
+  hit?: boolean;
+  text: string;
+}
+/**
  * The stored settings; secrets are never read back, only whether they are set.
  *
  * This interface was referenced by `CommunicatorSchemas`'s JSON-Schema
@@ -897,6 +910,48 @@ export interface ReadMark {
  */
 export interface Resync {
   type: 'resync';
+}
+/**
+ * A message that matched, with its text cut into highlighted pieces and the thread to open it in.
+ *
+ * This interface was referenced by `CommunicatorSchemas`'s JSON-Schema
+ * via the `definition` "SearchHit".
+ */
+export interface SearchHit {
+  author_name: string | null;
+  author_user_id?: number | null;
+  client_id?: string | null;
+  contact_name?: string | null;
+  created_at: string;
+  deliveries?: DeliveryRead[] | null;
+  deliveries_next?: number | null;
+  direction: 'in' | 'out';
+  employee_id: number | null;
+  employee_name: string | null;
+  encoding: string;
+  folded?: number;
+  follow_up_ids?: number[];
+  follow_up_of?: number | null;
+  highlight: HighlightPart[];
+  id: number;
+  parts: number;
+  reply_to_id: number | null;
+  send_at?: string | null;
+  sender_phone: string | null;
+  summary: Summary;
+  text: string;
+  thread_id?: number | null;
+  valid_until?: string | null;
+}
+/**
+ * A page of hits, newest first; `next_cursor` asks for the next (older) page, null on the last.
+ *
+ * This interface was referenced by `CommunicatorSchemas`'s JSON-Schema
+ * via the `definition` "SearchPage".
+ */
+export interface SearchPage {
+  items: SearchHit[];
+  next_cursor: string | null;
 }
 /**
  * A tag employees subscribe to, with how many active subscribers the caller may see.

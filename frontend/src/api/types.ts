@@ -116,7 +116,6 @@ export type TemplateEvent =
   | (G.TemplateDeleted & { id: number });
 export type ExportUpdatedEvent = G.ExportUpdated & { id: number };
 export type ExportRead = G.ExportRead;
-export type SearchFilters = G.SearchFilters;
 
 export type DirectoryEvent =
   | EmployeeCreatedEvent
@@ -150,3 +149,8 @@ export type HttpProviderWrite = G.HttpProviderWrite;
 export type GatewayLinkRead = G.GatewayLinkRead;
 export type GatewayStatusRead = G.GatewayStatusRead;
 export type GatewayAlarmRead = G.GatewayAlarmRead;
+// search
+export type SearchFilters = G.SearchFilters;
+export type SearchResults = G.SearchPage;
+export type SearchHit = G.SearchHit;
+export type HighlightPart = G.HighlightPart;

@@ -5,6 +5,7 @@ import { enNumbering } from './numbering.strings';
 import { enMail } from './mail.strings';
 import { enSchedule } from './schedule.strings';
 import { enM2m } from './m2m.strings';
+import { enSearch } from './search.strings';
 import type { Entry } from './translate';
 import { enInboxUi } from './inboxUi.strings';
 import { enOps } from './ops.strings';
@@ -366,4 +367,5 @@ export const en: Record<MessageKey, Entry> = {
   ...enM2m,
   ...enTemplates,
   ...enExports,
+  ...enSearch,
 };

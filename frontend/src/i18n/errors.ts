@@ -120,6 +120,7 @@ const CODES: Record<string, [MessageKey, Reader]> = {
   exports_running: ['error.exports_running', value('running')],
   export_not_ready: ['error.export_not_ready', none],
   export_filter_unsupported: ['error.export_filter_unsupported', none],
+  invalid_filter: ['error.invalid_filter', value('field')],
 };
 
 function record(extra: unknown): Record<string, unknown> {

@@ -4,6 +4,7 @@ import { ruInboxCore } from './inbox-core.strings';
 import { ruMail } from './mail.strings';
 import { ruSchedule } from './schedule.strings';
 import { ruM2m } from './m2m.strings';
+import { ruSearch } from './search.strings';
 import type { Entry } from './translate';
 import { ruInboxUi } from './inboxUi.strings';
 import { ruOps } from './ops.strings';
@@ -365,6 +366,7 @@ export const ru = {
   ...ruM2m,
   ...ruTemplates,
   ...ruExports,
+  ...ruSearch,
 } satisfies Record<string, Entry>;
 
 export type MessageKey = keyof typeof ru;

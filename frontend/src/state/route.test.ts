@@ -19,10 +19,16 @@ describe('routes', () => {
     expect(parseRoute('#/gateway')).toEqual({ name: 'gateway' });
     expect(parseRoute('#/templates')).toEqual({ name: 'templates' });
     expect(parseRoute('#/exports')).toEqual({ name: 'exports' });
+    expect(parseRoute('#/search')).toEqual({ name: 'search' });
+    expect(parseRoute('#/threads/12/m/345')).toEqual({ name: 'threads', threadId: 12, messageId: 345 });
+    expect(parseRoute('#/threads/12/m/x')).toEqual({ name: 'threads', threadId: 12 });
+    expect(parseRoute('#/threads/x/m/345')).toEqual({ name: 'threads', threadId: null });
   });
   it('round-trips', () => {
     const routes: Route[] = [
       { name: 'threads', threadId: 3 },
+      { name: 'threads', threadId: 3, messageId: 40 },
+      { name: 'search' },
       { name: 'new' },
       { name: 'directory', tab: 'employees' },
       { name: 'phones', phone: '+79161234567' },

@@ -1,7 +1,8 @@
-/** Hash routes of the app: #/threads/12, #/new, #/directory/groups, #/phones/+7916…, #/users/5, #/tokens, #/audit, #/accounts, #/inbox, #/gateway, #/templates, #/exports */
+/** Hash routes of the app: #/threads/12, #/threads/12/m/345 (a message in it), #/search, #/new, #/directory/groups, #/phones/+7916…, #/users/5, #/tokens, #/audit, #/accounts, #/inbox, #/gateway, #/templates, #/exports */
 
 export type Route =
-  | { name: 'threads'; threadId: number | null }
+  | { name: 'threads'; threadId: number | null; messageId?: number | null }
+  | { name: 'search' }
   | { name: 'new' }
   | { name: 'directory'; tab: 'employees' | 'groups' | 'contacts' }
   | { name: 'phones'; phone: string | null }
@@ -46,8 +47,13 @@ export function parseRoute(hash: string): Route {
     case 'templates':
     case 'exports':
       return { name: head };
-    case 'threads':
-      return { name: 'threads', threadId: routeId(arg) };
+    case 'threads': {
+      const threadId = routeId(arg);
+      const messageId = threadId !== null && parts[2] === 'm' ? routeId(parts[3]) : null;
+      return messageId === null ? { name: 'threads', threadId } : { name: 'threads', threadId, messageId };
+    }
+    case 'search':
+      return { name: 'search' };
     default:
       return { name: 'threads', threadId: null };
   }
@@ -62,7 +68,10 @@ export function routeHash(route: Route): string {
     case 'phones':
       return route.phone ? `#/phones/${encodeURIComponent(route.phone)}` : '#/phones';
     case 'threads':
+      if (route.threadId && route.messageId) return `#/threads/${route.threadId}/m/${route.messageId}`;
       return route.threadId ? `#/threads/${route.threadId}` : '#/threads';
+    case 'search':
+      return '#/search';
     case 'users':
       return route.userId ? `#/users/${route.userId}` : '#/users';
     case 'tokens':

@@ -176,13 +176,13 @@ class LiveStore {
     }
   }
 
-  async loadOlder(): Promise<void> {
+  async loadOlder(limit?: number): Promise<void> {
     const id = this.openThreadId;
     const oldest = this.timeline.messages[0];
     if (id === null || !oldest || this.loadingOlder) return;
     this.loadingOlder = true;
     try {
-      const page = await api.listThreadMessages(id, oldest.id);
+      const page = await api.listThreadMessages(id, oldest.id, limit);
       if (this.openThreadId !== id) return;
       this.timeline = { ...this.timeline, messages: mergeMessages(this.timeline.messages, page.items) };
       this.hasMore = page.has_more;

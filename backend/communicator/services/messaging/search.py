@@ -1,0 +1,231 @@
+"""History search: one filtered, permission-scoped query over an account's messages (the search page, exports).
+
+See docs/search.md: the words are communicator.sms.words' stems; SQLite finds them in FTS5, PostgreSQL in a GIN
+index over the same column; every filter narrows the same query; the newest message comes first.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import msgspec
+from sqlalchemy import ColumnElement, Integer, Select, cast, column, exists, false, func, literal_column, select, table
+from sqlalchemy.dialects.postgresql import TSQUERY
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute, aliased
+
+from communicator.db.models import Delivery, Message, Thread, ThreadMessage
+from communicator.db.session import Database
+from communicator.domain import ThreadKind
+from communicator.schemas.search import HighlightPart, SearchFilters, SearchHit, SearchPage
+from communicator.schemas.types import BIG_ID_MAX
+from communicator.services.core.actors import Actor
+from communicator.services.core.errors import InvalidInput
+from communicator.services.core.permissions import Reach, check_scope, get_reach
+from communicator.services.messaging.threads import visible_threads
+from communicator.services.messaging.views import list_message_reads
+from communicator.sms.words import highlight, query_words
+
+PAGE = 50
+# The id column a query pages by: messages.id, messages_fts.rowid or thread_messages.message_id.
+Key = ColumnElement[int] | InstrumentedAttribute[int]
+# The table-named column is FTS5's whole-row MATCH (a detail=none table has no column filters).
+_FTS = table("messages_fts", column("rowid", Integer), column("messages_fts"))
+_AT_FIELD = re.compile(r"at `\$\.(\w+)`")
+# Where a hit opens: an inbound message in its sender's own thread, an outbound one where it was addressed.
+_OPEN_ORDER = {
+    "in": (ThreadKind.EMPLOYEE, ThreadKind.CONTACT, ThreadKind.GROUP),
+    "out": (ThreadKind.GROUP, ThreadKind.CONTACT, ThreadKind.EMPLOYEE),
+}
+
+
+def check_filters(raw: Mapping[str, Any]) -> SearchFilters:
+    """Query-string values as SearchFilters; a bad one is a 422 naming its field."""
+    try:
+        filters = msgspec.convert(dict(raw), SearchFilters, strict=False)
+    except msgspec.ValidationError as error:
+        found = _AT_FIELD.search(str(error))
+        field = found.group(1) if found else "filters"
+        raise InvalidInput(
+            f"Invalid search filter «{field}»: {error}.", {"field": field}, code="invalid_filter"
+        ) from error
+    if filters.since and filters.until and filters.since > filters.until:
+        raise InvalidInput("«until» is before «since».", {"field": "until"}, code="invalid_filter")
+    return filters
+
+
+def check_cursor(cursor: str | None) -> int | None:
+    """The message id a page ends before (a cursor is one); anything else is a 422 naming «cursor»."""
+    if cursor is None or cursor == "":
+        return None
+    if not cursor.isascii() or not cursor.isdigit() or not 1 <= int(cursor) <= BIG_ID_MAX:
+        raise InvalidInput("Invalid search cursor.", {"field": "cursor"}, code="invalid_filter")
+    return int(cursor)
+
+
+def message_visible(reach: Reach, message_id: Key) -> ColumnElement[bool]:
+    """The SQL condition: the message is in a thread the reach sees."""
+    links = aliased(ThreadMessage)  # the query may start from thread_messages itself
+    seen = (
+        select(links.message_id)
+        .join(Thread, Thread.id == links.thread_id)
+        .where(links.message_id == message_id, visible_threads(reach))
+    )
+    return seen.exists()
+
+
+def _in_thread(account_id: int, kind: ThreadKind, ref_id: int, message_id: Key) -> ColumnElement[bool]:
+    """The SQL condition: the message is in this employee's (or group's) thread."""
+    thread = select(Thread.id).where(Thread.account_id == account_id, Thread.kind == kind, Thread.ref_id == ref_id)
+    links = aliased(ThreadMessage)  # the query may start from thread_messages itself
+    return exists().where(links.thread_id == thread.scalar_subquery(), links.message_id == message_id)
+
+
+def _fts_match(words: list[str]) -> ColumnElement[bool]:
+    """SQLite: the FTS5 condition that a message holds every word (quoted: words are letters and digits only)."""
+    return _FTS.c.messages_fts.op("MATCH")(" ".join(f'"{word}"' for word in words))
+
+
+def _match_words(words: list[str], sqlite: bool) -> tuple[Select[Any], Key]:
+    """The query over the messages holding every word, and the id column it pages by."""
+    if sqlite:
+        # Driven by FTS5 in rowid order: the newest matches first, and a page stops early.
+        joined = _FTS.join(Message, Message.id == _FTS.c.rowid)
+        return select(Message.id).select_from(joined).where(_fts_match(words)), _FTS.c.rowid
+    # Spelled as the GIN index's expression (a literal ' ', not a parameter), so the planner can use it.
+    vector = func.array_to_tsvector(func.string_to_array(Message.search_text, literal_column("' '")))
+    wanted = cast(" & ".join(f"'{word}'" for word in words), TSQUERY)
+    return select(Message.id).where(vector.op("@@")(wanted)), Message.id
+
+
+def select_matching_messages(
+    account_id: int, reach: Reach, filters: SearchFilters, *, sqlite: bool, before_id: int | None = None
+) -> Select[Any]:
+    """The ids of the account's messages the reach sees that match the filters, newest first (before `before_id`).
+
+    Add `.limit(n)` for a page; an export streams it whole. Nothing another account or the reach does not see.
+    """
+    words = query_words(filters.q, filters.tag)
+    query, key = _select_candidates(account_id, filters, words, sqlite)
+    query = query.where(Message.account_id == account_id)
+    if (filters.q or filters.tag) and not words:
+        query = query.where(false())  # asked for nothing searchable («"*»): nothing matches
+    if not reach.everyone:
+        query = query.where(message_visible(reach, key))
+    for kind, ref_id in _thread_filters(filters):
+        if not reach.sees_thread(kind, ref_id):
+            query = query.where(false())  # outside the reach: not even whether such messages exist
+        query = query.where(_in_thread(account_id, kind, ref_id, key))
+    if filters.direction is not None:
+        query = query.where(Message.direction == filters.direction)
+    if filters.status is not None:
+        delivered = exists().where(Delivery.message_id == key, Delivery.status == filters.status)
+        if not reach.everyone:
+            delivered = delivered.where(Delivery.employee_id.in_(reach.employee_ids))
+        query = query.where(delivered)
+    if filters.since is not None:
+        query = query.where(Message.created_at >= filters.since)
+    if filters.until is not None:
+        query = query.where(Message.created_at <= filters.until)
+    if before_id is not None:
+        query = query.where(key < before_id)
+    if words and not sqlite:
+        # Not by the primary key: PostgreSQL would walk it backwards testing every message against the words
+        # (0.5 s for a two-word phrase); by `id + 0` it takes the GIN matches and keeps the newest (docs/search.md).
+        return query.order_by((key + 0).desc())
+    return query.order_by(key.desc())
+
+
+def _thread_filters(filters: SearchFilters) -> list[tuple[ThreadKind, int]]:
+    """The employee's and the group's thread a search is narrowed to."""
+    found = [(ThreadKind.EMPLOYEE, filters.employee_id), (ThreadKind.GROUP, filters.group_id)]
+    return [(kind, ref_id) for kind, ref_id in found if ref_id is not None]
+
+
+def _select_candidates(
+    account_id: int, filters: SearchFilters, words: list[str], sqlite: bool
+) -> tuple[Select[Any], Key]:
+    """Where the query starts: the full-text index, else the filtered thread's links, else every message.
+
+    On SQLite a search within one employee's or group's thread starts from the thread (hundreds of links) and
+    checks the words against the FTS5 matches, gathered once: starting from the words would visit every message
+    holding them, newest first, looking for the few in that thread (docs/search.md).
+    """
+    narrowed = _thread_filters(filters)
+    if words and not (sqlite and narrowed):
+        return _match_words(words, sqlite)
+    if narrowed:
+        kind, ref_id = narrowed[0]
+        thread = select(Thread.id).where(Thread.account_id == account_id, Thread.kind == kind, Thread.ref_id == ref_id)
+        links = ThreadMessage.__table__.join(Message.__table__, Message.id == ThreadMessage.message_id)
+        query = select(Message.id).select_from(links).where(ThreadMessage.thread_id == thread.scalar_subquery())
+        if words:
+            query = query.where(ThreadMessage.message_id.in_(select(_FTS.c.rowid).where(_fts_match(words))))
+        return query, ThreadMessage.message_id
+    return select(Message.id), Message.id
+
+
+async def search_messages(
+    db: Database, actor: Actor, filters: SearchFilters, cursor: str | None = None, limit: int = PAGE
+) -> SearchPage:
+    """A page of the messages the caller may see that match, newest first, highlighted, each with its thread."""
+    check_scope(actor, "messages:read")
+    before_id = check_cursor(cursor)
+    async with db.read() as session:
+        reach = await get_reach(session, actor)
+        query = select_matching_messages(actor.account_id, reach, filters, sqlite=db.is_sqlite, before_id=before_id)
+        ids = list(await session.scalars(query.limit(limit + 1)))
+        page = ids[:limit]
+        hits = await _list_hits(session, actor.account_id, reach, filters, page)
+        return SearchPage(items=hits, next_cursor=str(page[-1]) if len(ids) > limit else None)
+
+
+async def _list_hits(
+    session: AsyncSession, account_id: int, reach: Reach, filters: SearchFilters, ids: list[int]
+) -> list[SearchHit]:
+    """The messages as the caller sees them, in the given order, highlighted, each with the thread to open."""
+    by_id = {m.id: m for m in await session.scalars(select(Message).where(Message.id.in_(ids)))}
+    messages = [by_id[i] for i in ids]
+    reads = await list_message_reads(session, messages, reach=reach)
+    threads = await _threads_to_open(session, account_id, reach, filters, messages)
+    words = query_words(filters.q, filters.tag)
+    return [
+        SearchHit(
+            **msgspec.structs.asdict(read),
+            highlight=[HighlightPart(text=text, hit=hit) for text, hit in highlight(read.text, words)],
+            thread_id=threads.get(read.id),
+        )
+        for read in reads
+    ]
+
+
+async def _threads_to_open(
+    session: AsyncSession, account_id: int, reach: Reach, filters: SearchFilters, messages: list[Message]
+) -> dict[int, int]:
+    """For each message, the visible thread to open it in: the filtered employee's or group's, else its own."""
+    # Two lookups, each by its index: joined, a planner without statistics may start from every thread.
+    links = (
+        await session.execute(
+            select(ThreadMessage.message_id, ThreadMessage.thread_id).where(
+                ThreadMessage.message_id.in_([m.id for m in messages])
+            )
+        )
+    ).all()
+    visible = select(Thread.id, Thread.kind, Thread.ref_id).where(
+        Thread.id.in_({thread_id for _, thread_id in links}), Thread.account_id == account_id, visible_threads(reach)
+    )
+    threads = {thread_id: (kind, ref_id) for thread_id, kind, ref_id in await session.execute(visible)}
+    directions = {m.id: m.direction for m in messages}
+    wanted = {(ThreadKind.EMPLOYEE, filters.employee_id), (ThreadKind.GROUP, filters.group_id)}
+    best: dict[int, tuple[int, int]] = {}
+    for message_id, thread_id in links:
+        if thread_id not in threads:
+            continue
+        kind, ref_id = threads[thread_id]
+        order = _OPEN_ORDER.get(directions[message_id], ())
+        rank = -1 if (kind, ref_id) in wanted else (order.index(kind) if kind in order else len(order))
+        if message_id not in best or (rank, thread_id) < best[message_id]:
+            best[message_id] = (rank, thread_id)
+    return {message_id: thread_id for message_id, (_, thread_id) in best.items()}

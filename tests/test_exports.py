@@ -21,7 +21,7 @@ from communicator.exports.runner import ExportRunner
 from communicator.schemas import MessageCreate, PermissionsUpdate, Recipients
 from communicator.schemas.search import SearchFilters
 from communicator.services.core.actors import Actor
-from communicator.services.core.errors import Conflict, InvalidInput, NotFound
+from communicator.services.core.errors import Conflict, NotFound
 from communicator.services.core.permissions import EVERYONE
 from communicator.services.identity.accounts import create_account, create_user
 from communicator.services.identity.auth import open_session
@@ -130,8 +130,23 @@ async def test_filters_narrow_the_rows(db: Database, admin: Actor, tmp_path: Pat
         _, rows = read_rows(await exports.get_export_file(db, admin, export_id, runner.directory))
         found = {(r[1], r[2] if r[1] == "входящее" else r[3]) for r in rows}
         assert found == {(direction, cell(phone)) for direction, phone in expected}, filters
-    with pytest.raises(InvalidInput):
-        await exports.start_export(db, admin, SearchFilters(q="авария"), max_running=2)
+
+
+async def test_a_phrase_exports_what_the_search_finds(db: Database, admin: Actor, tmp_path: Path) -> None:
+    await send(db, admin, "Авария на подстанции #Щит4", FITTER)
+    await send(db, admin, "Планёрка в 9", FITTER)
+    await receive_reply(db, FITTER, "аварии нет, #щит4 в норме")
+    runner = runner_for(db, tmp_path, export_sheet_rows=1000)
+    cases = [
+        (SearchFilters(q="авария"), {"Авария на подстанции #Щит4", "аварии нет, #щит4 в норме"}),
+        (SearchFilters(tag="щит4", direction="in"), {"аварии нет, #щит4 в норме"}),
+        (SearchFilters(q="планёрка"), {"Планёрка в 9"}),
+        (SearchFilters(q="несуществующее"), set()),
+    ]
+    for filters, expected in cases:
+        export_id = await run_export(db, runner, admin, filters)
+        _, rows = read_rows(await exports.get_export_file(db, admin, export_id, runner.directory))
+        assert {r[7] for r in rows} == expected, filters
 
 
 async def test_a_restricted_operator_exports_only_what_they_see(db: Database, admin: Actor, tmp_path: Path) -> None:

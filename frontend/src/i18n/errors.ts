@@ -119,7 +119,6 @@ const CODES: Record<string, [MessageKey, Reader]> = {
   template_name_taken: ['error.template_name_taken', value('name')],
   exports_running: ['error.exports_running', value('running')],
   export_not_ready: ['error.export_not_ready', none],
-  export_filter_unsupported: ['error.export_filter_unsupported', none],
   invalid_filter: ['error.invalid_filter', value('field')],
 };
 

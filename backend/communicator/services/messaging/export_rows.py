@@ -13,9 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from communicator.db.models import Account, Delivery, Employee, Group, GroupMember, Message, Thread, ThreadMessage, User
 from communicator.schemas.search import SearchFilters
-from communicator.services.core.errors import InvalidInput
 from communicator.services.core.permissions import Reach
 from communicator.services.directory.group_tree import get_group_parents, with_descendants
+from communicator.services.messaging.search import select_matching_messages
 from communicator.services.messaging.threads import visible_threads
 from communicator.sms.tags import extract_tags
 from communicator.xlsx import SheetWriter
@@ -54,19 +54,12 @@ Key = tuple[int, int]
 START: Key = (0, 0)
 
 
-def check_export_filters(filters: SearchFilters) -> None:
-    """Refuse the filters this export cannot honour yet (a phrase or #tag needs the search index)."""
-    if filters.q or filters.tag:
-        raise InvalidInput(
-            "An export cannot filter by phrase or #tag yet; remove q and tag.", code="export_filter_unsupported"
-        )
-
-
 async def select_export_rows(session: AsyncSession, account_id: int, reach: Reach, filters: SearchFilters) -> Rows:
     """The export's rows the reach may see, narrowed by the filters, in keyset order (message id, delivery id).
 
     A restricted user gets the messages of the threads they see and, of an outbound one, only the recipients
-    they reach (as the message's recipient list shows them).
+    they reach (as the message's recipient list shows them). A phrase or #tag keeps the messages the search page
+    finds for the same filters (one query for both, services/messaging/search.py).
     """
     on = Delivery.message_id == Message.id
     if not reach.everyone:
@@ -99,6 +92,10 @@ async def select_export_rows(session: AsyncSession, account_id: int, reach: Reac
             .where(ThreadMessage.message_id == Message.id, visible_threads(reach))
         )
         query = query.where(seen.exists())
+    if filters.q or filters.tag:
+        sqlite = session.get_bind().dialect.name == "sqlite"
+        found = select_matching_messages(account_id, reach, filters, sqlite=sqlite).order_by(None)
+        query = query.where(Message.id.in_(found))
     if filters.direction is not None:
         query = query.where(Message.direction == filters.direction)
     if filters.since is not None:

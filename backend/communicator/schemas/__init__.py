@@ -39,6 +39,13 @@ from communicator.schemas.directory import (
     TagRead,
     UserRead,
 )
+from communicator.schemas.directory_transfer import (
+    ImportAdded,
+    ImportChanged,
+    ImportFieldChange,
+    ImportProblem,
+    ImportReport,
+)
 from communicator.schemas.gateway import HttpProviderRead, HttpProviderWrite, OperatorCountRead, OperatorCountsRead
 from communicator.schemas.inbox import UnroutedAssign, UnroutedPage, UnroutedRead
 from communicator.schemas.integrations import (
@@ -152,6 +159,11 @@ __all__ = [
     "WebhookSettingsRead",
     "WebhookSettingsUpdate",
     "ApiPasswordUpdate",
+    "ImportAdded",
+    "ImportChanged",
+    "ImportFieldChange",
+    "ImportProblem",
+    "ImportReport",
 ]
 
 API_STRUCTS = (
@@ -214,4 +226,5 @@ API_STRUCTS = (
     GatewayStatusRead,
     GatewayAlarmRead,
     ApiPasswordUpdate,
+    ImportReport,
 )

@@ -222,8 +222,6 @@ def test_contacts_and_contact_threads_only_for_everyone_reaching_users() -> None
 def test_account_settings_reach_every_user() -> None:
     changed = AccountUpdated(settings=AccountSettings(reply_window_hours=2, confirm_threshold_sms=50))
     assert visible(changed) == changed
-
-
 def test_a_folded_alert_only_in_visible_threads() -> None:
     """message.folded keeps the threads the user sees, and is dropped when none is left (like the message)."""
     folded = MessageFolded(id=9, message_id=7, folded=6, thread_ids=[10, 11])

@@ -395,8 +395,6 @@ class HttpProvider(Base):
     dlr_id_path: Mapped[str] = mapped_column(String(200), default="id")
     dlr_status_path: Mapped[str] = mapped_column(String(200), default="status")
     dlr_statuses: Mapped[dict] = mapped_column(JSON, default=dict)
-
-
 # --- inbox-core ---
 
 
@@ -419,8 +417,6 @@ class Contact(Base):
     # None: an unknown number, not listed in the directory; set by «Добавить в справочник».
     name: Mapped[str | None] = mapped_column(String(200))
     note: Mapped[str] = mapped_column(Text, default="")
-
-
 # --- mail ---
 # E-mail to SMS (docs/mail.md) and webhooks (docs/webhooks.md).
 
@@ -496,8 +492,6 @@ class WebhookOutbox(Base):
     last_error: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column()
     finished_at: Mapped[datetime | None] = mapped_column()
-
-
 # --- ops ---
 
 
@@ -513,8 +507,6 @@ class GatewayLink(Base):
     tps_allowed: Mapped[float] = mapped_column()
     current_rate: Mapped[float] = mapped_column()
     updated_at: Mapped[datetime] = mapped_column()
-
-
 # --- m2m ---
 
 

@@ -28,9 +28,7 @@ class SharedFrames:
 
     def __init__(self, kept: int = KEPT_EVENTS) -> None:
         self.kept = kept
-        self._events: OrderedDict[tuple[object, int, bytes], dict[_ClassKey, asyncio.Future[bytes | None]]] = (
-            OrderedDict()
-        )
+        self._events: OrderedDict[tuple[object, int, bytes], dict[_ClassKey, asyncio.Future[bytes | None]]] = OrderedDict()
 
     async def get_frame(self, view: EventView, data: bytes) -> bytes | None:
         """The frame as this view's user may see it, computed by the first view of their class."""

@@ -115,6 +115,11 @@ __all__ = [
     "HttpProviderRead",
     "HttpProviderWrite",
     "Id",
+    "ImportAdded",
+    "ImportChanged",
+    "ImportFieldChange",
+    "ImportProblem",
+    "ImportReport",
     "InboundCreate",
     "LastMessage",
     "Login",
@@ -159,11 +164,6 @@ __all__ = [
     "WebhookSettingsRead",
     "WebhookSettingsUpdate",
     "ApiPasswordUpdate",
-    "ImportAdded",
-    "ImportChanged",
-    "ImportFieldChange",
-    "ImportProblem",
-    "ImportReport",
 ]
 
 API_STRUCTS = (

@@ -6,6 +6,7 @@ import { enMail } from './mail.strings';
 import { enSchedule } from './schedule.strings';
 import { enM2m } from './m2m.strings';
 import type { Entry } from './translate';
+import { enDirio } from './dirio.strings';
 import { enInboxUi } from './inboxUi.strings';
 import { enOps } from './ops.strings';
 
@@ -362,4 +363,5 @@ export const en: Record<MessageKey, Entry> = {
   ...enSchedule,
   ...enOps,
   ...enM2m,
+  ...enDirio,
 };

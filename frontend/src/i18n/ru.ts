@@ -5,6 +5,7 @@ import { ruMail } from './mail.strings';
 import { ruSchedule } from './schedule.strings';
 import { ruM2m } from './m2m.strings';
 import type { Entry } from './translate';
+import { ruDirio } from './dirio.strings';
 import { ruInboxUi } from './inboxUi.strings';
 import { ruOps } from './ops.strings';
 
@@ -361,6 +362,7 @@ export const ru = {
   ...ruSchedule,
   ...ruOps,
   ...ruM2m,
+  ...ruDirio,
 } satisfies Record<string, Entry>;
 
 export type MessageKey = keyof typeof ru;

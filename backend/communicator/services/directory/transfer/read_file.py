@@ -18,7 +18,8 @@ from communicator.schemas.directory_transfer import TransferFormat
 from communicator.services.core.errors import InvalidInput
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
-MAX_IMPORT_ROWS = 10_000
+# Applying goes row by row through the directory services (events, audit): a bigger directory comes in parts.
+MAX_IMPORT_ROWS = 2_000
 MAX_COLUMNS = 50
 # A zip bomb: a small .xlsx whose parts unpack to gigabytes.
 MAX_UNZIPPED_BYTES = 100 * 1024 * 1024

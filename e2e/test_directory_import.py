@@ -36,6 +36,7 @@ def admin(new_client: NewClient) -> Client:
 
 def test_a_bad_row_is_named_and_nothing_changes(admin: Client, tmp_path: Path) -> None:
     page = admin.page
+    shot(page, "dirio-1280-ru-toolbar")
     page.get_by_test_id("import-open").click()
     drawer = page.get_by_test_id("import-drawer")
     expect(page.get_by_test_id("import-file")).to_be_focused()  # the panel starts at its file field
@@ -88,6 +89,7 @@ def test_the_panel_at_phone_width(new_client: NewClient, tmp_path: Path) -> None
     client.goto("#/directory")
     client.login("admin", DEMO_PASSWORD)
     page = client.page
+    shot(page, "dirio-390-ru-toolbar")
     page.get_by_test_id("import-open").click()
     page.get_by_test_id("import-file").set_input_files(csv_file(tmp_path, "again.csv", "+79161000019;Николаев Г. П.;;;"))
     expect(page.get_by_test_id("import-changed")).to_contain_text("Николаев Григорий Павлович")

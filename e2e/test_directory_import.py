@@ -91,7 +91,9 @@ def test_the_panel_at_phone_width(new_client: NewClient, tmp_path: Path) -> None
     page = client.page
     shot(page, "dirio-390-ru-toolbar")
     page.get_by_test_id("import-open").click()
-    page.get_by_test_id("import-file").set_input_files(csv_file(tmp_path, "again.csv", "+79161000019;Николаев Г. П.;;;"))
+    page.get_by_test_id("import-file").set_input_files(
+        csv_file(tmp_path, "again.csv", "+79161000019;Николаев Г. П.;;;")
+    )
     expect(page.get_by_test_id("import-changed")).to_contain_text("Николаев Григорий Павлович")
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"], width  # nothing sticks out sideways

@@ -26,6 +26,8 @@ from tests.conftest import API, login
 from tests.test_directory_events import published
 
 HEADER = "Телефон;ФИО;Должность;Группы;Теги\r\n"
+# Reading and checking a file does not depend on the database: those tests run on SQLite only.
+SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 
 async def _directory(db: Database, admin: Actor) -> tuple[list[EmployeeRead], list[tuple[str, int | None]]]:
@@ -64,6 +66,7 @@ async def test_a_round_trip_changes_nothing(db: Database, admin: Actor, fmt: str
     assert await _directory(db, admin) == before
 
 
+@SQLITE_ONLY
 async def test_formula_like_cells_are_neutralised_on_export(db: Database, admin: Actor) -> None:
     await _make_it_awkward(db, admin)
     text = (await export_directory(db, admin, "csv", "ru")).decode("utf-8-sig")
@@ -83,6 +86,7 @@ async def test_formula_like_cells_are_neutralised_on_export(db: Database, admin:
     assert next(r for r in rows if r[0] == "'+79161000002")[6:] == ("#1234 #авария", "MegaFon")
 
 
+@SQLITE_ONLY
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp1251"])
 async def test_csv_in_utf8_or_cp1251_adds_employees_groups_and_tags(db: Database, admin: Actor, encoding: str) -> None:
     text = HEADER + "8 (926) 555-01-02;Зуева Ирина;Кладовщик;Склад / Ночная смена, монтажники;#Склад, ночь\r\n"
@@ -101,6 +105,7 @@ async def test_csv_in_utf8_or_cp1251_adds_employees_groups_and_tags(db: Database
     assert actions == ["directory.imported", "employee.created", "group.created", "group.created"]
 
 
+@SQLITE_ONLY
 async def test_an_xlsx_with_a_numeric_phone_and_a_blank_row(db: Database, admin: Actor) -> None:
     book = openpyxl.Workbook()
     sheet = book.active
@@ -127,6 +132,7 @@ async def test_an_xlsx_with_a_numeric_phone_and_a_blank_row(db: Database, admin:
     assert (zueva.name, zueva.active, zueva.group_ids) == ("Zueva", False, [])
 
 
+@SQLITE_ONLY
 async def test_the_error_report_names_rows_as_excel_does(db: Database, admin: Actor) -> None:
     lines = [HEADER.strip()] + [f"+7926555{n:04d};Сотрудник {n};;;" for n in range(14)] + [""]
     lines[16:] = [
@@ -147,6 +153,7 @@ async def test_the_error_report_names_rows_as_excel_does(db: Database, admin: Ac
     assert (report.added, report.plan) == ([], "")
 
 
+@SQLITE_ONLY
 async def test_unknown_and_missing_columns_are_reported_on_row_1(db: Database, admin: Actor) -> None:
     report = await preview_import(db, admin, "Телефон;Групы;;Телефон\r\n+79265550001;x;;\r\n".encode(), None, "ru")
     assert [p.message for p in report.errors] == [
@@ -191,6 +198,7 @@ async def test_the_preview_lists_changes_field_by_field_and_a_stale_plan_is_refu
     assert (updated.employee.active, updated.employee.operator_override) == (False, "T2")
 
 
+@SQLITE_ONLY
 async def test_broken_input_is_refused_with_a_reason(db: Database, admin: Actor) -> None:
     cases = {
         "import_not_text": b"\x00\x01\x02binary\xff" * 100,
@@ -204,6 +212,7 @@ async def test_broken_input_is_refused_with_a_reason(db: Database, admin: Actor)
         assert refused.value.code == code, code
 
 
+@SQLITE_ONLY
 async def test_a_huge_file_is_refused_fast_and_a_big_one_previews_fast(db: Database, admin: Actor) -> None:
     huge = "Телефон;ФИО\r\n" + "".join(f"+7926{n:07d};N{n}\r\n" for n in range(100_000))  # 2 MB
     started = time.monotonic()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import time
+import zipfile
 
 import httpx
 import msgspec
@@ -198,15 +199,26 @@ async def test_the_preview_lists_changes_field_by_field_and_a_stale_plan_is_refu
     assert (updated.employee.active, updated.employee.operator_override) == (False, "T2")
 
 
+def _zip(parts: dict[str, bytes]) -> bytes:
+    """A zip archive of these parts."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    return out.getvalue()
+
+
 @SQLITE_ONLY
 async def test_broken_input_is_refused_with_a_reason(db: Database, admin: Actor) -> None:
-    cases = {
-        "import_not_text": b"\x00\x01\x02binary\xff" * 100,
-        "import_bad_encoding": "Телефон;ФИО\r\n".encode() + b"\xd0\x28\xc3\x28 broken",
-        "import_not_xlsx": b"PK\x03\x04" + b"\x00" * 200,
-        "import_empty": b"  \r\n",
-    }
-    for code, data in cases.items():
+    cases = [
+        ("import_not_text", b"\x00\x01\x02binary\xff" * 100),
+        ("import_bad_encoding", "Телефон;ФИО\r\n".encode() + b"\xd0\x28\xc3\x28 broken"),
+        ("import_not_xlsx", b"PK\x03\x04" + b"\x00" * 200),
+        ("import_empty", b"  \r\n"),
+        ("import_too_large", _zip({"xl/sharedStrings.xml": b"\0" * (101 * 1024 * 1024)})),  # a zip bomb, 100 kB
+        ("import_not_xlsx", _zip({"word/document.xml": b"<w/>"})),  # a zip, but no workbook
+    ]
+    for code, data in cases:
         with pytest.raises(InvalidInput) as refused:
             await preview_import(db, admin, data, None, "ru")
         assert refused.value.code == code, code

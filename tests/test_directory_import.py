@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from communicator.db.models import AuditEntry, Employee, Group
 from communicator.db.session import Database
+from communicator.domain import Role
 from communicator.events import EmployeeCreated, EmployeeUpdated, GroupCreated
 from communicator.schemas import EmployeeRead, EmployeeUpdate, GroupCreate
 from communicator.services.core.actors import Actor
@@ -23,6 +24,7 @@ from communicator.services.directory.groups import create_group, list_groups
 from communicator.services.directory.transfer.export_file import export_directory
 from communicator.services.directory.transfer.import_file import apply_import, preview_import
 from communicator.services.directory.transfer.read_file import MAX_IMPORT_ROWS
+from communicator.services.identity.accounts import create_account, create_user
 from tests.conftest import API, login
 from tests.test_directory_events import published
 
@@ -261,3 +263,23 @@ async def test_the_routes_export_and_import_for_admins_only(client: httpx.AsyncC
         assert refused.status_code == 403 and refused.json()["code"] == "admin_only"
     async with server_db.read() as session:
         assert await session.scalar(select(func.count()).select_from(Employee)) == 21
+
+
+async def test_another_company_neither_sees_nor_touches_this_directory(db: Database, admin: Actor) -> None:
+    async with db.write() as session:
+        account = await create_account(session, "ООО «Другая»", "4939")
+        user = await create_user(session, account.id, "other-admin", "other-password-1", Role.ADMINISTRATOR)
+    other = Actor(user.id, account.id, user.role, user.login, user.name)
+    before = await _directory(db, admin)
+    empty = (await export_directory(db, other, "csv", "ru")).decode("utf-8-sig")
+    assert empty == "Телефон;ФИО;Должность;E-mail;Активен;Группы;Теги;Оператор\r\n"
+    mine = await export_directory(db, admin, "csv", "ru")
+    report = await apply_import(db, other, mine, None, "ru", None)  # the same people, as that company's own
+    assert (len(report.added), report.changed, sorted(report.new_groups)) == (
+        20,
+        [],
+        ["Дежурные инженеры", "Замерщики", "Монтажники"],
+    )
+    assert await _directory(db, admin) == before
+    assert {e.phone for e in await list_employees(db, other)} == {e.phone for e in before[0]}
+    assert {g.id for g in await list_groups(db, other)}.isdisjoint({g.id for g in await list_groups(db, admin)})

@@ -255,6 +255,7 @@ def routes(client: Client, data: dict[str, int]) -> list[str]:
         "#/audit",
         "#/accounts",
         "#/inbox",
+        "#/templates",
     ]
 
 

@@ -85,6 +85,10 @@ def _apply(state: State, event: dict) -> None:
         state["settings"] = event["settings"]
     elif kind == "message.folded":
         state["folded"][event["message_id"]] = event["folded"]
+    elif kind in ("template.created", "template.updated"):
+        state["templates"][event["template"]["id"]] = event["template"]
+    elif kind == "template.deleted":
+        state["templates"].pop(event["template_id"], None)
     else:
         raise AssertionError(f"no case for {kind}")
     for group in event.get("groups", []):
@@ -94,7 +98,8 @@ def _apply(state: State, event: dict) -> None:
 async def _directory(client: httpx.AsyncClient) -> State:
     """Employees, groups and users by id, as REST shows them."""
     found: State = {}
-    for key, path in (("employees", "employees"), ("groups", "groups"), ("users", "users"), ("contacts", "contacts")):
+    paths = ("employees", "groups", "users", "contacts", "templates")
+    for key, path in zip(paths, paths, strict=True):
         found[key] = {item["id"]: item for item in (await client.get(f"{API}/{path}")).json()["items"]}
     found["settings"] = (await client.get(f"{API}/account/settings")).json()
     return found
@@ -154,6 +159,14 @@ async def _change_contacts(client: httpx.AsyncClient) -> None:
     await client.put(f"{API}/account/settings", json={"reply_window_hours": 6, "confirm_threshold_sms": 50})
 
 
+async def _change_templates(client: httpx.AsyncClient) -> None:
+    """A template added, changed and another deleted."""
+    kept = (await client.post(f"{API}/templates", json={"name": "Замер", "body": "Замер: {{ address }}"})).json()
+    await client.patch(f"{API}/templates/{kept['id']}", json={"body": "Замер: {{ address }}, #{{ order }}"})
+    gone = (await client.post(f"{API}/templates", json={"name": "Старый", "body": "x"})).json()
+    await client.delete(f"{API}/templates/{gone['id']}")
+
+
 async def _apply_until(socket: ClientConnection, state: State, message_id: int) -> None:
     """Apply frames up to and including the message.created of this message."""
     while True:
@@ -205,11 +218,12 @@ async def test_applying_every_event_type_equals_a_fresh_fetch(server: LiveServer
             await client.post(f"{API}/threads/{thread_id}/read", json={"last_message_id": max(state["messages"])})
             await _change_directory(client)
             await _change_contacts(client)
+            await _change_templates(client)
             sentinel = await inbound(client, "+79161000002", "на месте")
             await _apply_until(socket, state, sentinel["id"])
         fresh = await _fresh(client, sorted(state["messages"]))
     assert state["applied"] == {str(t.__struct_config__.tag) for t in get_args(AnyEvent)}
-    for key in ("threads", "unread", "deliveries", "employees", "groups", "users", "contacts", "settings"):
+    for key in ("threads", "unread", "deliveries", "employees", "groups", "users", "contacts", "settings", "templates"):
         assert state[key] == fresh[key], key
     # every title an event changed is the one REST shows (the others came with the list)
     assert {t: fresh["titles"][t] for t in state["titles"]} == state["titles"]

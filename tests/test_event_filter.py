@@ -22,6 +22,9 @@ from communicator.events import (
     GroupUpdated,
     MessageCreated,
     MessageFolded,
+    TemplateCreated,
+    TemplateDeleted,
+    TemplateUpdated,
     ThreadMarkedRead,
     ThreadUpdated,
     UserCreated,
@@ -36,6 +39,7 @@ from communicator.schemas import (
     GroupRead,
     MessageRead,
     Summary,
+    TemplateRead,
     ThreadReadCount,
     WebUserRead,
 )
@@ -222,11 +226,21 @@ def test_contacts_and_contact_threads_only_for_everyone_reaching_users() -> None
 def test_account_settings_reach_every_user() -> None:
     changed = AccountUpdated(settings=AccountSettings(reply_window_hours=2, confirm_threshold_sms=50))
     assert visible(changed) == changed
+
+
 def test_a_folded_alert_only_in_visible_threads() -> None:
     """message.folded keeps the threads the user sees, and is dropped when none is left (like the message)."""
     folded = MessageFolded(id=9, message_id=7, folded=6, thread_ids=[10, 11])
     assert visible(folded) == msgspec.structs.replace(folded, thread_ids=[10])
     assert visible(MessageFolded(id=9, message_id=7, folded=6, thread_ids=[11])) is None
+
+
+def test_templates_only_for_those_who_send() -> None:
+    read = TemplateRead(id=3, name="Замер", body="{{ a }}", variables=["a"], created_at=NOW, updated_at=NOW)
+    base = Actor(user_id=9, account_id=1, role=Role.BASE_USER, login="sidorov", name="Сидоров", employee_id=13)
+    for event in (TemplateCreated(template=read), TemplateUpdated(template=read), TemplateDeleted(template_id=3)):
+        assert visible(event) == event  # a restricted Operator fills templates too
+        assert visible(event, base, Reach(everyone=False, employee_ids=frozenset({13}))) is None
 
 
 def test_every_event_type_is_covered_for_a_restricted_user() -> None:

@@ -39,6 +39,7 @@ from communicator.api.security import (
     check_route_scope,
 )
 from communicator.api.simulator import SimulatorController
+from communicator.api.templates import TemplateController
 from communicator.api.tokens import TokenController
 from communicator.api.users import UserController
 from communicator.api.ws import events_socket
@@ -179,6 +180,7 @@ def _route_handlers(settings: Settings) -> list:
         *OPS_ROUTES,
         GatewayController,
         m2m_api,
+        TemplateController,
     ]
     if settings.gateway_driver == "simulator":
         handlers.append(SimulatorController)

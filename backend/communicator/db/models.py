@@ -535,3 +535,19 @@ class MailingListAttribute(Base):
     employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id", ondelete="CASCADE"), primary_key=True)
     name: Mapped[str] = mapped_column(String(100), primary_key=True)
     value: Mapped[str] = mapped_column(String(1000))
+
+
+# --- templates ---
+
+
+class MessageTemplate(Base):
+    """A message template of an account: text with Jinja2 {{ variables }}, rendered in a sandbox (docs/templates.md)."""
+
+    __tablename__ = "message_templates"
+    __table_args__ = (UniqueConstraint("account_id", "name"),)  # also the index every account's list uses
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    name: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column()
+    updated_at: Mapped[datetime] = mapped_column()

@@ -14,6 +14,7 @@ from communicator.schemas import (
     GroupRead,
     MessageRead,
     Summary,
+    TemplateRead,
     ThreadReadCount,
     WebUserRead,
 )
@@ -147,6 +148,27 @@ class MessageFolded(msgspec.Struct, tag="message.folded", tag_field="type", kw_o
     thread_ids: list[int]
 
 
+class TemplateCreated(msgspec.Struct, tag="template.created", tag_field="type", kw_only=True):
+    """A message template was added."""
+
+    id: int = 0
+    template: TemplateRead
+
+
+class TemplateUpdated(msgspec.Struct, tag="template.updated", tag_field="type", kw_only=True):
+    """A message template's name or text changed."""
+
+    id: int = 0
+    template: TemplateRead
+
+
+class TemplateDeleted(msgspec.Struct, tag="template.deleted", tag_field="type", kw_only=True):
+    """A message template was deleted."""
+
+    id: int = 0
+    template_id: int
+
+
 class Resync(msgspec.Struct, tag="resync", tag_field="type"):
     """The client is too far behind; it must refetch its state."""
 
@@ -168,6 +190,9 @@ AnyEvent = (
     | ContactDeleted
     | AccountUpdated
     | MessageFolded
+    | TemplateCreated
+    | TemplateUpdated
+    | TemplateDeleted
 )
 # Every struct that goes over the wire: the stored events and the resync order.
 EVENT_STRUCTS: tuple[type[msgspec.Struct], ...] = (*get_args(AnyEvent), Resync)

@@ -30,6 +30,9 @@ from communicator.events.types import (
     GroupUpdated,
     MessageCreated,
     MessageFolded,
+    TemplateCreated,
+    TemplateDeleted,
+    TemplateUpdated,
     ThreadMarkedRead,
     ThreadUpdated,
     UserCreated,
@@ -37,7 +40,7 @@ from communicator.events.types import (
 )
 from communicator.schemas import GroupRead
 from communicator.services.core.actors import Actor
-from communicator.services.core.permissions import Reach, get_fixed_reach, get_reach
+from communicator.services.core.permissions import SENDING_ROLES, Reach, get_fixed_reach, get_reach
 from communicator.services.directory.employees import get_visible_employee
 from communicator.services.directory.groups import get_visible_group
 from communicator.services.messaging.views import get_summaries, get_visible_message
@@ -103,6 +106,8 @@ def get_visible_event(event: AnyEvent, actor: Actor, reach: Reach, threads: Thre
             return event if reach.everyone else None  # contacts are outside every restricted reach
         case AccountUpdated():
             return event  # every user of the account works under its settings
+        case TemplateCreated() | TemplateUpdated() | TemplateDeleted():
+            return event if actor.role in SENDING_ROLES else None  # templates are for those who send
         case _:
             assert_never(event)
 

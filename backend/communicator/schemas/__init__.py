@@ -71,6 +71,14 @@ from communicator.schemas.messages import (
     ThreadRead,
 )
 from communicator.schemas.ops import GatewayAlarmRead, GatewayLinkRead, GatewayStatusRead
+from communicator.schemas.templates import (
+    TemplateCreate,
+    TemplatePreviewRequest,
+    TemplateRead,
+    TemplateRendered,
+    TemplateRenderRequest,
+    TemplateUpdate,
+)
 from communicator.schemas.types import (
     BigCursor,
     BigId,
@@ -146,6 +154,12 @@ __all__ = [
     "Summary",
     "TagName",
     "TagRead",
+    "TemplateCreate",
+    "TemplatePreviewRequest",
+    "TemplateRead",
+    "TemplateRenderRequest",
+    "TemplateRendered",
+    "TemplateUpdate",
     "ThreadPage",
     "ThreadRead",
     "ThreadReadCount",
@@ -227,4 +241,10 @@ API_STRUCTS = (
     GatewayAlarmRead,
     ApiPasswordUpdate,
     ImportReport,
+    TemplateCreate,
+    TemplateUpdate,
+    TemplateRead,
+    TemplateRenderRequest,
+    TemplatePreviewRequest,
+    TemplateRendered,
 )

@@ -29,6 +29,8 @@ import type {
   SimulatorMessage,
   SimulatorPhone,
   TagCount,
+  TemplateRead,
+  TemplateRendered,
   ThreadRead,
   TokenCreated,
   TokenRead,
@@ -287,4 +289,14 @@ export const api = {
     request<OperatorCounts>('GET', '/gateway/operators' + (day ? `?day=${enc(day)}` : '')),
   getHttpProvider: () => request<{ provider: HttpProviderRead | null }>('GET', '/admin/http-provider'),
   setHttpProvider: (data: HttpProviderWrite) => request<HttpProviderRead>('PUT', '/admin/http-provider', data),
+
+  listTemplates: () => request<Items<TemplateRead>>('GET', '/templates'),
+  createTemplate: (name: string, body: string) => request<TemplateRead>('POST', '/templates', { name, body }),
+  updateTemplate: (id: number, name: string, body: string) =>
+    request<TemplateRead>('PATCH', `/templates/${id}`, { name, body }),
+  deleteTemplate: (id: number) => request<void>('DELETE', `/templates/${id}`),
+  renderTemplate: (id: number, variables: Record<string, string>) =>
+    request<TemplateRendered>('POST', `/templates/${id}/render`, { variables }),
+  previewTemplate: (body: string, variables: Record<string, string>) =>
+    request<TemplateRendered>('POST', '/templates/render', { body, variables }),
 };

@@ -96,6 +96,15 @@ export interface CommunicatorSchemas {
   Role: Role;
   Summary: Summary;
   TagRead: TagRead;
+  TemplateCreate: TemplateCreate;
+  TemplateCreated: TemplateCreated;
+  TemplateDeleted: TemplateDeleted;
+  TemplatePreviewRequest: TemplatePreviewRequest;
+  TemplateRead: TemplateRead;
+  TemplateRenderRequest: TemplateRenderRequest;
+  TemplateRendered: TemplateRendered;
+  TemplateUpdate: TemplateUpdate;
+  TemplateUpdated: TemplateUpdated;
   ThreadKind: ThreadKind;
   ThreadMarkedRead: ThreadMarkedRead;
   ThreadPage: ThreadPage;
@@ -917,6 +926,108 @@ export interface Resync {
 export interface TagRead {
   subscribers: number;
   tag: string;
+}
+/**
+ * A new template.
+ *
+ * This interface was referenced by `CommunicatorSchemas`'s JSON-Schema
+ * via the `definition` "TemplateCreate".
+ */
+export interface TemplateCreate {
+  body: string;
+  name: string;
+}
+/**
+ * A message template was added.
+ *
+ * This interface was referenced by `CommunicatorSchemas`'s JSON-Schema
+ * via the `definition` "TemplateCreated".
+ */
+export interface TemplateCreated {
+  id?: number;
+  template: TemplateRead;
+  type: 'template.created';
+}
+/**
+ * A template with the variables it uses, in order of first use.
+ *
+ * This interface was referenced by `CommunicatorSchemas`'s JSON-Schema
+ * via the `definition` "TemplateRead".
+ */
+export interface TemplateRead {
+  body: string;
+  created_at: string;
+  id: number;
+  name: string;
+  updated_at: string;
+  variables: string[];
+}
+/**
+ * A message template was deleted.
+ *
+ * This interface was referenced by `CommunicatorSchemas`'s JSON-Schema
+ * via the `definition` "TemplateDeleted".
+ */
+export interface TemplateDeleted {
+  id?: number;
+  template_id: number;
+  type: 'template.deleted';
+}
+/**
+ * A template text not saved yet (the editor's preview), with values for its variables.
+ *
+ * This interface was referenced by `CommunicatorSchemas`'s JSON-Schema
+ * via the `definition` "TemplatePreviewRequest".
+ */
+export interface TemplatePreviewRequest {
+  body: string;
+  variables?: {
+    [k: string]: string;
+  };
+}
+/**
+ * Values for a stored template's variables.
+ *
+ * This interface was referenced by `CommunicatorSchemas`'s JSON-Schema
+ * via the `definition` "TemplateRenderRequest".
+ */
+export interface TemplateRenderRequest {
+  variables?: {
+    [k: string]: string;
+  };
+}
+/**
+ * The rendered text, how it splits into SMS parts, and the variables left empty.
+ *
+ * This interface was referenced by `CommunicatorSchemas`'s JSON-Schema
+ * via the `definition` "TemplateRendered".
+ */
+export interface TemplateRendered {
+  encoding: string;
+  missing: string[];
+  parts: number;
+  text: string;
+}
+/**
+ * Changes to a template; absent fields stay as they are.
+ *
+ * This interface was referenced by `CommunicatorSchemas`'s JSON-Schema
+ * via the `definition` "TemplateUpdate".
+ */
+export interface TemplateUpdate {
+  body?: string;
+  name?: string;
+}
+/**
+ * A message template's name or text changed.
+ *
+ * This interface was referenced by `CommunicatorSchemas`'s JSON-Schema
+ * via the `definition` "TemplateUpdated".
+ */
+export interface TemplateUpdated {
+  id?: number;
+  template: TemplateRead;
+  type: 'template.updated';
 }
 /**
  * A user read inbound messages: each id is reported once ever, so clients subtract `threads` exactly.

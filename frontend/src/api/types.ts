@@ -52,6 +52,8 @@ export type WebhookSettingsRead = G.WebhookSettingsRead;
 export type WebhookSettingsUpdate = G.WebhookSettingsUpdate;
 export type WebhookCallRead = G.WebhookCallRead;
 export type WebhookCallPage = G.WebhookCallPage;
+export type TemplateRead = G.TemplateRead;
+export type TemplateRendered = G.TemplateRendered;
 
 /** A subscription tag and how many employees follow it (GET /tags). */
 export type TagCount = G.TagRead;
@@ -108,6 +110,10 @@ export type ContactDeletedEvent = G.ContactDeleted & { id: number };
 export type AccountUpdatedEvent = G.AccountUpdated & { id: number };
 export type ContactEvent = ContactCreatedEvent | ContactUpdatedEvent | ContactDeletedEvent;
 export type MessageFoldedEvent = G.MessageFolded & { id: number };
+export type TemplateEvent =
+  | (G.TemplateCreated & { id: number })
+  | (G.TemplateUpdated & { id: number })
+  | (G.TemplateDeleted & { id: number });
 
 export type DirectoryEvent =
   | EmployeeCreatedEvent
@@ -125,7 +131,8 @@ export type AppEvent =
   | ThreadUpdatedEvent
   | ContactEvent
   | AccountUpdatedEvent
-  | MessageFoldedEvent;
+  | MessageFoldedEvent
+  | TemplateEvent;
 export type ServerFrame = AppEvent | ResyncEvent;
 
 export interface Items<T> {

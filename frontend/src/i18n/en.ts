@@ -9,6 +9,7 @@ import type { Entry } from './translate';
 import { enDirio } from './dirio.strings';
 import { enInboxUi } from './inboxUi.strings';
 import { enOps } from './ops.strings';
+import { enTemplates } from './templates.strings';
 
 export const en: Record<MessageKey, Entry> = {
   'app.name': 'Communicator',
@@ -364,4 +365,5 @@ export const en: Record<MessageKey, Entry> = {
   ...enOps,
   ...enM2m,
   ...enDirio,
+  ...enTemplates,
 };

@@ -110,6 +110,13 @@ const CODES: Record<string, [MessageKey, Reader]> = {
   message_not_scheduled: ['error.message_not_scheduled', none],
   cancel_not_author: ['error.cancel_not_author', none],
   timezone_unknown: ['error.timezone_unknown', value('timezone')],
+  template_syntax: ['error.template_syntax', both(value('line'), value('problem'))],
+  template_unsafe: ['error.template_unsafe', both(value('line'), value('problem'))],
+  template_too_big: ['error.template_too_big', value('problem')],
+  template_too_long: ['error.template_too_long', none],
+  template_too_slow: ['error.template_too_slow', none],
+  template_invalid: ['error.template_invalid', both(value('line'), value('problem'))],
+  template_name_taken: ['error.template_name_taken', value('name')],
 };
 
 function record(extra: unknown): Record<string, unknown> {

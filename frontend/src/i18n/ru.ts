@@ -8,6 +8,7 @@ import type { Entry } from './translate';
 import { ruDirio } from './dirio.strings';
 import { ruInboxUi } from './inboxUi.strings';
 import { ruOps } from './ops.strings';
+import { ruTemplates } from './templates.strings';
 
 export const ru = {
   'app.name': 'Коммуникатор',
@@ -363,6 +364,7 @@ export const ru = {
   ...ruOps,
   ...ruM2m,
   ...ruDirio,
+  ...ruTemplates,
 } satisfies Record<string, Entry>;
 
 export type MessageKey = keyof typeof ru;

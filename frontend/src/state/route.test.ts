@@ -17,6 +17,7 @@ describe('routes', () => {
     expect(parseRoute('#/accounts')).toEqual({ name: 'accounts' });
     expect(parseRoute('#/inbox')).toEqual({ name: 'inbox' });
     expect(parseRoute('#/gateway')).toEqual({ name: 'gateway' });
+    expect(parseRoute('#/templates')).toEqual({ name: 'templates' });
   });
   it('round-trips', () => {
     const routes: Route[] = [
@@ -31,6 +32,7 @@ describe('routes', () => {
       { name: 'accounts' },
       { name: 'inbox' },
       { name: 'gateway' },
+      { name: 'templates' },
     ];
     for (const route of routes) expect(parseRoute(routeHash(route))).toEqual(route);
   });

@@ -1,4 +1,4 @@
-/** Hash routes of the app: #/threads/12, #/new, #/directory/groups, #/phones/+7916…, #/users/5, #/tokens, #/audit, #/accounts, #/inbox, #/gateway */
+/** Hash routes of the app: #/threads/12, #/new, #/directory/groups, #/phones/+7916…, #/users/5, #/tokens, #/audit, #/accounts, #/inbox, #/gateway, #/templates */
 
 export type Route =
   | { name: 'threads'; threadId: number | null }
@@ -13,7 +13,8 @@ export type Route =
   | { name: 'provider' }
   | { name: 'settings' }
   | { name: 'integrations' }
-  | { name: 'gateway' };
+  | { name: 'gateway' }
+  | { name: 'templates' };
 
 /** A positive integer id from a route part, else null. */
 function routeId(part: string | undefined): number | null {
@@ -41,6 +42,7 @@ export function parseRoute(hash: string): Route {
     case 'settings':
     case 'integrations':
     case 'gateway':
+    case 'templates':
       return { name: head };
     case 'threads':
       return { name: 'threads', threadId: routeId(arg) };
@@ -69,6 +71,7 @@ export function routeHash(route: Route): string {
     case 'settings':
     case 'integrations':
     case 'gateway':
+    case 'templates':
       return `#/${route.name}`;
   }
 }

@@ -26,6 +26,7 @@ import { errorText } from './errorText';
 import { inboxCore, readFigures } from './inboxCore.svelte';
 import { notifications } from './notifications.svelte';
 import { session } from './session.svelte';
+import { templates } from './templates.svelte';
 
 /** Called for every applied event, and with null when everything must be refetched. */
 export type LiveListener = (event: AppEvent | null) => void;
@@ -322,6 +323,11 @@ class LiveStore {
       case 'user.created':
       case 'user.updated':
         break; // the users page listens
+      case 'template.created':
+      case 'template.updated':
+      case 'template.deleted':
+        templates.applyEvent(event);
+        break;
       default:
         event satisfies never;
     }
@@ -353,6 +359,7 @@ class LiveStore {
   private async resync(): Promise<void> {
     this.listeners.forEach((listener) => listener(null));
     if (directory.loaded) void directory.load(true); // what the user sees may have changed with it
+    if (templates.loaded) void templates.load();
     await this.loadThreads(true);
     await this.reloadOpenThread();
   }

@@ -50,6 +50,9 @@ const KNOWN: Record<AppEvent['type'], true> = {
   'contact.deleted': true,
   'account.updated': true,
   'message.folded': true,
+  'template.created': true,
+  'template.updated': true,
+  'template.deleted': true,
 };
 const KNOWN_TYPES = new Set(Object.keys(KNOWN));
 

@@ -294,5 +294,12 @@ def test_no_serious_axe_violations_on_any_route(data: dict[str, int], new_client
     page.get_by_test_id("employee-add").click()
     expect(page.get_by_test_id("employee-form")).to_be_visible()
     failures["390 #/directory (employee form)"] = axe_findings(page)
+    page.keyboard.press("Escape")
+    page.get_by_test_id("import-open").click()  # the directory import panel, with a report in it
+    page.get_by_test_id("import-file").set_input_files(
+        files=[{"name": "d.csv", "mimeType": "text/csv", "buffer": "Телефон;ФИО\r\n8-916-12;Икс\r\n".encode()}]
+    )
+    expect(page.get_by_test_id("import-errors")).to_be_visible()
+    failures["390 #/directory (import panel)"] = axe_findings(page)
     bad = {route: found for route, found in failures.items() if found}
     assert not bad, "\n".join(f"{route}: {line}" for route, found in bad.items() for line in found)

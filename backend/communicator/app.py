@@ -23,6 +23,7 @@ from communicator.api.audit import audit_log
 from communicator.api.auth import AuthController
 from communicator.api.conversation import AccountSettingsController, ContactController
 from communicator.api.directory import EmployeeController, GroupController, TagController
+from communicator.api.directory_transfer import DirectoryTransferController
 from communicator.api.errors import EXCEPTION_HANDLERS, JSONRequest, log_unexpected_error
 from communicator.api.exports import ExportController
 from communicator.api.http_providers import HttpProviderController, http_delivery_report
@@ -168,6 +169,7 @@ def _route_handlers(settings: Settings) -> list:
         ThreadController,
         SearchController,
         TagController,
+        DirectoryTransferController,
         UserController,
         TokenController,
         PlatformController,

@@ -40,6 +40,13 @@ from communicator.schemas.directory import (
     UserRead,
 )
 from communicator.schemas.exports import ExportRead
+from communicator.schemas.directory_transfer import (
+    ImportAdded,
+    ImportChanged,
+    ImportFieldChange,
+    ImportProblem,
+    ImportReport,
+)
 from communicator.schemas.gateway import HttpProviderRead, HttpProviderWrite, OperatorCountRead, OperatorCountsRead
 from communicator.schemas.inbox import UnroutedAssign, UnroutedPage, UnroutedRead
 from communicator.schemas.integrations import (
@@ -120,6 +127,11 @@ __all__ = [
     "HttpProviderRead",
     "HttpProviderWrite",
     "Id",
+    "ImportAdded",
+    "ImportChanged",
+    "ImportFieldChange",
+    "ImportProblem",
+    "ImportReport",
     "InboundCreate",
     "LastMessage",
     "Login",
@@ -232,6 +244,7 @@ API_STRUCTS = (
     GatewayStatusRead,
     GatewayAlarmRead,
     ApiPasswordUpdate,
+    ImportReport,
     TemplateCreate,
     TemplateUpdate,
     TemplateRead,

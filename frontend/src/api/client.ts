@@ -119,7 +119,7 @@ export function parseFieldErrors(extra: unknown): FieldError[] {
   return [];
 }
 
-async function toApiError(response: Response): Promise<ApiError> {
+export async function toApiError(response: Response): Promise<ApiError> {
   let detail = response.statusText || `HTTP ${response.status}`;
   let body: { detail?: unknown; code?: unknown; extra?: unknown } | null = null;
   try {

@@ -72,6 +72,11 @@ export interface CommunicatorSchemas {
   HighlightPart: HighlightPart;
   HttpProviderRead: HttpProviderRead;
   HttpProviderWrite: HttpProviderWrite;
+  ImportAdded: ImportAdded;
+  ImportChanged: ImportChanged;
+  ImportFieldChange: ImportFieldChange;
+  ImportProblem: ImportProblem;
+  ImportReport: ImportReport;
   InboundCreate: InboundCreate;
   LastMessage: LastMessage;
   LoginRequest: LoginRequest;
@@ -663,6 +668,70 @@ export interface HttpProviderWrite {
   sender?: string;
   tps?: number;
   url_template: string;
+}
+/**
+ * An employee the import adds.
+ *
+ * This interface was referenced by `CommunicatorSchemas`'s JSON-Schema
+ * via the `definition` "ImportAdded".
+ */
+export interface ImportAdded {
+  name: string;
+  phone: string;
+  row: number;
+}
+/**
+ * An existing employee (matched by phone) the import changes, field by field.
+ *
+ * This interface was referenced by `CommunicatorSchemas`'s JSON-Schema
+ * via the `definition` "ImportChanged".
+ */
+export interface ImportChanged {
+  changes: ImportFieldChange[];
+  employee_id: number;
+  name: string;
+  phone: string;
+  row: number;
+}
+/**
+ * One field of an existing employee that the import changes, as the file and the directory show it.
+ *
+ * This interface was referenced by `CommunicatorSchemas`'s JSON-Schema
+ * via the `definition` "ImportFieldChange".
+ */
+export interface ImportFieldChange {
+  after: string;
+  before: string;
+  column: string;
+}
+/**
+ * One refused cell or row: «строка 17: телефон «8-916-12» — неверный номер».
+ *
+ * This interface was referenced by `CommunicatorSchemas`'s JSON-Schema
+ * via the `definition` "ImportProblem".
+ */
+export interface ImportProblem {
+  code: string;
+  column: string | null;
+  message: string;
+  row: number;
+  value: string | null;
+}
+/**
+ * The dry run of an import, or what an applied one did; `plan` identifies exactly these changes.
+ *
+ * This interface was referenced by `CommunicatorSchemas`'s JSON-Schema
+ * via the `definition` "ImportReport".
+ */
+export interface ImportReport {
+  added: ImportAdded[];
+  applied: boolean;
+  changed: ImportChanged[];
+  errors: ImportProblem[];
+  new_groups: string[];
+  plan: string;
+  rows: number;
+  unchanged: number;
 }
 /**
  * An SMS typed on a virtual phone (simulator only).

@@ -154,3 +154,5 @@ export type SearchFilters = G.SearchFilters;
 export type SearchResults = G.SearchPage;
 export type SearchHit = G.SearchHit;
 export type HighlightPart = G.HighlightPart;
+export type ImportReport = G.ImportReport;
+export type ImportProblem = G.ImportProblem;

@@ -7,6 +7,7 @@ import { enSchedule } from './schedule.strings';
 import { enM2m } from './m2m.strings';
 import { enSearch } from './search.strings';
 import type { Entry } from './translate';
+import { enDirio } from './dirio.strings';
 import { enInboxUi } from './inboxUi.strings';
 import { enOps } from './ops.strings';
 import { enTemplates } from './templates.strings';
@@ -365,6 +366,7 @@ export const en: Record<MessageKey, Entry> = {
   ...enSchedule,
   ...enOps,
   ...enM2m,
+  ...enDirio,
   ...enTemplates,
   ...enExports,
   ...enSearch,

@@ -6,6 +6,7 @@ import { ruSchedule } from './schedule.strings';
 import { ruM2m } from './m2m.strings';
 import { ruSearch } from './search.strings';
 import type { Entry } from './translate';
+import { ruDirio } from './dirio.strings';
 import { ruInboxUi } from './inboxUi.strings';
 import { ruOps } from './ops.strings';
 import { ruTemplates } from './templates.strings';
@@ -364,6 +365,7 @@ export const ru = {
   ...ruSchedule,
   ...ruOps,
   ...ruM2m,
+  ...ruDirio,
   ...ruTemplates,
   ...ruExports,
   ...ruSearch,

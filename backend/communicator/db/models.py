@@ -395,6 +395,8 @@ class HttpProvider(Base):
     dlr_id_path: Mapped[str] = mapped_column(String(200), default="id")
     dlr_status_path: Mapped[str] = mapped_column(String(200), default="status")
     dlr_statuses: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
 # --- inbox-core ---
 
 
@@ -417,6 +419,8 @@ class Contact(Base):
     # None: an unknown number, not listed in the directory; set by «Добавить в справочник».
     name: Mapped[str | None] = mapped_column(String(200))
     note: Mapped[str] = mapped_column(Text, default="")
+
+
 # --- mail ---
 # E-mail to SMS (docs/mail.md) and webhooks (docs/webhooks.md).
 
@@ -492,6 +496,8 @@ class WebhookOutbox(Base):
     last_error: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column()
     finished_at: Mapped[datetime | None] = mapped_column()
+
+
 # --- ops ---
 
 
@@ -507,6 +513,8 @@ class GatewayLink(Base):
     tps_allowed: Mapped[float] = mapped_column()
     current_rate: Mapped[float] = mapped_column()
     updated_at: Mapped[datetime] = mapped_column()
+
+
 # --- m2m ---
 
 
@@ -535,3 +543,28 @@ class MailingListAttribute(Base):
     employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id", ondelete="CASCADE"), primary_key=True)
     name: Mapped[str] = mapped_column(String(100), primary_key=True)
     value: Mapped[str] = mapped_column(String(1000))
+
+
+# --- tags ---
+
+
+class Tag(Base):
+    """A #tag seen in the account (in a message, a subscription): its id is its thread's ref_id (docs/tags.md)."""
+
+    __tablename__ = "tags"
+    __table_args__ = (UniqueConstraint("account_id", "name"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    # Case-folded, without '#' (sms/tags.py normalize_tag).
+    name: Mapped[str] = mapped_column(String(100))
+
+
+class ContactTag(Base):
+    """An external contact subscribed to a tag; opted_out_at is set by their «СТОП» until an admin re-subscribes them."""
+
+    __tablename__ = "contact_tags"
+    __table_args__ = (Index("ix_contact_tags_tag", "account_id", "tag"),)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True)
+    tag: Mapped[str] = mapped_column(String(100), primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    opted_out_at: Mapped[datetime | None] = mapped_column()

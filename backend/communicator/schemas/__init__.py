@@ -24,6 +24,7 @@ from communicator.schemas.conversation import (
     ContactCreate,
     ContactPromote,
     ContactRead,
+    ContactResubscribe,
     ContactUpdate,
     FollowUpCreate,
     ThreadReadCount,
@@ -85,6 +86,7 @@ __all__ = [
     "AccountRead",
     "AccountSettings",
     "AccountUpdate",
+    "ApiPasswordUpdate",
     "AuditEntryRead",
     "AuditPage",
     "BigCursor",
@@ -93,6 +95,7 @@ __all__ = [
     "ContactCreate",
     "ContactPromote",
     "ContactRead",
+    "ContactResubscribe",
     "ContactUpdate",
     "DeliveryRead",
     "EmployeeCreate",
@@ -151,7 +154,6 @@ __all__ = [
     "WebhookCallRead",
     "WebhookSettingsRead",
     "WebhookSettingsUpdate",
-    "ApiPasswordUpdate",
 ]
 
 API_STRUCTS = (
@@ -199,6 +201,7 @@ API_STRUCTS = (
     HttpProviderRead,
     AccountSettings,
     ContactRead,
+    ContactResubscribe,
     ContactCreate,
     ContactUpdate,
     ContactPromote,

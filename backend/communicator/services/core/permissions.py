@@ -16,25 +16,28 @@ from communicator.domain import Role, ThreadKind
 from communicator.services.core.actors import Actor
 from communicator.services.core.errors import Forbidden
 from communicator.services.directory.group_tree import get_group_parents, with_descendants
-from communicator.services.directory.tags import select_tag_subscribers
+from communicator.services.directory.tags import select_tag_ids, select_tag_subscribers
 
 SENDING_ROLES = frozenset({Role.ADMINISTRATOR, Role.OPERATOR})
 FORBIDDEN_NAMED_IN_DETAIL = 20
 
 
 class Reach(msgspec.Struct, frozen=True):
-    """What an actor may reach: every recipient of the account, or just these employees and group threads."""
+    """What an actor may reach: every recipient of the account, or just these employees, group and tag threads."""
 
     everyone: bool
     employee_ids: frozenset[int] = frozenset()
     group_ids: frozenset[int] = frozenset()
+    tag_ids: frozenset[int] = frozenset()  # the permitted tags' threads (a tag thread's ref_id is its tag's id)
 
     def sees_thread(self, kind: ThreadKind, ref_id: int) -> bool:
-        """Whether a thread (employee, group or contact: everyone only) is visible."""
+        """Whether a thread (employee, group, tag; contact: everyone only) is visible."""
         if self.everyone:
             return True
         if kind == ThreadKind.EMPLOYEE:
             return ref_id in self.employee_ids
+        if kind == ThreadKind.TAG:
+            return ref_id in self.tag_ids
         return kind == ThreadKind.GROUP and ref_id in self.group_ids
 
     def sees_employee(self, employee_id: int | None) -> bool:
@@ -120,7 +123,14 @@ async def get_reach(session: AsyncSession, actor: Actor) -> Reach:
         return fixed
     groups, employees, tags = await get_permits(session, actor.user_id)
     employee_ids, group_ids = await resolve_permitted(session, actor.account_id, groups, employees, tags)
-    return Reach(everyone=False, employee_ids=frozenset(employee_ids), group_ids=frozenset(group_ids))
+    # A permitted tag seen in no message yet has no thread; its tag row brings an access re-check (tag_threads.py).
+    tag_ids = set(await session.scalars(select_tag_ids(actor.account_id, tags))) if tags else set()
+    return Reach(
+        everyone=False,
+        employee_ids=frozenset(employee_ids),
+        group_ids=frozenset(group_ids),
+        tag_ids=frozenset(tag_ids),
+    )
 
 
 async def check_may_send(session: AsyncSession, actor: Actor, phones: dict[str, int | None]) -> None:

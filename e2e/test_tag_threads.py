@@ -61,6 +61,7 @@ def test_order_and_report_share_thread_1234(server: LiveServer, new_client: NewC
     expect(page.get_by_test_id("thread-title")).to_have_text("#1234")
     expect(bubbles(page)).to_have_text([ORDER, "#1234 готово"])
     expect(page.get_by_test_id("tag-unread")).to_have_count(0)  # read here, so read everywhere
+    expect(page.get_by_test_id("thread-filter-unread")).to_have_text("Непрочитанные")
     expect(page.get_by_test_id("composer-text")).to_have_value("#1234 ")  # the answer comes back with the tag
     shot(page, "80-tag-thread")
 

@@ -53,7 +53,7 @@ def _read(contact: Contact, thread_id: int | None, tags: ContactTags = ([], []))
     )
 
 
-async def _current_read(session: AsyncSession, contact: Contact) -> ContactRead:
+async def read_contact(session: AsyncSession, contact: Contact) -> ContactRead:
     """The API view of a contact as stored now, with its thread and tags."""
     tags = (await get_contact_tags(session, [contact.id]))[contact.id]
     return _read(contact, await _thread_id(session, contact), tags)
@@ -79,7 +79,7 @@ async def list_contacts(db: Database, actor: Actor) -> list[ContactRead]:
 async def _record_named(session: AsyncSession, actor: Actor, contact: Contact, created: bool) -> ContactRead:
     """The contact's events (and its thread's new title) and audit line after a name or note changed."""
     await session.flush()
-    read = await _current_read(session, contact)
+    read = await read_contact(session, contact)
     thread_id = read.thread_id
     event = ContactCreated(contact=read) if created else ContactUpdated(contact=read)
     await record_event(session, actor.account_id, event)
@@ -136,7 +136,7 @@ async def resubscribe_contact(db: Database, actor: Actor, contact_id: int, data:
     async with db.write() as session:
         contact = await access_row(session, Contact, contact_id, actor, "Contact")
         back = await record_resubscribe(session, contact, data.tags)
-        read = await _current_read(session, contact)
+        read = await read_contact(session, contact)
         if back:
             await record_event(session, actor.account_id, ContactUpdated(contact=read))
             target = ("contact", contact.id, contact.name or contact.phone)

@@ -15,9 +15,9 @@ from communicator.db.models import Contact, Delivery, Message
 from communicator.db.session import wake_gateways_after_commit
 from communicator.domain import DeliveryStatus
 from communicator.events import ContactUpdated, MessageCreated, record_event
-from communicator.schemas import ContactRead
 from communicator.services.directory.numbering import get_operator
-from communicator.services.directory.opt_outs import get_contact_tags, record_opt_out
+from communicator.services.directory.contacts import read_contact
+from communicator.services.directory.opt_outs import record_opt_out
 from communicator.services.messaging.contact_threads import record_contact_threads
 from communicator.services.messaging.threads import record_in_threads, touch_threads
 from communicator.services.messaging.views import get_message_page
@@ -43,15 +43,7 @@ async def apply_opt_out_reply(session: AsyncSession, inbound: Message) -> None:
     left = await record_opt_out(session, contact, tags, inbound.created_at)
     if not left:
         return
-    subscriptions, opted_out = (await get_contact_tags(session, [contact.id]))[contact.id]
-    read = ContactRead(
-        id=contact.id,
-        phone=contact.phone,
-        name=contact.name,
-        note=contact.note,
-        tags=subscriptions,
-        opted_out=opted_out,
-    )
+    read = await read_contact(session, contact)
     await record_event(session, inbound.account_id, ContactUpdated(contact=read))
     await _send_confirmation(session, inbound.account_id, contact.phone, confirmation_text(left), inbound.created_at)
 

@@ -174,8 +174,17 @@ async def test_an_employees_stop_is_an_ordinary_message(db: Database, admin: Act
     assert "+79161000013" in phones
 
 
-async def test_a_restricted_operator_cannot_resubscribe(db: Database, admin: Actor) -> None:
+async def test_a_tag_permit_reaches_the_tags_contacts_but_not_other_numbers(db: Database, admin: Actor) -> None:
     contact = await create_contact(db, admin, ContactCreate(phone=CONTRACTOR, name="Подрядчик", tags=["объект"]))
     operator = await make_user(db, admin, PermissionsUpdate(tags=["объект"]))
-    with pytest.raises(Forbidden):
+    sent = await send_message_as(db, operator, "#объект отгрузка в 10:00", tags=["объект"])
+    async with db.read() as session:
+        phones = set(await session.scalars(select(Delivery.phone).where(Delivery.message_id == sent)))
+    assert phones == {CONTRACTOR}
+    order, _ = await thread_of(db, operator, "tag", "#объект")
+    assert await texts(db, operator, order) == ["#объект отгрузка в 10:00"]
+    with pytest.raises(Forbidden) as refused:
+        await send_message_as(db, operator, "Привет", numbers=[SITE_ADMIN])
+    assert refused.value.code == "forbidden_recipients"
+    with pytest.raises(Forbidden):  # re-subscribing is an Administrator's
         await resubscribe_contact(db, operator, contact.id, ContactResubscribe())

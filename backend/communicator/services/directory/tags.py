@@ -22,9 +22,9 @@ def select_tag_subscribers(
 
 
 def select_contact_subscribers(
-    account_id: int, tags: Iterable[str] | None = None, opted_out: bool = False
+    account_id: int, tags: Iterable[str] | None = None, opted_out: bool | None = False
 ) -> Select[str, int, str]:
-    """(tag, contact_id, phone) of external contacts subscribed to these tags: those still in, or those who left."""
+    """(tag, contact_id, phone) of external contacts subscribed to these tags: those still in, those who left (None: both)."""
     query = (
         select(ContactTag.tag, ContactTag.contact_id, Contact.phone)
         .join(Contact, Contact.id == ContactTag.contact_id)
@@ -32,6 +32,8 @@ def select_contact_subscribers(
     )
     if tags is not None:
         query = query.where(ContactTag.tag.in_(list(tags)))
+    if opted_out is None:
+        return query
     left = ContactTag.opted_out_at.is_not(None) if opted_out else ContactTag.opted_out_at.is_(None)
     return query.where(left)
 

@@ -63,6 +63,7 @@ def test_order_and_report_share_thread_1234(server: LiveServer, new_client: NewC
     expect(page.get_by_test_id("tag-unread")).to_have_count(0)  # read here, so read everywhere
     expect(page.get_by_test_id("thread-filter-unread")).to_have_text("Непрочитанные")
     expect(page.get_by_test_id("composer-text")).to_have_value("#1234 ")  # the answer comes back with the tag
+    expect(page.get_by_test_id("tag-no-subscribers")).to_be_visible()  # an order number nobody subscribes to
     shot(page, "80-tag-thread")
 
     page.get_by_test_id("thread-filter-people").click()

@@ -15,8 +15,8 @@ from communicator.db.models import Contact, Delivery, Message
 from communicator.db.session import wake_gateways_after_commit
 from communicator.domain import DeliveryStatus
 from communicator.events import ContactUpdated, MessageCreated, record_event
-from communicator.services.directory.numbering import get_operator
 from communicator.services.directory.contacts import read_contact
+from communicator.services.directory.numbering import get_operator
 from communicator.services.directory.opt_outs import record_opt_out
 from communicator.services.messaging.contact_threads import record_contact_threads
 from communicator.services.messaging.threads import record_in_threads, touch_threads

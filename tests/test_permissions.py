@@ -19,8 +19,9 @@ from communicator.schemas import (
 from communicator.services.core.actors import Actor
 from communicator.services.core.errors import Forbidden, InvalidInput, NotFound
 from communicator.services.core.permissions import get_reach
-from communicator.services.directory.employees import list_employees, list_tags, update_employee
+from communicator.services.directory.employees import list_employees, update_employee
 from communicator.services.directory.groups import create_group, list_groups
+from communicator.services.directory.tag_list import list_tags
 from communicator.services.identity.accounts import create_account, create_user
 from communicator.services.identity.auth import open_session
 from communicator.services.identity.users import apply_permissions, create_web_user

@@ -9,7 +9,7 @@ from communicator.schemas import EmployeeCreate, GroupCreate, MessageCreate, Rec
 from communicator.services.core.actors import Actor
 from communicator.services.core.audit import list_audit
 from communicator.services.core.errors import Forbidden
-from communicator.services.directory import employees, groups
+from communicator.services.directory import employees, groups, tag_list
 from communicator.services.identity.tokens import create_token, record_token_use
 from communicator.services.identity.users import list_users
 from communicator.services.messaging import threads
@@ -36,7 +36,7 @@ async def _refused(call, scope: str) -> None:
 
 async def test_a_token_without_directory_read_cannot_read_the_directory(db: Database, admin: Actor) -> None:
     actor = await _token_actor(db, admin, "messages:send", "directory:write")
-    for call in (employees.list_employees(db, actor), employees.list_tags(db, actor), groups.list_groups(db, actor)):
+    for call in (employees.list_employees(db, actor), tag_list.list_tags(db, actor), groups.list_groups(db, actor)):
         await _refused(call, "directory:read")
     reader = await _token_actor(db, admin, "directory:read")
     assert len(await employees.list_employees(db, reader)) == 20

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from communicator.sms.tags import extract_tags
+from communicator.sms.tags import extract_tags, normalize_tag, parse_stop
 
 
 @pytest.mark.parametrize(
@@ -25,6 +25,13 @@ from communicator.sms.tags import extract_tags
         ("(#x), #y. #z;", ["x", "y", "z"]),
         ("#собрание,#авария", ["собрание", "авария"]),
         ("#Ελλάδα #東京", ["ελλάδα", "東京"]),
+        ("#ёлка #ЁЛКА", ["ёлка"]),
+        ("#Straße #STRASSE", ["strasse"]),  # casefold, not lower: ß = ss
+        ("#1234\nготово", ["1234"]),
+        ("«#заказ»", ["заказ"]),
+        ("#a#b", ["a"]),  # the second # follows a letter
+        ("##двойной", ["двойной"]),
+        ("#_", ["_"]),
     ],
 )
 def test_extract(text: str, tags: list[str]) -> None:
@@ -55,3 +62,33 @@ def test_tags_roundtrip(words: list[str]) -> None:
     # Whatever is tagged comes back casefolded, trailing "-" dropped, each once, in order.
     expected = [w.rstrip("-").casefold() for w in words if w.rstrip("-")]
     assert extract_tags(" ".join("#" + w for w in words)) == list(dict.fromkeys(expected))
+
+
+@pytest.mark.parametrize(
+    ("raw", "stored"), [("#Авария", "авария"), (" ##АВАРИЯ ", "авария"), ("Straße", "strasse"), ("1234", "1234")]
+)
+def test_normalize_tag(raw: str, stored: str) -> None:
+    assert normalize_tag(raw) == stored
+
+
+@pytest.mark.parametrize(
+    ("text", "tags"),
+    [
+        ("СТОП", []),
+        ("стоп", []),
+        ("Stop!", []),
+        ("  STOP.  ", []),
+        ("СТОП #Склад", ["склад"]),
+        ("stop #a, #B", ["a", "b"]),
+        ("Стоп\n#объект!", ["объект"]),
+    ],
+)
+def test_stop_commands(text: str, tags: list[str]) -> None:
+    assert parse_stop(text) == tags
+
+
+@pytest.mark.parametrize(
+    "text", ["", "стоп, машина сломалась", "стопка", "STOPPED", "не стоп", "#склад стоп", "стоп-кран", "стоп #a b"]
+)
+def test_not_a_stop(text: str) -> None:
+    assert parse_stop(text) is None

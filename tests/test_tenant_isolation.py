@@ -72,7 +72,8 @@ class Tenant:
 
     def check_clean(self, text: str, where: str) -> None:
         """Nothing of the other account in what this one received."""
-        for leak in (MARKS[self.other], PHONE_PREFIXES[self.other]):
+        # Tags are stored case-folded: «#tenantBravo1» comes back as «#tenantbravo1».
+        for leak in (MARKS[self.other], MARKS[self.other].casefold(), PHONE_PREFIXES[self.other]):
             assert leak not in text, (
                 f"account {self.key} got {leak!r} of account {self.other} from {where}: {text[:300]}"
             )
@@ -223,7 +224,9 @@ class TwoAccounts(RuleBasedStateMachine):
         recipients: dict[str, list] = {"employees": employees, "groups": groups}
         if not tenant.phones:
             recipients["numbers"] = [f"{PHONE_PREFIXES[key]}9999"]
-        body = {"text": f"{MARKS[key]} message {next(_serial)}", "recipients": recipients}
+        serial = next(_serial)
+        # Its own tag and one both accounts use: each account has its own tag threads, «#общий» included.
+        body = {"text": f"{MARKS[key]} message {serial} #{MARKS[key]}{serial % 3} #общий", "recipients": recipients}
         response = self._request(tenant, "POST", "/messages", body)
         if response.status_code == 422 and response.json().get("code") == "no_recipients":
             return  # every chosen group was empty
@@ -238,7 +241,8 @@ class TwoAccounts(RuleBasedStateMachine):
         stranger = f"{PHONE_PREFIXES[key]}9999"
         senders = [*tenant.phones, stranger, f"{PHONE_PREFIXES[key]}8888"]
         sender = senders[data.draw(_index) % len(senders)]
-        text = f"{MARKS[key]} reply {next(_serial)}"
+        serial = next(_serial)
+        text = f"{MARKS[key]} reply {serial} #{MARKS[key]}{serial % 3} #общий"
         response = tenant.http.post(f"{API}/simulator/inbound", json={"from": sender, "to": SHORT_NUMBER, "text": text})
         assert response.status_code in (200, 201), response.text
         received = response.json()

@@ -23,8 +23,9 @@ from communicator.schemas import (
 )
 from communicator.services.core.actors import Actor
 from communicator.services.core.errors import Conflict, Forbidden, InvalidInput, NotFound
-from communicator.services.directory.employees import create_employee, list_tags, update_employee
+from communicator.services.directory.employees import create_employee, update_employee
 from communicator.services.directory.groups import create_group, delete_group, update_group
+from communicator.services.directory.tag_list import list_tags
 from communicator.services.identity.accounts import create_account, create_user
 from communicator.services.identity.auth import open_session, record_session_use
 from communicator.services.identity.users import (

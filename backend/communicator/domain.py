@@ -33,8 +33,9 @@ class Role(StrEnum):
 
 
 class ThreadKind(StrEnum):
-    """Whose conversation a thread is: one employee's, one group's, or one contact's (a number outside the staff)."""
+    """Whose conversation a thread is: an employee's, a group's, a contact's (a number outside the staff) or a #tag's."""
 
     EMPLOYEE = "employee"
     GROUP = "group"
     CONTACT = "contact"
+    TAG = "tag"

@@ -13,6 +13,7 @@ from communicator.schemas import (
     ContactCreate,
     ContactPromote,
     ContactRead,
+    ContactResubscribe,
     ContactUpdate,
     EmployeeRead,
 )
@@ -51,6 +52,17 @@ class ContactController(Controller):
     ) -> ContactRead:
         """Change a contact's name or note."""
         return await contacts.update_contact(db, actor, contact_id, data)
+
+    @post("/{contact_id:int}/resubscribe", operation_id="resubscribeContact", opt={"scope": "directory:write"})
+    async def resubscribe_contact(
+        self,
+        db: NamedDependency[Database],
+        actor: NamedDependency[Actor],
+        contact_id: PathId,
+        data: JSONBody[ContactResubscribe],
+    ) -> ContactRead:
+        """Undo the contact's «СТОП» for these tags (every tag it left when none are named)."""
+        return await contacts.resubscribe_contact(db, actor, contact_id, data)
 
     @post("/{contact_id:int}/employee", operation_id="promoteContact", opt={"scope": "directory:write"})
     async def promote_contact(

@@ -18,7 +18,7 @@ from communicator.schemas import (
     TagRead,
 )
 from communicator.services.core.actors import Actor
-from communicator.services.directory import employees, groups
+from communicator.services.directory import employees, groups, tag_list
 
 
 class EmployeeController(Controller):
@@ -101,4 +101,4 @@ class TagController(Controller):
     @get("/", operation_id="listTags", opt={"scope": "directory:read"})
     async def list_tags(self, db: NamedDependency[Database], actor: NamedDependency[Actor]) -> dict[str, list[TagRead]]:
         """The tags employees subscribe to, with their subscriber counts."""
-        return {"items": await employees.list_tags(db, actor)}
+        return {"items": await tag_list.list_tags(db, actor)}

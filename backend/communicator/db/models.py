@@ -570,6 +570,8 @@ class MessageTemplate(Base):
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column()
     updated_at: Mapped[datetime] = mapped_column()
+
+
 # --- exports ---
 
 
@@ -597,3 +599,28 @@ class Export(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column()
     finished_at: Mapped[datetime | None] = mapped_column()
+
+
+# --- tags ---
+
+
+class Tag(Base):
+    """A #tag seen in the account (in a message, a subscription): its id is its thread's ref_id (docs/tags.md)."""
+
+    __tablename__ = "tags"
+    __table_args__ = (UniqueConstraint("account_id", "name"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    # Case-folded, without '#' (sms/tags.py normalize_tag).
+    name: Mapped[str] = mapped_column(String(100))
+
+
+class ContactTag(Base):
+    """An external contact subscribed to a tag; opted_out_at is set by their «СТОП» until an admin re-subscribes them."""
+
+    __tablename__ = "contact_tags"
+    __table_args__ = (Index("ix_contact_tags_tag", "account_id", "tag"),)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True)
+    tag: Mapped[str] = mapped_column(String(100), primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    opted_out_at: Mapped[datetime | None] = mapped_column()

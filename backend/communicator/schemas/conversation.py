@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from msgspec import UNSET, Meta, Struct, UnsetType
 
-from communicator.schemas.types import Name, Phone
+from communicator.schemas.types import Name, Phone, TagName
 
 Note = Annotated[str, Meta(max_length=2000)]
 ReplyWindowHours = Annotated[int, Meta(ge=0, le=720)]
@@ -23,6 +23,8 @@ class ContactRead(Struct, kw_only=True):
     name: str | None
     note: str
     thread_id: int | None = None
+    tags: list[str] = []  # the tags it is subscribed to (case-folded, without '#'), opted-out ones included
+    opted_out: list[str] = []  # those it left by replying «СТОП» (an Administrator may re-subscribe it)
 
 
 class ContactCreate(Struct, forbid_unknown_fields=True, kw_only=True):
@@ -31,13 +33,21 @@ class ContactCreate(Struct, forbid_unknown_fields=True, kw_only=True):
     phone: Phone
     name: Name
     note: Note = ""
+    tags: list[TagName] = []
 
 
 class ContactUpdate(Struct, forbid_unknown_fields=True, kw_only=True):
-    """A contact's name or note."""
+    """A contact's name, note or tag subscriptions (a kept tag keeps its opt-out)."""
 
     name: Name | UnsetType = UNSET
     note: Note | UnsetType = UNSET
+    tags: list[TagName] | UnsetType = UNSET
+
+
+class ContactResubscribe(Struct, forbid_unknown_fields=True, kw_only=True):
+    """An Administrator undoes a contact's «СТОП» for these tags (empty: every tag it left)."""
+
+    tags: list[TagName] = []
 
 
 class ContactPromote(Struct, forbid_unknown_fields=True, kw_only=True):

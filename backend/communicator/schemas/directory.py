@@ -86,10 +86,11 @@ class EmployeeRead(Struct, kw_only=True):
 
 
 class TagRead(Struct, kw_only=True):
-    """A tag employees subscribe to, with how many active subscribers the caller may see."""
+    """A tag with subscribers: how many the caller may see still get it, and which external contacts left it."""
 
     tag: str
-    subscribers: int
+    subscribers: int  # active employees, plus external contacts still subscribed (everyone-reaching callers only)
+    opted_out: list[int] = []  # the contacts that sent «СТОП» (everyone-reaching callers only): «2 отписались»
 
 
 class GroupCreate(Struct, forbid_unknown_fields=True, kw_only=True):

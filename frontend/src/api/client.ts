@@ -6,6 +6,8 @@ import type {
   ContactCreate,
   ContactPromote,
   ContactRead,
+  ContactResubscribe,
+  ContactUpdate,
   DeliveryFilter,
   AccountUpdate,
   ExportRead,
@@ -219,6 +221,9 @@ export const api = {
   listContacts: () => request<Items<ContactRead>>('GET', '/contacts'),
   createContact: (data: ContactCreate) => request<ContactRead>('POST', '/contacts', data),
   promoteContact: (id: number, data: ContactPromote) => request<EmployeeRead>('POST', `/contacts/${id}/employee`, data),
+  updateContact: (id: number, data: ContactUpdate) => request<ContactRead>('PATCH', `/contacts/${id}`, data),
+  resubscribeContact: (id: number, data: ContactResubscribe) =>
+    request<ContactRead>('POST', `/contacts/${id}/resubscribe`, data),
   getAccountSettings: () => request<AccountSettings>('GET', '/account/settings'),
   putAccountSettings: (data: AccountSettings) => request<AccountSettings>('PUT', '/account/settings', data),
 

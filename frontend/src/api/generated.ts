@@ -26,12 +26,12 @@ export type DeliveryStatus =
  */
 export type Role = 'Administrator' | 'BaseUser' | 'Operator';
 /**
- * Whose conversation a thread is: one employee's, one group's, or one contact's (a number outside the staff).
+ * Whose conversation a thread is: an employee's, a group's, a contact's (a number outside the staff) or a #tag's.
  *
  * This interface was referenced by `CommunicatorSchemas`'s JSON-Schema
  * via the `definition` "ThreadKind".
  */
-export type ThreadKind = 'contact' | 'employee' | 'group';
+export type ThreadKind = 'contact' | 'employee' | 'group' | 'tag';
 
 export interface CommunicatorSchemas {
   AccountCreate: AccountCreate;
@@ -47,6 +47,7 @@ export interface CommunicatorSchemas {
   ContactDeleted: ContactDeleted;
   ContactPromote: ContactPromote;
   ContactRead: ContactRead;
+  ContactResubscribe: ContactResubscribe;
   ContactUpdate: ContactUpdate;
   ContactUpdated: ContactUpdated;
   DeliveryRead: DeliveryRead;
@@ -242,6 +243,7 @@ export interface ContactCreate {
   name: string;
   note?: string;
   phone: string;
+  tags?: string[];
 }
 /**
  * An external contact was added to the directory (or an unknown number named).
@@ -264,7 +266,9 @@ export interface ContactRead {
   id: number;
   name: string | null;
   note: string;
+  opted_out?: string[];
   phone: string;
+  tags?: string[];
   thread_id?: number | null;
 }
 /**
@@ -289,7 +293,16 @@ export interface ContactPromote {
   position?: string | null;
 }
 /**
- * A contact's name or note.
+ * An Administrator undoes a contact's «СТОП» for these tags (empty: every tag it left).
+ *
+ * This interface was referenced by `CommunicatorSchemas`'s JSON-Schema
+ * via the `definition` "ContactResubscribe".
+ */
+export interface ContactResubscribe {
+  tags?: string[];
+}
+/**
+ * A contact's name, note or tag subscriptions (a kept tag keeps its opt-out).
  *
  * This interface was referenced by `CommunicatorSchemas`'s JSON-Schema
  * via the `definition` "ContactUpdate".
@@ -297,6 +310,7 @@ export interface ContactPromote {
 export interface ContactUpdate {
   name?: string;
   note?: string;
+  tags?: string[];
 }
 /**
  * A contact's name or note changed.
@@ -1023,12 +1037,13 @@ export interface SearchPage {
   next_cursor: string | null;
 }
 /**
- * A tag employees subscribe to, with how many active subscribers the caller may see.
+ * A tag with subscribers: how many the caller may see still get it, and which external contacts left it.
  *
  * This interface was referenced by `CommunicatorSchemas`'s JSON-Schema
  * via the `definition` "TagRead".
  */
 export interface TagRead {
+  opted_out?: number[];
   subscribers: number;
   tag: string;
 }

@@ -42,6 +42,8 @@ export type Plan = AccountRead['plan'];
 export type ContactRead = G.ContactRead;
 export type ContactCreate = G.ContactCreate;
 export type ContactPromote = G.ContactPromote;
+export type ContactUpdate = G.ContactUpdate;
+export type ContactResubscribe = G.ContactResubscribe;
 export type AccountSettings = G.AccountSettings;
 export type ThreadReadCount = G.ThreadReadCount;
 /** Which recipients a message's delivery list shows. */

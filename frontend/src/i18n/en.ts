@@ -12,6 +12,7 @@ import { enInboxUi } from './inboxUi.strings';
 import { enOps } from './ops.strings';
 import { enTemplates } from './templates.strings';
 import { enExports } from './exports.strings';
+import { enTagThreads } from './tags.strings';
 
 export const en: Record<MessageKey, Entry> = {
   'app.name': 'Communicator',
@@ -365,6 +366,7 @@ export const en: Record<MessageKey, Entry> = {
   ...enMail,
   ...enSchedule,
   ...enOps,
+  ...enTagThreads,
   ...enM2m,
   ...enDirio,
   ...enTemplates,

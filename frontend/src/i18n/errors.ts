@@ -79,6 +79,7 @@ const CODES: Record<string, [MessageKey, Reader]> = {
   text_too_long: ['error.text_too_long', both(value('length'), value('limit'))],
   invalid_phone: ['error.invalid_phone', list('numbers')],
   unknown_groups: ['error.unknown_groups', list('groups', (names) => names.group)],
+  unknown_tags: ['error.unknown_tags', list('tags')],
   unknown_employees: ['error.unknown_employees', list('employees', (names) => names.employee)],
   no_recipients: ['error.no_recipients', none],
   phone_taken: ['error.phone_taken', value('phone')],

@@ -11,6 +11,7 @@ import { ruInboxUi } from './inboxUi.strings';
 import { ruOps } from './ops.strings';
 import { ruTemplates } from './templates.strings';
 import { ruExports } from './exports.strings';
+import { ruTagThreads } from './tags.strings';
 
 export const ru = {
   'app.name': 'Коммуникатор',
@@ -364,6 +365,7 @@ export const ru = {
   ...ruMail,
   ...ruSchedule,
   ...ruOps,
+  ...ruTagThreads,
   ...ruM2m,
   ...ruDirio,
   ...ruTemplates,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ThreadRead } from '../api/types';
-import { applyReadCounts, applyReadTotal, applyThreadUpdate, filterByKind, isWithinReplyWindow, linkFollowUp } from './readMarks';
+import { applyReadCounts, applyReadTotal, applyThreadUpdate, filterByKind, isWithinReplyWindow, linkFollowUp, unreadIn } from './readMarks';
 
 function thread(id: number, kind: ThreadRead['kind'], unread: number): ThreadRead {
   return { id, kind, ref_id: id, title: `t${id}`, color: null, last_message: null, last_activity_at: null, unread };
@@ -32,6 +32,14 @@ describe('read marks', () => {
     expect(filterByKind(list, 'groups').map((t) => t.id)).toEqual([1]);
     expect(filterByKind(list, 'people').map((t) => t.id)).toEqual([2, 3, 4]);
     expect(filterByKind(list, 'all')).toBe(list);
+  });
+
+  it('«Теги» keeps tag threads only, and counts their unread', () => {
+    const withTags = [...list, thread(5, 'tag', 2), thread(6, 'tag', 0)];
+    expect(filterByKind(withTags, 'tags').map((t) => t.id)).toEqual([5, 6]);
+    expect(filterByKind(withTags, 'people').map((t) => t.id)).toEqual([2, 3, 4]);
+    expect(filterByKind(withTags, 'groups').map((t) => t.id)).toEqual([1]);
+    expect(unreadIn(withTags, 'tags')).toBe(2);
   });
 
   it('a contact thread that became an employee thread', () => {

@@ -5,7 +5,7 @@
  */
 import type { ThreadRead, ThreadReadCount } from '../api/types';
 
-export type ThreadFilter = 'all' | 'unread' | 'groups' | 'people';
+export type ThreadFilter = 'all' | 'unread' | 'groups' | 'people' | 'tags';
 
 /** Subtract what a read mark cleared (never below zero: a count the list already had cleared stays 0). */
 export function applyReadCounts(threads: ThreadRead[], counts: ThreadReadCount[]): ThreadRead[] {
@@ -21,7 +21,7 @@ export function applyReadTotal(total: number, messageIds: number[]): number {
   return Math.max(0, total - messageIds.length);
 }
 
-/** Threads a list filter keeps: «Непрочитанные», «Группы», «Люди» (employees and contacts). */
+/** Threads a list filter keeps: «Непрочитанные», «Группы», «Люди» (employees and contacts), «Теги». */
 export function filterByKind(threads: ThreadRead[], filter: ThreadFilter): ThreadRead[] {
   switch (filter) {
     case 'unread':
@@ -29,10 +29,17 @@ export function filterByKind(threads: ThreadRead[], filter: ThreadFilter): Threa
     case 'groups':
       return threads.filter((t) => t.kind === 'group');
     case 'people':
-      return threads.filter((t) => t.kind !== 'group');
+      return threads.filter((t) => t.kind === 'employee' || t.kind === 'contact');
+    case 'tags':
+      return threads.filter((t) => t.kind === 'tag');
     default:
       return threads;
   }
+}
+
+/** Unread messages in the threads a filter keeps (a message in two of them counts in each). */
+export function unreadIn(threads: ThreadRead[], filter: ThreadFilter): number {
+  return filterByKind(threads, filter).reduce((sum, t) => sum + t.unread, 0);
 }
 
 /** A thread whose subject changed (a contact named, or made an employee). */

@@ -88,6 +88,14 @@ describe('recipientPhones', () => {
     const chips: RecipientChip[] = [{ kind: 'tag', tag: 'авария' }, { kind: 'employee', id: 4 }];
     expect([...recipientPhones(chips, subscribed, groups)]).toEqual(['+79035554433']);
   });
+  it('reaches a tag\'s external contacts still subscribed, not those who said «СТОП»', () => {
+    const contacts = [
+      { phone: '+79035550777', tags: ['объект'], opted_out: ['объект'] },
+      { phone: '+79035550778', tags: ['объект', 'склад'], opted_out: ['склад'] },
+    ];
+    const chips: RecipientChip[] = [{ kind: 'tag', tag: '#Объект' }, { kind: 'tag', tag: 'склад' }];
+    expect([...recipientPhones(chips, employees, groups, contacts)]).toEqual(['+79035550778']);
+  });
   it('counts raw numbers of strangers', () => {
     const chips: RecipientChip[] = [{ kind: 'number', phone: '+79990001122' }, { kind: 'number', phone: '89990001122' }];
     expect(recipientPhones(chips, employees, groups).size).toBe(1);

@@ -1,5 +1,5 @@
 /** Recipient chips (employees, groups, tags, raw numbers) and their de-duplicated phone count. */
-import type { EmployeeRead, GroupRead, Recipients, TagCount } from '../api/types';
+import type { ContactRead, EmployeeRead, GroupRead, Recipients, TagCount } from '../api/types';
 import { matchesQuery } from './search';
 import { normaliseTag, subscribes } from './tags';
 
@@ -73,12 +73,13 @@ export function groupWithDescendants(groupId: number, groups: GroupRead[]): Set<
 
 /**
  * Every phone the chips reach, normalised and de-duplicated (inactive employees get nothing). A tag
- * reaches the listed employees who subscribe to it.
+ * reaches the listed employees who subscribe to it, and the listed external contacts still subscribed.
  */
 export function recipientPhones(
   chips: RecipientChip[],
   employees: EmployeeRead[],
   groups: GroupRead[],
+  contacts: Pick<ContactRead, 'phone' | 'tags' | 'opted_out'>[] = [],
 ): Set<string> {
   const byId = new Map(employees.map((e) => [e.id, e]));
   const phones = new Set<string>();
@@ -92,7 +93,11 @@ export function recipientPhones(
       const phone = normalisePhone(chip.phone);
       if (phone) phones.add(phone);
     } else if (chip.kind === 'tag') {
-      for (const employee of employees) if (subscribes(employee, normaliseTag(chip.tag))) addEmployee(employee.id);
+      const tag = normaliseTag(chip.tag);
+      for (const employee of employees) if (subscribes(employee, tag)) addEmployee(employee.id);
+      for (const contact of contacts) {
+        if ((contact.tags ?? []).includes(tag) && !(contact.opted_out ?? []).includes(tag)) phones.add(normalisePhone(contact.phone));
+      }
     } else {
       const ids = groupWithDescendants(chip.id, groups);
       for (const g of groups) if (ids.has(g.id)) g.member_ids.forEach(addEmployee);

@@ -12,14 +12,14 @@ function activityKey(thread: ThreadRead): number {
   return thread.last_activity_at ? Date.parse(thread.last_activity_at) || 0 : 0;
 }
 
-/** A broadcast is the last message of its group's thread and of every member's: the group goes first. */
-const KIND_ORDER: Record<ThreadRead['kind'], number> = { group: 0, contact: 1, employee: 2 };
+/** A broadcast is the last message of its tag's and group's threads and of every member's: tag, then group first. */
+const KIND_ORDER: Record<ThreadRead['kind'], number> = { tag: 0, group: 1, contact: 2, employee: 3 };
 
 const titleCollator = new Intl.Collator('ru');
 
 /**
  * Newest activity first (threads without activity last), then the newer last message; threads that
- * share their last message: group, then contact, then employee threads, each by title; then by id.
+ * share their last message: tag, group, contact, then employee threads, each by title; then by id.
  * The server orders the list the same way.
  */
 export function sortThreads(threads: ThreadRead[]): ThreadRead[] {

@@ -92,6 +92,13 @@ class DirectoryStore {
     this.employees = next.employees;
     this.groups = next.groups;
     this.tags = countTags(next.employees);
+    void this.reloadTags(); // the server's counts add external contacts and their opt-outs
+  }
+
+  /** The tag list again (a contact subscribed, opted out or came back). */
+  async reloadTags(): Promise<void> {
+    if (!this.loaded) return;
+    this.tags = (await api.listTags().catch(() => ({ items: this.tags }))).items;
   }
 
   clear(): void {

@@ -33,12 +33,19 @@ class InboxCoreStore {
     this.settings = await api.getAccountSettings();
   }
 
+  /** Counts contact changes applied, so a list fetched before one of them is not taken over it. */
+  private changes = 0;
+
   async loadContacts(): Promise<void> {
-    this.contacts = (await api.listContacts()).items;
+    const before = this.changes;
+    const items = (await api.listContacts()).items;
+    if (this.changes !== before) return this.loadContacts(); // a change landed meanwhile: this list may predate it
+    this.contacts = items;
     this.contactsLoaded = true;
   }
 
   applyContactEvent(event: ContactEvent): void {
+    this.changes += 1;
     if (event.type === 'contact.deleted') {
       this.contacts = this.contacts.filter((c) => c.id !== event.contact_id);
       return;

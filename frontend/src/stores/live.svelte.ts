@@ -306,6 +306,7 @@ class LiveStore {
       case 'contact.updated':
       case 'contact.deleted':
         inboxCore.applyContactEvent(event);
+        void directory.reloadTags(); // its tag subscriptions and opt-outs count in the tag list
         break;
       case 'account.updated':
         inboxCore.settings = event.settings;

@@ -16,26 +16,35 @@ from communicator.domain import Role, ThreadKind
 from communicator.services.core.actors import Actor
 from communicator.services.core.errors import Forbidden
 from communicator.services.directory.group_tree import get_group_parents, with_descendants
-from communicator.services.directory.tags import select_tag_subscribers
+from communicator.services.directory.tags import select_contact_subscribers, select_tag_ids, select_tag_subscribers
 
 SENDING_ROLES = frozenset({Role.ADMINISTRATOR, Role.OPERATOR})
 FORBIDDEN_NAMED_IN_DETAIL = 20
 
 
 class Reach(msgspec.Struct, frozen=True):
-    """What an actor may reach: every recipient of the account, or just these employees and group threads."""
+    """What an actor may reach: every recipient of the account, or just these employees, group and tag threads."""
 
     everyone: bool
     employee_ids: frozenset[int] = frozenset()
     group_ids: frozenset[int] = frozenset()
+    tag_ids: frozenset[int] = frozenset()  # the permitted tags' threads (a tag thread's ref_id is its tag's id)
+    # External contacts subscribed to a permitted tag: sendable (as the tag's subscribers), their threads not visible.
+    contact_phones: frozenset[str] = frozenset()
 
     def sees_thread(self, kind: ThreadKind, ref_id: int) -> bool:
-        """Whether a thread (employee, group or contact: everyone only) is visible."""
+        """Whether a thread (employee, group, tag; contact: everyone only) is visible."""
         if self.everyone:
             return True
         if kind == ThreadKind.EMPLOYEE:
             return ref_id in self.employee_ids
+        if kind == ThreadKind.TAG:
+            return ref_id in self.tag_ids
         return kind == ThreadKind.GROUP and ref_id in self.group_ids
+
+    def reaches(self, phone: str, employee_id: int | None) -> bool:
+        """Whether a send may go to this phone (an employee's, or a permitted tag's contact)."""
+        return self.sees_employee(employee_id) or (employee_id is None and phone in self.contact_phones)
 
     def sees_employee(self, employee_id: int | None) -> bool:
         """Whether an employee (None: a phone outside the directory) is visible."""
@@ -120,7 +129,20 @@ async def get_reach(session: AsyncSession, actor: Actor) -> Reach:
         return fixed
     groups, employees, tags = await get_permits(session, actor.user_id)
     employee_ids, group_ids = await resolve_permitted(session, actor.account_id, groups, employees, tags)
-    return Reach(everyone=False, employee_ids=frozenset(employee_ids), group_ids=frozenset(group_ids))
+    # A permitted tag seen in no message yet has no thread; its tag row brings an access re-check (tag_threads.py).
+    tag_ids: set[int] = set()
+    contact_phones: set[str] = set()
+    if tags:
+        tag_ids = set(await session.scalars(select_tag_ids(actor.account_id, tags)))
+        contacts = select_contact_subscribers(actor.account_id, tags, opted_out=None)
+        contact_phones = {phone for _tag, _contact, phone in await session.execute(contacts)}
+    return Reach(
+        everyone=False,
+        employee_ids=frozenset(employee_ids),
+        group_ids=frozenset(group_ids),
+        tag_ids=frozenset(tag_ids),
+        contact_phones=frozenset(contact_phones),
+    )
 
 
 async def check_may_send(session: AsyncSession, actor: Actor, phones: dict[str, int | None]) -> None:
@@ -132,7 +154,7 @@ async def check_may_send(session: AsyncSession, actor: Actor, phones: dict[str, 
     reach = await get_reach(session, actor)
     if reach.everyone:
         return
-    refused = {phone: employee_id for phone, employee_id in phones.items() if not reach.sees_employee(employee_id)}
+    refused = {phone: employee_id for phone, employee_id in phones.items() if not reach.reaches(phone, employee_id)}
     if refused:
         raise await _forbidden_recipients(session, refused)
 

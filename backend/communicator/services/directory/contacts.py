@@ -13,13 +13,22 @@ from communicator.db.models import Contact, Delivery, Employee, Message, Thread
 from communicator.db.session import Database
 from communicator.domain import ThreadKind
 from communicator.events import ContactCreated, ContactDeleted, ContactUpdated, ThreadUpdated, record_event
-from communicator.schemas import ContactCreate, ContactPromote, ContactRead, ContactUpdate, EmployeeCreate, EmployeeRead
+from communicator.schemas import (
+    ContactCreate,
+    ContactPromote,
+    ContactRead,
+    ContactResubscribe,
+    ContactUpdate,
+    EmployeeCreate,
+    EmployeeRead,
+)
 from communicator.services.core.access import access_row, given_fields
 from communicator.services.core.actors import Actor
 from communicator.services.core.audit import record_audit
 from communicator.services.core.errors import Conflict
 from communicator.services.core.permissions import check_may_edit_directory, check_scope, get_reach
 from communicator.services.directory.employees import check_phone, record_employee
+from communicator.services.directory.opt_outs import ContactTags, get_contact_tags, record_resubscribe, set_contact_tags
 
 
 async def _thread_id(session: AsyncSession, contact: Contact) -> int | None:
@@ -31,9 +40,23 @@ async def _thread_id(session: AsyncSession, contact: Contact) -> int | None:
     return thread_id
 
 
-def _read(contact: Contact, thread_id: int | None) -> ContactRead:
+def _read(contact: Contact, thread_id: int | None, tags: ContactTags = ([], [])) -> ContactRead:
     """The API view of a contact."""
-    return ContactRead(id=contact.id, phone=contact.phone, name=contact.name, note=contact.note, thread_id=thread_id)
+    return ContactRead(
+        id=contact.id,
+        phone=contact.phone,
+        name=contact.name,
+        note=contact.note,
+        thread_id=thread_id,
+        tags=tags[0],
+        opted_out=tags[1],
+    )
+
+
+async def read_contact(session: AsyncSession, contact: Contact) -> ContactRead:
+    """The API view of a contact as stored now, with its thread and tags."""
+    tags = (await get_contact_tags(session, [contact.id]))[contact.id]
+    return _read(contact, await _thread_id(session, contact), tags)
 
 
 async def list_contacts(db: Database, actor: Actor) -> list[ContactRead]:
@@ -48,14 +71,16 @@ async def list_contacts(db: Database, actor: Actor) -> list[ContactRead]:
             .where(Contact.account_id == actor.account_id, Contact.name.is_not(None))
             .order_by(Contact.name, Contact.id)
         )
-        return [_read(contact, thread_id) for contact, thread_id in await session.execute(query)]
+        rows = (await session.execute(query)).all()
+        tags = await get_contact_tags(session, [contact.id for contact, _ in rows])
+        return [_read(contact, thread_id, tags[contact.id]) for contact, thread_id in rows]
 
 
 async def _record_named(session: AsyncSession, actor: Actor, contact: Contact, created: bool) -> ContactRead:
     """The contact's events (and its thread's new title) and audit line after a name or note changed."""
     await session.flush()
-    thread_id = await _thread_id(session, contact)
-    read = _read(contact, thread_id)
+    read = await read_contact(session, contact)
+    thread_id = read.thread_id
     event = ContactCreated(contact=read) if created else ContactUpdated(contact=read)
     await record_event(session, actor.account_id, event)
     if thread_id is not None:
@@ -87,6 +112,8 @@ async def create_contact(db: Database, actor: Actor, data: ContactCreate) -> Con
             contact = Contact(account_id=actor.account_id, phone=phone)
             session.add(contact)
         contact.name, contact.note = data.name.strip(), data.note
+        await session.flush()
+        await set_contact_tags(session, contact, data.tags)
         return await _record_named(session, actor, contact, created=True)
 
 
@@ -95,9 +122,26 @@ async def update_contact(db: Database, actor: Actor, contact_id: int, data: Cont
     check_may_edit_directory(actor)
     async with db.write() as session:
         contact = await access_row(session, Contact, contact_id, actor, "Contact")
-        for field, value in given_fields(data).items():
+        fields = given_fields(data)
+        if "tags" in fields:
+            await set_contact_tags(session, contact, fields.pop("tags"))
+        for field, value in fields.items():
             setattr(contact, field, value.strip() if field == "name" else value)
         return await _record_named(session, actor, contact, created=contact.name is None)
+
+
+async def resubscribe_contact(db: Database, actor: Actor, contact_id: int, data: ContactResubscribe) -> ContactRead:
+    """An Administrator undoes the contact's «СТОП» for these tags (every tag it left when none are named)."""
+    check_may_edit_directory(actor)
+    async with db.write() as session:
+        contact = await access_row(session, Contact, contact_id, actor, "Contact")
+        back = await record_resubscribe(session, contact, data.tags)
+        read = await read_contact(session, contact)
+        if back:
+            await record_event(session, actor.account_id, ContactUpdated(contact=read))
+            target = ("contact", contact.id, contact.name or contact.phone)
+            await record_audit(session, actor, "contact.resubscribed", target, {"tags": back})
+        return read
 
 
 async def promote_contact(db: Database, actor: Actor, contact_id: int, data: ContactPromote) -> EmployeeRead:

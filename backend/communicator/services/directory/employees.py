@@ -5,14 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 import msgspec
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from communicator.db.models import Employee, EmployeeTag, GroupMember, User
 from communicator.db.session import Database
 from communicator.domain import Role
 from communicator.events import EmployeeCreated, EmployeeUpdated, note_access_changed, record_event
-from communicator.schemas import EmployeeCreate, EmployeeRead, EmployeeUpdate, TagRead
+from communicator.schemas import EmployeeCreate, EmployeeRead, EmployeeUpdate
 from communicator.services.core.access import access_row, given_fields
 from communicator.services.core.actors import Actor
 from communicator.services.core.audit import record_audit
@@ -21,7 +21,6 @@ from communicator.services.core.errors import Conflict, InvalidInput, NotFound
 from communicator.services.core.permissions import Reach, check_may_edit_directory, check_scope, get_reach
 from communicator.services.directory.groups import check_groups_exist, list_groups_around
 from communicator.services.directory.numbering import get_operator, is_reply_capable
-from communicator.services.directory.tags import select_tag_subscribers
 from communicator.services.identity.accounts import create_user
 from communicator.services.identity.auth import hash_password
 from communicator.services.identity.users import apply_deactivation, check_may_set_login, record_login_changed
@@ -126,18 +125,6 @@ async def _get_employee(session: AsyncSession, actor: Actor, employee_id: int) -
     if not found:
         raise NotFound(f"Employee {employee_id} not found.", code="not_found")
     return found[0]
-
-
-async def list_tags(db: Database, actor: Actor) -> list[TagRead]:
-    """The tags active employees subscribe to, counting only the subscribers the caller may see."""
-    check_scope(actor, "directory:read")
-    async with db.read() as session:
-        reach = await get_reach(session, actor)
-        subscribers = select_tag_subscribers(actor.account_id).subquery()
-        query = select(subscribers.c.tag, func.count()).group_by(subscribers.c.tag).order_by(subscribers.c.tag)
-        if not reach.everyone:
-            query = query.where(subscribers.c.employee_id.in_(reach.employee_ids))
-        return [TagRead(tag=tag, subscribers=count) for tag, count in await session.execute(query)]
 
 
 async def _check_phone_free(session: AsyncSession, account_id: int, phone: str, employee_id: int | None) -> None:

@@ -15,7 +15,9 @@ from communicator.domain import ThreadKind
 from communicator.events import MessageCreated, record_event
 from communicator.schemas import MessageRead, UnroutedRead
 from communicator.services.messaging.contact_threads import record_contact_threads
+from communicator.services.messaging.opt_out_replies import apply_opt_out_reply
 from communicator.services.messaging.routing import check_sender, get_inbound_account, select_owners
+from communicator.services.messaging.tag_threads import get_message_tags, record_tag_threads
 from communicator.services.messaging.threads import record_in_threads, record_thread, touch_threads
 from communicator.services.messaging.views import list_message_reads
 from communicator.sms.segments import count_segments
@@ -121,7 +123,9 @@ async def _reply_context(session: AsyncSession, account_id: int, mo: Inbound) ->
 
 
 async def _record_in_threads(session: AsyncSession, message: Message, groups: list[int]) -> list[int]:
-    """The sender's own thread (an employee's or the number's contact thread), plus the answered broadcast's."""
+    """The sender's own thread (an employee's or the number's contact thread), plus by SPEC §2's rules in order:
+    1. the threads of its #tags, when it carries any; 3. otherwise the answered broadcast's group threads.
+    """
     account_id = message.account_id
     if message.employee_id:
         own = await record_thread(session, account_id, ThreadKind.EMPLOYEE, message.employee_id)
@@ -129,7 +133,10 @@ async def _record_in_threads(session: AsyncSession, message: Message, groups: li
         own = (await record_contact_threads(session, account_id, [message.sender_phone or ""]))[
             message.sender_phone or ""
         ]
-    threads = [own] + [await record_thread(session, account_id, ThreadKind.GROUP, g) for g in groups]
+    tagged = await record_tag_threads(session, account_id, get_message_tags(message.text))
+    threads = [own, *tagged]
+    if not tagged:
+        threads += [await record_thread(session, account_id, ThreadKind.GROUP, g) for g in groups]
     await record_in_threads(session, message.id, threads)
     return await touch_threads(session, message.id, message.created_at)
 
@@ -158,4 +165,5 @@ async def record_in_account(session: AsyncSession, account_id: int, mo: Inbound)
     thread_ids = await _record_in_threads(session, message, groups)
     read = (await list_message_reads(session, [message]))[0]
     await record_event(session, account_id, MessageCreated(message=read, thread_ids=thread_ids))
+    await apply_opt_out_reply(session, message)
     return read

@@ -21,9 +21,10 @@ from communicator.services.core.errors import Conflict, InvalidInput
 from communicator.services.directory.employees import check_phones
 from communicator.services.directory.groups import check_employees_exist, check_groups_exist, list_group_member_phones
 from communicator.services.directory.numbering import get_operator
-from communicator.services.directory.tags import select_tag_subscribers
+from communicator.services.directory.tag_list import resolve_tag_recipients
 from communicator.services.messaging.contact_threads import record_contact_threads
 from communicator.services.messaging.schedule import Timing, check_timing
+from communicator.services.messaging.tag_threads import record_in_tag_threads
 from communicator.services.messaging.threads import (
     check_message_visible,
     record_in_employee_threads,
@@ -33,7 +34,6 @@ from communicator.services.messaging.threads import (
 )
 from communicator.services.messaging.views import FIRST_PAGE, DeliveryQuery, get_message_page
 from communicator.sms.segments import count_segments
-from communicator.sms.tags import normalize_tag
 
 MAX_TEXT_LENGTH = 1000
 NOW = Timing()  # deliveries go out at once, with no validity period
@@ -69,19 +69,6 @@ async def _employees_by_phone(session: AsyncSession, account_id: int, phones: li
     return dict(rows.all())
 
 
-async def _list_tag_subscribers(session: AsyncSession, account_id: int, tags: list[str]) -> set[int]:
-    """Active subscribers of the tags, or InvalidInput naming every tag no active employee subscribes to."""
-    wanted = {normalize_tag(tag) for tag in tags}
-    if not wanted:
-        return set()
-    rows = (await session.execute(select_tag_subscribers(account_id, wanted))).all()
-    unknown = sorted(wanted - {tag for tag, _ in rows})
-    if unknown:
-        listed = ", ".join(f"#{tag}" for tag in unknown)
-        raise InvalidInput(f"No active employee subscribes to {listed}.", {"tags": unknown}, code="unknown_tags")
-    return {employee_id for _, employee_id in rows}
-
-
 async def resolve_recipients(session: AsyncSession, actor: Actor, data: MessageCreate) -> dict[str, int | None]:
     """Every recipient phone (de-duplicated) mapped to its employee, if any."""
     numbers = check_phones(data.recipients.numbers)
@@ -89,12 +76,13 @@ async def resolve_recipients(session: AsyncSession, actor: Actor, data: MessageC
     direct = await check_employees_exist(session, actor.account_id, data.recipients.employees, active_only=True)
     # Phones come with the members (a 100,000-member group must not come back as 100,000 bound ids).
     via_groups = await list_group_member_phones(session, actor.account_id, data.recipients.groups)
-    via_tags = await _list_tag_subscribers(session, actor.account_id, data.recipients.tags)
+    via_tags, tag_contacts = await resolve_tag_recipients(session, actor.account_id, data.recipients.tags)
     members = await _phones_by_employee(session, via_tags - direct.keys() - via_groups.keys())
     everyone = {**via_groups, **members, **direct}
     phones: dict[str, int | None] = {phone: employee_id for employee_id, phone in everyone.items()}
-    known = await _employees_by_phone(session, actor.account_id, numbers)
-    for phone in numbers:
+    others = [*numbers, *sorted(tag_contacts)]
+    known = await _employees_by_phone(session, actor.account_id, others)
+    for phone in others:
         phones.setdefault(phone, known.get(phone))
     if not phones:
         raise InvalidInput("No recipients: choose employees, groups, tags or phone numbers.", code="no_recipients")
@@ -139,6 +127,7 @@ async def send_resolved(
     await permissions.check_may_send(session, actor, phones)
     await check_confirmed(session, actor.account_id, len(phones), count_segments(data.text).parts, data.confirmed)
     message = await _record_outbound(session, actor, data.text, group_ids, phones, timing, follow_up_of)
+    await record_in_tag_threads(session, actor.account_id, message.id, data.text, data.recipients.tags)
     read = await get_message_page(session, message)
     read = msgspec.structs.replace(read, client_id=data.client_id)  # not stored: only the sending tab needs it
     thread_ids = await touch_threads(session, message.id, message.created_at)
@@ -222,9 +211,7 @@ async def _record_outbound(
     return message
 
 
-async def get_message(
-    db: Database, actor: Actor, message_id: int, page_of: DeliveryQuery = FIRST_PAGE
-) -> MessageRead:
+async def get_message(db: Database, actor: Actor, message_id: int, page_of: DeliveryQuery = FIRST_PAGE) -> MessageRead:
     """One message the caller may see, with a page of the deliveries they may see (the summary counts them all)."""
     permissions.check_scope(actor, "messages:read")
     async with db.read() as session:

@@ -1,13 +1,13 @@
-"""Threads: per employee, per group and per contact (a number outside the staff); listing, paging."""
+"""Threads: per employee, per group, per contact (a number outside the staff) and per #tag; listing, paging."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, cast, func, literal, or_, select, text, true, update
+from sqlalchemy import ColumnElement, String, and_, cast, func, literal, or_, select, text, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from communicator.db.models import Contact, Delivery, Employee, Group, Message, Thread, ThreadMessage, User
+from communicator.db.models import Contact, Delivery, Employee, Group, Message, Tag, Thread, ThreadMessage, User
 from communicator.db.session import Database, dialect_insert
 from communicator.domain import ThreadKind
 from communicator.events import get_last_event_id
@@ -20,7 +20,7 @@ from communicator.services.core.permissions import Reach, check_scope, get_reach
 from communicator.services.messaging.unread import get_unread_counts, get_unread_total
 from communicator.services.messaging.views import list_message_reads
 
-KIND_ORDER = {ThreadKind.GROUP: 0, ThreadKind.CONTACT: 1, ThreadKind.EMPLOYEE: 2}
+KIND_ORDER = {ThreadKind.TAG: 0, ThreadKind.GROUP: 1, ThreadKind.CONTACT: 2, ThreadKind.EMPLOYEE: 3}
 # A thread title: name, colour (groups), phone (contacts).
 Title = tuple[str, str | None, str | None]
 
@@ -80,18 +80,20 @@ async def touch_threads(session: AsyncSession, message_id: int, at: datetime) ->
 
 
 async def _titles(session: AsyncSession, threads: list[Thread]) -> dict[int, Title]:
-    """Title, colour and phone per thread (an unnamed contact is titled by its number)."""
+    """Title, colour and phone per thread (an unnamed contact is titled by its number, a tag «#1234»)."""
     by_kind: dict[ThreadKind, list[int]] = {kind: [] for kind in ThreadKind}
     for t in threads:
         by_kind[t.kind].append(t.ref_id)
     employees = select(Employee.id, Employee.name, literal(None), Employee.phone)
     groups = select(Group.id, Group.name, Group.color, literal(None))
     contacts = select(Contact.id, func.coalesce(Contact.name, Contact.phone), literal(None), Contact.phone)
+    tags = select(Tag.id, literal("#", String) + Tag.name, literal(None), literal(None))
     found: dict[tuple[ThreadKind, int], Title] = {}
     for kind, query, model in (
         (ThreadKind.EMPLOYEE, employees, Employee),
         (ThreadKind.GROUP, groups, Group),
         (ThreadKind.CONTACT, contacts, Contact),
+        (ThreadKind.TAG, tags, Tag),
     ):
         if by_kind[kind]:
             rows = await session.execute(query.where(model.id.in_(by_kind[kind])))
@@ -106,6 +108,7 @@ def visible_threads(reach: Reach) -> ColumnElement[bool]:
     return or_(
         and_(Thread.kind == ThreadKind.EMPLOYEE, Thread.ref_id.in_(reach.employee_ids)),
         and_(Thread.kind == ThreadKind.GROUP, Thread.ref_id.in_(reach.group_ids)),
+        and_(Thread.kind == ThreadKind.TAG, Thread.ref_id.in_(reach.tag_ids)),
     )
 
 

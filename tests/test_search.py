@@ -81,17 +81,14 @@ async def test_word_forms_tags_and_filters(db: Database, admin: Actor) -> None:
     assert await texts(db, admin, q="#1234") == tagged
     assert await texts(db, admin, q="авария", direction="out") == ["Авария на подстанции #1234, выезжайте"]
     assert await texts(db, admin, q="авария", employee_id=OUTSIDER) == ["Авариями не занимаюсь"]
+    # The tagged reply sits in #1234's thread and the fitter's own, not under the broadcast (SPEC §2, rule 1).
     assert await texts(db, admin, q="авария", group_id=await group_id(db, FITTERS)) == [
-        "#1234 аварии устранены, failed valve replaced",
         "Авария на подстанции #1234, выезжайте",
     ]
-    assert len(await texts(db, admin, group_id=await group_id(db, FITTERS))) == 2
+    assert len(await texts(db, admin, group_id=await group_id(db, FITTERS))) == 1
     assert await texts(db, admin, employee_id=1) == [HISTORY[3], HISTORY[2], HISTORY[0]]
-    assert await texts(db, admin, employee_id=1, group_id=await group_id(db, FITTERS)) == [HISTORY[3], HISTORY[2]]
-    assert await texts(db, admin, q="авария", employee_id=1, group_id=await group_id(db, FITTERS)) == [
-        HISTORY[3],
-        HISTORY[2],
-    ]
+    assert await texts(db, admin, employee_id=1, group_id=await group_id(db, FITTERS)) == [HISTORY[2]]
+    assert await texts(db, admin, q="авария", employee_id=1, group_id=await group_id(db, FITTERS)) == [HISTORY[2]]
     assert await texts(db, admin, q="котельная") == ["Плановые работы в котельной"]
     assert await texts(db, admin, q="нет такого слова") == []
 
@@ -140,7 +137,7 @@ async def test_restricted_operator_finds_only_what_they_may_see(db: Database, ad
     assert found == ["#1234 аварии устранены, failed valve replaced", "Авария на подстанции #1234, выезжайте"]
     assert await texts(db, operator, q="котельная") == []
     assert await texts(db, operator, employee_id=OUTSIDER) == []
-    assert await texts(db, operator, group_id=await group_id(db, FITTERS)) == [HISTORY[3], HISTORY[2]]
+    assert await texts(db, operator, group_id=await group_id(db, FITTERS)) == [HISTORY[2]]  # the reply: #1234's
     assert await texts(db, operator, q="авария", employee_id=1) == [HISTORY[3], HISTORY[2]]
     everything = await search_messages(db, operator, SearchFilters())
     assert ids["outsider"] not in {hit.id for hit in everything.items}

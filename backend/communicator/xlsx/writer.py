@@ -13,7 +13,7 @@ import xlsxwriter
 # Excel's own row limit per sheet (header included).
 MAX_SHEET_ROWS = 1_048_576
 # A text starting with one of these is a formula, or becomes one when the user edits the cell (DDE, =HYPERLINK).
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # A phone number in E.164 ("+79161234567") starts with "+" but is inert: exports are full of them.
 _PHONE = re.compile(r"\+\d{6,15}")
 
@@ -22,7 +22,7 @@ Cell = str | int | float | datetime | None
 
 def neutralise_cell(value: Cell) -> Cell:
     """The value as Excel should show it: a text that could run as a formula gets a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(_FORMULA_STARTS) and not _PHONE.fullmatch(value):
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS) and not _PHONE.fullmatch(value):
         return "'" + value
     return value
 

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 
 from communicator.schemas.directory_transfer import TransferLanguage
-from communicator.xlsx import neutralise_cell
+from communicator.xlsx import FORMULA_STARTS, neutralise_cell
 
 
 @dataclass(frozen=True)
@@ -91,8 +91,8 @@ def format_cell(value: str) -> str:
 
 
 def read_cell(text: str) -> str:
-    """A cell as read from a file: the apostrophe format_cell added comes off again; outer spaces too."""
-    if text.startswith("'") and neutralise_cell(text[1:]) == text:
+    """A cell as read from a file: an apostrophe a neutralised cell got comes off again; outer spaces too."""
+    if text.startswith("'") and text[1:].startswith(FORMULA_STARTS):
         text = text[1:]
     return text.strip()
 

@@ -71,6 +71,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     smpp_enquire_link_seconds: float = 30.0
     smpp_response_timeout_seconds: float = 10.0
     smpp_retries: int = 3
+    # how often a gateway re-reads the smpp_binds table (binds managed on the «Шлюз» page)
+    smpp_binds_reload_seconds: float = 5.0
     static_dir: str | None = None
     # Operators whose subscribers' replies reach the short number (docs/numbering.md); others get «ответы не дойдут».
     reply_operators: tuple[str, ...] = ("MTS",)

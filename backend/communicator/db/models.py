@@ -244,6 +244,8 @@ class Message(Base):
     # A scheduled send's due time and the end of its validity period (docs/scheduling.md).
     send_at: Mapped[datetime | None] = mapped_column()
     valid_until: Mapped[datetime | None] = mapped_column()
+    # gaps: the approved alphanumeric sender name it goes out from (TON 5); None: the account's short number.
+    sender_name: Mapped[str | None] = mapped_column(String(11))
 
 
 class MessageTarget(Base):
@@ -395,6 +397,8 @@ class HttpProvider(Base):
     dlr_id_path: Mapped[str] = mapped_column(String(200), default="id")
     dlr_status_path: Mapped[str] = mapped_column(String(200), default="status")
     dlr_statuses: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
 # --- inbox-core ---
 
 
@@ -417,6 +421,8 @@ class Contact(Base):
     # None: an unknown number, not listed in the directory; set by «Добавить в справочник».
     name: Mapped[str | None] = mapped_column(String(200))
     note: Mapped[str] = mapped_column(Text, default="")
+
+
 # --- mail ---
 # E-mail to SMS (docs/mail.md) and webhooks (docs/webhooks.md).
 
@@ -492,6 +498,8 @@ class WebhookOutbox(Base):
     last_error: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column()
     finished_at: Mapped[datetime | None] = mapped_column()
+
+
 # --- ops ---
 
 
@@ -507,6 +515,8 @@ class GatewayLink(Base):
     tps_allowed: Mapped[float] = mapped_column()
     current_rate: Mapped[float] = mapped_column()
     updated_at: Mapped[datetime] = mapped_column()
+
+
 # --- m2m ---
 
 
@@ -535,3 +545,36 @@ class MailingListAttribute(Base):
     employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id", ondelete="CASCADE"), primary_key=True)
     name: Mapped[str] = mapped_column(String(100), primary_key=True)
     value: Mapped[str] = mapped_column(String(1000))
+
+
+# --- gaps ---
+
+
+class SmppBind(Base):
+    """An SMPP transceiver bind an account's SMS go out through, managed on the «Шлюз» page (docs/gateway.md)."""
+
+    __tablename__ = "smpp_binds"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    host: Mapped[str] = mapped_column(String(255))
+    port: Mapped[int] = mapped_column(Integer)
+    system_id: Mapped[str] = mapped_column(String(16))
+    # Encrypted with a key derived from the server secret (services/operations/smpp_binds.py); never read back.
+    password_sealed: Mapped[str] = mapped_column(String(200))
+    system_type: Mapped[str] = mapped_column(String(13), default="")
+    source_addr: Mapped[str] = mapped_column(String(21), default="")
+    window: Mapped[int] = mapped_column(Integer, default=10)
+    tps: Mapped[float] = mapped_column(default=100.0)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    updated_at: Mapped[datetime] = mapped_column()
+
+
+class DeliveryPart(Base):
+    """One part of a multipart delivery at the SMSC: each part gets its own id and receipt (docs/gateway.md)."""
+
+    __tablename__ = "delivery_parts"
+    delivery_id: Mapped[int] = mapped_column(BigId, ForeignKey("deliveries.id", ondelete="CASCADE"), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    smsc_id: Mapped[str] = mapped_column(String(64), index=True)
+    status: Mapped[DeliveryStatus] = mapped_column(EnumText(DeliveryStatus, 16))
+    error: Mapped[str | None] = mapped_column(String(200))

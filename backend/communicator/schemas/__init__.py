@@ -63,7 +63,7 @@ from communicator.schemas.messages import (
     ThreadPage,
     ThreadRead,
 )
-from communicator.schemas.ops import GatewayAlarmRead, GatewayLinkRead, GatewayStatusRead
+from communicator.schemas.ops import GatewayAlarmRead, GatewayLinkRead, GatewayStatusRead, SmppBindRead, SmppBindWrite
 from communicator.schemas.types import (
     BigCursor,
     BigId,
@@ -85,6 +85,7 @@ __all__ = [
     "AccountRead",
     "AccountSettings",
     "AccountUpdate",
+    "ApiPasswordUpdate",
     "AuditEntryRead",
     "AuditPage",
     "BigCursor",
@@ -131,6 +132,8 @@ __all__ = [
     "ResolvedEmployee",
     "Scope",
     "ShortText",
+    "SmppBindRead",
+    "SmppBindWrite",
     "Summary",
     "TagName",
     "TagRead",
@@ -151,7 +154,6 @@ __all__ = [
     "WebhookCallRead",
     "WebhookSettingsRead",
     "WebhookSettingsUpdate",
-    "ApiPasswordUpdate",
 ]
 
 API_STRUCTS = (
@@ -214,4 +216,6 @@ API_STRUCTS = (
     GatewayStatusRead,
     GatewayAlarmRead,
     ApiPasswordUpdate,
+    SmppBindWrite,
+    SmppBindRead,
 )

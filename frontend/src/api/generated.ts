@@ -89,6 +89,8 @@ export interface CommunicatorSchemas {
   ResolvedEmployee: ResolvedEmployee;
   Resync: Resync;
   Role: Role;
+  SmppBindRead: SmppBindRead;
+  SmppBindWrite: SmppBindWrite;
   Summary: Summary;
   TagRead: TagRead;
   ThreadKind: ThreadKind;
@@ -838,6 +840,46 @@ export interface ReadMark {
  */
 export interface Resync {
   type: 'resync';
+}
+/**
+ * A stored bind; its password only as set or not. `link` is its name on the links list.
+ *
+ * This interface was referenced by `CommunicatorSchemas`'s JSON-Schema
+ * via the `definition` "SmppBindRead".
+ */
+export interface SmppBindRead {
+  account_id: number;
+  account_name: string;
+  enabled: boolean;
+  has_password: boolean;
+  host: string;
+  id: number;
+  link: string;
+  port: number;
+  source_addr: string;
+  system_id: string;
+  system_type: string;
+  tps: number;
+  updated_at: string;
+  window: number;
+}
+/**
+ * A bind to add or change; `password` None keeps the stored one (it is never read back).
+ *
+ * This interface was referenced by `CommunicatorSchemas`'s JSON-Schema
+ * via the `definition` "SmppBindWrite".
+ */
+export interface SmppBindWrite {
+  account_id: number;
+  enabled?: boolean;
+  host: string;
+  password?: string | null;
+  port?: number;
+  source_addr?: string;
+  system_id: string;
+  system_type?: string;
+  tps?: number;
+  window?: number;
 }
 /**
  * A tag employees subscribe to, with how many active subscribers the caller may see.

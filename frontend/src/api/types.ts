@@ -139,3 +139,5 @@ export type HttpProviderWrite = G.HttpProviderWrite;
 export type GatewayLinkRead = G.GatewayLinkRead;
 export type GatewayStatusRead = G.GatewayStatusRead;
 export type GatewayAlarmRead = G.GatewayAlarmRead;
+export type SmppBindRead = G.SmppBindRead;
+export type SmppBindWrite = G.SmppBindWrite;

@@ -8,6 +8,7 @@ import { enM2m } from './m2m.strings';
 import type { Entry } from './translate';
 import { enInboxUi } from './inboxUi.strings';
 import { enOps } from './ops.strings';
+import { enBinds } from './binds.strings';
 
 export const en: Record<MessageKey, Entry> = {
   'app.name': 'Communicator',
@@ -361,5 +362,6 @@ export const en: Record<MessageKey, Entry> = {
   ...enMail,
   ...enSchedule,
   ...enOps,
+  ...enBinds,
   ...enM2m,
 };

@@ -7,6 +7,7 @@ import { ruM2m } from './m2m.strings';
 import type { Entry } from './translate';
 import { ruInboxUi } from './inboxUi.strings';
 import { ruOps } from './ops.strings';
+import { ruBinds } from './binds.strings';
 
 export const ru = {
   'app.name': 'Коммуникатор',
@@ -360,6 +361,7 @@ export const ru = {
   ...ruMail,
   ...ruSchedule,
   ...ruOps,
+  ...ruBinds,
   ...ruM2m,
 } satisfies Record<string, Entry>;
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
@@ -105,19 +106,41 @@ async def claim_deliveries(db: Database, queue: SendQueue, limit: int) -> list[C
             attempts=Delivery.attempts + 1,
             updated_at=now,
         )
-        .returning(Delivery.id, Delivery.message_id, Delivery.phone, Delivery.attempts, Delivery.possible_duplicate)
+        .returning(
+            Delivery.id,
+            Delivery.message_id,
+            Delivery.phone,
+            Delivery.attempts,
+            Delivery.possible_duplicate,
+            Delivery.account_id,
+        )
         .execution_options(synchronize_session=False)
     )
     async with db.write() as session:
         rows = (await session.execute(move_to_sending)).all()
         if not rows:
             return []
-        text_query = select(Message.id, Message.text).where(Message.id.in_({r.message_id for r in rows}))
-        texts = dict((await session.execute(text_query)).all())
+        message_query = select(Message.id, Message.text, Message.sender_name, Message.valid_until).where(
+            Message.id.in_({r.message_id for r in rows})
+        )
+        messages = {m.id: m for m in (await session.execute(message_query)).all()}
         await record_status_events(session, [r.id for r in rows])
-    return sorted(
-        (Claimed(r.id, r.message_id, r.phone, texts[r.message_id], r.attempts, r.possible_duplicate) for r in rows),
-        key=lambda c: c.delivery_id,
+    return sorted((_claimed(r, messages[r.message_id], now) for r in rows), key=lambda c: c.delivery_id)
+
+
+def _claimed(row: Any, message: Any, now: datetime) -> Claimed:
+    """A claimed delivery with its message's text, sender name and the validity left (whole minutes, at least 1)."""
+    left = None if message.valid_until is None else max(1, math.ceil((message.valid_until - now).total_seconds() / 60))
+    return Claimed(
+        row.id,
+        row.message_id,
+        row.phone,
+        message.text,
+        row.attempts,
+        row.possible_duplicate,
+        sender=message.sender_name,
+        validity_minutes=left,
+        account_id=row.account_id,
     )
 
 

@@ -59,3 +59,46 @@ async def test_a_sender_name_not_approved_is_refused_and_nothing_stored(sdb: Dat
 
 async def _delivered(db: Database, message_id: int) -> bool:
     return await count_by_status(db, message_id) == {"Delivered": 1}
+
+
+LONG = "Плановые работы на подстанции: отключение с 9:00 до 18:00, просьба подготовить резервное питание. " * 2
+
+
+async def _status_of(db: Database, phone: str) -> str:
+    async with db.read() as session:
+        return str(await session.scalar(select(Delivery.status).where(Delivery.phone == phone)))
+
+
+async def test_every_part_receipt_counts_for_a_long_message(sdb: Database, sadmin: Actor, peer: SmscPeer) -> None:
+    peer.script.receipts = None  # the test sends each part's receipt itself
+    phones = ["+79261110001", "+79261110002"]
+    await send_message(sdb, sadmin, MessageCreate(text=LONG, recipients=Recipients(numbers=phones)))
+    async with running_gateway(sdb, peer):
+        await peer.wait_for(lambda: len(peer.accepted) == 6, 20, "3 parts to each phone accepted")
+        for phone in phones:
+            await wait_for(lambda p=phone: _is(sdb, p, "Sent"), timeout=20, what="Sent")
+        parts = {p: sorted((s for s in peer.accepted.values() if "+" + s.destination_addr == p), key=_seq) for p in phones}
+        first, second = parts[phones[0]], parts[phones[1]]
+        for part in first[:2]:
+            assert await peer.send_receipt(part, part.message_id or "", "DELIVRD")
+        assert await _status_of(sdb, phones[0]) == "Sent", "two of three parts delivered is not delivered"
+        assert await peer.send_receipt(first[2], first[2].message_id or "", "DELIVRD")
+        assert await _status_of(sdb, phones[0]) == "Delivered"
+
+        assert await peer.send_receipt(second[1], second[1].message_id or "", "UNDELIV")
+        assert await _status_of(sdb, phones[1]) == "NotDelivered", "one failed part fails the delivery"
+        for part in (second[0], second[2]):
+            assert await peer.send_receipt(part, part.message_id or "", "DELIVRD")
+        assert await _status_of(sdb, phones[1]) == "NotDelivered"
+    async with sdb.read() as session:
+        stored = (await session.execute(select(DeliveryPart.smsc_id, DeliveryPart.status))).all()
+    assert {smsc_id for smsc_id, _ in stored} == set(peer.accepted), "every part's SMSC id is kept"
+    assert sorted(str(status) for _, status in stored).count("Delivered") == 5
+
+
+def _seq(submit: object) -> int:
+    return submit.short_message[5]  # type: ignore[attr-defined]  # the UDH's part number
+
+
+async def _is(db: Database, phone: str, status: str) -> bool:
+    return await _status_of(db, phone) == status

@@ -186,7 +186,7 @@ class SmppDriver:
         return list(await asyncio.gather(*(self._submit_one(c) for c in batch)))
 
     async def _submit_one(self, claimed: Claimed) -> SubmitResult:
-        """All parts of one delivery; its SMSC id is the first part's."""
+        """All parts of one delivery; its SMSC id is the first part's, and each part's id is kept for its receipt."""
         parts = split_text(claimed.text, next(self._references) % 256)
         ids: list[str] = []
         duplicate = False
@@ -198,7 +198,9 @@ class SmppDriver:
                     claimed.delivery_id, error=outcome.error, retryable=outcome.retryable, possible_duplicate=duplicate
                 )
             ids.append(outcome.smsc_id)
-        return SubmitResult(claimed.delivery_id, smsc_id=ids[0], possible_duplicate=duplicate)
+        return SubmitResult(
+            claimed.delivery_id, smsc_id=ids[0], part_ids=ids if len(ids) > 1 else None, possible_duplicate=duplicate
+        )
 
     def _body(self, claimed: Claimed, part: Part, source_addr: str | None = None) -> bytes:
         """The submit_sm body for one part; without a sender name it goes from the bind's source address."""

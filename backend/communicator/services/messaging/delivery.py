@@ -17,6 +17,7 @@ from communicator.domain import DeliveryStatus
 from communicator.events import DeliveryUpdated, record_event
 from communicator.metrics import record_receipts
 from communicator.queue import Claimed, SendQueue
+from communicator.services.messaging.parts import apply_part_receipts, record_parts
 from communicator.services.messaging.views import get_summaries, list_delivery_reads, select_deliveries
 
 FINAL = frozenset(
@@ -57,6 +58,7 @@ class SubmitResult(msgspec.Struct, frozen=True):
     error: str | None = None
     retryable: bool = False
     possible_duplicate: bool = False  # an earlier try got no answer: the SMSC may already have this one
+    part_ids: list[str] | None = None  # a long text's parts' SMSC ids in order (each part gets its own receipt)
 
 
 class Receipt(msgspec.Struct, frozen=True):
@@ -160,6 +162,7 @@ async def apply_submit_results(db: Database, results: Sequence[SubmitResult], at
             [{"k": r.delivery_id, "error": (r.error or "")[:200], "updated_at": now} for r in final],
         )
         await _requeue(session, retry, attempts, now)
+        await record_parts(session, {r.delivery_id: r.part_ids for r in results if r.smsc_id and r.part_ids})
         flagged = [r.delivery_id for r in results if r.possible_duplicate]
         if flagged:
             await session.execute(update(Delivery).where(Delivery.id.in_(flagged)).values(possible_duplicate=True))
@@ -198,29 +201,33 @@ async def apply_receipts(db: Database, receipts: Sequence[Receipt]) -> set[str]:
     """Apply delivery reports; returns the SMSC ids that matched no delivery (yet).
 
     A late or repeated report never moves a status back. A report can overtake the commit of
-    its own submit result, so the driver offers unmatched ones again a little later.
+    its own submit result, so the driver offers unmatched ones again a little later. A long text's
+    parts each have a report; the delivery's status follows from all of them (services/messaging/parts.py).
     """
     now = datetime.now(UTC)
     async with db.write() as session:
-        for status in sorted({r.status for r in receipts}):
-            await _update_many(
-                session,
-                "smsc_id",
-                status,
-                [{"k": r.smsc_id, "error": r.error, "updated_at": now} for r in receipts if r.status == status],
-            )
-        query = select(Delivery.id, Delivery.smsc_id, Delivery.updated_at).where(
-            Delivery.smsc_id.in_([r.smsc_id for r in receipts])
-        )
-        matched = (await session.execute(query)).all()
+        of_parts, outcomes = await apply_part_receipts(session, receipts)
+        await _move_all(session, "id", outcomes, now)
+        whole = [r for r in receipts if r.smsc_id not in of_parts]
+        await _move_all(session, "smsc_id", [(r.smsc_id, r.status, r.error) for r in whole], now)
+        ids = [r.smsc_id for r in whole]
+        matched = (await session.scalars(select(Delivery.smsc_id).where(Delivery.smsc_id.in_(ids)))).all()
         # Only rows this call moved get an event: a repeated or late (ENROUTE after DELIVRD) receipt changes nothing.
-        changed = select(Delivery.id).where(
-            Delivery.smsc_id.in_([r.smsc_id for r in receipts]), Delivery.updated_at == now
-        )
-        await record_status_events(session, list((await session.scalars(changed)).all()))
-    known = {row.smsc_id for row in matched}
+        moved = or_(Delivery.smsc_id.in_(ids), Delivery.id.in_([d for d, _, _ in outcomes]))
+        changed = await session.scalars(select(Delivery.id).where(moved, Delivery.updated_at == now))
+        await record_status_events(session, list(changed.all()))
+    known = {*matched, *of_parts}
     record_receipts([r for r in receipts if r.smsc_id in known])  # unmatched ones come again later
     return {r.smsc_id for r in receipts} - known
+
+
+async def _move_all(
+    session: AsyncSession, key: str, items: Sequence[tuple[Any, DeliveryStatus, str | None]], now: datetime
+) -> None:
+    """Move each delivery (found by `key`) to its status with its error, forward only."""
+    for status in sorted({status for _, status, _ in items}):
+        rows = [{"k": k, "error": error, "updated_at": now} for k, s, error in items if s == status]
+        await _update_many(session, key, status, rows)
 
 
 async def record_status_events(session: AsyncSession, delivery_ids: Iterable[int]) -> None:

@@ -84,9 +84,7 @@ class Proxy:
             client_writer.close()
             return
         self._writers |= {client_writer, up_writer}
-        await asyncio.gather(
-            self._pipe(client_reader, up_writer, capture=True), self._pipe(up_reader, client_writer)
-        )
+        await asyncio.gather(self._pipe(client_reader, up_writer, capture=True), self._pipe(up_reader, client_writer))
         self._writers -= {client_writer, up_writer}
 
     async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, capture: bool = False) -> None:

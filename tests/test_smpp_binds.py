@@ -78,7 +78,9 @@ async def test_a_bind_added_through_the_api_binds_and_carries_submits(
         await peer.stop()
 
 
-async def test_bind_passwords_are_sealed_never_read_back_and_bad_input_refused(http: httpx.AsyncClient, smpp_server: LiveServer) -> None:
+async def test_bind_passwords_are_sealed_never_read_back_and_bad_input_refused(
+    http: httpx.AsyncClient, smpp_server: LiveServer
+) -> None:
     created = (await http.post(f"{API}/gateway/binds", json=_bind(2775, password="pa55word"))).json()
     listed = await http.get(f"{API}/gateway/binds")
     assert "pa55word" not in listed.text and "password_sealed" not in listed.text

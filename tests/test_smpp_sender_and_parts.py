@@ -77,7 +77,9 @@ async def test_every_part_receipt_counts_for_a_long_message(sdb: Database, sadmi
         await peer.wait_for(lambda: len(peer.accepted) == 6, 20, "3 parts to each phone accepted")
         for phone in phones:
             await wait_for(lambda p=phone: _is(sdb, p, "Sent"), timeout=20, what="Sent")
-        parts = {p: sorted((s for s in peer.accepted.values() if "+" + s.destination_addr == p), key=_seq) for p in phones}
+        parts = {
+            p: sorted((s for s in peer.accepted.values() if "+" + s.destination_addr == p), key=_seq) for p in phones
+        }
         first, second = parts[phones[0]], parts[phones[1]]
         for part in first[:2]:
             assert await peer.send_receipt(part, part.message_id or "", "DELIVRD")

@@ -46,7 +46,7 @@ def _timing(args: dict[str, Any]) -> dict[str, Any]:
     """send_at and valid_minutes from the operation's date and validity period."""
     send_at = args.get("scheduledSendDate", args.get("date"))
     if isinstance(send_at, str):
-        send_at = parse_datetime("scheduledSendDate", send_at, keep_naive=True) if send_at.strip() else None
+        send_at = parse_datetime("scheduledSendDate", send_at) if send_at.strip() else None
     raw = (args.get("validityPeriod") or "").strip()
     if not raw:
         return {"send_at": send_at, "valid_minutes": None}

@@ -224,7 +224,9 @@ class SmppDriver:
             if bind is None or bind.link.session is None:
                 return _Outcome(error="no SMSC bind is up", retryable=True, duplicate=duplicate)
             try:
-                response = await bind.link.session.submit(self._body(claimed, part, bind.source_addr), bind.rate.acquire)
+                response = await bind.link.session.submit(
+                    self._body(claimed, part, bind.source_addr), bind.rate.acquire
+                )
             except (ResponseTimeout, LinkDown) as failure:
                 log.warning("submit_sm to %s unanswered (%s); sending again", claimed.phone, failure)
                 tries, duplicate, error = tries + 1, True, str(failure)

@@ -670,6 +670,7 @@ export interface MessageCreate {
   confirmed?: boolean;
   recipients: Recipients;
   send_at?: string | null;
+  sender_name?: string | null;
   text: string;
   valid_minutes?: number | null;
 }

@@ -12,6 +12,7 @@ from datetime import timedelta
 import httpx
 
 from communicator.db.session import Database
+from communicator.services.integrations.webhook_targets import TargetRefused, resolve_webhook_target
 from communicator.services.integrations.webhooks import (
     CallResult,
     WebhookCall,
@@ -20,7 +21,6 @@ from communicator.services.integrations.webhooks import (
     prune_webhook_log,
     record_webhook_result,
 )
-from communicator.services.integrations.webhook_targets import TargetRefused, resolve_webhook_target
 from communicator.settings import Settings
 
 log = logging.getLogger(__name__)

@@ -226,9 +226,7 @@ async def _record_outbound(
     return message
 
 
-async def get_message(
-    db: Database, actor: Actor, message_id: int, page_of: DeliveryQuery = FIRST_PAGE
-) -> MessageRead:
+async def get_message(db: Database, actor: Actor, message_id: int, page_of: DeliveryQuery = FIRST_PAGE) -> MessageRead:
     """One message the caller may see, with a page of the deliveries they may see (the summary counts them all)."""
     permissions.check_scope(actor, "messages:read")
     async with db.read() as session:

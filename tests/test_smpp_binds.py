@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Iterator
+from datetime import timedelta
 
 import httpx
+import msgspec
 import pytest
 from sqlalchemy import select, update
 
-from communicator.db.models import SmppBind, User
+from communicator.db.models import Delivery, SmppBind, User
 from communicator.db.session import Database
-from communicator.services.operations.smpp_binds import open_password, seal_password
-from tests.conftest import API, LiveServer, login, make_server
-from tests.helpers import wait_for
+from communicator.services.core.actors import Actor
+from communicator.services.messaging import delivery
+from communicator.services.operations.smpp_binds import SmppBindConfig, open_password, seal_password
+from tests.conftest import API, LiveServer, free_port, login, make_server
+from tests.helpers import count_by_status, wait_for
+from tests.smpp_support import running_gateway, send_to_phones
 from tests.smsc_peer import Script, SmscPeer
+
+pytest_plugins = ["tests.smpp_fixtures"]  # the fixtures: sdb, sadmin, peer
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -125,3 +133,46 @@ def test_a_sealed_password_opens_only_under_its_secret() -> None:
     assert sealed != seal_password(b"one secret", "pw"), "a fresh nonce each time"
     with pytest.raises(ValueError):
         open_password(b"another secret", sealed)
+
+
+async def test_an_accounts_own_bind_carries_its_sms_and_while_down_burns_no_attempts(
+    sdb: Database, sadmin: Actor, peer: SmscPeer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(delivery, "UNSENT_DELAY", timedelta(milliseconds=200))
+    own = SmppBindConfig(
+        id=7,
+        account_id=sadmin.account_id,
+        host="127.0.0.1",
+        port=free_port(),  # nothing listens: the account's own bind is down
+        system_id="own",
+        password="pw",
+        system_type="",
+        source_addr="OWN",
+        window=10,
+        tps=50,
+    )
+    second = await SmscPeer(Script(receipts="DELIVRD")).start()
+    try:
+        async with running_gateway(sdb, peer) as driver:  # the settings' bind (to `peer`) is up
+            await driver.apply_binds([own])
+            message_id = await send_to_phones(sdb, sadmin, 2)
+
+            async def waiting_unharmed() -> bool:
+                async with sdb.read() as session:
+                    rows = (await session.execute(select(Delivery.status, Delivery.attempts, Delivery.error))).all()
+                return all(
+                    r.status == "Pending" and r.attempts == 0 and "no SMSC bind" in (r.error or "") for r in rows
+                )
+
+            await wait_for(waiting_unharmed, 10, "deliveries back in the queue, no attempt spent")
+            await asyncio.sleep(0.5)  # a few more rounds while the bind is down
+            assert await waiting_unharmed() and peer.submits == [], "the default bind never carries this account's SMS"
+            await driver.apply_binds([msgspec.structs.replace(own, port=second.port)])
+            await wait_for(lambda: _all_delivered(sdb, message_id), 20, "delivered through the account's bind")
+        assert peer.submits == [] and {s.source_addr for s in second.submits} == {"OWN"}
+    finally:
+        await second.stop()
+
+
+async def _all_delivered(db: Database, message_id: int) -> bool:
+    return await count_by_status(db, message_id) == {"Delivered": 2}

@@ -38,6 +38,7 @@ class _Outcome:
     error: str | None = None
     retryable: bool = False
     duplicate: bool = False  # an earlier try may have reached the SMSC (no response, or the link fell)
+    unsent: bool = False  # no bind of its account was up: it went nowhere
 
 
 def source_address(sender: str) -> tuple[str, int, int]:
@@ -195,7 +196,11 @@ class SmppDriver:
             duplicate = duplicate or outcome.duplicate
             if outcome.smsc_id is None:
                 return SubmitResult(
-                    claimed.delivery_id, error=outcome.error, retryable=outcome.retryable, possible_duplicate=duplicate
+                    claimed.delivery_id,
+                    error=outcome.error,
+                    retryable=outcome.retryable,
+                    possible_duplicate=duplicate,
+                    unsent=outcome.unsent and not ids and not duplicate,
                 )
             ids.append(outcome.smsc_id)
         return SubmitResult(
@@ -222,7 +227,7 @@ class SmppDriver:
         while tries <= self.retries and throttled <= MAX_THROTTLED:
             bind = await self._bound(claimed.account_id)
             if bind is None or bind.link.session is None:
-                return _Outcome(error="no SMSC bind is up", retryable=True, duplicate=duplicate)
+                return _Outcome(error="no SMSC bind is up", retryable=True, duplicate=duplicate, unsent=True)
             try:
                 response = await bind.link.session.submit(
                     self._body(claimed, part, bind.source_addr), bind.rate.acquire
@@ -257,8 +262,8 @@ class SmppDriver:
             bound = [b for b in routes if b.link.session is not None and not b.link.session.closed.is_set()]
             if bound:
                 return bound[next(self._turn) % len(bound)]
-            if not routes:
-                return None
+            if not routes or any(b.link.session is not None for b in self.binds):
+                return None  # other binds are up, not this account's: waiting here would hold up the whole batch
             waiters = [asyncio.ensure_future(b.link.bound.wait()) for b in routes]
             done, pending = await asyncio.wait(
                 waiters, timeout=self.bind_wait_seconds, return_when=asyncio.FIRST_COMPLETED

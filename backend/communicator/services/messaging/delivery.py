@@ -38,6 +38,7 @@ RANK = {
     **dict.fromkeys(FINAL, 3),
 }
 MAX_ATTEMPTS = 5
+UNSENT_DELAY = timedelta(seconds=10)  # an unsent delivery waits this long for its account's binds to come back
 
 
 def can_move(old: DeliveryStatus, new: DeliveryStatus) -> bool:
@@ -59,6 +60,7 @@ class SubmitResult(msgspec.Struct, frozen=True):
     retryable: bool = False
     possible_duplicate: bool = False  # an earlier try got no answer: the SMSC may already have this one
     part_ids: list[str] | None = None  # a long text's parts' SMSC ids in order (each part gets its own receipt)
+    unsent: bool = False  # nothing went to any SMSC (its account's binds are down): not counted as an attempt
 
 
 class Receipt(msgspec.Struct, frozen=True):
@@ -151,7 +153,7 @@ async def apply_submit_results(db: Database, results: Sequence[SubmitResult], at
     now = datetime.now(UTC)
     sent = [{"k": r.delivery_id, "smsc_id": r.smsc_id, "updated_at": now} for r in results if r.smsc_id]
     failed = [r for r in results if not r.smsc_id]
-    retry = [r for r in failed if r.retryable and attempts.get(r.delivery_id, 0) < MAX_ATTEMPTS]
+    retry = [r for r in failed if r.retryable and (r.unsent or attempts.get(r.delivery_id, 0) < MAX_ATTEMPTS)]
     final = [r for r in failed if r not in retry]
     async with db.write() as session:
         await _update_many(session, "id", DeliveryStatus.SENT, sent)
@@ -191,7 +193,8 @@ async def _requeue(session: AsyncSession, retry: list[SubmitResult], attempts: d
                 status=DeliveryStatus.PENDING,
                 error=(r.error or "")[:200],
                 updated_at=now,
-                lease_until=now + retry_delay(attempts.get(r.delivery_id, 1)),
+                lease_until=now + (UNSENT_DELAY if r.unsent else retry_delay(attempts.get(r.delivery_id, 1))),
+                attempts=Delivery.attempts - 1 if r.unsent else Delivery.attempts,
             )
         )
         await session.execute(statement)

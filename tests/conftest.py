@@ -136,7 +136,7 @@ class LiveServer:
 def make_server(url: str, **overrides: object) -> LiveServer:
     """A started live server on a migrated database seeded with the demo account."""
     # No SMTP listener unless a test asks for one: servers side by side would fight over one port.
-    overrides = {"smtp_port": 0, **overrides}
+    overrides = {"smtp_port": 0, "webhook_allow_private": True, **overrides}  # test receivers listen on loopback
     settings = load_settings({}, database_url=url, sim_dlr_delay_ms=20.0, sim_submit_latency_ms=1.0, **overrides)
     asyncio.run(seed(url))
     return LiveServer(settings).start()

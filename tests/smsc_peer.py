@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import random
+import struct
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -58,6 +59,7 @@ class Proxy:
         self.port = free_port()
         self.silent = asyncio.Event()
         self.connections = 0
+        self.captured: bytearray | None = None  # what the ESME wrote, when a test sets it to bytearray()
         self._writers: set[asyncio.StreamWriter] = set()
         self._server: asyncio.Server | None = None
 
@@ -82,14 +84,16 @@ class Proxy:
             client_writer.close()
             return
         self._writers |= {client_writer, up_writer}
-        await asyncio.gather(self._pipe(client_reader, up_writer), self._pipe(up_reader, client_writer))
+        await asyncio.gather(self._pipe(client_reader, up_writer, capture=True), self._pipe(up_reader, client_writer))
         self._writers -= {client_writer, up_writer}
 
-    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, capture: bool = False) -> None:
         try:
             while data := await reader.read(65536):
                 if self.silent.is_set():
                     continue  # a silent link swallows everything
+                if capture and self.captured is not None:
+                    self.captured += data
                 writer.write(data)
         except (ConnectionError, OSError):
             pass
@@ -292,6 +296,16 @@ class SmscPeer:
             short_message=short_message,
         )
         return response is not None
+
+    def captured_submits(self) -> list[smpp34.SubmitSm]:
+        """The submit_sm PDUs the ESME wrote since `proxy.captured` was set, decoded by smpp34 (every field)."""
+        data, found = bytes(self.proxy.captured or b""), []
+        while len(data) >= 16:
+            length, command_id = struct.unpack(">II", data[:8])
+            if command_id == 0x04:
+                found.append(smpp34.decode(data[:length]))
+            data = data[length:]
+        return [pdu for pdu in found if isinstance(pdu, smpp34.SubmitSm)]
 
     def reached(self) -> set[str]:
         """The destinations the SMSC took a message for."""

@@ -59,10 +59,30 @@ async def http(live: LiveServer, admin_cookie: str) -> AsyncIterator[httpx.Async
         yield client
 
 
+# Everything a refused request could have changed: the directory, users, tokens, threads, and the settings and
+# objects of the routes added since (contacts, account settings, mail, webhooks, HTTP provider, SMPP binds).
+SNAPSHOT_PATHS = (
+    "/mail",  # first: reading it the first time creates the account's mail user, which /users then lists
+    "/employees",
+    "/groups",
+    "/users",
+    "/tokens",
+    "/threads",
+    "/contacts",
+    "/account/settings",
+    "/webhooks",
+    "/webhooks/calls",
+    "/admin/http-provider",
+    "/gateway/binds",
+    "/platform/accounts",
+)
+
+
 async def snapshot(http: httpx.AsyncClient) -> list:
-    """What a change would show up in: employees, groups, users, tokens, threads."""
-    paths = ("/employees", "/groups", "/users", "/tokens", "/threads")
-    return [(await http.get(f"{API}{path}")).json()["items"] for path in paths]
+    """What a change would show up in (every answer must be a 200 to compare)."""
+    answers = [await http.get(f"{API}{path}") for path in SNAPSHOT_PATHS]
+    assert all(answer.status_code == 200 for answer in answers), [a.text for a in answers if a.status_code != 200]
+    return [answer.json() for answer in answers]
 
 
 def assert_refused(response: httpx.Response, status: int, *named: str) -> None:
@@ -86,6 +106,18 @@ JSON_ROUTES = [
     pytest.param("POST", "/messages", id="send"),
     pytest.param("POST", "/auth/login", id="login"),
     pytest.param("POST", "/platform/inbox/1/assign", id="assign-unrouted"),
+    pytest.param("POST", "/contacts", id="create-contact"),
+    pytest.param("PATCH", "/contacts/1", id="update-contact"),
+    pytest.param("POST", "/contacts/1/employee", id="promote-contact"),
+    pytest.param("PUT", "/account/settings", id="account-settings"),
+    pytest.param("POST", "/messages/1/follow-up", id="follow-up"),
+    pytest.param("PUT", "/mail", id="mail-settings"),
+    pytest.param("PUT", "/webhooks", id="webhook-settings"),
+    pytest.param("PUT", "/admin/http-provider", id="http-provider"),
+    pytest.param("PUT", "/users/1/api_password", id="api-password"),
+    pytest.param("PATCH", "/platform/accounts/1", id="update-account"),
+    pytest.param("POST", "/gateway/binds", id="create-bind"),
+    pytest.param("PUT", "/gateway/binds/1", id="update-bind"),
 ]
 
 
@@ -119,6 +151,7 @@ async def test_an_unexpected_error_is_logged_with_its_traceback(
 # --- ids too large for their column ---------------------------------------------------------------
 
 # (method, path, body): every route that takes an id in its path, query or body. {big} is the id.
+BIND = {"account_id": 1, "host": "smsc.example", "system_id": "esme", "password": "pw"}  # a valid SMPP bind
 INT_ID_ROUTES = [
     ("GET", "/threads/{big}/messages", None),
     ("POST", "/threads/{big}/read", {"last_message_id": 1}),
@@ -140,6 +173,13 @@ INT_ID_ROUTES = [
     ("POST", "/messages", {"text": "x", "recipients": {"employees": ["{big}"]}}),
     ("POST", "/messages", {"text": "x", "recipients": {"groups": ["{big}"]}}),
     ("POST", "/platform/inbox/1/assign", {"account_id": "{big}"}),
+    ("PATCH", "/contacts/{big}", {"name": "x"}),
+    ("POST", "/contacts/{big}/employee", {"name": "x"}),
+    ("PUT", "/users/{big}/api_password", {"password": "long-enough-pw"}),
+    ("PATCH", "/platform/accounts/{big}", {"timezone": "UTC"}),
+    ("PUT", "/gateway/binds/{big}", BIND),
+    ("DELETE", "/gateway/binds/{big}", None),
+    ("POST", "/gateway/binds", {**BIND, "account_id": "{big}"}),
 ]
 BIGINT_ID_ROUTES = [
     ("GET", "/messages/{big}", None),
@@ -149,6 +189,9 @@ BIGINT_ID_ROUTES = [
     ("GET", "/messages/1?after_id={big}", None),
     ("GET", "/platform/inbox?before_id={big}", None),
     ("POST", "/platform/inbox/{big}/assign", {"account_id": 1}),
+    ("POST", "/messages/{big}/cancel", None),
+    ("POST", "/messages/{big}/follow-up", {"text": "x", "confirmed": True}),
+    ("GET", "/webhooks/calls?before_id={big}", None),
 ]
 
 
@@ -219,7 +262,53 @@ LONG_FIELDS = [
     ("POST", "/simulator/inbound", {"from": "+79161000001"}, "text"),
     ("POST", "/simulator/inbound", {"from": "+79161000001", "text": "x"}, "to"),
     ("POST", "/auth/login", {"password": "x"}, "login"),
+    ("POST", "/contacts", {"phone": "+79265550197"}, "name"),
+    ("POST", "/contacts", {"phone": "+79265550197", "name": "x"}, "note"),
+    ("PATCH", "/contacts/1", {}, "name"),
+    ("POST", "/contacts/1/employee", {}, "name"),
+    ("PUT", "/users/1/api_password", {}, "password"),
+    ("PUT", "/webhooks", {}, "inbound_url"),
+    ("PUT", "/admin/http-provider", {"url_template": "https://sms.example/send"}, "name"),
+    ("POST", "/gateway/binds", {**BIND, "password": None}, "host"),
+    ("POST", "/gateway/binds", BIND, "password"),
+    ("PUT", "/gateway/binds/1", BIND, "system_id"),
+    ("POST", "/messages", {"text": "x", "recipients": {"numbers": ["+79265550197"]}}, "sender_name"),
 ]
+
+
+# Values a length limit does not catch first (a list item, a URL, a text the service measures): 10 MB each.
+HUGE_VALUES = [
+    ("PUT", "/mail", {"allowed_senders": ["{huge}@example.com"]}),
+    ("PUT", "/webhooks", {"delivery_url": "https://{huge}.example/hook"}),
+    ("PUT", "/admin/http-provider", {"name": "x", "url_template": "https://{huge}.example/"}),
+    ("POST", "/messages/1/follow-up", {"text": "{huge}", "confirmed": True}),
+    ("POST", "/messages", {"text": "{huge}", "recipients": {"numbers": ["+79265550197"]}}),
+    ("POST", "/gateway/binds", {**BIND, "source_addr": "{huge}"}),
+]
+
+
+def _with_huge(value: object, huge: str) -> object:
+    """The body with "{huge}" inside strings replaced by the huge text."""
+    if isinstance(value, str):
+        return value.replace("{huge}", huge)
+    if isinstance(value, dict):
+        return {k: _with_huge(v, huge) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_with_huge(v, huge) for v in value]
+    return value
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"), HUGE_VALUES, ids=[f"{m} {p} {sorted(b)}" for m, p, b in HUGE_VALUES]
+)
+async def test_a_ten_megabyte_value_is_refused_and_changes_nothing(
+    http: httpx.AsyncClient, method: str, path: str, body: dict
+) -> None:
+    before = await snapshot(http)
+    response = await http.request(method, API + path, json=_with_huge(body, "x" * 10_000_000))
+    assert response.status_code in (400, 404, 422), response.text[:300]
+    assert len(response.content) < 10_000, "the answer does not echo the value"
+    assert await snapshot(http) == before
 
 
 @pytest.mark.parametrize("size", [900_000, 10_000_000], ids=["900KB", "10MB"])

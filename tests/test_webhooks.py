@@ -30,7 +30,12 @@ from communicator.services.messaging.send import send_message
 from communicator.settings import Settings, load_settings
 from communicator.webhooks.sender import send_due_webhooks
 
-FAST = {"webhook_backoff_seconds": 0.05, "webhook_backoff_max_seconds": 0.2, "webhook_timeout_seconds": 2.0}
+FAST = {
+    "webhook_backoff_seconds": 0.05,
+    "webhook_backoff_max_seconds": 0.2,
+    "webhook_timeout_seconds": 2.0,
+    "webhook_allow_private": True,  # the receivers listen on loopback
+}
 
 
 class Receiver:
@@ -124,7 +129,9 @@ async def test_inbound_is_signed_and_retried_until_accepted(db: Database, admin:
     The call is queued in the transaction that records its event: no URL, no row; an outbound send, no row.
     """
     await receive_sms(db, "4938", "+79161000001", "до настройки", "smsc-0")
-    hooks = await update_webhook_settings(db, admin, WebhookSettingsUpdate(inbound_url=receiver.url))
+    hooks = await update_webhook_settings(
+        db, admin, WebhookSettingsUpdate(inbound_url=receiver.url), allow_private=True
+    )
     assert await outbox(db) == []
     await send_message(db, admin, MessageCreate(text="t", recipients=Recipients(employees=[1])))
     await receive_sms(db, "4938", "+79161000001", "#1234 готово", "smsc-1")
@@ -151,7 +158,7 @@ async def test_a_receiver_that_never_answers_times_out_and_fails(db: Database, a
     silent.listen(16)
     try:
         url = f"http://127.0.0.1:{silent.getsockname()[1]}/hook"
-        await update_webhook_settings(db, admin, WebhookSettingsUpdate(inbound_url=url))
+        await update_webhook_settings(db, admin, WebhookSettingsUpdate(inbound_url=url), allow_private=True)
         await receive_sms(db, "4938", "+79161000001", "тишина", "smsc-9")
         await run_until_finished(db, settings(webhook_timeout_seconds=0.2, webhook_max_attempts=3))
     finally:
@@ -163,7 +170,7 @@ async def test_a_receiver_that_never_answers_times_out_and_fails(db: Database, a
 async def test_restart_resumes_retries(database_url: str, admin: Actor, receiver: Receiver) -> None:
     """A failed attempt's retry and a call claimed by a process that died both go out after a restart."""
     first = Database(database_url)
-    await update_webhook_settings(first, admin, WebhookSettingsUpdate(inbound_url=receiver.url))
+    await update_webhook_settings(first, admin, WebhookSettingsUpdate(inbound_url=receiver.url), allow_private=True)
     await receive_sms(first, "4938", "+79161000001", "первое", "smsc-r1")
     await receive_sms(first, "4938", "+79161000001", "второе", "smsc-r2")
     async with httpx.AsyncClient() as http:
@@ -194,7 +201,7 @@ async def test_two_workers_never_send_the_same_attempt(postgres_url: str, admin_
     live = Receiver(failures=0)
     one, two = Database(postgres_url), Database(postgres_url)
     try:
-        await update_webhook_settings(one, admin_pg, WebhookSettingsUpdate(inbound_url=live.url))
+        await update_webhook_settings(one, admin_pg, WebhookSettingsUpdate(inbound_url=live.url), allow_private=True)
         for n in range(40):
             await receive_sms(one, "4938", f"+7916100{n % 20 + 1:04d}", f"ответ {n}", f"smsc-w{n}")
         await asyncio.gather(run_until_finished(one, settings()), run_until_finished(two, settings()))
@@ -227,7 +234,7 @@ async def admin_pg(postgres_url: str) -> Actor:
 
 async def test_delivery_updates_and_the_log(db: Database, admin: Actor, receiver: Receiver) -> None:
     """A send's delivery updates are posted to the delivery URL; the log lists each call, newest first."""
-    await update_webhook_settings(db, admin, WebhookSettingsUpdate(delivery_url=receiver.url))
+    await update_webhook_settings(db, admin, WebhookSettingsUpdate(delivery_url=receiver.url), allow_private=True)
     await send_message(db, admin, MessageCreate(text="t", recipients=Recipients(employees=[1])))
     claimed = await claim_deliveries(db, DatabaseQueue(db, 30), 10)
     await apply_submit_results(db, [SubmitResult(claimed[0].delivery_id, smsc_id="smsc-1")], {})

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import os
 import secrets
 import sys
 
@@ -26,6 +27,8 @@ def _serve(settings: Settings, args: argparse.Namespace) -> None:
     from communicator.wsdeflate import LeanWebSocketProtocol
 
     upgrade(settings.database_url)
+    if args.demo and "COMMUNICATOR_WEBHOOK_ALLOW_PRIVATE" not in os.environ:
+        settings = msgspec.structs.replace(settings, webhook_allow_private=True)  # a demo's receivers are local
     if args.demo:
         password = settings.demo_password or secrets.token_urlsafe(9)
         asyncio.run(_seed(settings, password))

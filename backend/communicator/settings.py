@@ -71,6 +71,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     smpp_enquire_link_seconds: float = 30.0
     smpp_response_timeout_seconds: float = 10.0
     smpp_retries: int = 3
+    # how often a gateway re-reads the smpp_binds table (binds managed on the «Шлюз» page)
+    smpp_binds_reload_seconds: float = 5.0
     static_dir: str | None = None
     # Operators whose subscribers' replies reach the short number (docs/numbering.md); others get «ответы не дойдут».
     reply_operators: tuple[str, ...] = ("MTS",)
@@ -92,6 +94,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     webhook_backoff_seconds: float = 10.0  # the first retry's delay; doubled each attempt
     webhook_backoff_max_seconds: float = 3600.0
     webhook_poll_seconds: float = 2.0
+    # hooks may post to private, loopback and link-local addresses (tests, the demo); off: public addresses only
+    webhook_allow_private: bool = False
+    # the delivery log: finished calls older than this are deleted, and at most this many kept per account
+    webhook_log_days: float = 30.0
+    webhook_log_max_per_account: int = 10_000
     # --- ops (docs/operations.md) ---
     # Each gateway writes its links' state this often; a link not reported for 3× this reads as down.
     gateway_link_report_seconds: float = 5.0

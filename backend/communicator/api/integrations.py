@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Controller, Request, get, put
+from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import JSONBody, Parameter
 
@@ -59,10 +60,14 @@ class WebhookController(Controller):
 
     @put("/", operation_id="updateWebhookSettings")
     async def update_hooks(
-        self, db: NamedDependency[Database], actor: NamedDependency[Actor], data: JSONBody[WebhookSettingsUpdate]
+        self,
+        db: NamedDependency[Database],
+        actor: NamedDependency[Actor],
+        state: State,
+        data: JSONBody[WebhookSettingsUpdate],
     ) -> WebhookSettingsRead:
-        """Set the URLs (empty: off) or regenerate the secret."""
-        return await webhooks.update_webhook_settings(db, actor, data)
+        """Set the URLs (empty: off; none resolving to a private address) or regenerate the secret."""
+        return await webhooks.update_webhook_settings(db, actor, data, state.settings.webhook_allow_private)
 
     @get("/calls", operation_id="listWebhookCalls")
     async def list_calls(

@@ -6,15 +6,18 @@ import asyncio
 import logging
 from typing import Any
 
-from litestar import Controller, Response, get
+from litestar import Controller, Request, Response, delete, get, post, put
 from litestar.datastructures import State
 from litestar.di import NamedDependency
+from litestar.params import JSONBody
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from communicator import metrics
+from communicator.api.params import PathId
 from communicator.db.session import Database
-from communicator.schemas import GatewayAlarmRead, GatewayStatusRead
+from communicator.schemas import GatewayAlarmRead, GatewayStatusRead, SmppBindRead, SmppBindWrite
 from communicator.services.core.actors import Actor
+from communicator.services.operations import smpp_binds
 from communicator.services.operations.links import (
     count_queue,
     get_gateway_alarm,
@@ -117,6 +120,41 @@ class GatewayController(Controller):
     ) -> GatewayAlarmRead:
         """Whether any SMSC link is bound (every user's top bar warns when none is)."""
         return await get_gateway_alarm(db, actor, stale_seconds(state))
+
+    @get("/binds", operation_id="listSmppBinds")
+    async def list_binds(
+        self, db: NamedDependency[Database], actor: NamedDependency[Actor]
+    ) -> dict[str, list[SmppBindRead]]:
+        """Every SMPP bind managed here (platform admins); passwords are never read back."""
+        return {"items": await smpp_binds.list_smpp_binds(db, actor)}
+
+    @post("/binds", operation_id="createSmppBind")
+    async def create_bind(
+        self,
+        db: NamedDependency[Database],
+        actor: NamedDependency[Actor],
+        request: Request,
+        data: JSONBody[SmppBindWrite],
+    ) -> SmppBindRead:
+        """Add a bind for an account; the gateways bind it within their reload interval."""
+        return await smpp_binds.add_smpp_bind(db, actor, data, request.app.state.server_secret)
+
+    @put("/binds/{bind_id:int}", operation_id="updateSmppBind")
+    async def update_bind(
+        self,
+        db: NamedDependency[Database],
+        actor: NamedDependency[Actor],
+        request: Request,
+        bind_id: PathId,
+        data: JSONBody[SmppBindWrite],
+    ) -> SmppBindRead:
+        """Change or disable a bind (no password: the stored one stays)."""
+        return await smpp_binds.update_smpp_bind(db, actor, bind_id, data, request.app.state.server_secret)
+
+    @delete("/binds/{bind_id:int}", operation_id="deleteSmppBind")
+    async def delete_bind(self, db: NamedDependency[Database], actor: NamedDependency[Actor], bind_id: PathId) -> None:
+        """Remove a bind; the gateways unbind it."""
+        await smpp_binds.delete_smpp_bind(db, actor, bind_id)
 
 
 OPS_ROUTES = [health_live, health_ready, metrics_endpoint]

@@ -252,6 +252,8 @@ class Message(Base):
     valid_until: Mapped[datetime | None] = mapped_column()
     # search: the text's word stems and #tags (communicator.sms.words), indexed by FTS5 / GIN (docs/search.md).
     search_text: Mapped[str | None] = mapped_column(Text, default=_search_words)
+    # gaps: the approved alphanumeric sender name it goes out from (TON 5); None: the account's short number.
+    sender_name: Mapped[str | None] = mapped_column(String(11))
 
 
 class MessageTarget(Base):
@@ -624,3 +626,36 @@ class ContactTag(Base):
     tag: Mapped[str] = mapped_column(String(100), primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
     opted_out_at: Mapped[datetime | None] = mapped_column()
+
+
+# --- gaps ---
+
+
+class SmppBind(Base):
+    """An SMPP transceiver bind an account's SMS go out through, managed on the «Шлюз» page (docs/gateway.md)."""
+
+    __tablename__ = "smpp_binds"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    host: Mapped[str] = mapped_column(String(255))
+    port: Mapped[int] = mapped_column(Integer)
+    system_id: Mapped[str] = mapped_column(String(16))
+    # Encrypted with a key derived from the server secret (services/operations/smpp_binds.py); never read back.
+    password_sealed: Mapped[str] = mapped_column(String(200))
+    system_type: Mapped[str] = mapped_column(String(13), default="")
+    source_addr: Mapped[str] = mapped_column(String(21), default="")
+    window: Mapped[int] = mapped_column(Integer, default=10)
+    tps: Mapped[float] = mapped_column(default=100.0)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    updated_at: Mapped[datetime] = mapped_column()
+
+
+class DeliveryPart(Base):
+    """One part of a multipart delivery at the SMSC: each part gets its own id and receipt (docs/gateway.md)."""
+
+    __tablename__ = "delivery_parts"
+    delivery_id: Mapped[int] = mapped_column(BigId, ForeignKey("deliveries.id", ondelete="CASCADE"), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    smsc_id: Mapped[str] = mapped_column(String(64), index=True)
+    status: Mapped[DeliveryStatus] = mapped_column(EnumText(DeliveryStatus, 16))
+    error: Mapped[str | None] = mapped_column(String(200))

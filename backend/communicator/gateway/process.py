@@ -17,6 +17,8 @@ from communicator.gateway.links import LinkReporter, serve_probes
 from communicator.gateway.smpp.session import BindConfig
 from communicator.gateway.worker import GatewayWorker
 from communicator.queue.database import DatabaseQueue
+from communicator.services.identity.server_secret import load_server_secret
+from communicator.services.operations.smpp_binds import SmppBindConfig, list_enabled_binds
 from communicator.settings import Settings
 from communicator.webhooks.sender import run_webhook_sender
 
@@ -52,23 +54,41 @@ def build_driver(settings: Settings, db: Database) -> Driver:
 
 
 def build_smpp_driver(settings: Settings, db: Database) -> SmppDriver:
-    """The SMPP driver with the one bind COMMUNICATOR_SMPP_* describe."""
-    if not settings.smpp_system_id:
-        raise SystemExit(
-            "COMMUNICATOR_GATEWAY_DRIVER=smpp needs COMMUNICATOR_SMPP_SYSTEM_ID (and _HOST, _PORT, _PASSWORD)"
+    """The SMPP driver: the one bind COMMUNICATOR_SMPP_* describe (if any), and the smpp_binds table's."""
+    binds = []
+    if settings.smpp_system_id:
+        binds.append(
+            BindConfig(
+                host=settings.smpp_host,
+                port=settings.smpp_port,
+                system_id=settings.smpp_system_id,
+                password=settings.smpp_password,
+                system_type=settings.smpp_system_type,
+                window=settings.smpp_window,
+                enquire_link_seconds=settings.smpp_enquire_link_seconds,
+                response_timeout=settings.smpp_response_timeout_seconds,
+            )
         )
-    bind = BindConfig(
-        host=settings.smpp_host,
-        port=settings.smpp_port,
-        system_id=settings.smpp_system_id,
-        password=settings.smpp_password,
-        system_type=settings.smpp_system_type,
-        window=settings.smpp_window,
+    else:
+        log.warning("COMMUNICATOR_SMPP_SYSTEM_ID is not set: only the binds added on the «Шлюз» page are used")
+    secret: list[bytes] = []
+
+    async def load_binds() -> list[SmppBindConfig]:
+        """The enabled binds of the table (the server secret, read once, opens their passwords)."""
+        if not secret:
+            secret.append(await load_server_secret(db, settings.secret_key))
+        return await list_enabled_binds(db, secret[0])
+
+    return SmppDriver(
+        db,
+        binds,
+        tps=settings.smpp_tps,
+        source_addr=settings.smpp_source_addr,
+        retries=settings.smpp_retries,
+        load_binds=load_binds,
+        reload_seconds=settings.smpp_binds_reload_seconds,
         enquire_link_seconds=settings.smpp_enquire_link_seconds,
         response_timeout=settings.smpp_response_timeout_seconds,
-    )
-    return SmppDriver(
-        db, [bind], tps=settings.smpp_tps, source_addr=settings.smpp_source_addr, retries=settings.smpp_retries
     )
 
 

@@ -54,6 +54,7 @@ class GatewayWorker:
         if getattr(self.driver, "needs_bound_link", False) and not self._any_bound():
             return 0  # no SMSC link: claiming would only spend the deliveries' attempts on an outage
         # Wait for the rate limit before claiming, so a lease is spent sending, not waiting.
+        self.bucket.rate = self.driver.tps  # binds added in the UI raise an SMPP driver's total
         await self.bucket.acquire(self.batch)
         claimed = await claim_deliveries(self.db, self.queue, self.batch)
         self.bucket.refund(self.batch - len(claimed))

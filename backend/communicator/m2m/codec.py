@@ -13,28 +13,32 @@ from communicator.m2m.schema import ARRAYS, COMPLEX, ENUMS, Field, Operation
 from communicator.m2m.xml import escape, local_name
 from communicator.services.core.errors import InvalidInput
 
-# The account's local time: dateTime values without an offset are read and written in it (API.md, Types).
-ACCOUNT_TZ = ZoneInfo("Europe/Moscow")
 MAX_LONG = 2**63 - 1
 
 
-def parse_datetime(name: str, raw: str, keep_naive: bool = False) -> datetime:
-    """An ISO 8601 dateTime; without an offset it is the account's local time (left naive when asked)."""
+def parse_datetime(name: str, raw: str) -> datetime:
+    """An ISO 8601 dateTime as given: naive without an offset (each operation reads it in the account's zone)."""
     try:
-        value = datetime.fromisoformat(raw.strip())
+        return datetime.fromisoformat(raw.strip())
     except ValueError:
         raise InvalidInput(f"{name}: «{raw[:40]}» is not a dateTime (2026-12-01T09:30:00).", code="bad_value") from None
-    return as_account_time(value) if not keep_naive else value
 
 
-def as_account_time(value: datetime) -> datetime:
-    """A dateTime without an offset read as the account's local time."""
-    return value.replace(tzinfo=ACCOUNT_TZ) if value.tzinfo is None else value
+def as_account_time(value: datetime, zone: ZoneInfo) -> datetime:
+    """A dateTime without an offset read as the account's local time (API.md, Types)."""
+    return value.replace(tzinfo=zone) if value.tzinfo is None else value
+
+
+def to_account_time(value: datetime | None, zone: ZoneInfo) -> datetime | None:
+    """A stored (UTC) instant in the account's zone, as results write it: local time without an offset."""
+    return None if value is None else value.astimezone(zone).replace(tzinfo=None)
 
 
 def format_datetime(value: datetime) -> str:
-    """A dateTime as the account's local time, without an offset."""
-    return value.astimezone(ACCOUNT_TZ).replace(tzinfo=None).isoformat(timespec="seconds")
+    """A result dateTime: the operation already made it the account's local time (to_account_time)."""
+    if value.tzinfo is not None:
+        raise ValueError("a result dateTime must be converted with to_account_time first")
+    return value.isoformat(timespec="seconds")
 
 
 def _scalar(name: str, kind: str, raw: str) -> Any:
@@ -52,7 +56,7 @@ def _scalar(name: str, kind: str, raw: str) -> Any:
             raise InvalidInput(f"{name}: «{raw[:40]}» is not true or false.", code="bad_value")
         return raw.strip().lower() in ("true", "1")
     if kind == "s:dateTime":
-        return parse_datetime(name, raw, keep_naive=True)  # each operation reads it in the account's zone
+        return parse_datetime(name, raw)  # each operation reads it in the account's zone
     enum = ENUMS.get(kind.removeprefix("tns:"))
     if enum is not None and raw.strip() not in enum:
         raise InvalidInput(f"{name}: «{raw[:40]}» is not one of {', '.join(enum)}.", code="bad_value")

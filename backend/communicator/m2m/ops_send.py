@@ -33,14 +33,20 @@ def _numbers(raw: list[str] | None) -> list[str]:
     return list(dict.fromkeys(numbers))
 
 
-def _timing(args: dict[str, Any]) -> dict[str, Any]:
-    """MessageCreate's send_at and valid_minutes from the operation's date and validity period (docs/scheduling.md).
+def _options(args: dict[str, Any]) -> dict[str, Any]:
+    """MessageCreate's send_at, valid_minutes and sender_name from the operation's date, validity and naming.
 
-    A date without an offset stays naive: the scheduling service reads it in the account's time zone.
+    A date without an offset stays naive: the scheduling service reads it in the account's time zone
+    (docs/scheduling.md). An empty naming sends from the account's short number.
     """
+    return {**_timing(args), "sender_name": (args.get("naming") or "").strip() or None}
+
+
+def _timing(args: dict[str, Any]) -> dict[str, Any]:
+    """send_at and valid_minutes from the operation's date and validity period."""
     send_at = args.get("scheduledSendDate", args.get("date"))
     if isinstance(send_at, str):
-        send_at = parse_datetime("scheduledSendDate", send_at, keep_naive=True) if send_at.strip() else None
+        send_at = parse_datetime("scheduledSendDate", send_at) if send_at.strip() else None
     raw = (args.get("validityPeriod") or "").strip()
     if not raw:
         return {"send_at": send_at, "valid_minutes": None}
@@ -57,7 +63,7 @@ async def _send(db: Database, actor: Actor, numbers: list[str], args: dict[str, 
     """One message to the numbers through the same action as the web app (scheduled if asked); its id."""
     text = args["message"] or ""
     recipients = Recipients(numbers=numbers)
-    data = MessageCreate(text=text, recipients=recipients, confirmed=MACHINE_CONFIRMED, **_timing(args))
+    data = MessageCreate(text=text, recipients=recipients, confirmed=MACHINE_CONFIRMED, **_options(args))
     return (await send_message(db, actor, data)).id
 
 
@@ -75,7 +81,7 @@ async def send_many(db: Database, actor: Actor, args: dict[str, Any]) -> list[di
 
 async def send_various(db: Database, actor: Actor, args: dict[str, Any]) -> list[dict[str, Any]]:
     """SendVariousMessages: a text per msid, all accepted or none."""
-    timing = _timing(args)
+    options = _options(args)
     pairs: dict[str, str] = {}
     for item in args["msidsAndMessages"] or []:
         if item is not None:
@@ -83,7 +89,7 @@ async def send_various(db: Database, actor: Actor, args: dict[str, Any]) -> list
     if not pairs:
         raise InvalidInput("No recipients: give at least one Submit.", code="no_recipients")
     groups = group_by_text(list(pairs.items()))
-    reads = await send_texts(db, actor, groups, confirmed=MACHINE_CONFIRMED, **timing)
+    reads = await send_texts(db, actor, groups, confirmed=MACHINE_CONFIRMED, **options)
     ids = {phone: read.id for read, group in zip(reads, groups, strict=True) for phone in group.phones}
     return [{"Msid": to_msid(phone), "MessageID": ids[phone]} for phone in pairs]
 
@@ -92,5 +98,4 @@ async def create_mailing(db: Database, actor: Actor, args: dict[str, Any]) -> No
     """CreateMailing: the list's contacts each get the text rendered with their attributes."""
     if args["mailingListID"] is None:
         raise InvalidInput("mailingListID is required.", code="bad_value")
-    timing = _timing(args)
-    await send_mailing(db, actor, args["mailingListID"], args["text"] or "", MACHINE_CONFIRMED, **timing)
+    await send_mailing(db, actor, args["mailingListID"], args["text"] or "", MACHINE_CONFIRMED, **_options(args))

@@ -23,6 +23,7 @@ class Claimed(msgspec.Struct, frozen=True):
     possible_duplicate: bool
     sender: str | None = None  # an approved alphanumeric sender name; None sends from the short number
     validity_minutes: int | None = None  # the SMSC gives up after this long; None leaves it to the SMSC
+    account_id: int = 0  # whose SMS it is: an SMPP driver sends it through that account's binds
 
 
 class SendQueue(Protocol):

@@ -72,7 +72,6 @@ from communicator.schemas.messages import (
     ThreadPage,
     ThreadRead,
 )
-from communicator.schemas.ops import GatewayAlarmRead, GatewayLinkRead, GatewayStatusRead
 from communicator.schemas.templates import (
     TemplateCreate,
     TemplatePreviewRequest,
@@ -82,6 +81,7 @@ from communicator.schemas.templates import (
     TemplateUpdate,
 )
 from communicator.schemas.search import SearchFilters, SearchPage
+from communicator.schemas.ops import GatewayAlarmRead, GatewayLinkRead, GatewayStatusRead, SmppBindRead, SmppBindWrite
 from communicator.schemas.types import (
     BigCursor,
     BigId,
@@ -158,6 +158,8 @@ __all__ = [
     "Scope",
     "SearchFilters",
     "ShortText",
+    "SmppBindRead",
+    "SmppBindWrite",
     "Summary",
     "TagName",
     "TagRead",
@@ -257,4 +259,6 @@ API_STRUCTS = (
     SearchFilters,
     SearchPage,
     ExportRead,
+    SmppBindWrite,
+    SmppBindRead,
 )

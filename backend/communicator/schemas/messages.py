@@ -35,6 +35,8 @@ class MessageCreate(Struct, forbid_unknown_fields=True, kw_only=True):
     send_at: datetime | None = None
     # Give up on deliveries not handed to the SMSC within this many minutes of the send time (at most 7 days).
     valid_minutes: Annotated[int, Meta(ge=1, le=MAX_VALID_MINUTES)] | None = None
+    # One of the account's approved alphanumeric sender names (sent with TON 5); none: the short number.
+    sender_name: Annotated[str, Meta(max_length=11)] | None = None
 
 
 class InboundCreate(Struct, forbid_unknown_fields=True, kw_only=True, rename={"sender": "from"}):

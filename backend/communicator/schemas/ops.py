@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from msgspec import Struct
+from msgspec import Meta, Struct
+
+from communicator.schemas.types import Id
 
 
 class GatewayLinkRead(Struct, kw_only=True):
@@ -34,3 +36,42 @@ class GatewayAlarmRead(Struct, kw_only=True):
 
     any_bound: bool
     links: int
+
+
+Host = Annotated[str, Meta(min_length=1, max_length=255, pattern=r"^[A-Za-z0-9.:\[\]-]+$")]
+# SMPP 3.4 C-Octet strings are ASCII: system_id ≤ 15, password ≤ 8, system_type ≤ 12, source_addr ≤ 20 characters.
+Ascii = r"^[\x20-\x7e]*$"
+
+
+class SmppBindWrite(Struct, forbid_unknown_fields=True, kw_only=True):
+    """A bind to add or change; `password` None keeps the stored one (it is never read back)."""
+
+    account_id: Id
+    host: Host
+    port: Annotated[int, Meta(ge=1, le=65535)] = 2775
+    system_id: Annotated[str, Meta(min_length=1, max_length=15, pattern=Ascii)]
+    password: Annotated[str, Meta(max_length=8, pattern=Ascii)] | None = None
+    system_type: Annotated[str, Meta(max_length=12, pattern=Ascii)] = ""
+    source_addr: Annotated[str, Meta(max_length=20, pattern=Ascii)] = ""
+    window: Annotated[int, Meta(ge=1, le=1000)] = 10
+    tps: Annotated[float, Meta(ge=1, le=10000)] = 100.0
+    enabled: bool = True
+
+
+class SmppBindRead(Struct, kw_only=True):
+    """A stored bind; its password only as set or not. `link` is its name on the links list."""
+
+    id: int
+    account_id: int
+    account_name: str
+    host: str
+    port: int
+    system_id: str
+    has_password: bool
+    system_type: str
+    source_addr: str
+    window: int
+    tps: float
+    enabled: bool
+    link: str
+    updated_at: datetime

@@ -1,5 +1,7 @@
 /** Typed REST client for /api/v1 (docs/api.md); session cookie, JSON in and out. */
 import type {
+  SmppBindRead,
+  SmppBindWrite,
   AccountCreate,
   AccountRead,
   AccountSettings,
@@ -294,6 +296,10 @@ export const api = {
 
   getGatewayStatus: () => request<GatewayStatusRead>('GET', '/gateway'),
   getGatewayAlarm: () => request<GatewayAlarmRead>('GET', '/gateway/alarm'),
+  listSmppBinds: () => request<Items<SmppBindRead>>('GET', '/gateway/binds'),
+  createSmppBind: (data: SmppBindWrite) => request<SmppBindRead>('POST', '/gateway/binds', data),
+  updateSmppBind: (id: number, data: SmppBindWrite) => request<SmppBindRead>('PUT', `/gateway/binds/${id}`, data),
+  deleteSmppBind: (id: number) => request<void>('DELETE', `/gateway/binds/${id}`),
 
   listPhones: () => request<Items<SimulatorPhone>>('GET', '/simulator/phones'),
   listPhoneMessages: (phone: string) =>

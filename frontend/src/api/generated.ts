@@ -101,6 +101,8 @@ export interface CommunicatorSchemas {
   SearchFilters: SearchFilters;
   SearchHit: SearchHit;
   SearchPage: SearchPage;
+  SmppBindRead: SmppBindRead;
+  SmppBindWrite: SmppBindWrite;
   Summary: Summary;
   TagRead: TagRead;
   TemplateCreate: TemplateCreate;
@@ -823,6 +825,7 @@ export interface MessageCreate {
   confirmed?: boolean;
   recipients: Recipients;
   send_at?: string | null;
+  sender_name?: string | null;
   text: string;
   valid_minutes?: number | null;
 }
@@ -1035,6 +1038,46 @@ export interface SearchHit {
 export interface SearchPage {
   items: SearchHit[];
   next_cursor: string | null;
+}
+/**
+ * A stored bind; its password only as set or not. `link` is its name on the links list.
+ *
+ * This interface was referenced by `CommunicatorSchemas`'s JSON-Schema
+ * via the `definition` "SmppBindRead".
+ */
+export interface SmppBindRead {
+  account_id: number;
+  account_name: string;
+  enabled: boolean;
+  has_password: boolean;
+  host: string;
+  id: number;
+  link: string;
+  port: number;
+  source_addr: string;
+  system_id: string;
+  system_type: string;
+  tps: number;
+  updated_at: string;
+  window: number;
+}
+/**
+ * A bind to add or change; `password` None keeps the stored one (it is never read back).
+ *
+ * This interface was referenced by `CommunicatorSchemas`'s JSON-Schema
+ * via the `definition` "SmppBindWrite".
+ */
+export interface SmppBindWrite {
+  account_id: number;
+  enabled?: boolean;
+  host: string;
+  password?: string | null;
+  port?: number;
+  source_addr?: string;
+  system_id: string;
+  system_type?: string;
+  tps?: number;
+  window?: number;
 }
 /**
  * A tag with subscribers: how many the caller may see still get it, and which external contacts left it.

@@ -158,3 +158,5 @@ export type SearchHit = G.SearchHit;
 export type HighlightPart = G.HighlightPart;
 export type ImportReport = G.ImportReport;
 export type ImportProblem = G.ImportProblem;
+export type SmppBindRead = G.SmppBindRead;
+export type SmppBindWrite = G.SmppBindWrite;

@@ -13,6 +13,7 @@ import { enOps } from './ops.strings';
 import { enTemplates } from './templates.strings';
 import { enExports } from './exports.strings';
 import { enTagThreads } from './tags.strings';
+import { enBinds } from './binds.strings';
 
 export const en: Record<MessageKey, Entry> = {
   'app.name': 'Communicator',
@@ -367,6 +368,7 @@ export const en: Record<MessageKey, Entry> = {
   ...enSchedule,
   ...enOps,
   ...enTagThreads,
+  ...enBinds,
   ...enM2m,
   ...enDirio,
   ...enTemplates,

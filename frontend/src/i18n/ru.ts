@@ -12,6 +12,7 @@ import { ruOps } from './ops.strings';
 import { ruTemplates } from './templates.strings';
 import { ruExports } from './exports.strings';
 import { ruTagThreads } from './tags.strings';
+import { ruBinds } from './binds.strings';
 
 export const ru = {
   'app.name': 'Коммуникатор',
@@ -366,6 +367,7 @@ export const ru = {
   ...ruSchedule,
   ...ruOps,
   ...ruTagThreads,
+  ...ruBinds,
   ...ruM2m,
   ...ruDirio,
   ...ruTemplates,

@@ -9,7 +9,7 @@ import asyncio
 import itertools
 import logging
 import random
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from communicator.db.session import Database
@@ -19,10 +19,11 @@ from communicator.gateway.smpp import pdu
 from communicator.gateway.smpp.inbound import Inbound
 from communicator.gateway.smpp.link import Link
 from communicator.gateway.smpp.rate import AdaptiveRate
-from communicator.gateway.smpp.session import BindConfig, LinkDown, ResponseTimeout, Session
+from communicator.gateway.smpp.session import BindConfig, LinkDown, ResponseTimeout
 from communicator.gateway.smpp.text import Part, split_text
 from communicator.queue import Claimed
 from communicator.services.messaging.delivery import SubmitResult
+from communicator.services.operations.smpp_binds import SmppBindConfig, get_link_name
 
 log = logging.getLogger(__name__)
 TON_INTERNATIONAL, TON_NETWORK, TON_ALPHANUMERIC = 1, 3, 5
@@ -37,6 +38,7 @@ class _Outcome:
     error: str | None = None
     retryable: bool = False
     duplicate: bool = False  # an earlier try may have reached the SMSC (no response, or the link fell)
+    unsent: bool = False  # no bind of its account was up: it went nowhere
 
 
 def source_address(sender: str) -> tuple[str, int, int]:
@@ -53,8 +55,19 @@ def relative_validity(minutes: int) -> str:
     return f"0000{days:02d}{rest // 60:02d}{rest % 60:02d}00000R"
 
 
+@dataclass(eq=False)
+class _Bind:
+    """A link with what goes with it: its pacing, its source address and whose SMS it carries."""
+
+    link: Link
+    rate: AdaptiveRate
+    source_addr: str
+    account_id: int | None = None  # None: the settings' bind, for every account without binds of its own
+    config: SmppBindConfig | None = None  # the smpp_binds row it was started from
+
+
 class SmppDriver:
-    """A Driver over one or more SMPP transceiver binds."""
+    """A Driver over one or more SMPP transceiver binds: the settings' ones and the smpp_binds table's."""
 
     paces_itself = True  # every submit_sm waits for the adaptive rate; the worker need not pace claims finely
     needs_bound_link = True  # links rebind by themselves: the worker claims nothing while none is bound
@@ -69,32 +82,53 @@ class SmppDriver:
         retries: int = 3,
         bind_wait_seconds: float = 5.0,
         rng: random.Random | None = None,
+        load_binds: Callable[[], Awaitable[list[SmppBindConfig]]] | None = None,
+        reload_seconds: float = 5.0,
+        enquire_link_seconds: float = 30.0,
+        response_timeout: float = 10.0,
     ) -> None:
         self.db = db
-        self.tps = tps
         self.source_addr = source_addr
         self.retries = retries
         self.bind_wait_seconds = bind_wait_seconds
         self.rng = rng or random.Random()
-        self.rate = AdaptiveRate(tps)
+        self.rate = AdaptiveRate(tps)  # the settings' binds share it
         self.inbound = Inbound(db)
-        self.links = [
-            Link(
-                f"smpp:{b.system_id}@{b.host}:{b.port}#{n}", b, self.inbound.handle, tps=tps / len(binds), rng=self.rng
-            )
+        self.binds = [
+            _Bind(self._link(f"smpp:{b.system_id}@{b.host}:{b.port}#{n}", b, tps / len(binds)), self.rate, source_addr)
             for n, b in enumerate(binds, start=1)
         ]
+        self._settings_tps = tps if binds else 0.0
+        self.tps = tps
+        self.load_binds = load_binds
+        self.reload_seconds = reload_seconds
+        self.enquire_link_seconds, self.response_timeout = enquire_link_seconds, response_timeout  # the table's binds
+        self._watcher: asyncio.Task[None] | None = None
         self._references = itertools.count(self.rng.randrange(256))
         self._turn = itertools.count()
+
+    @property
+    def links(self) -> list[Link]:
+        """Every link, the settings' first."""
+        return [bind.link for bind in self.binds]
+
+    def _link(self, name: str, config: BindConfig, tps: float) -> Link:
+        """A link whose deliver_sm go to this driver's inbound handler."""
+        return Link(name, config, self.inbound.handle, tps=tps, rng=self.rng)
 
     async def start(self) -> None:
         """Start binding (in the background: a down SMSC must not keep the gateway from starting)."""
         self.inbound.start()
         for link in self.links:
             link.start()
+        if self.load_binds is not None:
+            self._watcher = asyncio.create_task(self._watch_binds(), name="smpp-binds")
 
     async def stop(self) -> None:
         """Unbind every link."""
+        if self._watcher:
+            self._watcher.cancel()
+            await asyncio.gather(self._watcher, return_exceptions=True)
         await asyncio.gather(*(link.stop() for link in self.links))
         await self.inbound.stop()
 
@@ -102,12 +136,58 @@ class SmppDriver:
         """Each bind's state."""
         return [link.state() for link in self.links]
 
+    async def _watch_binds(self) -> None:
+        """Follow the smpp_binds table: start added binds, rebind changed ones, unbind removed or disabled ones."""
+        assert self.load_binds is not None
+        while True:
+            try:
+                await self.apply_binds(await self.load_binds())
+            except Exception:
+                log.exception("reading the SMPP binds failed; will try again")
+            await asyncio.sleep(self.reload_seconds)
+
+    async def apply_binds(self, configs: Sequence[SmppBindConfig]) -> None:
+        """Make the table's binds the running ones (the settings' binds stay as they are)."""
+        wanted = {config.id: config for config in configs}
+        keep, gone = [], []
+        for bind in self.binds:
+            if bind.config is None:
+                keep.append(bind)
+            elif wanted.get(bind.config.id) == bind.config:
+                keep.append(bind)
+                del wanted[bind.config.id]
+            else:
+                gone.append(bind)  # removed, disabled or changed: a changed one comes back from `wanted`
+        for config in wanted.values():
+            bind = self._table_bind(config)
+            bind.link.start()
+            keep.append(bind)
+        self.binds = keep
+        self.tps = max(1.0, self._settings_tps + sum(b.config.tps for b in keep if b.config))
+        await asyncio.gather(*(bind.link.stop() for bind in gone))
+
+    def _table_bind(self, config: SmppBindConfig) -> _Bind:
+        """A link for one smpp_binds row, paced by its own TPS."""
+        bind = BindConfig(
+            host=config.host,
+            port=config.port,
+            system_id=config.system_id,
+            password=config.password,
+            system_type=config.system_type,
+            window=config.window,
+            enquire_link_seconds=self.enquire_link_seconds,
+            response_timeout=self.response_timeout,
+        )
+        name = get_link_name(config.id, config.system_id, config.host, config.port)
+        link = self._link(name, bind, config.tps)
+        return _Bind(link, AdaptiveRate(config.tps), config.source_addr or self.source_addr, config.account_id, config)
+
     async def submit(self, batch: Sequence[Claimed]) -> list[SubmitResult]:
         """Submit every delivery of the batch concurrently (the windows bound how many are outstanding)."""
         return list(await asyncio.gather(*(self._submit_one(c) for c in batch)))
 
     async def _submit_one(self, claimed: Claimed) -> SubmitResult:
-        """All parts of one delivery; its SMSC id is the first part's."""
+        """All parts of one delivery; its SMSC id is the first part's, and each part's id is kept for its receipt."""
         parts = split_text(claimed.text, next(self._references) % 256)
         ids: list[str] = []
         duplicate = False
@@ -116,14 +196,20 @@ class SmppDriver:
             duplicate = duplicate or outcome.duplicate
             if outcome.smsc_id is None:
                 return SubmitResult(
-                    claimed.delivery_id, error=outcome.error, retryable=outcome.retryable, possible_duplicate=duplicate
+                    claimed.delivery_id,
+                    error=outcome.error,
+                    retryable=outcome.retryable,
+                    possible_duplicate=duplicate,
+                    unsent=outcome.unsent and not ids and not duplicate,
                 )
             ids.append(outcome.smsc_id)
-        return SubmitResult(claimed.delivery_id, smsc_id=ids[0], possible_duplicate=duplicate)
+        return SubmitResult(
+            claimed.delivery_id, smsc_id=ids[0], part_ids=ids if len(ids) > 1 else None, possible_duplicate=duplicate
+        )
 
-    def _body(self, claimed: Claimed, part: Part) -> bytes:
-        """The submit_sm body for one part."""
-        source, ton, npi = source_address(claimed.sender or self.source_addr)
+    def _body(self, claimed: Claimed, part: Part, source_addr: str | None = None) -> bytes:
+        """The submit_sm body for one part; without a sender name it goes from the bind's source address."""
+        source, ton, npi = source_address(claimed.sender or source_addr or self.source_addr)
         return pdu.SubmitSm(
             source_addr=source,
             source_ton=ton,
@@ -137,14 +223,15 @@ class SmppDriver:
 
     async def _send_part(self, claimed: Claimed, part: Part) -> _Outcome:
         """One part, with bounded retries on no answer or a temporary error, and back-off on throttling."""
-        body = self._body(claimed, part)
         error, duplicate, tries, throttled = "", False, 0, 0
         while tries <= self.retries and throttled <= MAX_THROTTLED:
-            session = await self._bound_session()
-            if session is None:
-                return _Outcome(error="no SMSC bind is up", retryable=True, duplicate=duplicate)
+            bind = await self._bound(claimed.account_id)
+            if bind is None or bind.link.session is None:
+                return _Outcome(error="no SMSC bind is up", retryable=True, duplicate=duplicate, unsent=True)
             try:
-                response = await session.submit(body, self.rate.acquire)
+                response = await bind.link.session.submit(
+                    self._body(claimed, part, bind.source_addr), bind.rate.acquire
+                )
             except (ResponseTimeout, LinkDown) as failure:
                 log.warning("submit_sm to %s unanswered (%s); sending again", claimed.phone, failure)
                 tries, duplicate, error = tries + 1, True, str(failure)
@@ -157,19 +244,27 @@ class SmppDriver:
                 return _Outcome(error=error, duplicate=duplicate)
             if kind == "throttle":
                 throttled += 1
-                self.rate.throttled()
+                bind.rate.throttled()
             else:
                 tries += 1
                 await asyncio.sleep(0.05 * tries)
         return _Outcome(error=error, retryable=True, duplicate=duplicate)
 
-    async def _bound_session(self) -> Session | None:
-        """A bound session, taking the binds in turn; waits a little for one to come up, else None."""
+    def _routes(self, account_id: int) -> list[_Bind]:
+        """The binds an account's SMS go through: its own when it has any, else the settings' ones."""
+        own = [bind for bind in self.binds if bind.account_id == account_id]
+        return own or [bind for bind in self.binds if bind.account_id is None]
+
+    async def _bound(self, account_id: int) -> _Bind | None:
+        """A bound bind of the account's, taking them in turn; waits a little for one to come up, else None."""
         for _ in range(2):
-            bound = [link for link in self.links if link.session is not None and not link.session.closed.is_set()]
+            routes = self._routes(account_id)
+            bound = [b for b in routes if b.link.session is not None and not b.link.session.closed.is_set()]
             if bound:
-                return bound[next(self._turn) % len(bound)].session
-            waiters = [asyncio.ensure_future(link.bound.wait()) for link in self.links]
+                return bound[next(self._turn) % len(bound)]
+            if not routes or any(b.link.session is not None for b in self.binds):
+                return None  # other binds are up, not this account's: waiting here would hold up the whole batch
+            waiters = [asyncio.ensure_future(b.link.bound.wait()) for b in routes]
             done, pending = await asyncio.wait(
                 waiters, timeout=self.bind_wait_seconds, return_when=asyncio.FIRST_COMPLETED
             )

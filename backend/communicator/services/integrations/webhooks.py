@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import cast
 
 import msgspec
-from sqlalchemy import Select, or_, select, update
+from sqlalchemy import Select, delete, or_, select, update
 
 from communicator.db.models import WebhookOutbox, WebhookSettings
 from communicator.db.session import Database, execute_dml
@@ -21,6 +21,7 @@ from communicator.schemas.integrations import WebhookKind, WebhookStatus
 from communicator.services.core.actors import Actor
 from communicator.services.core.audit import record_audit
 from communicator.services.core.permissions import check_is_admin
+from communicator.services.integrations.webhook_targets import check_webhook_url
 
 SECRET_PREFIX = "whsec_"
 _URL_FIELDS = ("inbound_url", "delivery_url", "survey_url")
@@ -61,9 +62,18 @@ async def get_webhook_settings(db: Database, actor: Actor) -> WebhookSettingsRea
     return _read(row) if row else WebhookSettingsRead(inbound_url="", delivery_url="", survey_url="", secret="")
 
 
-async def update_webhook_settings(db: Database, actor: Actor, data: WebhookSettingsUpdate) -> WebhookSettingsRead:
-    """Set the URLs (empty: off) or regenerate the secret; audited (the secret itself never is)."""
+async def update_webhook_settings(
+    db: Database, actor: Actor, data: WebhookSettingsUpdate, allow_private: bool = False
+) -> WebhookSettingsRead:
+    """Set the URLs (empty: off) or regenerate the secret; audited (the secret itself never is).
+
+    A URL whose host resolves to a private, loopback or link-local address is refused unless `allow_private`.
+    """
     check_is_admin(actor)
+    for field in _URL_FIELDS:  # before the write transaction: resolving may take seconds
+        value = getattr(data, field)
+        if value is not msgspec.UNSET:
+            await check_webhook_url(field, value, allow_private)
     async with db.write() as session:
         row = await session.get(WebhookSettings, actor.account_id)
         if row is None:
@@ -181,3 +191,25 @@ async def record_webhook_result(
     )
     async with db.write() as session:
         return await execute_dml(session, mine.values(**values)) == 1
+
+
+FINISHED = ("delivered", "failed")
+
+
+async def prune_webhook_log(db: Database, older_than: timedelta, keep_per_account: int) -> int:
+    """Delete finished calls older than `older_than`, and beyond the newest `keep_per_account` of each account."""
+    finished = WebhookOutbox.status.in_(FINISHED)
+    async with db.write() as session:
+        deleted = await execute_dml(
+            session, delete(WebhookOutbox).where(finished, WebhookOutbox.finished_at < datetime.now(UTC) - older_than)
+        )
+        accounts = (await session.scalars(select(WebhookOutbox.account_id).where(finished).distinct())).all()
+        for account_id in accounts:
+            newest = select(WebhookOutbox.id).where(finished, WebhookOutbox.account_id == account_id)
+            boundary = await session.scalar(newest.order_by(WebhookOutbox.id.desc()).offset(keep_per_account).limit(1))
+            if boundary is not None:
+                old = delete(WebhookOutbox).where(
+                    finished, WebhookOutbox.account_id == account_id, WebhookOutbox.id <= boundary
+                )
+                deleted += await execute_dml(session, old)
+    return deleted

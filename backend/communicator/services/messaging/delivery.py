@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
@@ -16,6 +17,7 @@ from communicator.domain import DeliveryStatus
 from communicator.events import DeliveryUpdated, record_event
 from communicator.metrics import record_receipts
 from communicator.queue import Claimed, SendQueue
+from communicator.services.messaging.parts import apply_part_receipts, record_parts
 from communicator.services.messaging.views import get_summaries, list_delivery_reads, select_deliveries
 
 FINAL = frozenset(
@@ -36,6 +38,7 @@ RANK = {
     **dict.fromkeys(FINAL, 3),
 }
 MAX_ATTEMPTS = 5
+UNSENT_DELAY = timedelta(seconds=10)  # an unsent delivery waits this long for its account's binds to come back
 
 
 def can_move(old: DeliveryStatus, new: DeliveryStatus) -> bool:
@@ -56,6 +59,8 @@ class SubmitResult(msgspec.Struct, frozen=True):
     error: str | None = None
     retryable: bool = False
     possible_duplicate: bool = False  # an earlier try got no answer: the SMSC may already have this one
+    part_ids: list[str] | None = None  # a long text's parts' SMSC ids in order (each part gets its own receipt)
+    unsent: bool = False  # nothing went to any SMSC (its account's binds are down): not counted as an attempt
 
 
 class Receipt(msgspec.Struct, frozen=True):
@@ -105,19 +110,41 @@ async def claim_deliveries(db: Database, queue: SendQueue, limit: int) -> list[C
             attempts=Delivery.attempts + 1,
             updated_at=now,
         )
-        .returning(Delivery.id, Delivery.message_id, Delivery.phone, Delivery.attempts, Delivery.possible_duplicate)
+        .returning(
+            Delivery.id,
+            Delivery.message_id,
+            Delivery.phone,
+            Delivery.attempts,
+            Delivery.possible_duplicate,
+            Delivery.account_id,
+        )
         .execution_options(synchronize_session=False)
     )
     async with db.write() as session:
         rows = (await session.execute(move_to_sending)).all()
         if not rows:
             return []
-        text_query = select(Message.id, Message.text).where(Message.id.in_({r.message_id for r in rows}))
-        texts = dict((await session.execute(text_query)).all())
+        message_query = select(Message.id, Message.text, Message.sender_name, Message.valid_until).where(
+            Message.id.in_({r.message_id for r in rows})
+        )
+        messages = {m.id: m for m in (await session.execute(message_query)).all()}
         await record_status_events(session, [r.id for r in rows])
-    return sorted(
-        (Claimed(r.id, r.message_id, r.phone, texts[r.message_id], r.attempts, r.possible_duplicate) for r in rows),
-        key=lambda c: c.delivery_id,
+    return sorted((_claimed(r, messages[r.message_id], now) for r in rows), key=lambda c: c.delivery_id)
+
+
+def _claimed(row: Any, message: Any, now: datetime) -> Claimed:
+    """A claimed delivery with its message's text, sender name and the validity left (whole minutes, at least 1)."""
+    left = None if message.valid_until is None else max(1, math.ceil((message.valid_until - now).total_seconds() / 60))
+    return Claimed(
+        row.id,
+        row.message_id,
+        row.phone,
+        message.text,
+        row.attempts,
+        row.possible_duplicate,
+        sender=message.sender_name,
+        validity_minutes=left,
+        account_id=row.account_id,
     )
 
 
@@ -127,7 +154,7 @@ async def apply_submit_results(db: Database, results: Sequence[SubmitResult], at
     # sent_at is written only with the move to Sent, which happens once (forward-only): set once.
     sent = [{"k": r.delivery_id, "smsc_id": r.smsc_id, "updated_at": now, "sent_at": now} for r in results if r.smsc_id]
     failed = [r for r in results if not r.smsc_id]
-    retry = [r for r in failed if r.retryable and attempts.get(r.delivery_id, 0) < MAX_ATTEMPTS]
+    retry = [r for r in failed if r.retryable and (r.unsent or attempts.get(r.delivery_id, 0) < MAX_ATTEMPTS)]
     final = [r for r in failed if r not in retry]
     async with db.write() as session:
         await _update_many(session, "id", DeliveryStatus.SENT, sent)
@@ -138,6 +165,7 @@ async def apply_submit_results(db: Database, results: Sequence[SubmitResult], at
             [{"k": r.delivery_id, "error": (r.error or "")[:200], "updated_at": now} for r in final],
         )
         await _requeue(session, retry, attempts, now)
+        await record_parts(session, {r.delivery_id: r.part_ids for r in results if r.smsc_id and r.part_ids})
         flagged = [r.delivery_id for r in results if r.possible_duplicate]
         if flagged:
             await session.execute(update(Delivery).where(Delivery.id.in_(flagged)).values(possible_duplicate=True))
@@ -166,7 +194,8 @@ async def _requeue(session: AsyncSession, retry: list[SubmitResult], attempts: d
                 status=DeliveryStatus.PENDING,
                 error=(r.error or "")[:200],
                 updated_at=now,
-                lease_until=now + retry_delay(attempts.get(r.delivery_id, 1)),
+                lease_until=now + (UNSENT_DELAY if r.unsent else retry_delay(attempts.get(r.delivery_id, 1))),
+                attempts=Delivery.attempts - 1 if r.unsent else Delivery.attempts,
             )
         )
         await session.execute(statement)
@@ -176,35 +205,35 @@ async def apply_receipts(db: Database, receipts: Sequence[Receipt]) -> set[str]:
     """Apply delivery reports; returns the SMSC ids that matched no delivery (yet).
 
     A late or repeated report never moves a status back. A report can overtake the commit of
-    its own submit result, so the driver offers unmatched ones again a little later.
+    its own submit result, so the driver offers unmatched ones again a little later. A long text's
+    parts each have a report; the delivery's status follows from all of them (services/messaging/parts.py).
     """
     now = datetime.now(UTC)
     async with db.write() as session:
-        for status in sorted({r.status for r in receipts}):
-            # Delivered is final, so delivered_at is written once, by the report that moved it there.
-            stamp = {"delivered_at": now} if status == DeliveryStatus.DELIVERED else {}
-            await _update_many(
-                session,
-                "smsc_id",
-                status,
-                [
-                    {"k": r.smsc_id, "error": r.error, "updated_at": now, **stamp}
-                    for r in receipts
-                    if r.status == status
-                ],
-            )
-        query = select(Delivery.id, Delivery.smsc_id, Delivery.updated_at).where(
-            Delivery.smsc_id.in_([r.smsc_id for r in receipts])
-        )
-        matched = (await session.execute(query)).all()
+        of_parts, outcomes = await apply_part_receipts(session, receipts)
+        await _move_all(session, "id", outcomes, now)
+        whole = [r for r in receipts if r.smsc_id not in of_parts]
+        await _move_all(session, "smsc_id", [(r.smsc_id, r.status, r.error) for r in whole], now)
+        ids = [r.smsc_id for r in whole]
+        matched = (await session.scalars(select(Delivery.smsc_id).where(Delivery.smsc_id.in_(ids)))).all()
         # Only rows this call moved get an event: a repeated or late (ENROUTE after DELIVRD) receipt changes nothing.
-        changed = select(Delivery.id).where(
-            Delivery.smsc_id.in_([r.smsc_id for r in receipts]), Delivery.updated_at == now
-        )
-        await record_status_events(session, list((await session.scalars(changed)).all()))
-    known = {row.smsc_id for row in matched}
+        moved = or_(Delivery.smsc_id.in_(ids), Delivery.id.in_([d for d, _, _ in outcomes]))
+        changed = await session.scalars(select(Delivery.id).where(moved, Delivery.updated_at == now))
+        await record_status_events(session, list(changed.all()))
+    known = {*matched, *of_parts}
     record_receipts([r for r in receipts if r.smsc_id in known])  # unmatched ones come again later
     return {r.smsc_id for r in receipts} - known
+
+
+async def _move_all(
+    session: AsyncSession, key: str, items: Sequence[tuple[Any, DeliveryStatus, str | None]], now: datetime
+) -> None:
+    """Move each delivery (found by `key`) to its status with its error, forward only."""
+    for status in sorted({status for _, status, _ in items}):
+        # Delivered is final, so delivered_at is written once, by the report that moved it there.
+        stamp = {"delivered_at": now} if status == DeliveryStatus.DELIVERED else {}
+        rows = [{"k": k, "error": error, "updated_at": now, **stamp} for k, s, error in items if s == status]
+        await _update_many(session, key, status, rows)
 
 
 async def record_status_events(session: AsyncSession, delivery_ids: Iterable[int]) -> None:

@@ -45,6 +45,7 @@ async def send_mailing(
     confirmed: bool = False,
     send_at: datetime | None = None,
     valid_minutes: int | None = None,
+    sender_name: str | None = None,
 ) -> list[MessageRead]:
     """Render the template for every contact of the list and send each their text; all or nothing."""
     permissions.check_scope(actor, "messages:send")
@@ -53,4 +54,4 @@ async def send_mailing(
     if not contacts:
         raise InvalidInput(f"Mailing list {list_id} has no contacts.", code="no_recipients")
     pairs = [(contact.phone, render_for(template, contact)) for contact in contacts]
-    return await send_texts(db, actor, group_by_text(pairs), confirmed, send_at, valid_minutes)
+    return await send_texts(db, actor, group_by_text(pairs), confirmed, send_at, valid_minutes, sender_name)

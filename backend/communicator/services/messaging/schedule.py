@@ -47,8 +47,7 @@ async def check_timing(
 ) -> Timing:
     """The send time in UTC (a naive one is the account's local time) and the validity end, or InvalidInput."""
     if send_at is not None and send_at.tzinfo is None:
-        zone = await session.scalar(select(Account.timezone).where(Account.id == account_id))
-        send_at = send_at.replace(tzinfo=ZoneInfo(zone or "UTC"))
+        send_at = send_at.replace(tzinfo=await _get_zone(session, account_id))
     if send_at is not None:
         send_at = send_at.astimezone(UTC)
         if send_at < now - PAST_GRACE:
@@ -62,6 +61,18 @@ async def check_timing(
     start = send_at or now
     valid_until = start + timedelta(minutes=valid_minutes) if valid_minutes is not None else None
     return Timing(send_at=send_at, valid_until=valid_until)
+
+
+async def _get_zone(session: AsyncSession, account_id: int) -> ZoneInfo:
+    """The account's time zone (UTC if it has none)."""
+    zone = await session.scalar(select(Account.timezone).where(Account.id == account_id))
+    return ZoneInfo(zone or "UTC")
+
+
+async def get_account_zone(db: Database, actor: Actor) -> ZoneInfo:
+    """The actor's account's time zone: naive dates it gives and dates shown to it are in this zone."""
+    async with db.read() as session:
+        return await _get_zone(session, actor.account_id)
 
 
 def _locked_ids(db: Database, where: ColumnElement[bool]) -> Select[int]:

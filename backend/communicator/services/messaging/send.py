@@ -25,6 +25,7 @@ from communicator.services.directory.tag_list import resolve_tag_recipients
 from communicator.services.messaging.contact_threads import record_contact_threads
 from communicator.services.messaging.schedule import Timing, check_timing
 from communicator.services.messaging.tag_threads import record_in_tag_threads
+from communicator.services.messaging.sender_names import check_sender_name
 from communicator.services.messaging.threads import (
     check_message_visible,
     record_in_employee_threads,
@@ -126,7 +127,8 @@ async def send_resolved(
     """Check and store a send whose recipients are known, record its event and wake the gateways when it is due now."""
     await permissions.check_may_send(session, actor, phones)
     await check_confirmed(session, actor.account_id, len(phones), count_segments(data.text).parts, data.confirmed)
-    message = await _record_outbound(session, actor, data.text, group_ids, phones, timing, follow_up_of)
+    sender_name = await check_sender_name(session, actor.account_id, data.sender_name)
+    message = await _record_outbound(session, actor, data.text, group_ids, phones, timing, follow_up_of, sender_name)
     await record_in_tag_threads(session, actor.account_id, message.id, data.text, data.recipients.tags)
     read = await get_message_page(session, message)
     read = msgspec.structs.replace(read, client_id=data.client_id)  # not stored: only the sending tab needs it
@@ -181,6 +183,7 @@ async def _record_outbound(
     phones: dict[str, int | None],
     timing: Timing,
     follow_up_of: int | None,
+    sender_name: str | None = None,
 ) -> Message:
     """Insert the message, its deliveries and its thread links."""
     now = datetime.now(UTC)
@@ -196,6 +199,7 @@ async def _record_outbound(
         follow_up_of=follow_up_of,
         send_at=timing.send_at,
         valid_until=timing.valid_until,
+        sender_name=sender_name,
     )
     session.add(message)
     await session.flush()

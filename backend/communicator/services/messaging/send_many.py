@@ -40,6 +40,7 @@ async def send_texts(
     confirmed: bool = False,
     send_at: datetime | None = None,
     valid_minutes: int | None = None,
+    sender_name: str | None = None,
 ) -> list[MessageRead]:
     """One message per item, each with one delivery per phone (now or at `send_at`); any refusal refuses them all."""
     permissions.check_scope(actor, "messages:send")
@@ -51,7 +52,7 @@ async def send_texts(
     async with db.write() as session:
         timing = await check_timing(session, actor.account_id, send_at, valid_minutes, datetime.now(UTC))
         sends = [
-            MessageCreate(text=t, recipients=Recipients(numbers=i.phones), confirmed=confirmed)
+            MessageCreate(text=t, recipients=Recipients(numbers=i.phones), confirmed=confirmed, sender_name=sender_name)
             for t, i in zip(texts, items, strict=True)
         ]
         resolved = [await resolve_recipients(session, actor, data) for data in sends]

@@ -59,7 +59,7 @@ async def test_recipients_deduplicated_across_employees_groups_numbers(db: Datab
 
 async def test_inbound_reply_attaches_to_employee_and_group_broadcast(db: Database, admin: Actor) -> None:
     sent = await send_message(db, admin, MessageCreate(text="#77 замер", recipients=Recipients(groups=[1])))
-    reply = await receive_reply(db, "+79161000001", "#77 готово")
+    reply = await receive_reply(db, "+79161000001", "готово")  # untagged: rule 3 (a tagged one: tag threads)
     assert reply.employee_id == 1 and reply.reply_to_id == sent.id
     threads = {(t.kind, t.ref_id): t for t in await _threads(db, admin)}
     group_thread, employee_thread = threads[("group", 1)], threads[("employee", 1)]

@@ -223,7 +223,11 @@ class Message(Base):
     """One outbound text (to many) or one inbound SMS."""
 
     __tablename__ = "messages"
-    __table_args__ = (Index("ix_messages_dedup", "account_id", "smsc_id", "sender_phone", "text_hash"),)
+    __table_args__ = (
+        Index("ix_messages_dedup", "account_id", "smsc_id", "sender_phone", "text_hash"),
+        # The unread total reads the account's newest inbound messages from the index alone.
+        Index("ix_messages_inbound", "account_id", "direction", "id"),
+    )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
     direction: Mapped[Direction] = mapped_column(String(3))
@@ -291,7 +295,11 @@ class Thread(Base):
     """A conversation: one per employee, per group, per contact (a number outside the staff)."""
 
     __tablename__ = "threads"
-    __table_args__ = (UniqueConstraint("account_id", "kind", "ref_id"),)
+    __table_args__ = (
+        UniqueConstraint("account_id", "kind", "ref_id"),
+        # The thread list's pages, newest activity first (services/messaging/threads.py).
+        Index("ix_threads_activity", "account_id", "last_message_id"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
     kind: Mapped[ThreadKind] = mapped_column(EnumText(ThreadKind, 10))
@@ -395,6 +403,8 @@ class HttpProvider(Base):
     dlr_id_path: Mapped[str] = mapped_column(String(200), default="id")
     dlr_status_path: Mapped[str] = mapped_column(String(200), default="status")
     dlr_statuses: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
 # --- inbox-core ---
 
 
@@ -417,6 +427,8 @@ class Contact(Base):
     # None: an unknown number, not listed in the directory; set by «Добавить в справочник».
     name: Mapped[str | None] = mapped_column(String(200))
     note: Mapped[str] = mapped_column(Text, default="")
+
+
 # --- mail ---
 # E-mail to SMS (docs/mail.md) and webhooks (docs/webhooks.md).
 
@@ -492,6 +504,8 @@ class WebhookOutbox(Base):
     last_error: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column()
     finished_at: Mapped[datetime | None] = mapped_column()
+
+
 # --- ops ---
 
 
@@ -507,6 +521,8 @@ class GatewayLink(Base):
     tps_allowed: Mapped[float] = mapped_column()
     current_rate: Mapped[float] = mapped_column()
     updated_at: Mapped[datetime] = mapped_column()
+
+
 # --- m2m ---
 
 

@@ -14,7 +14,20 @@ from datetime import UTC, datetime, timedelta
 from itertools import islice
 
 BATCH = 50_000
-WORDS = ["замер", "монтаж", "авария", "заказ", "адрес", "готово", "выезд", "бригада", "клиент", "подъезд", "ключи", "отчёт"]
+WORDS = [
+    "замер",
+    "монтаж",
+    "авария",
+    "заказ",
+    "адрес",
+    "готово",
+    "выезд",
+    "бригада",
+    "клиент",
+    "подъезд",
+    "ключи",
+    "отчёт",
+]
 
 
 def _batches(rows: Iterator[tuple], size: int = BATCH) -> Iterator[list[tuple]]:

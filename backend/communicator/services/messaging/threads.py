@@ -188,7 +188,7 @@ async def _thread_views(session: AsyncSession, actor: Actor, reach: Reach, threa
     """The threads with titles, previews and unread counts, in the given order."""
     ids = [t.id for t in threads]
     titles = await _titles(session, threads)
-    unread = await get_unread_counts(session, actor.user_id, ids)
+    unread = await get_unread_counts(session, actor.user_id, actor.account_id, ids)
     last = await _last_messages(session, [t.last_message_id for t in threads], reach)
     return [_thread_view(t, titles[t.id], last.get(t.last_message_id), unread.get(t.id, 0)) for t in threads]
 

@@ -100,7 +100,7 @@ class ThreadController(Controller):
         limit: Annotated[int, QueryParameter(ge=1, le=MAX_THREAD_PAGE)] = threads.THREAD_PAGE,
     ) -> dict[str, object]:
         """A page of threads, newest activity first; `next_cursor` asks for the next (null on the last page)."""
-        last_event_id, items, unread_total, following = await threads.list_threads(db, actor, cursor, limit)
+        last_event_id, items, unread_total, following = await threads.list_thread_page(db, actor, cursor, limit)
         return {"items": items, "last_event_id": last_event_id, "unread_total": unread_total, "next_cursor": following}
 
     @get("/{thread_id:int}", operation_id="getThread", opt={"scope": "messages:read"})

@@ -126,7 +126,13 @@ async def check_message_visible(session: AsyncSession, reach: Reach, message_id:
         raise NotFound(f"Message {message_id} not found.", code="not_found")
 
 
-async def list_threads(
+async def list_threads(db: Database, actor: Actor) -> tuple[int, list[ThreadView], int]:
+    """The event id to follow live updates from, the first page of the visible threads, the unread total."""
+    last_event_id, threads, total, _ = await list_thread_page(db, actor)
+    return last_event_id, threads, total
+
+
+async def list_thread_page(
     db: Database, actor: Actor, cursor: str | None = None, limit: int = THREAD_PAGE
 ) -> tuple[int, list[ThreadView], int, str | None]:
     """The event id to follow live updates from, a page of the visible threads (newest activity first), the unread

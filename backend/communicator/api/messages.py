@@ -13,7 +13,7 @@ from litestar.params import Body, JSONBody, Parameter, QueryParameter
 from communicator.api.exports import XLSX
 from communicator.api.params import PathBigId, PathId, QueryAfterId, QueryBigId
 from communicator.db.session import Database
-from communicator.schemas import FollowUpCreate, MessageCreate, MessageRead, ReadMark, ThreadPage
+from communicator.schemas import FollowUpCreate, MessageCreate, MessageRead, ReadMark, ThreadPage, ThreadRead
 from communicator.schemas.conversation import DeliveryFilter
 from communicator.services.core.actors import Actor
 from communicator.services.messaging import follow_up, proof, reads, schedule, threads
@@ -21,6 +21,7 @@ from communicator.services.messaging import send as messaging
 from communicator.services.messaging.views import DELIVERY_PAGE, DeliveryQuery
 
 MAX_DELIVERY_PAGE = 2000
+MAX_THREAD_PAGE = 500
 # Shown in the OpenAPI document and tried first by the schemathesis run. A `send_at` example would go stale
 # (it must lie within the coming year), so the schedule is described in the docs instead.
 SEND_EXAMPLES = [
@@ -101,10 +102,23 @@ class ThreadController(Controller):
     tags = ["threads"]
 
     @get("/", operation_id="listThreads", opt={"scope": "messages:read"})
-    async def list_threads(self, db: NamedDependency[Database], actor: NamedDependency[Actor]) -> dict[str, object]:
-        """Threads, newest activity first, and the event id to follow live updates from."""
-        last_event_id, items, unread_total = await threads.list_threads(db, actor)
-        return {"items": items, "last_event_id": last_event_id, "unread_total": unread_total}
+    async def list_threads(
+        self,
+        db: NamedDependency[Database],
+        actor: NamedDependency[Actor],
+        cursor: Annotated[str | None, QueryParameter(max_length=80)] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=MAX_THREAD_PAGE)] = threads.THREAD_PAGE,
+    ) -> dict[str, object]:
+        """A page of threads, newest activity first; `next_cursor` asks for the next (null on the last page)."""
+        last_event_id, items, unread_total, following = await threads.list_thread_page(db, actor, cursor, limit)
+        return {"items": items, "last_event_id": last_event_id, "unread_total": unread_total, "next_cursor": following}
+
+    @get("/{thread_id:int}", operation_id="getThread", opt={"scope": "messages:read"})
+    async def get_thread(
+        self, db: NamedDependency[Database], actor: NamedDependency[Actor], thread_id: PathId
+    ) -> ThreadRead:
+        """One thread as the list shows it (opened by its address before its page of the list was loaded)."""
+        return await threads.get_thread_view(db, actor, thread_id)
 
     @get("/{thread_id:int}/messages", operation_id="listThreadMessages", opt={"scope": "messages:read"})
     async def list_messages(

@@ -229,7 +229,11 @@ class Message(Base):
     """One outbound text (to many) or one inbound SMS."""
 
     __tablename__ = "messages"
-    __table_args__ = (Index("ix_messages_dedup", "account_id", "smsc_id", "sender_phone", "text_hash"),)
+    __table_args__ = (
+        Index("ix_messages_dedup", "account_id", "smsc_id", "sender_phone", "text_hash"),
+        # The unread total reads the account's newest inbound messages from the index alone.
+        Index("ix_messages_inbound", "account_id", "direction", "id"),
+    )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
     direction: Mapped[Direction] = mapped_column(String(3))
@@ -304,7 +308,11 @@ class Thread(Base):
     """A conversation: one per employee, per group, per contact (a number outside the staff)."""
 
     __tablename__ = "threads"
-    __table_args__ = (UniqueConstraint("account_id", "kind", "ref_id"),)
+    __table_args__ = (
+        UniqueConstraint("account_id", "kind", "ref_id"),
+        # The thread list's pages, newest activity first (services/messaging/threads.py).
+        Index("ix_threads_activity", "account_id", "last_message_id"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
     kind: Mapped[ThreadKind] = mapped_column(EnumText(ThreadKind, 10))

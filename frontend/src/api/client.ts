@@ -61,7 +61,7 @@ export interface FieldError {
 }
 
 /** The thread list, with the id of the newest event it already reflects. */
-export type ThreadList = Items<ThreadRead> & { last_event_id?: number; unread_total?: number };
+export type ThreadList = Items<ThreadRead> & { last_event_id?: number; unread_total?: number; next_cursor?: string | null };
 
 /**
  * An HTTP error (status 0: the server could not be reached) carrying the server's English `detail`,
@@ -229,7 +229,9 @@ export const api = {
   getAccountSettings: () => request<AccountSettings>('GET', '/account/settings'),
   putAccountSettings: (data: AccountSettings) => request<AccountSettings>('PUT', '/account/settings', data),
 
-  listThreads: () => request<ThreadList>("GET", "/threads"),
+  listThreads: (cursor: string | null = null) =>
+    request<ThreadList>("GET", cursor ? `/threads?cursor=${encodeURIComponent(cursor)}` : "/threads"),
+  getThread: (id: number) => request<ThreadRead>("GET", `/threads/${id}`),
   listThreadMessages: (id: number, beforeId?: number, limit = 50) =>
     request<MessagePage>(
       "GET",

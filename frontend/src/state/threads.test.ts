@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { message, thread } from '../testing/fixtures';
-import { applyMessageToThreads, applyReadMark, filterThreads, markThreadRead, sortThreads, totalUnread } from './threads';
+import { applyMessageToThreads, applyReadMark, filterThreads, markThreadRead, mergeThreadPage, sortThreads, totalUnread } from './threads';
 
 const list = () => [
   thread({ id: 1, title: 'Иван', last_activity_at: '2026-11-01T09:00:00Z', last_message: { id: 5, direction: 'out', text: 'a', created_at: '2026-11-01T09:00:00Z' } }),
@@ -25,8 +25,19 @@ describe('sortThreads', () => {
       thread({ id: 20, kind: 'employee', title: 'Абрамов', last_activity_at: at, last_message: last(8) }),
       thread({ id: 21, kind: 'group', title: 'Замерщики', last_activity_at: at, last_message: last(6) }),
     ];
-    // same time: the newer message first; same message: group, contact, employees by title
-    expect(sortThreads(threads).map((t) => t.id)).toEqual([20, 11, 14, 13, 12, 21]);
+    // same time: the newer message first; same message: group, contact, employees by id (as the server pages)
+    expect(sortThreads(threads).map((t) => t.id)).toEqual([20, 11, 14, 12, 13, 21]);
+  });
+
+  it('merges a later page without replacing what events already updated', () => {
+    const listed = [thread({ id: 1, title: 'Иван', unread: 3, last_activity_at: '2026-11-01T09:00:00Z' })];
+    const page = [
+      thread({ id: 1, title: 'Иван', unread: 0, last_activity_at: '2026-11-01T09:00:00Z' }),
+      thread({ id: 2, title: 'Пётр', last_activity_at: '2026-10-01T09:00:00Z' }),
+    ];
+    const merged = mergeThreadPage(listed, page);
+    expect(merged.map((t) => [t.id, t.unread])).toEqual([[1, 3], [2, 0]]);
+    expect(mergeThreadPage(merged, [page[1]])).toBe(merged);
   });
 
   it('breaks a tie of kind and title by id', () => {
@@ -44,10 +55,10 @@ describe('applyMessageToThreads', () => {
     expect(threads[0].last_message?.text).toBe('готово');
     expect(threads[0].unread).toBe(1);
   });
-  it('puts the group thread above its members when a broadcast bumps them all', () => {
+  it('puts the group thread above its members (by id) when a broadcast bumps them all', () => {
     const msg = message({ id: 10, direction: 'out', created_at: '2026-11-01T10:00:00Z' });
     const threads = [...list(), thread({ id: 4, title: 'Борис', last_activity_at: '2026-11-01T07:00:00Z' })];
-    expect(applyMessageToThreads(threads, msg, [1, 2, 4], null).threads.map((t) => t.id)).toEqual([2, 4, 1, 3]);
+    expect(applyMessageToThreads(threads, msg, [1, 2, 4], null).threads.map((t) => t.id)).toEqual([2, 1, 4, 3]);
   });
   it('does not count unread for the open thread', () => {
     const msg = message({ id: 10, direction: 'in', created_at: '2026-11-01T10:00:00Z' });

@@ -15,12 +15,10 @@ function activityKey(thread: ThreadRead): number {
 /** A broadcast is the last message of its tag's and group's threads and of every member's: tag, then group first. */
 const KIND_ORDER: Record<ThreadRead['kind'], number> = { tag: 0, group: 1, contact: 2, employee: 3 };
 
-const titleCollator = new Intl.Collator('ru');
-
 /**
  * Newest activity first (threads without activity last), then the newer last message; threads that
- * share their last message: tag, group, contact, then employee threads, each by title; then by id.
- * The server orders the list the same way.
+ * share their last message: tag, group, contact, then employee threads, each by id. The server pages
+ * the list in the same order, so a page loaded later never slips in above the rows already shown.
  */
 export function sortThreads(threads: ThreadRead[]): ThreadRead[] {
   return [...threads].sort(
@@ -28,7 +26,6 @@ export function sortThreads(threads: ThreadRead[]): ThreadRead[] {
       activityKey(b) - activityKey(a) ||
       (b.last_message?.id ?? 0) - (a.last_message?.id ?? 0) ||
       (KIND_ORDER[a.kind] ?? 3) - (KIND_ORDER[b.kind] ?? 3) ||
-      titleCollator.compare(a.title, b.title) ||
       a.id - b.id,
   );
 }
@@ -66,6 +63,13 @@ export function applyMessageToThreads(
   });
   const unknownIds = threadIds.filter((id) => !seen.has(id));
   return { threads: sortThreads(next), unknownIds };
+}
+
+/** Add a page of the list (or one thread fetched alone): a thread already listed keeps its copy, which events keep current. */
+export function mergeThreadPage(threads: ThreadRead[], page: ThreadRead[]): ThreadRead[] {
+  const known = new Set(threads.map((thread) => thread.id));
+  const fresh = page.filter((thread) => !known.has(thread.id));
+  return fresh.length === 0 ? threads : sortThreads([...threads, ...fresh]);
 }
 
 /** Clear the unread badge of one thread. */

@@ -7,7 +7,7 @@ import type { AppEvent, MessageCreatedEvent, MessageRead, Recipients, ThreadRead
 import type { SendTiming } from '../state/schedule';
 import { t } from '../i18n/index.svelte';
 import { applyReadCounts, applyReadTotal, applyThreadUpdate, linkFollowUp } from '../state/readMarks';
-import { applyMessageToThreads, markThreadRead, sortThreads } from '../state/threads';
+import { applyMessageToThreads, markThreadRead, mergeThreadPage, sortThreads } from '../state/threads';
 import {
   addEcho,
   appendMessage,
@@ -49,6 +49,9 @@ class LiveStore {
   threadsLoading = $state(false);
   threadsLoaded = $state(false);
   threadsError = $state<string | null>(null);
+  /** Where the next page of the thread list starts; null when every page is loaded. */
+  threadsCursor = $state<string | null>(null);
+  loadingMoreThreads = $state(false);
 
   openThreadId = $state<number | null>(null);
   timeline = $state.raw<Timeline>(emptyTimeline());
@@ -90,6 +93,7 @@ class LiveStore {
       stream.start();
       // the open thread may have been read before the list: read it again after the cursor
       void this.reloadOpenThread();
+      if (this.openThreadId !== null) void this.ensureThreadListed(this.openThreadId);
     });
   }
 
@@ -113,15 +117,19 @@ class LiveStore {
   }
 
   /**
-   * Fetch the thread list. With `seedCursor` the event stream continues from the event id the
-   * list reflects; only then, never while events flow, or an in-flight event would be skipped.
+   * Fetch the first page of the thread list (later pages come as it is scrolled: loadMoreThreads). With
+   * `seedCursor` the event stream continues from the event id the list reflects; only then, never while
+   * events flow, or an in-flight event would be skipped.
    */
   async loadThreads(seedCursor = false): Promise<void> {
     this.threadsLoading = true;
     try {
       const page = await api.listThreads();
       if (seedCursor && typeof page.last_event_id === 'number') this.stream?.seed(page.last_event_id);
-      this.threads = sortThreads(page.items);
+      const open = this.threads.find((thread) => thread.id === this.openThreadId);
+      const kept = open && !page.items.some((thread) => thread.id === open.id) ? [open] : [];
+      this.threads = sortThreads([...page.items, ...kept]);
+      this.threadsCursor = page.next_cursor ?? null;
       this.unreadTotal = page.unread_total ?? 0;
       if (this.openThreadId !== null) this.threads = markThreadRead(this.threads, this.openThreadId);
       this.threadsLoaded = true;
@@ -130,6 +138,34 @@ class LiveStore {
       this.threadsError = errorText(error);
     } finally {
       this.threadsLoading = false;
+    }
+  }
+
+  /** The next page of the thread list, merged (a thread already listed keeps its newer copy). */
+  async loadMoreThreads(): Promise<void> {
+    const cursor = this.threadsCursor;
+    if (cursor === null || this.loadingMoreThreads) return;
+    this.loadingMoreThreads = true;
+    try {
+      const page = await api.listThreads(cursor);
+      if (this.threadsCursor !== cursor) return; // the list was reloaded meanwhile
+      this.threads = mergeThreadPage(this.threads, page.items);
+      this.threadsCursor = page.next_cursor ?? null;
+    } catch (error) {
+      this.threadsError = errorText(error);
+    } finally {
+      this.loadingMoreThreads = false;
+    }
+  }
+
+  /** A thread opened by its address before its page of the list is loaded: fetch it alone. */
+  private async ensureThreadListed(id: number): Promise<void> {
+    if (this.threads.some((thread) => thread.id === id)) return;
+    try {
+      const thread = await api.getThread(id);
+      if (this.openThreadId === id) this.threads = mergeThreadPage(this.threads, [thread]);
+    } catch {
+      // the messages request tells the user what is wrong (404, 403)
     }
   }
 
@@ -149,6 +185,7 @@ class LiveStore {
     }
     this.openThreadId = id;
     this.timeline = emptyTimeline();
+    if (this.threadsLoaded) void this.ensureThreadListed(id);
     await this.reloadOpenThread();
   }
 

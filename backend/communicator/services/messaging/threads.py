@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, String, and_, cast, func, literal, or_, select, text, true, update
+from sqlalchemy import ColumnElement, String, and_, case, cast, func, literal, or_, select, text, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from communicator.db.models import Contact, Delivery, Employee, Group, Message, Tag, Thread, ThreadMessage, User
@@ -15,12 +15,15 @@ from communicator.schemas import LastMessage, ThreadPage
 from communicator.schemas import ThreadRead as ThreadView
 from communicator.services.core.access import access_row
 from communicator.services.core.actors import Actor
-from communicator.services.core.errors import Forbidden, NotFound
+from communicator.services.core.errors import Forbidden, InvalidInput, NotFound
 from communicator.services.core.permissions import Reach, check_scope, get_reach
 from communicator.services.messaging.unread import get_unread_counts, get_unread_total
 from communicator.services.messaging.views import list_message_reads
 
 KIND_ORDER = {ThreadKind.TAG: 0, ThreadKind.GROUP: 1, ThreadKind.CONTACT: 2, ThreadKind.EMPLOYEE: 3}
+# Ties (one broadcast is the last message of a group's thread and of every member's): group, contact, employee, by id.
+KIND_RANK = case(*((Thread.kind == kind, rank) for kind, rank in KIND_ORDER.items()), else_=len(KIND_ORDER))
+THREAD_PAGE = 100
 # A thread title: name, colour (groups), phone (contacts).
 Title = tuple[str, str | None, str | None]
 
@@ -127,8 +130,18 @@ async def check_message_visible(session: AsyncSession, reach: Reach, message_id:
 
 
 async def list_threads(db: Database, actor: Actor) -> tuple[int, list[ThreadView], int]:
-    """The event id to follow live updates from, the visible threads (newest activity first), the unread total."""
+    """The event id to follow live updates from, the first page of the visible threads, the unread total."""
+    last_event_id, threads, total, _ = await list_thread_page(db, actor)
+    return last_event_id, threads, total
+
+
+async def list_thread_page(
+    db: Database, actor: Actor, cursor: str | None = None, limit: int = THREAD_PAGE
+) -> tuple[int, list[ThreadView], int, str | None]:
+    """The event id to follow live updates from, a page of the visible threads (newest activity first), the unread
+    total, and the cursor of the next page (None on the last)."""
     check_scope(actor, "messages:read")
+    after = _decode_cursor(cursor)
     async with db.read() as session:
         if not db.is_sqlite:
             # One snapshot for the cursor and the counts: a read mark committed in between must not be in the
@@ -136,29 +149,65 @@ async def list_threads(db: Database, actor: Actor) -> tuple[int, list[ThreadView
             await session.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"))
         # The event id first: anything after it reaches the client over the WebSocket.
         last_event_id = await get_last_event_id(session)
-        threads = await _list_threads(session, actor)
         reach = await get_reach(session, actor)
+        threads = await _page_of_threads(session, actor, reach, after, limit)
+        views = await _thread_views(session, actor, reach, threads[:limit])
+        following = _encode_cursor(threads[limit - 1]) if len(threads) > limit else None
         total = await get_unread_total(session, actor.user_id, actor.account_id, visible_threads(reach))
-        return last_event_id, threads, total
+        return last_event_id, views, total, following
 
 
-async def _list_threads(session: AsyncSession, actor: Actor) -> list[ThreadView]:
-    """The threads with activity, with previews and unread counts."""
-    reach = await get_reach(session, actor)
-    query = (
-        select(Thread)
-        .where(Thread.account_id == actor.account_id, Thread.last_message_id.is_not(None), visible_threads(reach))
-        .order_by(Thread.last_message_id.desc())
+def _encode_cursor(thread: Thread) -> str:
+    """Where the next page starts: after this thread in the list's order."""
+    return f"{thread.last_message_id}.{KIND_ORDER.get(thread.kind, len(KIND_ORDER))}.{thread.id}"
+
+
+def _decode_cursor(cursor: str | None) -> tuple[int, int, int] | None:
+    """The (last message id, kind rank, thread id) a page starts after; a malformed cursor is a 422."""
+    if not cursor:
+        return None
+    parts = cursor.split(".")
+    if len(parts) != 3 or not all(p.isdigit() and len(p) <= 19 for p in parts):
+        raise InvalidInput(f"Cursor {cursor[:40]!r} is not one this list handed out.", code="bad_cursor")
+    last_id, rank, thread_id = (int(p) for p in parts)
+    return last_id, rank, thread_id
+
+
+async def _page_of_threads(
+    session: AsyncSession, actor: Actor, reach: Reach, after: tuple[int, int, int] | None, limit: int
+) -> list[Thread]:
+    """Up to limit + 1 threads with activity after the cursor (one past the page tells whether there is more).
+
+    Ordered by the index on (account_id, last_message_id); only threads sharing a last message are sorted.
+    """
+    query = select(Thread).where(
+        Thread.account_id == actor.account_id, Thread.last_message_id.is_not(None), visible_threads(reach)
     )
-    threads = list(await session.scalars(query))
+    if after is not None:
+        last_id, rank, thread_id = after
+        same_message_after = or_(KIND_RANK > rank, and_(KIND_RANK == rank, Thread.id > thread_id))
+        query = query.where(
+            or_(Thread.last_message_id < last_id, and_(Thread.last_message_id == last_id, same_message_after))
+        )
+    query = query.order_by(Thread.last_message_id.desc(), KIND_RANK, Thread.id).limit(limit + 1)
+    return list(await session.scalars(query))
+
+
+async def _thread_views(session: AsyncSession, actor: Actor, reach: Reach, threads: list[Thread]) -> list[ThreadView]:
+    """The threads with titles, previews and unread counts, in the given order."""
     ids = [t.id for t in threads]
     titles = await _titles(session, threads)
-    unread = await get_unread_counts(session, actor.user_id, ids)
+    unread = await get_unread_counts(session, actor.user_id, actor.account_id, ids)
     last = await _last_messages(session, [t.last_message_id for t in threads], reach)
-    views = [_thread_view(t, titles[t.id], last.get(t.last_message_id), unread.get(t.id, 0)) for t in threads]
-    # Ties (one broadcast in many threads) by kind, then title, as the web app orders them.
-    views.sort(key=lambda v: (-(v.last_message.id if v.last_message else 0), KIND_ORDER.get(v.kind, 3), v.title, v.id))
-    return views
+    return [_thread_view(t, titles[t.id], last.get(t.last_message_id), unread.get(t.id, 0)) for t in threads]
+
+
+async def get_thread_view(db: Database, actor: Actor, thread_id: int) -> ThreadView:
+    """One thread as the list shows it (a thread opened by its address before its page of the list is loaded)."""
+    check_scope(actor, "messages:read")
+    async with db.read() as session:
+        thread, reach = await get_thread(session, actor, thread_id)
+        return (await _thread_views(session, actor, reach, [thread]))[0]
 
 
 async def _last_messages(
@@ -242,9 +291,10 @@ async def _list_thread_messages(
         .where(ThreadMessage.thread_id == thread_id)
     )
     if before_id is not None:
-        query = query.where(Message.id < before_id)
+        query = query.where(ThreadMessage.message_id < before_id)
+    # By the link's own key (thread_id, message_id): ordering by Message.id walks the whole messages table.
     # One row past the page tells whether there is more.
-    query = query.order_by(Message.id.desc()).limit(limit + 1)
+    query = query.order_by(ThreadMessage.message_id.desc()).limit(limit + 1)
     rows = list(await session.scalars(query))
     page = list(reversed(rows[:limit]))
     if thread.kind == ThreadKind.EMPLOYEE:

@@ -143,7 +143,12 @@ async def _follow_ups(session: AsyncSession, message_ids: list[int]) -> dict[int
     """The reminders sent for each of these messages, oldest first."""
     if not message_ids:
         return {}
-    query = select(Message.follow_up_of, Message.id).where(Message.follow_up_of.in_(message_ids)).order_by(Message.id)
+    # Ordered along the follow_up_of index: ordering by id alone walks the whole messages table.
+    query = (
+        select(Message.follow_up_of, Message.id)
+        .where(Message.follow_up_of.in_(message_ids))
+        .order_by(Message.follow_up_of, Message.id)
+    )
     found: dict[int, list[int]] = {}
     for original, reminder in await session.execute(query):
         if original is not None:

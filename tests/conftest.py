@@ -160,12 +160,17 @@ def free_port() -> int:
 
 
 class LiveServer:
-    """The real app under uvicorn in a background thread."""
+    """The real app under uvicorn in a background thread, on a listening socket bound here (no port race)."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, send_buffer: int | None = None) -> None:
         from communicator.app import create_app
 
-        self.port = free_port()
+        self.socket = socket.socket()
+        self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if send_buffer is not None:  # accepted connections inherit it: a client that stops reading blocks sends soon
+            self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, send_buffer)
+        self.socket.bind(("127.0.0.1", 0))
+        self.port = self.socket.getsockname()[1]
         # The port it really listens on, so the derived public origin is the one browsers use.
         self.settings = settings = msgspec.structs.replace(settings, port=self.port)
         self.url = f"http://127.0.0.1:{self.port}"
@@ -174,7 +179,7 @@ class LiveServer:
             self.app, host="127.0.0.1", port=self.port, log_level="warning", ws="websockets-sansio", lifespan="on"
         )
         self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.socket]}, daemon=True)
 
     def start(self) -> LiveServer:
         """Start and wait until it accepts requests."""
@@ -191,13 +196,13 @@ class LiveServer:
         self.thread.join(10)
 
 
-def make_server(url: str, **overrides: object) -> LiveServer:
+def make_server(url: str, send_buffer: int | None = None, **overrides: object) -> LiveServer:
     """A started live server on a migrated database seeded with the demo account."""
     # No SMTP listener unless a test asks for one: servers side by side would fight over one port.
     overrides = {"smtp_port": 0, **overrides}
     settings = load_settings({}, database_url=url, sim_dlr_delay_ms=20.0, sim_submit_latency_ms=1.0, **overrides)
     asyncio.run(seed(url))
-    return LiveServer(settings).start()
+    return LiveServer(settings, send_buffer).start()
 
 
 async def seed(url: str) -> None:

@@ -18,6 +18,8 @@ import websockets
 from tests.cluster import Native, async_wait, loopback_env
 from tests.conftest import DEMO_PASSWORD, LiveServer, free_port, make_server, seed
 
+pytestmark = pytest.mark.heavy  # started first under xdist (docs/testing.md)
+
 
 @pytest.fixture
 def cluster(postgres_url: str) -> Iterator[tuple[LiveServer, LiveServer]]:

@@ -23,6 +23,8 @@ from tests.conftest import API, LiveServer, login, make_server
 from tests.helpers import wait_for_sync
 from tests.test_ws import account_event_ids
 
+pytestmark = pytest.mark.heavy  # started first under xdist (docs/testing.md)
+
 BACKLOG = 20
 TEXT = "Авария на подстанции, всем дежурным собраться у щита. " * 18  # ~1 KB of text, ~2 KB of UTF-8
 # The server's sockets get a small kernel send buffer: by default the kernel buffers a few MB on loopback before

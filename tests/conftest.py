@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import fcntl
 import functools
 import os
 import shutil
@@ -39,11 +40,30 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "heavy: a module that takes long altogether (> ~20 s); the suite starts heavy modules first"
     )
+    config.addinivalue_line(
+        "markers", "exclusive: measures time; under xdist no other test runs meanwhile (a lock shared by the workers)"
+    )
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Heavy modules first (order kept otherwise): xdist hands out whole files in this order, so none is left last."""
     items.sort(key=lambda item: item.get_closest_marker("heavy") is None)
+
+
+@pytest.fixture(autouse=True)
+def _exclusive_under_xdist(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Every test holds the run's lock shared; an `exclusive` test holds it alone (no lock without xdist)."""
+    if "PYTEST_XDIST_WORKER" not in os.environ:
+        yield
+        return
+    run = tmp_path_factory.getbasetemp().parent  # the controller's temp folder: one per run, shared by the workers
+    mode = fcntl.LOCK_EX if request.node.get_closest_marker("exclusive") else fcntl.LOCK_SH
+    with open(run / "tests.lock", "a") as lock, open(run / "tests.turnstile", "a") as turnstile:
+        # Through the turnstile: a waiting exclusive test holds it, so new shared holders queue behind it.
+        fcntl.flock(turnstile, fcntl.LOCK_EX)
+        fcntl.flock(lock, mode)
+        fcntl.flock(turnstile, fcntl.LOCK_UN)
+        yield
 
 
 async def _pg_admin(statement: str) -> None:
@@ -208,7 +228,8 @@ def make_server(url: str, send_buffer: int | None = None, **overrides: object) -
 async def seed(url: str) -> None:
     """Seed the demo account into the database at `url` (an untouched copy of the template becomes the seeded one)."""
     path = Path(url.removeprefix("sqlite+aiosqlite:///"))
-    if url.startswith("sqlite+aiosqlite:///") and path.is_file() and _untouched(path):
+    # In a thread: making the templates runs alembic, which runs its own event loop.
+    if url.startswith("sqlite+aiosqlite:///") and await asyncio.to_thread(_untouched, path):
         await asyncio.to_thread(shutil.copy, await asyncio.to_thread(_seeded_sqlite), path)
         return
     await _seed_demo(url)
@@ -217,7 +238,9 @@ async def seed(url: str) -> None:
 def _untouched(path: Path) -> bool:
     """Whether the SQLite file is byte for byte the migrated template (no -wal: nothing written since)."""
     wal = path.with_name(path.name + "-wal")
-    return not (wal.exists() and wal.stat().st_size) and path.read_bytes() == _migrated_sqlite().read_bytes()
+    if not path.is_file() or (wal.exists() and wal.stat().st_size):
+        return False
+    return path.read_bytes() == _migrated_sqlite().read_bytes()
 
 
 async def _seed_demo(url: str) -> None:

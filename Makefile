@@ -11,11 +11,14 @@ run: export COMMUNICATOR_SIM_AUTO_REPLY_RATE ?= 0.3
 run: deps frontend
 	$(UV) run communicator serve --demo --port $(PORT)  # serve migrates first
 
+# The Python tests run in TEST_WORKERS pytest-xdist workers, one whole file per worker at a time (module fixtures
+# and incremental journeys stay in one process); heavy modules start first. docs/testing.md.
+test: TEST_WORKERS ?= 3
 test: deps services frontend
 	$(UV) run python -m communicator.schemagen --check
 	$(MAKE) --no-print-directory typecheck
 	cd frontend && npm test
-	COMMUNICATOR_E2E_REQUIRED=1 $(UV) run pytest -q
+	COMMUNICATOR_E2E_REQUIRED=1 $(UV) run pytest -q -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 # mypy over backend/communicator (strict on services, events and domain; config in pyproject.toml),
 # svelte-check over the SPA (warnings fail).

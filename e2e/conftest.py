@@ -55,6 +55,9 @@ expect.set_options(timeout=10_000)
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "incremental: a journey; after a failed step the later steps are skipped")
+    if not hasattr(config, "workerinput"):  # once per run (not per xdist worker): old screenshots go
+        for old in ARTIFACTS.glob("*.png"):
+            old.unlink()
 
 
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> None:
@@ -76,7 +79,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 
 @pytest.fixture(scope="session", autouse=True)
 def _prerequisites() -> None:
-    """The built front end and Debian's Chromium; the artifacts folder, emptied of old screenshots."""
+    """The built front end and Debian's Chromium; the artifacts folder."""
     # `make test` builds the front end and installs Chromium, so there (and in CI) a missing one is a failure.
     missing = pytest.fail if os.environ.get("CI") or os.environ.get("COMMUNICATOR_E2E_REQUIRED") else pytest.skip
     if not DIST_INDEX.is_file():
@@ -84,8 +87,6 @@ def _prerequisites() -> None:
     if not Path(CHROMIUM).is_file():
         missing(f"no Chromium at {CHROMIUM} (set COMMUNICATOR_E2E_CHROMIUM; never `playwright install`)")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    for old in ARTIFACTS.glob("*.png"):
-        old.unlink()
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,7 @@ from playwright.sync_api import Page, expect
 from e2e.conftest import DEMO_PASSWORD, DESKTOP, PHONE, Client, NewClient, inbound, shot
 from tests.conftest import API, LiveServer
 
-pytestmark = pytest.mark.incremental
+pytestmark = [pytest.mark.incremental, pytest.mark.heavy]  # heavy: started first (docs/testing.md)
 
 FITTERS, ENGINEERS = "Монтажники", "Дежурные инженеры"
 IVANOV, PETROV = "+79161000001", "+79161000002"

@@ -12,7 +12,7 @@ from playwright.sync_api import Locator, Page, expect
 from e2e.conftest import ARTIFACTS, DEMO_PASSWORD, PHONE, Client, NewClient, inbound
 from tests.conftest import API, LiveServer
 
-pytestmark = pytest.mark.incremental
+pytestmark = [pytest.mark.incremental, pytest.mark.heavy]  # heavy: started first (docs/testing.md)
 
 FITTERS = 1  # «Монтажники»: 8 members
 IVANOV, PETROV = "+79161000001", "+79161000002"

@@ -16,7 +16,7 @@ from playwright.sync_api import Locator, Page, expect
 from e2e.conftest import DEMO_PASSWORD, PHONE, Client, NewClient, inbound, shot
 from tests.conftest import LiveServer
 
-pytestmark = pytest.mark.incremental
+pytestmark = [pytest.mark.incremental, pytest.mark.heavy]  # heavy: started first (docs/testing.md)
 
 OPERATOR_LOGIN = "operator2"
 OPERATOR_PASSWORD = "operator2-pass"

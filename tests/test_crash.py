@@ -28,6 +28,8 @@ import pytest
 
 from tests.conftest import free_port
 
+pytestmark = pytest.mark.heavy  # started first under xdist (docs/testing.md)
+
 RECIPIENTS = 2000
 BATCH = 100  # the gateway batch: the in-flight window
 PASSWORD = "crash-test-password"

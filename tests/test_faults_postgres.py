@@ -23,6 +23,8 @@ from tests.cluster import PrivatePostgres, async_wait
 from tests.conftest import LiveServer, make_server
 from tests.faults import count_final, login, recipients, sends
 
+pytestmark = pytest.mark.heavy  # started first under xdist (docs/testing.md)
+
 SENDS = sends(60)
 
 

@@ -22,6 +22,8 @@ from tests.cluster import PrivateRedis, async_wait
 from tests.conftest import LiveServer, make_server
 from tests.faults import Browser, count_final, login, recipients, sends
 
+pytestmark = pytest.mark.heavy  # started first under xdist (docs/testing.md)
+
 SENDS = sends(60)
 
 

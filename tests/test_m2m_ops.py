@@ -22,6 +22,8 @@ from zeep.exceptions import Fault
 from communicator.m2m.schema import OPERATIONS
 from tests.m2m_support import BINDINGS, M2M, MD5, SERVICE, get_shared_m2m
 
+pytestmark = pytest.mark.heavy  # started first under xdist (docs/testing.md)
+
 AUTH = {"login": "admin", "password": MD5}
 CALLED: set[tuple[str, str]] = set()
 ARRAY_PARAMS = {"msids", "messageIDs", "subscriberMsids", "mailingListIDs"}

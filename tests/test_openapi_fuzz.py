@@ -28,6 +28,8 @@ from communicator.db.models import User
 from communicator.db.session import Database
 from tests.conftest import API, DEMO_PASSWORD, LiveServer, make_server
 
+pytestmark = pytest.mark.heavy  # started first under xdist (docs/testing.md)
+
 # Operations left out: logging out would end the session every later case runs with.
 EXCLUDED = ["logout"]
 # `make test` runs 6 cases per operation; set COMMUNICATOR_FUZZ_EXAMPLES for a longer hunt.

@@ -15,8 +15,10 @@ import httpx
 import pytest
 import websockets
 
-from tests.cluster import Native, async_wait, loopback_env
+from tests.cluster import Native, async_wait, loopback_env, wait_until
 from tests.conftest import DEMO_PASSWORD, LiveServer, free_port, make_server, seed
+
+pytestmark = pytest.mark.heavy  # started first under xdist (docs/testing.md)
 
 
 @pytest.fixture
@@ -34,8 +36,16 @@ def cluster(postgres_url: str) -> Iterator[tuple[LiveServer, LiveServer]]:
         "COMMUNICATOR_SIM_DLR_DELAY_MS": "20",
         # Polling this rarely means only the Redis wake-up can make a send quick.
         "COMMUNICATOR_RELAY_INTERVAL_SECONDS": "60",
+        "COMMUNICATOR_HOST": "127.0.0.1",
+        "COMMUNICATOR_GATEWAY_HTTP_PORT": str(probe_port := free_port()),
     }
     gateway = subprocess.Popen([sys.executable, "-m", "communicator.cli", "gateway"], env=env, start_new_session=True)
+    # Ready means subscribed to the wake-ups: a send made before that would wait for the 60 s poll.
+    wait_until(
+        lambda: httpx.get(f"http://127.0.0.1:{probe_port}/health/ready", timeout=2).status_code == 200,
+        60,
+        "the gateway process ready",
+    )
     yield first, second
     os.killpg(gateway.pid, signal.SIGTERM)
     gateway.wait(10)

@@ -26,6 +26,8 @@ from tests.helpers import count_by_status, wait_for
 from tests.smpp_support import SCALE, check_mo_stored_once, deliver_mo_through_kills, scaled, send_to_phones
 from tests.smsc_peer import Script, SmscPeer
 
+pytestmark = pytest.mark.heavy  # started first under xdist (docs/testing.md)
+
 pytest_plugins = ["tests.smpp_fixtures"]
 BATCH = 50  # the gateway batch: the in-flight window a kill can leave unrecorded
 

@@ -8,6 +8,7 @@ import time
 from collections import Counter
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import func, select
 
 from communicator.db.models import Delivery
@@ -25,6 +26,8 @@ from tests.smpp_support import (
     start_gateway,
 )
 from tests.smsc_peer import SmscPeer
+
+pytestmark = pytest.mark.heavy  # started first under xdist (docs/testing.md)
 
 pytest_plugins = ["tests.smpp_fixtures"]  # the fixtures: sdb, sadmin, peer
 

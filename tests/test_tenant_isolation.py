@@ -32,6 +32,8 @@ from communicator.services.identity.accounts import create_account, create_user
 from tests.conftest import API, LiveServer, free_port
 from tests.helpers import wait_for_sync
 
+pytestmark = pytest.mark.heavy  # started first under xdist (docs/testing.md)
+
 MARKS = {"A": "tenantAlpha", "B": "tenantBravo"}
 PHONE_PREFIXES = {"A": "+7916111", "B": "+7916222"}
 SHORT_NUMBER = "4938"  # shared by both accounts

@@ -75,7 +75,9 @@ async def _rate(port: int, window: int, count: int) -> float:
         started, cpu = time.perf_counter(), time.process_time()
         results = await driver.submit(batch)
         elapsed = time.perf_counter() - started
-        info(f"{count} submits in {elapsed:.2f} s, this process's CPU {(time.process_time() - cpu) / count * 1e6:.0f} µs each")
+        info(
+            f"{count} submits in {elapsed:.2f} s, this process's CPU {(time.process_time() - cpu) / count * 1e6:.0f} µs each"
+        )
     finally:
         await driver.stop()
     assert all(r.smsc_id for r in results), "every submit accepted"

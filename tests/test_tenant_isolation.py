@@ -306,6 +306,7 @@ class TwoAccounts(RuleBasedStateMachine):
                 str(value) for sheet in book.worksheets for row in sheet.iter_rows(values_only=True) for value in row
             ]
             tenant.check_clean(" ".join(cells), f"export {own}")
+
     @rule(key=st.sampled_from("AB"), bearer=st.booleans(), data=st.data())
     def search(self, key: str, bearer: bool, data: st.DataObject) -> None:
         """The history search finds the account's own messages and none of the other's, whatever it names."""

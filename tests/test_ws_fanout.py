@@ -72,7 +72,9 @@ async def test_everyone_gets_account_wide_frames_untouched() -> None:
 
 
 async def test_user_events_only_for_administrators_even_when_shared() -> None:
-    user = WebUserRead(id=3, login="new", name="Новый", role=Role.OPERATOR, employee_id=None, active=True, may_send_all=False)
+    user = WebUserRead(
+        id=3, login="new", name="Новый", role=Role.OPERATOR, employee_id=None, active=True, may_send_all=False
+    )
     data = _encode(UserCreated(id=9, user=user))
     shared = SharedFrames()
     everyone_operator = msgspec.structs.replace(OPERATOR, may_send_all=True)
@@ -81,7 +83,9 @@ async def test_user_events_only_for_administrators_even_when_shared() -> None:
 
 
 async def test_read_marks_stay_per_user_in_one_class() -> None:
-    mark = ThreadMarkedRead(id=8, user_id=OPERATOR.user_id, message_ids=[7], threads=[ThreadReadCount(thread_id=12, read=1)])
+    mark = ThreadMarkedRead(
+        id=8, user_id=OPERATOR.user_id, message_ids=[7], threads=[ThreadReadCount(thread_id=12, read=1)]
+    )
     data = _encode(mark)
     shared = SharedFrames()
     assert await shared.get_frame(CountingView(OPERATOR, FITTERS), data) == data

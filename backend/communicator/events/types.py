@@ -168,6 +168,8 @@ class TemplateDeleted(msgspec.Struct, tag="template.deleted", tag_field="type", 
 
     id: int = 0
     template_id: int
+
+
 class ExportUpdated(msgspec.Struct, tag="export.updated", tag_field="type", kw_only=True):
     """An export job started, progressed, finished or failed; only the user who started it sees it."""
 

@@ -40,7 +40,6 @@ from communicator.schemas.directory import (
     TagRead,
     UserRead,
 )
-from communicator.schemas.exports import ExportRead
 from communicator.schemas.directory_transfer import (
     ImportAdded,
     ImportChanged,
@@ -48,6 +47,7 @@ from communicator.schemas.directory_transfer import (
     ImportProblem,
     ImportReport,
 )
+from communicator.schemas.exports import ExportRead
 from communicator.schemas.gateway import HttpProviderRead, HttpProviderWrite, OperatorCountRead, OperatorCountsRead
 from communicator.schemas.inbox import UnroutedAssign, UnroutedPage, UnroutedRead
 from communicator.schemas.integrations import (
@@ -72,6 +72,8 @@ from communicator.schemas.messages import (
     ThreadPage,
     ThreadRead,
 )
+from communicator.schemas.ops import GatewayAlarmRead, GatewayLinkRead, GatewayStatusRead, SmppBindRead, SmppBindWrite
+from communicator.schemas.search import SearchFilters, SearchPage
 from communicator.schemas.templates import (
     TemplateCreate,
     TemplatePreviewRequest,
@@ -80,8 +82,6 @@ from communicator.schemas.templates import (
     TemplateRenderRequest,
     TemplateUpdate,
 )
-from communicator.schemas.search import SearchFilters, SearchPage
-from communicator.schemas.ops import GatewayAlarmRead, GatewayLinkRead, GatewayStatusRead, SmppBindRead, SmppBindWrite
 from communicator.schemas.types import (
     BigCursor,
     BigId,

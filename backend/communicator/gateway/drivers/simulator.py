@@ -78,7 +78,9 @@ class SimulatorDriver:
 
     def link_states(self) -> list[LinkState]:
         """The virtual SMSC is always bound."""
-        return [LinkState(name="simulator", status="bound", since=self._started_at, last_error=None, tps_allowed=self.tps)]
+        return [
+            LinkState(name="simulator", status="bound", since=self._started_at, last_error=None, tps_allowed=self.tps)
+        ]
 
     async def submit(self, batch: Sequence[Claimed]) -> list[SubmitResult]:
         """Accept every message after the configured latency; receipts follow after the DLR delay."""

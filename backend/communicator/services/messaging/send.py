@@ -24,8 +24,8 @@ from communicator.services.directory.numbering import get_operator
 from communicator.services.directory.tag_list import resolve_tag_recipients
 from communicator.services.messaging.contact_threads import record_contact_threads
 from communicator.services.messaging.schedule import Timing, check_timing
-from communicator.services.messaging.tag_threads import record_in_tag_threads
 from communicator.services.messaging.sender_names import check_sender_name
+from communicator.services.messaging.tag_threads import record_in_tag_threads
 from communicator.services.messaging.threads import (
     check_message_visible,
     record_in_employee_threads,

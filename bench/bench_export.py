@@ -14,6 +14,7 @@ import asyncio
 import json
 import resource
 import shutil
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -78,6 +79,23 @@ def _child(url: str, export_dir: str) -> None:
     print(json.dumps({**figures, "rss_peak": _rss_mb()}), flush=True)
 
 
+def _catch_up(copy: Path, url: str) -> None:
+    """Apply 0015 and 0017 to a data set stamped 0016 without them (generated before the chain was relinked)."""
+    from alembic import command
+
+    from communicator.db.migrate import alembic_config, upgrade
+
+    with sqlite3.connect(copy) as connection:
+        version = connection.execute("SELECT version_num FROM alembic_version").fetchone()[0]
+        exports_table = connection.execute("SELECT 1 FROM sqlite_master WHERE name = 'exports'").fetchone()
+    if version != "0016" or exports_table is not None:
+        return
+    config = alembic_config(url)
+    command.stamp(config, "0007", purge=True)  # 0007 → 0015 → 0017 → 0016 in the current chain
+    upgrade(url, "0017")
+    command.stamp(config, "0016")
+
+
 def _prepared_copy(size: int, folder: Path) -> str:
     """A copy of the cached data set in `folder`, migrated to the current schema; returns its url."""
     from _common import info
@@ -90,6 +108,7 @@ def _prepared_copy(size: int, folder: Path) -> str:
     started = time.perf_counter()
     shutil.copyfile(source, copy)
     url = f"sqlite+aiosqlite:///{copy}"
+    _catch_up(copy, url)
     upgrade(url)
     info(f"data set copied and migrated to the current schema in {time.perf_counter() - started:.0f} s (not timed)")
     return url

@@ -124,6 +124,12 @@ def shot(page: Page, name: str) -> Path:
     return path
 
 
+def open_admin_page(page: Page, name: str) -> None:
+    """Open an administration page through the top bar's «Администрирование» menu (the phone menu open first)."""
+    page.get_by_test_id("nav-admin").click()
+    page.get_by_test_id(f"nav-{name}").click()
+
+
 def inbound(server: LiveServer, phone: str, text: str) -> dict:
     """An SMS typed on a virtual phone, posted like the virtual SMSC would (no session needed)."""
     response = httpx.post(f"{server.url}/api/v1/simulator/inbound", json={"from": phone, "text": text}, timeout=10)

@@ -205,6 +205,48 @@ def test_quick_switcher_and_drawer_focus(admin: Client) -> None:
     expect(add).to_be_focused()  # and gives it back
 
 
+def test_administration_menu_by_keyboard_and_pointer(admin: Client) -> None:
+    """«Администрирование»: arrows walk its pages, Escape gives focus back, a click outside or Tab away closes it."""
+    page = admin.page
+    page.evaluate("location.hash = '#/audit'")
+    expect(page.locator("main h1")).to_have_text("Журнал изменений")
+    button, users = page.get_by_test_id("nav-admin"), page.get_by_test_id("nav-users")
+    expect(users).to_be_hidden()
+    button.focus()
+    page.keyboard.press("ArrowDown")
+    expect(button).to_have_attribute("aria-expanded", "true")
+    expect(users).to_be_focused()
+    page.keyboard.press("ArrowUp")  # wraps to the last page
+    expect(page.get_by_test_id("nav-gateway")).to_be_focused()
+    page.keyboard.press("Home")
+    page.keyboard.press("ArrowDown")
+    expect(page.get_by_test_id("nav-tokens")).to_be_focused()
+    shot(page, "kbd-1280-ru-admin-menu")
+    page.keyboard.press("Escape")
+    expect(button).to_be_focused()
+    expect(button).to_have_attribute("aria-expanded", "false")
+    expect(users).to_be_hidden()
+
+    button.click()
+    expect(users).to_be_visible()
+    page.mouse.click(1200, 400)  # outside: the empty margin beside the journal
+    expect(users).to_be_hidden()
+    button.click()
+    page.get_by_test_id("nav-gateway").focus()
+    page.keyboard.press("Tab")  # past the last page: focus leaves, the menu closes behind it
+    expect(users).to_be_hidden()
+
+    page.get_by_test_id("nav-threads").click()
+    expect(button).not_to_have_attribute("aria-current", "true")
+    button.click()
+    page.get_by_test_id("nav-audit").click()
+    expect(page.locator("main h1")).to_have_text("Журнал изменений")
+    expect(users).to_be_hidden()  # a chosen page closes the menu
+    expect(button).to_have_attribute("aria-current", "true")  # and the button reads as current
+    expect(page.get_by_test_id("nav-audit")).to_have_attribute("aria-current", "page")
+    page.get_by_test_id("nav-directory").click()  # where the next step starts
+
+
 def test_deactivating_asks_first(admin: Client) -> None:
     page = admin.page
     row = page.locator('[data-testid="employee-row"][data-employee-id="20"]')
@@ -289,6 +331,11 @@ def test_no_serious_axe_violations_on_any_route(data: dict[str, int], new_client
         for route in routes(client, data):
             failures[f"{width} {route}"] = scan(page, route)
         shot(page, f"a11y-{width}-audit")
+        if width < 1100:
+            page.get_by_test_id("nav-toggle").click()
+        page.get_by_test_id("nav-admin").click()  # the administration menu, open over the page
+        failures[f"{width} #/audit (administration menu)"] = axe_findings(page)
+        page.keyboard.press("Escape")
     # a side panel open over a page (the drawer is the same component at both widths)
     page.evaluate("location.hash = '#/directory'")
     page.get_by_test_id("employee-add").click()

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from playwright.sync_api import expect
 
-from e2e.conftest import DEMO_PASSWORD, PHONE, NewClient, shot
+from e2e.conftest import DEMO_PASSWORD, PHONE, NewClient, open_admin_page, shot
 from tests.conftest import LiveServer
 
 ERROR = "bind_transceiver: ESME_RBINDFAIL (0x0000000D) from smsc.mts.ru:2775"
@@ -43,7 +43,7 @@ def test_gateway_page_shows_a_bind_down(server: LiveServer, new_client: NewClien
         client.login("admin", DEMO_PASSWORD)
         if viewport:
             page.get_by_test_id("nav-toggle").click()
-        page.get_by_test_id("nav-gateway").click()
+        open_admin_page(page, "gateway")
         expect(page.get_by_role("heading", level=1)).to_have_text("Шлюз")
         rows = page.get_by_test_id("gateway-link")
         expect(rows).to_have_count(2)
@@ -66,7 +66,7 @@ def test_a_platform_admin_adds_edits_and_disables_an_smpp_bind(server: LiveServe
     page = client.page
     client.goto()
     client.login("admin", DEMO_PASSWORD)
-    page.get_by_test_id("nav-gateway").click()
+    open_admin_page(page, "gateway")
     page.get_by_test_id("bind-add").click()
     page.get_by_test_id("bind-host").fill("smsc.example.ru")
     page.get_by_test_id("bind-system-id").fill("esme1")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 from playwright.sync_api import expect
 
-from e2e.conftest import DEMO_PASSWORD, NewClient, shot
+from e2e.conftest import DEMO_PASSWORD, NewClient, open_admin_page, shot
 from tests.conftest import API, LiveServer
 
 STRANGER = "+79261234567"
@@ -29,7 +29,7 @@ def test_platform_admin_assigns_an_unrouted_sms_with_the_keyboard(server: LiveSe
     unrouted = httpx.post(f"{server.url}{API}/simulator/inbound", json=sms, timeout=10).json()
     assert unrouted["sender"] == STRANGER
 
-    page.get_by_test_id("nav-inbox").click()
+    open_admin_page(page, "inbox")
     row = page.locator(f'[data-testid="inbox-row"][data-unrouted-id="{unrouted["id"]}"]')
     expect(row).to_contain_text("Кто-нибудь меня слышит?")
     expect(page.get_by_role("heading", level=1)).to_have_text("Нераспознанные")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from e2e.conftest import ARTIFACTS, DEMO_PASSWORD, PHONE, Client, NewClient, inbound
+from e2e.conftest import ARTIFACTS, DEMO_PASSWORD, PHONE, Client, NewClient, inbound, open_admin_page
 from tests.conftest import API, LiveServer
 
 pytestmark = [pytest.mark.incremental, pytest.mark.heavy]  # heavy: started first (docs/testing.md)
@@ -81,7 +81,7 @@ def test_reading_in_one_tab_clears_it_in_the_other(server: LiveServer, new_clien
 def test_the_settings_page_and_the_reply_window(server: LiveServer) -> None:
     client = TABS.first
     page = client.page
-    page.get_by_test_id("nav-settings").click()
+    open_admin_page(page, "settings")
     expect(page.get_by_role("heading", level=1)).to_have_text("Настройки компании")
     page.get_by_test_id("settings-reply-window").fill("0")
     page.get_by_test_id("settings-save").click()

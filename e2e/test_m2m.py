@@ -12,7 +12,7 @@ import pytest
 import zeep
 from playwright.sync_api import Page, expect
 
-from e2e.conftest import DEMO_PASSWORD, PHONE, ROOT, Client, NewClient, shot
+from e2e.conftest import DEMO_PASSWORD, PHONE, ROOT, Client, NewClient, open_admin_page, shot
 from tests.conftest import LiveServer
 from tests.m2m_support import PATH, SERVICE, SHARED_WSDL
 
@@ -36,7 +36,7 @@ def admin(new_client: NewClient) -> Client:
 def test_admin_sets_operator_api_password(admin: Client, new_client: NewClient, server: LiveServer) -> None:
     """Users → operator → «Пароль M2M API» → save; the form confirms, and looks right on a phone too."""
     page = admin.page
-    page.get_by_test_id("nav-users").click()
+    open_admin_page(page, "users")
     page.get_by_test_id("users-row-operator").click()
     section = page.get_by_test_id("api-password")
     expect(section).to_contain_text("Пароль M2M API")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
-from e2e.conftest import DEMO_PASSWORD, PHONE, NewClient, shot
+from e2e.conftest import DEMO_PASSWORD, PHONE, NewClient, open_admin_page, shot
 from tests.conftest import LiveServer
 
 SENDER = "zabbix@monitoring.example"
@@ -37,7 +37,7 @@ def test_admin_allows_a_sender_and_its_mail_appears_live(server: LiveServer, new
     page = client.page
     client.goto()
     client.login("admin", DEMO_PASSWORD)
-    page.get_by_test_id("nav-integrations").click()
+    open_admin_page(page, "integrations")
     expect(page.get_by_role("heading", level=1)).to_have_text("Интеграции")
     address = page.get_by_test_id("mail-address").inner_text()
     expect(page.get_by_test_id("mail-secret-address")).to_contain_text(address.split("@")[0] + "-")
@@ -62,7 +62,7 @@ def test_admin_allows_a_sender_and_its_mail_appears_live(server: LiveServer, new
 
     page.set_viewport_size(PHONE)
     page.get_by_test_id("nav-toggle").click()
-    page.get_by_test_id("nav-integrations").click()
+    open_admin_page(page, "integrations")
     expect(page.get_by_test_id("mail-senders")).to_have_value(SENDER)
     shot(page, "62-integrations-phone")
     assert client.page_errors == [] and client.dialogs == []

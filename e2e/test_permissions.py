@@ -13,7 +13,7 @@ import uuid
 import pytest
 from playwright.sync_api import expect
 
-from e2e.conftest import DEMO_PASSWORD, PHONE, Client, NewClient, shot
+from e2e.conftest import DEMO_PASSWORD, PHONE, Client, NewClient, open_admin_page, shot
 from tests.conftest import LiveServer
 from tests.helpers import wait_for_sync
 
@@ -51,7 +51,7 @@ def test_admin_restricts_operator_to_one_group(admin: Client) -> None:
     """Users → operator → not «all» → «Монтажники»; the preview lists exactly its members; save."""
     page = admin.page
     allowed = group_ids(admin)[ALLOWED]
-    page.get_by_test_id("nav-users").click()
+    open_admin_page(page, "users")
     page.get_by_test_id("users-row-operator").click()
     toggle = page.get_by_test_id("perm-all-toggle")
     expect(toggle).to_be_checked()

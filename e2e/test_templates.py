@@ -7,7 +7,7 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
-from e2e.conftest import DEMO_PASSWORD, PHONE, NewClient, shot
+from e2e.conftest import DEMO_PASSWORD, PHONE, NewClient, open_admin_page, shot
 from tests.conftest import API
 
 AXE = Path(__file__).resolve().parents[1] / "frontend" / "node_modules" / "axe-core" / "axe.min.js"
@@ -33,7 +33,7 @@ def test_write_a_template_then_send_it_from_the_composer(new_client: NewClient) 
     client.goto()
     client.login("admin", DEMO_PASSWORD)
 
-    page.get_by_test_id("nav-templates").click()
+    open_admin_page(page, "templates")
     expect(page.get_by_role("heading", level=1)).to_have_text("Шаблоны сообщений")
     page.get_by_test_id("templates-create").click()
     page.get_by_test_id("template-name").fill("Замер")

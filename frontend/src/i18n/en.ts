@@ -14,6 +14,7 @@ import { enTemplates } from './templates.strings';
 import { enExports } from './exports.strings';
 import { enTagThreads } from './tags.strings';
 import { enBinds } from './binds.strings';
+import { enNav } from './nav.strings';
 
 export const en: Record<MessageKey, Entry> = {
   'app.name': 'Communicator',
@@ -369,6 +370,7 @@ export const en: Record<MessageKey, Entry> = {
   ...enOps,
   ...enTagThreads,
   ...enBinds,
+  ...enNav,
   ...enM2m,
   ...enDirio,
   ...enTemplates,

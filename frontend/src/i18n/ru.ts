@@ -13,6 +13,7 @@ import { ruTemplates } from './templates.strings';
 import { ruExports } from './exports.strings';
 import { ruTagThreads } from './tags.strings';
 import { ruBinds } from './binds.strings';
+import { ruNav } from './nav.strings';
 
 export const ru = {
   'app.name': 'Коммуникатор',
@@ -368,6 +369,7 @@ export const ru = {
   ...ruOps,
   ...ruTagThreads,
   ...ruBinds,
+  ...ruNav,
   ...ruM2m,
   ...ruDirio,
   ...ruTemplates,

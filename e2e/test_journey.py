@@ -425,7 +425,7 @@ def test_threads_list_order_unread_preview_and_group_replies(journey: Journey) -
     expect(replies.get_by_test_id("message-text")).to_have_text([IVANOV_REPLY, PETROV_REPLY])
     expect(replies.get_by_test_id("message-sender")).to_have_text([IVANOV_NAME, PETROV_NAME])
     expect(replies.locator(".replies-label")).to_have_text("2 ответа")
-    outgoing = page.locator('[data-testid="message-list"] > .row > [data-direction="out"]')
+    outgoing = page.locator('[data-testid="message-list"] .row > [data-direction="out"]')
     expect(outgoing.get_by_test_id("message-text")).to_have_text([BROADCAST, FOLLOW_UP])
     shot(page, "20-group-thread-replies")
 

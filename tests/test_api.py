@@ -338,7 +338,7 @@ async def test_group_reply_joins_the_group_thread(client: httpx.AsyncClient) -> 
     sent = (
         await client.post(f"{API}/messages", json={"text": "#7 кто свободен?", "recipients": {"groups": [3]}})
     ).json()
-    reply = await inbound(client, "+79161000013", "#7 я")
+    reply = await inbound(client, "+79161000013", "я")  # untagged: a tagged reply goes to its tag's thread
     assert reply["reply_to_id"] == sent["id"]
     threads = {(t["kind"], t["ref_id"]): t for t in (await client.get(f"{API}/threads")).json()["items"]}
     group = threads[("group", 3)]

@@ -89,6 +89,8 @@ def _apply(state: State, event: dict) -> None:
         state["templates"][event["template"]["id"]] = event["template"]
     elif kind == "template.deleted":
         state["templates"].pop(event["template_id"], None)
+    elif kind == "export.updated":
+        state["exports"][event["export"]["id"]] = event["export"]
     else:
         raise AssertionError(f"no case for {kind}")
     for group in event.get("groups", []):
@@ -200,7 +202,7 @@ async def test_applying_every_event_type_equals_a_fresh_fetch(server: LiveServer
         start = (await client.get(f"{API}/threads")).json()["last_event_id"]
         state: State = {"messages": {}, "threads": {}, "deliveries": {}, "unread": {}, "applied": set(), "folded": {}}
         state |= await _directory(client)
-        state["titles"] = {}
+        state["titles"], state["exports"] = {}, {}
         async with open_socket(server, client.cookies["communicator_session"], last_event_id=start) as socket:
             for _ in range(2):  # the second one is folded into the first
                 await asyncio.to_thread(_mail_alert, server, mail["address"])
@@ -219,8 +221,15 @@ async def test_applying_every_event_type_equals_a_fresh_fetch(server: LiveServer
             await _change_directory(client)
             await _change_contacts(client)
             await _change_templates(client)
+            export_id = (await client.post(f"{API}/exports", json={})).json()["id"]
             sentinel = await inbound(client, "+79161000002", "на месте")
             await _apply_until(socket, state, sentinel["id"])
+            while state["exports"].get(export_id, {}).get("status") not in ("done", "failed"):
+                _apply(state, await next_frame(socket))
+        job = (await client.get(f"{API}/exports/{export_id}")).json()
+        assert {k: state["exports"][export_id][k] for k in ("status", "rows", "total")} == {
+            k: job[k] for k in ("status", "rows", "total")
+        }
         fresh = await _fresh(client, sorted(state["messages"]))
     assert state["applied"] == {str(t.__struct_config__.tag) for t in get_args(AnyEvent)}
     for key in ("threads", "unread", "deliveries", "employees", "groups", "users", "contacts", "settings", "templates"):

@@ -17,7 +17,7 @@ from communicator.services.directory.transfer.import_file import apply_import, p
 from communicator.services.directory.transfer.read_file import MAX_IMPORT_BYTES
 
 MEDIA_TYPES = {
-    "csv": "text/csv; charset=utf-8",
+    "csv": "text/csv",  # Litestar adds "; charset=utf-8" to a text type
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 Format = Annotated[TransferFormat, QueryParameter(name="format")]

@@ -254,7 +254,9 @@ class SmscPeer:
                 continue
             try:
                 response = await asyncio.wait_for(esme.deliver_sm(**fields), 2)  # type: ignore[arg-type]
-            except (smpp34.SmppError, TimeoutError, RuntimeError):
+            except TimeoutError:  # a slow ESME (a loaded machine) is still bound: ask again on the same session
+                continue
+            except (smpp34.SmppError, RuntimeError):
                 self.sessions.pop(esme.session_id, None)  # a session that fails a deliver_sm is gone
                 await asyncio.sleep(0.05)
                 continue

@@ -48,7 +48,7 @@ async def test_dropped_responses_lose_nothing_and_duplicate_only_those(
     peer.script.drop_every = 100  # 1% of submit_sm_resp never sent
     message_id = await send_to_phones(sdb, sadmin, count)
     async with running_gateway(sdb, peer, response_timeout=2.0, window=20, batch=200):
-        await wait_for(lambda: _delivered(sdb, message_id, count), timeout=30 + count / 40, what="all Delivered")
+        await wait_for(lambda: _delivered(sdb, message_id, count), timeout=60 + count / 20, what="all Delivered")
     dropped = len(peer.dropped)
     assert dropped == len(peer.submits) // 100 and dropped >= 3
     assert len(peer.reached()) == count, "lost 0"

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import msgspec
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Label, Select, String, and_, func, or_, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from communicator.db.models import Account, Delivery, Employee, Group, GroupMember, Message, Thread, ThreadMessage, User
 from communicator.schemas.search import SearchFilters
@@ -54,6 +54,11 @@ Key = tuple[int, int]
 START: Key = (0, 0)
 
 
+def raw(column: InstrumentedAttribute[Any]) -> Label[str]:
+    """A column as the driver hands it back: a million rows skip the enum and datetime conversions."""
+    return type_coerce(column, String).label(column.key)
+
+
 async def select_export_rows(session: AsyncSession, account_id: int, reach: Reach, filters: SearchFilters) -> Rows:
     """The export's rows the reach may see, narrowed by the filters, in keyset order (message id, delivery id).
 
@@ -68,16 +73,16 @@ async def select_export_rows(session: AsyncSession, account_id: int, reach: Reac
     query: Rows = (
         select(
             Message.id,
-            Message.direction,
+            raw(Message.direction),
             Message.text,
             Message.parts,
-            Message.created_at,
+            raw(Message.created_at),
             Message.sender_phone,
             Message.author_user_id,
             Delivery.id.label("delivery_id"),
             Delivery.phone,
-            Delivery.status,
-            Delivery.delivered_at,
+            raw(Delivery.status),
+            raw(Delivery.delivered_at),
             row_employee.label("employee_id"),
         )
         .select_from(Message)
@@ -127,17 +132,6 @@ def row_key(row: Any) -> Key:
     return (row.id, row.delivery_id or 0)
 
 
-class RowContext(msgspec.Struct, kw_only=True):
-    """What turns a batch's rows into cells: names, groups, the account's zone and number."""
-
-    zone: ZoneInfo
-    short_number: str
-    reach: Reach
-    authors: dict[int, str]
-    employees: dict[int, str]
-    groups: dict[int, list[str]]
-
-
 async def get_account_zone(session: AsyncSession, account_id: int) -> tuple[ZoneInfo, str]:
     """The account's time zone and short number."""
     zone, short_number = (
@@ -146,58 +140,114 @@ async def get_account_zone(session: AsyncSession, account_id: int) -> tuple[Zone
     return ZoneInfo(zone), short_number
 
 
-async def load_row_context(session: AsyncSession, account_id: int, reach: Reach, rows: Sequence[Any]) -> RowContext:
-    """The names and groups a batch of rows shows (groups only those the reach sees)."""
-    zone, short_number = await get_account_zone(session, account_id)
-    author_ids = {r.author_user_id for r in rows if r.author_user_id is not None}
-    employee_ids = {r.employee_id for r in rows if r.employee_id is not None}
-    authors = dict((await session.execute(select(User.id, User.name).where(User.id.in_(author_ids)))).all())
-    employees = dict(
-        (await session.execute(select(Employee.id, Employee.name).where(Employee.id.in_(employee_ids)))).all()
-    )
-    member_of = (
-        select(GroupMember.employee_id, Group.name)
-        .join(Group, Group.id == GroupMember.group_id)
-        .where(GroupMember.employee_id.in_(employee_ids))
-        .order_by(Group.name)
-    )
-    if not reach.everyone:
-        member_of = member_of.where(Group.id.in_(reach.group_ids))
-    groups: dict[int, list[str]] = {}
-    for employee_id, name in await session.execute(member_of):
-        groups.setdefault(employee_id, []).append(name)
-    return RowContext(
-        zone=zone, short_number=short_number, reach=reach, authors=authors, employees=employees, groups=groups
-    )
-
-
 def local_time(value: datetime | None, zone: ZoneInfo) -> datetime | None:
     """A stored UTC time as the account's wall-clock time (Excel has no zones)."""
     return value.astimezone(zone).replace(tzinfo=None) if value is not None else None
 
 
+class RowContext:
+    """What turns rows into cells: the account's zone and number, and the names and groups seen so far.
+
+    Names are loaded once per job (an export's rows name the same few thousand people again and again), and a
+    message's time and tags are worked out once for all its recipients' rows.
+    """
+
+    def __init__(self, account_id: int, reach: Reach, zone: ZoneInfo, short_number: str) -> None:
+        self.account_id = account_id
+        self.reach = reach
+        self.zone = zone
+        self.short_number = short_number
+        self.authors: dict[int, str] = {}
+        self.employees: dict[int, str | None] = {}
+        self.groups: dict[int, str] = {}
+        self._message: tuple[int, datetime | None, str] = (0, None, "")
+        self._offsets: dict[str, timedelta | None] = {}
+
+    async def load_names(self, session: AsyncSession, rows: Sequence[Any]) -> None:
+        """Load the names and groups of a batch's people not seen before (groups only those the reach sees)."""
+        author_ids = {r.author_user_id for r in rows} - self.authors.keys() - {None}
+        employee_ids = {r.employee_id for r in rows} - self.employees.keys() - {None}
+        if author_ids:
+            self.authors.update(
+                (await session.execute(select(User.id, User.name).where(User.id.in_(author_ids)))).all()
+            )
+        if not employee_ids:
+            return
+        found = select(Employee.id, Employee.name).where(Employee.id.in_(employee_ids))
+        self.employees.update(dict.fromkeys(employee_ids) | dict((await session.execute(found)).all()))
+        member_of = (
+            select(GroupMember.employee_id, Group.name)
+            .join(Group, Group.id == GroupMember.group_id)
+            .where(GroupMember.employee_id.in_(employee_ids))
+            .order_by(Group.name)
+        )
+        if not self.reach.everyone:
+            member_of = member_of.where(Group.id.in_(self.reach.group_ids))
+        groups: dict[int, list[str]] = {}
+        for employee_id, name in await session.execute(member_of):
+            groups.setdefault(employee_id, []).append(name)
+        self.groups.update((employee_id, ", ".join(names)) for employee_id, names in groups.items())
+
+    def message_cells(self, row: Any) -> tuple[datetime | None, str]:
+        """A message's local time and tags, worked out once for its run of rows."""
+        message_id, text, created_at = row[0], row[2], row[4]
+        if self._message[0] != message_id:
+            tags = " ".join(f"#{tag}" for tag in extract_tags(text)) if "#" in text else ""
+            self._message = (message_id, self.wall_clock(created_at), tags)
+        return self._message[1], self._message[2]
+
+    def wall_clock(self, stored: str | datetime | None) -> datetime | None:
+        """A stored UTC time (SQLite's text or PostgreSQL's datetime) as the account's naive wall-clock time."""
+        if stored is None:
+            return None
+        if type(stored) is not str:
+            return local_time(stored, self.zone)  # type: ignore[arg-type]
+        value = datetime.fromisoformat(stored)
+        if value.tzinfo is not None:
+            return local_time(value, self.zone)
+        # Zones change their offset on the hour (UTC), so one offset serves a whole hour of stored times.
+        offset = self._offsets.get(stored[:13])
+        if offset is None:
+            offset = self._offsets[stored[:13]] = value.replace(tzinfo=UTC).astimezone(self.zone).utcoffset()
+        return value + offset  # type: ignore[operator]
+
+
+async def load_row_context(session: AsyncSession, account_id: int, reach: Reach) -> RowContext:
+    """An export job's context, before its first batch."""
+    zone, short_number = await get_account_zone(session, account_id)
+    return RowContext(account_id, reach, zone, short_number)
+
+
 def export_cells(row: Any, context: RowContext) -> list[Cell]:
     """One row's cells, in HEADER order; an inbound sender outside the reach stays anonymous."""
-    shown = context.reach.sees_employee(row.employee_id)
-    employee_id = row.employee_id if shown else None
-    if row.direction == "out":
-        sender: str | None = context.authors.get(row.author_user_id) or context.short_number
-        recipient: str | None = row.phone
+    _, direction, text, parts, _, sender_phone, author_id, _, phone, status, delivered_at, employee_id = row
+    if not (context.reach.everyone or context.reach.sees_employee(employee_id)):
+        employee_id = sender_phone = None
+    if direction == "out":
+        sender: str | None = context.authors.get(author_id) or context.short_number
+        recipient: str | None = phone
     else:
-        sender, recipient = (row.sender_phone if shown else None), context.short_number
+        sender, recipient = sender_phone, context.short_number
+    created, tags = context.message_cells(row)
     return [
-        local_time(row.created_at, context.zone),
-        DIRECTIONS[row.direction],
+        created,
+        DIRECTIONS[direction],
         sender,
         recipient,
         context.employees.get(employee_id) if employee_id is not None else None,
-        ", ".join(context.groups.get(employee_id, [])) if employee_id is not None else None,
-        " ".join(f"#{tag}" for tag in extract_tags(row.text)),
-        row.text,
-        row.parts,
-        STATUSES.get(row.status) if row.status else None,
-        local_time(row.delivered_at, context.zone),
+        context.groups.get(employee_id, "") if employee_id is not None else None,
+        tags,
+        text,
+        parts,
+        STATUSES.get(status) if status else None,
+        context.wall_clock(delivered_at),
     ]
+
+
+def write_batch(writer: SheetWriter, context: RowContext, rows: Sequence[Any]) -> None:
+    """A batch's rows into the workbook (run in a worker thread: turning rows into cells and XML is CPU work)."""
+    for row in rows:
+        writer.write_row(export_cells(row, context))
 
 
 def write_rows(writer: SheetWriter, rows: list[list[Cell]]) -> None:

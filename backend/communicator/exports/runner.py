@@ -29,8 +29,8 @@ from communicator.services.messaging.export_rows import (
     load_row_context,
     row_key,
     select_export_rows,
-    write_batch,
 )
+from communicator.services.messaging.export_sheet import ExportSheet
 from communicator.settings import Settings
 from communicator.xlsx import SheetWriter
 
@@ -104,12 +104,13 @@ class ExportRunner:
         await exports.record_export_progress(self.db, job.id, 0, total, self.lease)
         writer = SheetWriter(path, HEADER, sheet_name="Сообщения", sheet_rows=self.settings.export_sheet_rows)
         key, written, reported = START, 0, time.monotonic()
+        sheet = ExportSheet(context, writer.cells)
         writing: asyncio.Future[None] | None = None  # the previous batch, written while the next one is read
         try:
             while batch := await self._read_batch(query, key, context):
                 if writing is not None:
                     await writing
-                writing = asyncio.ensure_future(asyncio.to_thread(write_batch, writer, context, batch))
+                writing = asyncio.ensure_future(asyncio.to_thread(sheet.write, writer, batch))
                 key, written = row_key(batch[-1]), written + len(batch)
                 if time.monotonic() - reported >= PROGRESS_SECONDS:
                     await exports.record_export_progress(self.db, job.id, written, max(total, written), self.lease)

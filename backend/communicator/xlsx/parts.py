@@ -99,28 +99,35 @@ class RowFormatter:
 
     def __init__(self, neutralise: Callable[[str], str], memo_size: int = 50_000) -> None:
         self._neutralise = neutralise
-        self._texts: dict[str, str] = {}
+        self.memo: dict[str, str] = {}
         self._memo_size = memo_size
 
     def row(self, number: int, values: Sequence[object], style: int = 0) -> str:
         """One <row>: text inline, numbers as numbers, naive datetimes as Excel dates, None as an empty cell."""
-        texts: dict[Any, str] = self._texts if style == 0 else {}
-        cells = [f'<row r="{number}">']
+        return f'<row r="{number}">{self.cells(values, style)}</row>'
+
+    def cells(self, values: Sequence[object], style: int = 0) -> str:
+        """A row's cells."""
+        texts: dict[Any, str] = self.memo if style == 0 else {}
+        cells: list[str] = []
         append = cells.append
         for value in values:
             kind = type(value)
             if kind is str:
                 append(texts.get(value) or self._text_cell(str(value), style))
             elif value is None:
-                append("<c/>")
+                append(EMPTY)
             elif kind is datetime:
-                append(f'<c s="{DATE_STYLE}"><v>{_serial(value)!r}</v></c>')  # type: ignore[arg-type]
+                append(date_cell(value))  # type: ignore[arg-type]
             elif kind is int:
                 append(f"<c><v>{value}</v></c>")
             else:
                 append(self._other(value))
-        append("</row>")
         return "".join(cells)
+
+    def text(self, value: str) -> str:
+        """A plain text cell."""
+        return self.memo.get(value) or self._text_cell(value, 0)
 
     def _text_cell(self, value: str, style: int) -> str:
         """A text cell; remembered for the plain style."""
@@ -128,9 +135,9 @@ class RowFormatter:
             f'<c t="inlineStr" s="{style}"><is><t xml:space="preserve">{text_xml(self._neutralise(value))}</t></is></c>'
         )
         if style == 0:
-            if len(self._texts) >= self._memo_size:
-                self._texts.clear()  # a bounded memo: the common texts come back soon enough
-            self._texts[value] = cell
+            if len(self.memo) >= self._memo_size:
+                self.memo.clear()  # a bounded memo: the common texts come back soon enough
+            self.memo[value] = cell
         return cell
 
     def _other(self, value: object) -> str:
@@ -140,6 +147,19 @@ class RowFormatter:
         if isinstance(value, int | float):
             return f"<c><v>{int(value) if isinstance(value, int) else float(value)!r}</v></c>"
         return self._text_cell(str(value), 0)
+
+
+EMPTY = "<c/>"
+
+
+def date_cell(value: datetime | None) -> str:
+    """A (naive, wall-clock) datetime as an Excel date cell."""
+    return EMPTY if value is None else f'<c s="{DATE_STYLE}"><v>{_serial(value)!r}</v></c>'
+
+
+def number_cell(value: int) -> str:
+    """An integer cell."""
+    return f"<c><v>{value}</v></c>"
 
 
 def _serial(value: datetime) -> float:

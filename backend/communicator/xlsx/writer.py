@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
@@ -51,7 +52,7 @@ class SheetWriter:
         # Level 1: a million rows compress 3× faster than at the default level, for a file about 20% larger.
         self._zip = zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, compresslevel=1)
         self._header = header
-        self._rows = parts.RowFormatter(_neutralise_text)
+        self.cells = parts.RowFormatter(_neutralise_text)
         self._sheet_name = _SHEET_NAME_BAD.sub(" ", sheet_name)
         self._sheet_rows = sheet_rows
         self._names: list[str] = []
@@ -69,11 +70,26 @@ class SheetWriter:
 
     def write_row(self, values: list[Cell]) -> None:
         """Append one row, opening a new sheet first when the current one is full."""
-        if self._entry is None or self._row >= self._sheet_rows or self._sheet_bytes > MAX_SHEET_BYTES:
-            self._open_sheet()
-        self._row += 1
-        self._add(self._rows.row(self._row, values))
-        self.rows += 1
+        self.write_rows([values])
+
+    def write_rows(self, rows: Iterable[Sequence[Cell]]) -> None:
+        """Append rows in order, opening new sheets as they fill."""
+        self.write_cells(self.cells.cells(values) for values in rows)
+
+    def write_cells(self, rows: Iterable[str]) -> None:
+        """Append rows given as their cells' XML (built with `self.cells`), opening new sheets as they fill."""
+        written = 0
+        for cells in rows:
+            if self._entry is None or self._row >= self._sheet_rows or self._sheet_bytes > MAX_SHEET_BYTES:
+                self._open_sheet()
+            self._row += 1
+            written += 1
+            xml = f'<row r="{self._row}">{cells}</row>'
+            self._pending.append(xml)
+            self._pending_chars += len(xml)
+            if self._pending_chars >= _FLUSH_CHARS:
+                self._flush()
+        self.rows += written
 
     def close(self) -> None:
         """Finish the file (a workbook with no rows still gets its header sheet)."""
@@ -103,7 +119,7 @@ class SheetWriter:
         self._sheet_bytes = 0
         self._row = 1
         self._add(parts.sheet_start(len(self._header)))
-        self._add(self._rows.row(1, self._header, parts.HEADER_STYLE))
+        self._add(self.cells.row(1, self._header, parts.HEADER_STYLE))
 
     def _close_sheet(self) -> None:
         """End the open sheet's XML and its zip entry."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -17,9 +17,6 @@ from communicator.services.core.permissions import Reach
 from communicator.services.directory.group_tree import get_group_parents, with_descendants
 from communicator.services.messaging.search import select_matching_messages
 from communicator.services.messaging.threads import visible_threads
-from communicator.sms.tags import extract_tags
-from communicator.xlsx import SheetWriter
-from communicator.xlsx.writer import Cell
 
 HEADER = [
     "Дата и время",
@@ -146,10 +143,9 @@ def local_time(value: datetime | None, zone: ZoneInfo) -> datetime | None:
 
 
 class RowContext:
-    """What turns rows into cells: the account's zone and number, and the names and groups seen so far.
+    """What rows are shown with: the account's zone and number, and the names and groups seen so far.
 
-    Names are loaded once per job (an export's rows name the same few thousand people again and again), and a
-    message's time and tags are worked out once for all its recipients' rows.
+    Names are loaded once per job: an export's rows name the same few thousand people again and again.
     """
 
     def __init__(self, account_id: int, reach: Reach, zone: ZoneInfo, short_number: str) -> None:
@@ -160,8 +156,6 @@ class RowContext:
         self.authors: dict[int, str] = {}
         self.employees: dict[int, str | None] = {}
         self.groups: dict[int, str] = {}
-        self._message: tuple[int, datetime | None, str] = (0, None, "")
-        self._offsets: dict[str, timedelta | None] = {}
 
     async def load_names(self, session: AsyncSession, rows: Sequence[Any]) -> None:
         """Load the names and groups of a batch's people not seen before (groups only those the reach sees)."""
@@ -188,69 +182,8 @@ class RowContext:
             groups.setdefault(employee_id, []).append(name)
         self.groups.update((employee_id, ", ".join(names)) for employee_id, names in groups.items())
 
-    def message_cells(self, row: Any) -> tuple[datetime | None, str]:
-        """A message's local time and tags, worked out once for its run of rows."""
-        message_id, text, created_at = row[0], row[2], row[4]
-        if self._message[0] != message_id:
-            tags = " ".join(f"#{tag}" for tag in extract_tags(text)) if "#" in text else ""
-            self._message = (message_id, self.wall_clock(created_at), tags)
-        return self._message[1], self._message[2]
-
-    def wall_clock(self, stored: str | datetime | None) -> datetime | None:
-        """A stored UTC time (SQLite's text or PostgreSQL's datetime) as the account's naive wall-clock time."""
-        if stored is None:
-            return None
-        if type(stored) is not str:
-            return local_time(stored, self.zone)  # type: ignore[arg-type]
-        value = datetime.fromisoformat(stored)
-        if value.tzinfo is not None:
-            return local_time(value, self.zone)
-        # Zones change their offset on the hour (UTC), so one offset serves a whole hour of stored times.
-        offset = self._offsets.get(stored[:13])
-        if offset is None:
-            offset = self._offsets[stored[:13]] = value.replace(tzinfo=UTC).astimezone(self.zone).utcoffset()
-        return value + offset  # type: ignore[operator]
-
 
 async def load_row_context(session: AsyncSession, account_id: int, reach: Reach) -> RowContext:
     """An export job's context, before its first batch."""
     zone, short_number = await get_account_zone(session, account_id)
     return RowContext(account_id, reach, zone, short_number)
-
-
-def export_cells(row: Any, context: RowContext) -> list[Cell]:
-    """One row's cells, in HEADER order; an inbound sender outside the reach stays anonymous."""
-    _, direction, text, parts, _, sender_phone, author_id, _, phone, status, delivered_at, employee_id = row
-    if not (context.reach.everyone or context.reach.sees_employee(employee_id)):
-        employee_id = sender_phone = None
-    if direction == "out":
-        sender: str | None = context.authors.get(author_id) or context.short_number
-        recipient: str | None = phone
-    else:
-        sender, recipient = sender_phone, context.short_number
-    created, tags = context.message_cells(row)
-    return [
-        created,
-        DIRECTIONS[direction],
-        sender,
-        recipient,
-        context.employees.get(employee_id) if employee_id is not None else None,
-        context.groups.get(employee_id, "") if employee_id is not None else None,
-        tags,
-        text,
-        parts,
-        STATUSES.get(status) if status else None,
-        context.wall_clock(delivered_at),
-    ]
-
-
-def write_batch(writer: SheetWriter, context: RowContext, rows: Sequence[Any]) -> None:
-    """A batch's rows into the workbook (run in a worker thread: turning rows into cells and XML is CPU work)."""
-    for row in rows:
-        writer.write_row(export_cells(row, context))
-
-
-def write_rows(writer: SheetWriter, rows: list[list[Cell]]) -> None:
-    """Append rows to a workbook (run in a worker thread: writing is CPU work)."""
-    for row in rows:
-        writer.write_row(row)

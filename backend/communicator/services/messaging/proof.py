@@ -14,7 +14,7 @@ from communicator.services.core.access import access_row
 from communicator.services.core.actors import Actor
 from communicator.services.core.errors import InvalidInput
 from communicator.services.messaging.delivery_list import get_first_replies
-from communicator.services.messaging.export_rows import STATUSES, get_account_zone, local_time, write_rows
+from communicator.services.messaging.export_rows import STATUSES, get_account_zone, local_time
 from communicator.services.messaging.threads import check_message_visible
 from communicator.services.messaging.views import DELIVERY_PAGE, list_delivery_reads, select_deliveries
 from communicator.xlsx import SheetWriter
@@ -51,7 +51,7 @@ async def write_proof(db: Database, actor: Actor, message_id: int) -> bytes:
                     break
                 replied = await get_first_replies(session, message, {row.phone for row in page})
                 reads = await list_delivery_reads(session, page, replied)
-                await asyncio.to_thread(write_rows, writer, [_cells(read, zone) for read in reads])
+                await asyncio.to_thread(writer.write_rows, [_cells(read, zone) for read in reads])
                 after = page[-1].id
     finally:
         await asyncio.to_thread(writer.close)

@@ -142,6 +142,9 @@ async def test_a_phrase_exports_what_the_search_finds(db: Database, admin: Actor
         (SearchFilters(tag="щит4", direction="in"), {"аварии нет, #щит4 в норме"}),
         (SearchFilters(q="планёрка"), {"Планёрка в 9"}),
         (SearchFilters(q="несуществующее"), set()),
+        # Quotes and SQL in the phrase stay words (the SQLite reader renders every value into its statement).
+        (SearchFilters(q="авария' OR 1=1 --"), set()),
+        (SearchFilters(q='"авария" \'планёрка\''), set()),
     ]
     for filters, expected in cases:
         export_id = await run_export(db, runner, admin, filters)

@@ -9,27 +9,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
-from sqlalchemy import Row, func, select
+from sqlalchemy import func, select
 
 from communicator.db.session import Database
+from communicator.exports.batches import open_batches
 from communicator.services.core.permissions import get_reach
 from communicator.services.messaging import exports
-from communicator.services.messaging.export_rows import (
-    HEADER,
-    START,
-    Key,
-    RowContext,
-    Rows,
-    after_key,
-    load_row_context,
-    row_key,
-    select_export_rows,
-)
+from communicator.services.messaging.export_rows import HEADER, START, load_row_context, select_export_rows
 from communicator.services.messaging.export_sheet import ExportSheet
 from communicator.settings import Settings
 from communicator.xlsx import SheetWriter
@@ -101,36 +90,25 @@ class ExportRunner:
                 await session.execute(select(func.count()).select_from(query.order_by(None).subquery()))
             ).scalar_one()
             context = await load_row_context(session, job.account_id, reach)
+            await context.load_names(session)
         await exports.record_export_progress(self.db, job.id, 0, total, self.lease)
         writer = SheetWriter(path, HEADER, sheet_name="Сообщения", sheet_rows=self.settings.export_sheet_rows)
-        key, written, reported = START, 0, time.monotonic()
         sheet = ExportSheet(context, writer.cells)
-        writing: asyncio.Future[None] | None = None  # the previous batch, written while the next one is read
+        batches = open_batches(self.db, query, self.settings.export_batch_rows)
+        key, written, reported = START, 0, time.monotonic()
         try:
-            while batch := await self._read_batch(query, key, context):
-                if writing is not None:
-                    await writing
-                writing = asyncio.ensure_future(asyncio.to_thread(sheet.write, writer, batch))
-                key, written = row_key(batch[-1]), written + len(batch)
+            while True:
+                count, key = await batches.copy(key, sheet, writer)
+                if not count:
+                    break
+                written += count
                 if time.monotonic() - reported >= PROGRESS_SECONDS:
                     await exports.record_export_progress(self.db, job.id, written, max(total, written), self.lease)
                     reported = time.monotonic()
-            if writing is not None:
-                await writing
         finally:
-            if writing is not None:
-                await asyncio.gather(writing, return_exceptions=True)  # the thread is done with the file
+            batches.close()
             await asyncio.to_thread(writer.close)
         return written
-
-    async def _read_batch(self, query: Rows, key: Key, context: RowContext) -> Sequence[Row[Any]]:
-        """The rows after `key`, with the names they show loaded into the context."""
-        async with self.db.read() as session:
-            connection = await session.connection()  # Core rows: a million of them skip the ORM's row handling
-            batch = (await connection.execute(after_key(query, key).limit(self.settings.export_batch_rows))).all()
-            if batch:
-                await context.load_names(session, batch)
-        return batch
 
     async def delete_old_files(self) -> None:
         """Delete finished jobs older than COMMUNICATOR_EXPORT_KEEP_DAYS, and their files."""

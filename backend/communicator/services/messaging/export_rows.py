@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Label, Select, String, and_, func, or_, select, type_coerce
+from sqlalchemy import ColumnElement, Label, Select, String, and_, func, or_, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -115,7 +115,7 @@ async def select_export_rows(session: AsyncSession, account_id: int, reach: Reac
     return query
 
 
-def after_key(query: Rows, key: Key) -> Rows:
+def after_key(query: Rows, key: Key | tuple[ColumnElement[int], ColumnElement[int]]) -> Rows:
     """The rows after a keyset position (the plain `Message.id >=` lets the database use its index)."""
     message_id, delivery_id = key
     return query.where(
@@ -124,9 +124,9 @@ def after_key(query: Rows, key: Key) -> Rows:
     )
 
 
-def row_key(row: Any) -> Key:
-    """The keyset position of a row."""
-    return (row.id, row.delivery_id or 0)
+def row_key(row: Sequence[Any]) -> Key:
+    """The keyset position of a row (its message id and delivery id, the first and eighth columns)."""
+    return (row[0], row[7] or 0)
 
 
 async def get_account_zone(session: AsyncSession, account_id: int) -> tuple[ZoneInfo, str]:
@@ -154,25 +154,20 @@ class RowContext:
         self.zone = zone
         self.short_number = short_number
         self.authors: dict[int, str] = {}
-        self.employees: dict[int, str | None] = {}
+        self.employees: dict[int, str] = {}
         self.groups: dict[int, str] = {}
 
-    async def load_names(self, session: AsyncSession, rows: Sequence[Any]) -> None:
-        """Load the names and groups of a batch's people not seen before (groups only those the reach sees)."""
-        author_ids = {r.author_user_id for r in rows} - self.authors.keys() - {None}
-        employee_ids = {r.employee_id for r in rows} - self.employees.keys() - {None}
-        if author_ids:
-            self.authors.update(
-                (await session.execute(select(User.id, User.name).where(User.id.in_(author_ids)))).all()
-            )
-        if not employee_ids:
-            return
-        found = select(Employee.id, Employee.name).where(Employee.id.in_(employee_ids))
-        self.employees.update(dict.fromkeys(employee_ids) | dict((await session.execute(found)).all()))
+    async def load_names(self, session: AsyncSession) -> None:
+        """Every name and group an export of the account can show (groups only those the reach sees), at once."""
+        account = self.account_id
+        users = select(User.id, User.name).where(User.account_id == account)
+        self.authors = {user_id: name for user_id, name in await session.execute(users)}
+        employees = select(Employee.id, Employee.name).where(Employee.account_id == account)
+        self.employees = {employee_id: name for employee_id, name in await session.execute(employees)}
         member_of = (
             select(GroupMember.employee_id, Group.name)
             .join(Group, Group.id == GroupMember.group_id)
-            .where(GroupMember.employee_id.in_(employee_ids))
+            .where(Group.account_id == account)
             .order_by(Group.name)
         )
         if not self.reach.everyone:
@@ -180,7 +175,7 @@ class RowContext:
         groups: dict[int, list[str]] = {}
         for employee_id, name in await session.execute(member_of):
             groups.setdefault(employee_id, []).append(name)
-        self.groups.update((employee_id, ", ".join(names)) for employee_id, names in groups.items())
+        self.groups = {employee_id: ", ".join(names) for employee_id, names in groups.items()}
 
 
 async def load_row_context(session: AsyncSession, account_id: int, reach: Reach) -> RowContext:

@@ -36,3 +36,24 @@ def test_an_empty_export_still_has_its_header(tmp_path: Path) -> None:
     SheetWriter(target, ["a", "b"]).close()
     sheet = openpyxl.load_workbook(target, read_only=True).worksheets[0]
     assert list(sheet.iter_rows(values_only=True)) == [("a", "b")]
+
+
+def test_texts_xml_cannot_carry_and_every_cell_type_read_back(tmp_path: Path) -> None:
+    target = tmp_path / "types.xlsx"
+    hostile = ["a\x00b\x1fc\ud800", "<t>&amp;</t> \"q\" 'a'", "строка 1\r\nстрока 2", "  пробелы  ", ""]
+    with SheetWriter(target, ["text", "bool", "float", "none", "int"]) as writer:
+        for text in hostile:
+            writer.write_row([text, True, 2.5, None, 2**53])
+    sheet = openpyxl.load_workbook(target).worksheets[0]
+    rows = [list(row) for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert [row[0] for row in rows] == ["abc", "<t>&amp;</t> \"q\" 'a'", "строка 1\r\nстрока 2", "  пробелы  ", None]
+    assert rows[0][1:] == [True, 2.5, None, 2**53]
+
+
+def test_a_repeated_text_keeps_its_own_neutralisation(tmp_path: Path) -> None:
+    target = tmp_path / "memo.xlsx"
+    with SheetWriter(target, ["a", "b"]) as writer:
+        for _ in range(3):
+            writer.write_row(["=1+1", "+79161234567"])
+    rows = list(openpyxl.load_workbook(target, read_only=True).worksheets[0].iter_rows(min_row=2, values_only=True))
+    assert rows == [("'=1+1", "+79161234567")] * 3

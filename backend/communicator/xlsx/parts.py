@@ -130,9 +130,13 @@ class RowFormatter:
         return self.memo.get(value) or self._text_cell(value, 0)
 
     def _text_cell(self, value: str, style: int) -> str:
-        """A text cell; remembered for the plain style."""
+        """A text cell (an empty text is an empty cell); remembered for the plain style."""
         cell = (
-            f'<c t="inlineStr" s="{style}"><is><t xml:space="preserve">{text_xml(self._neutralise(value))}</t></is></c>'
+            EMPTY
+            if not value
+            else (
+                f'<c t="inlineStr" s="{style}"><is><t xml:space="preserve">{text_xml(self._neutralise(value))}</t></is></c>'
+            )
         )
         if style == 0:
             if len(self.memo) >= self._memo_size:

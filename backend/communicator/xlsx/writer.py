@@ -17,8 +17,8 @@ from communicator.xlsx import parts
 
 # Excel's own row limit per sheet (header included).
 MAX_SHEET_ROWS = 1_048_576
-# A sheet's XML is kept under 4 GiB so its zip entry needs no Zip64 (which some Excel versions refuse).
-MAX_SHEET_BYTES = 3_500_000_000
+# A sheet's XML is kept under zipfile's 2 GiB entry limit without Zip64 (which some Excel versions refuse).
+MAX_SHEET_BYTES = 2_000_000_000
 # A text starting with one of these is a formula, or becomes one when the user edits the cell (DDE, =HYPERLINK).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # A phone number in E.164 ("+79161234567") starts with "+" but is inert: exports are full of them.
@@ -102,6 +102,8 @@ class SheetWriter:
         self._zip.writestr("xl/workbook.xml", parts.workbook(self._names))
         self._zip.writestr("xl/_rels/workbook.xml.rels", parts.workbook_rels(count))
         self._zip.writestr("xl/styles.xml", parts.STYLES)
+        # Listed first in the zip's directory, as office suites write it (its bytes come last: rows streamed first).
+        self._zip.filelist.sort(key=lambda info: info.filename != "[Content_Types].xml")
         self._zip.close()
 
     def __enter__(self) -> Self:

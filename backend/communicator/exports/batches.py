@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 from typing import Protocol
+from urllib.parse import quote
 
 from sqlalchemy import literal_column
 from sqlalchemy.engine import make_url
@@ -58,7 +59,7 @@ class SqliteBatches:
         # Every other value is ours (ids, dates, the search's MATCH text), rendered and quoted by the dialect.
         dialect = db.read_engine.dialect
         self.sql = str(after.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
-        self.connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+        self.connection = sqlite3.connect(f"file:{quote(path)}?mode=ro", uri=True, check_same_thread=False)
 
     async def copy(self, key: Key, sheet: ExportSheet, writer: SheetWriter) -> tuple[int, Key]:
         """Read and write one batch in a worker thread."""

@@ -103,10 +103,8 @@ def _thread_columns() -> ThreadColumns:
 
 @cache
 def _page_rows(everyone: bool, after_cursor: bool) -> Select[Any]:
-    """Up to `limit` threads with activity after the cursor, as _thread_rows shows them.
-
-    Ordered by the index on (account_id, last_message_id); only threads sharing a last message are sorted.
-    """
+    """Up to `limit` threads with activity after the cursor, as _thread_rows shows them."""
+    # Ordered by the index on (account_id, last_message_id); only threads sharing a last message are sorted.
     query = _thread_columns().where(
         Thread.account_id == ACCOUNT_ID, Thread.last_message_id.is_not(None), visible_threads_bound(everyone)
     )
@@ -128,11 +126,9 @@ def _one_thread_row() -> Select[Any]:
 
 
 def _thread_rows(page: Subquery) -> Select[Any]:
-    """The page's threads with title, colour, phone, last message, its writer and the unread count, in list order.
-
-    Each title table is joined only for its kind of thread; an unnamed contact is titled by its number, a tag
-    «#1234», a thread whose subject is gone «?».
-    """
+    """The page's threads with title, colour, phone, last message, its writer and the unread count, in list order."""
+    # Each title table is joined only for its kind of thread; an unnamed contact is titled by its number, a tag
+    # «#1234», a thread whose subject is gone «?».
     person, sender = aliased(Employee), aliased(Employee)
     title = func.coalesce(person.name, Group.name, Contact.name, Contact.phone, literal("#", String) + Tag.name, "?")
     return (

@@ -54,13 +54,15 @@ async def list_thread_page(
             # counts and in an event after the cursor too (the client would subtract it twice).
             await session.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"))
         reach = await get_reach(session, actor)
+        # Core execution on the session's connection: the ORM layer has nothing to load here (0.5 ms a statement).
+        connection = await session.connection()
         # The event id comes from the same snapshot as the page: anything after it reaches the client live.
-        last_event_id, floor, total = await get_list_heads(session, actor, reach)
+        last_event_id, floor, total = await get_list_heads(connection, actor, reach)
         params = {"account_id": actor.account_id, "user_id": actor.user_id, "floor": floor, "limit": limit + 1}
         if after is not None:
             params.update(zip(("after_message", "after_rank", "after_thread"), after, strict=True))
         statement = _page_rows(reach.everyone, after is not None)
-        rows = list(await session.execute(statement, {**params, **reach_params(reach)}))
+        rows = list(await connection.execute(statement, {**params, **reach_params(reach)}))
     views = [_thread_view(row, reach) for row in rows[:limit]]
     following = _encode_cursor(rows[limit - 1]) if len(rows) > limit else None
     return last_event_id, views, total, following

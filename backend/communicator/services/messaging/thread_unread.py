@@ -6,7 +6,7 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import ColumnElement, Integer, ScalarSelect, Select, bindparam, exists, func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from communicator.db.models import Event, Message, MessageSeen, Thread, ThreadMessage
 from communicator.services.core.actors import Actor
@@ -64,10 +64,10 @@ def _heads(everyone: bool) -> Select[int, int, int]:
     return select(last_event, floor_id, _unread_total(floor_id, everyone))
 
 
-async def get_list_heads(session: AsyncSession, actor: Actor, reach: Reach) -> tuple[int, int, int]:
+async def get_list_heads(connection: AsyncConnection, actor: Actor, reach: Reach) -> tuple[int, int, int]:
     """The newest event id, the unread window's first message id and the unread total: one statement, one snapshot."""
     params = {"account_id": actor.account_id, "user_id": actor.user_id, **reach_params(reach)}
-    row = (await session.execute(_heads(reach.everyone), params)).one()
+    row = (await connection.execute(_heads(reach.everyone), params)).one()
     return int(row[0]), int(row[1]), int(row[2])
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -129,6 +130,9 @@ def _lifespan(settings: Settings, db: Database, queue: DatabaseQueue):
             tasks.append(asyncio.create_task(worker.run(), name="gateway"))
             reporter = LinkReporter(worker, settings.gateway_link_report_seconds)
             tasks.append(asyncio.create_task(reporter.run(), name="gateway-links"))
+        # What is loaded by now lives as long as the process: keep the collector from walking it on every full
+        # collection (those took up to 290 ms mid-request; docs/threads.md).
+        gc.freeze()
         try:
             yield
         finally:

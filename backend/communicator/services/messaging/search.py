@@ -25,7 +25,7 @@ from communicator.services.core.actors import Actor
 from communicator.services.core.errors import InvalidInput
 from communicator.services.core.permissions import Reach, check_scope, get_reach
 from communicator.services.messaging.threads import visible_threads
-from communicator.services.messaging.views import list_message_reads
+from communicator.services.messaging.views import list_message_reads_by_id
 from communicator.sms.words import highlight, query_words
 
 PAGE = 50
@@ -186,10 +186,8 @@ async def _list_hits(
     session: AsyncSession, account_id: int, reach: Reach, filters: SearchFilters, ids: list[int]
 ) -> list[SearchHit]:
     """The messages as the caller sees them, in the given order, highlighted, each with the thread to open."""
-    by_id = {m.id: m for m in await session.scalars(select(Message).where(Message.id.in_(ids)))}
-    messages = [by_id[i] for i in ids]
-    reads = await list_message_reads(session, messages, reach=reach)
-    threads = await _threads_to_open(session, account_id, reach, filters, messages)
+    reads = await list_message_reads_by_id(session, ids, reach=reach)
+    threads = await _threads_to_open(session, account_id, reach, filters, {read.id: read.direction for read in reads})
     words = query_words(filters.q, filters.tag)
     return [
         SearchHit(
@@ -202,28 +200,20 @@ async def _list_hits(
 
 
 async def _threads_to_open(
-    session: AsyncSession, account_id: int, reach: Reach, filters: SearchFilters, messages: list[Message]
+    session: AsyncSession, account_id: int, reach: Reach, filters: SearchFilters, directions: dict[int, str]
 ) -> dict[int, int]:
     """For each message, the visible thread to open it in: the filtered employee's or group's, else its own."""
-    # Two lookups, each by its index: joined, a planner without statistics may start from every thread.
-    links = (
-        await session.execute(
-            select(ThreadMessage.message_id, ThreadMessage.thread_id).where(
-                ThreadMessage.message_id.in_([m.id for m in messages])
-            )
-        )
-    ).all()
-    visible = select(Thread.id, Thread.kind, Thread.ref_id).where(
-        Thread.id.in_({thread_id for _, thread_id in links}), Thread.account_id == account_id, visible_threads(reach)
+    # From the links, by the message index: `+ 0` keeps SQLite (no statistics) off the account's thread index,
+    # which would start from every thread of the account.
+    query = (
+        select(ThreadMessage.message_id, Thread.id, Thread.kind, Thread.ref_id)
+        .select_from(ThreadMessage)
+        .join(Thread, Thread.id == ThreadMessage.thread_id)
+        .where(ThreadMessage.message_id.in_(directions), Thread.account_id + 0 == account_id, visible_threads(reach))
     )
-    threads = {thread_id: (kind, ref_id) for thread_id, kind, ref_id in await session.execute(visible)}
-    directions = {m.id: m.direction for m in messages}
     wanted = {(ThreadKind.EMPLOYEE, filters.employee_id), (ThreadKind.GROUP, filters.group_id)}
     best: dict[int, tuple[int, int]] = {}
-    for message_id, thread_id in links:
-        if thread_id not in threads:
-            continue
-        kind, ref_id = threads[thread_id]
+    for message_id, thread_id, kind, ref_id in await session.execute(query):
         order = _OPEN_ORDER.get(directions[message_id], ())
         rank = -1 if (kind, ref_id) in wanted else (order.index(kind) if kind in order else len(order))
         if message_id not in best or (rank, thread_id) < best[message_id]:

@@ -11,7 +11,20 @@ from collections.abc import Mapping
 from typing import Any
 
 import msgspec
-from sqlalchemy import ColumnElement, Integer, Select, cast, column, exists, false, func, literal_column, select, table
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    String,
+    cast,
+    column,
+    exists,
+    false,
+    func,
+    literal_column,
+    select,
+    table,
+)
 from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, aliased
@@ -23,9 +36,9 @@ from communicator.schemas.search import HighlightPart, SearchFilters, SearchHit,
 from communicator.schemas.types import BIG_ID_MAX
 from communicator.services.core.actors import Actor
 from communicator.services.core.errors import InvalidInput
-from communicator.services.core.permissions import Reach, check_scope, get_reach
+from communicator.services.core.permissions import EVERYONE, Reach, check_scope, get_reach
+from communicator.services.messaging.message_rows import list_message_rows, select_message_rows
 from communicator.services.messaging.threads import visible_threads
-from communicator.services.messaging.views import list_message_reads_by_id
 from communicator.sms.words import highlight, query_words
 
 PAGE = 50
@@ -178,44 +191,53 @@ async def search_messages(
         query = select_matching_messages(actor.account_id, reach, filters, sqlite=db.is_sqlite, before_id=before_id)
         ids = list(await session.scalars(query.limit(limit + 1)))
         page = ids[:limit]
-        hits = await _list_hits(session, actor.account_id, reach, filters, page)
+        hits = await _list_hits(session, reach, filters, page)
         return SearchPage(items=hits, next_cursor=str(page[-1]) if len(ids) > limit else None)
 
 
-async def _list_hits(
-    session: AsyncSession, account_id: int, reach: Reach, filters: SearchFilters, ids: list[int]
-) -> list[SearchHit]:
+async def _list_hits(session: AsyncSession, reach: Reach, filters: SearchFilters, ids: list[int]) -> list[SearchHit]:
     """The messages as the caller sees them, in the given order, highlighted, each with the thread to open."""
-    reads = await list_message_reads_by_id(session, ids, reach=reach)
-    threads = await _threads_to_open(session, account_id, reach, filters, {read.id: read.direction for read in reads})
+    query = _HIT_ROWS if reach.everyone else select_message_rows(_threads_column(reach))
     words = query_words(filters.q, filters.tag)
+    wanted = {(ThreadKind.EMPLOYEE, filters.employee_id), (ThreadKind.GROUP, filters.group_id)}
     return [
         SearchHit(
             **msgspec.structs.asdict(read),
             highlight=[HighlightPart(text=text, hit=hit) for text, hit in highlight(read.text, words)],
-            thread_id=threads.get(read.id),
+            thread_id=_thread_to_open(row.threads, read.direction, wanted),
         )
-        for read in reads
+        for read, row in await list_message_rows(session, ids, reach, query)
     ]
 
 
-async def _threads_to_open(
-    session: AsyncSession, account_id: int, reach: Reach, filters: SearchFilters, directions: dict[int, str]
-) -> dict[int, int]:
-    """For each message, the visible thread to open it in: the filtered employee's or group's, else its own."""
-    # From the links, by the message index: `+ 0` keeps SQLite (no statistics) off the account's thread index,
-    # which would start from every thread of the account.
-    query = (
-        select(ThreadMessage.message_id, Thread.id, Thread.kind, Thread.ref_id)
+def _threads_column(reach: Reach) -> ColumnElement[str | None]:
+    """Each message's threads the reach sees, as «id:kind:ref_id» joined by spaces.
+
+    Looked up from the message's links by their index, then each thread by its key: no condition on the account
+    (a message is linked only to its own account's threads), which SQLite, without statistics, would start from.
+    """
+    described = cast(Thread.id, String) + ":" + cast(Thread.kind, String) + ":" + cast(Thread.ref_id, String)
+    return (
+        select(func.aggregate_strings(described, " "))
         .select_from(ThreadMessage)
         .join(Thread, Thread.id == ThreadMessage.thread_id)
-        .where(ThreadMessage.message_id.in_(directions), Thread.account_id + 0 == account_id, visible_threads(reach))
+        .where(ThreadMessage.message_id == Message.id, visible_threads(reach))
+        .scalar_subquery()
+        .label("threads")
     )
-    wanted = {(ThreadKind.EMPLOYEE, filters.employee_id), (ThreadKind.GROUP, filters.group_id)}
-    best: dict[int, tuple[int, int]] = {}
-    for message_id, thread_id, kind, ref_id in await session.execute(query):
-        order = _OPEN_ORDER.get(directions[message_id], ())
-        rank = -1 if (kind, ref_id) in wanted else (order.index(kind) if kind in order else len(order))
-        if message_id not in best or (rank, thread_id) < best[message_id]:
-            best[message_id] = (rank, thread_id)
-    return {message_id: thread_id for message_id, (_, thread_id) in best.items()}
+
+
+_HIT_ROWS = select_message_rows(_threads_column(EVERYONE))
+
+
+def _thread_to_open(threads: str | None, direction: str, wanted: set[tuple[ThreadKind, int | None]]) -> int | None:
+    """The thread to open a message in: the filtered employee's or group's, else its own by _OPEN_ORDER."""
+    order = _OPEN_ORDER.get(direction, ())
+    best: tuple[int, int] | None = None
+    for described in (threads or "").split():
+        thread_id, kind_name, ref_id = described.split(":")
+        kind = ThreadKind(kind_name)
+        rank = -1 if (kind, int(ref_id)) in wanted else (order.index(kind) if kind in order else len(order))
+        if best is None or (rank, int(thread_id)) < best:
+            best = (rank, int(thread_id))
+    return best[1] if best else None

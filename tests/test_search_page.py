@@ -1,0 +1,100 @@
+"""The search page's batch reads (message_rows.py) show each hit exactly as the per-message views do."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from communicator.db.models import Message, Thread, ThreadMessage
+from communicator.db.session import Database
+from communicator.domain import ThreadKind
+from communicator.schemas import PermissionsUpdate
+from communicator.schemas.conversation import ContactCreate, FollowUpCreate
+from communicator.schemas.search import SearchFilters
+from communicator.services.core.actors import Actor
+from communicator.services.core.permissions import Reach, get_reach
+from communicator.services.directory.contacts import create_contact
+from communicator.services.messaging.follow_up import send_follow_up
+from communicator.services.messaging.message_rows import list_message_reads_by_id
+from communicator.services.messaging.search import search_messages
+from communicator.services.messaging.threads import visible_threads
+from communicator.services.messaging.views import list_message_reads
+from tests.helpers import receive_reply
+from tests.test_permissions import FITTERS, group_id, make_user
+from tests.test_search import OUTSIDER, history
+
+CONTACT = "+79035550101"
+OPEN_ORDER = {
+    "in": (ThreadKind.EMPLOYEE, ThreadKind.CONTACT, ThreadKind.GROUP),
+    "out": (ThreadKind.GROUP, ThreadKind.CONTACT, ThreadKind.EMPLOYEE),
+}
+
+
+async def richer_history(db: Database, admin: Actor) -> None:
+    """The search tests' history plus a named contact's message and a reminder."""
+    ids = await history(db, admin)
+    await create_contact(db, admin, ContactCreate(phone=CONTACT, name="ООО Поставщик"))
+    await receive_reply(db, CONTACT, "Поставка цемента задерживается, авария на складе")
+    await send_follow_up(db, admin, ids["group"], FollowUpCreate(text="Ответьте, пожалуйста: авария"))
+
+
+async def reads_both_ways(db: Database, actor: Actor) -> None:
+    """Every message the actor may see: the batch read equals the per-message views, field by field."""
+    async with db.read() as session:
+        reach = await get_reach(session, actor)
+        messages = list(await session.scalars(select(Message).order_by(Message.id.desc())))
+        expected = await list_message_reads(session, messages, reach=reach)
+        found = await list_message_reads_by_id(session, [m.id for m in messages], reach=reach)
+    assert found == expected
+    if reach.everyone:  # the history has what every lookup finds
+        assert {read.contact_name for read in found} >= {"ООО Поставщик", None}
+        assert any(read.follow_up_ids for read in found) and any(read.author_name for read in found)
+        assert any(read.employee_name for read in found)
+
+
+async def test_batch_reads_equal_the_views(db: Database, admin: Actor) -> None:
+    await richer_history(db, admin)
+    await reads_both_ways(db, admin)
+    operator = await make_user(db, admin, PermissionsUpdate(groups=[await group_id(db, FITTERS)]))
+    await reads_both_ways(db, operator)
+    async with db.read() as session:
+        assert await list_message_reads_by_id(session, []) == []
+        assert await list_message_reads_by_id(session, [10**9]) == []
+
+
+async def expected_thread(db: Database, reach: Reach, filters: SearchFilters, message: Message) -> int | None:
+    """The thread a hit opens in, worked out the long way: each visible link ranked by docs/search.md's rule."""
+    wanted = {(ThreadKind.EMPLOYEE, filters.employee_id), (ThreadKind.GROUP, filters.group_id)}
+    order = OPEN_ORDER[message.direction]
+    async with db.read() as session:
+        query = (
+            select(Thread.id, Thread.kind, Thread.ref_id)
+            .join(ThreadMessage, ThreadMessage.thread_id == Thread.id)
+            .where(ThreadMessage.message_id == message.id, visible_threads(reach))
+        )
+        ranked = [
+            (-1 if (kind, ref_id) in wanted else (order.index(kind) if kind in order else len(order)), thread_id)
+            for thread_id, kind, ref_id in await session.execute(query)
+        ]
+    return min(ranked)[1] if ranked else None
+
+
+async def test_each_hit_opens_in_the_thread_the_rule_picks(db: Database, admin: Actor) -> None:
+    await richer_history(db, admin)
+    operator = await make_user(db, admin, PermissionsUpdate(groups=[await group_id(db, FITTERS)]))
+    fitters = await group_id(db, FITTERS)
+    for actor in (admin, operator):
+        async with db.read() as session:
+            reach = await get_reach(session, actor)
+        for filters in (
+            SearchFilters(),
+            SearchFilters(q="авария"),
+            SearchFilters(group_id=fitters),
+            SearchFilters(employee_id=1),
+            SearchFilters(employee_id=OUTSIDER),
+        ):
+            page = await search_messages(db, actor, filters)
+            async with db.read() as session:
+                messages = {m.id: m for m in await session.scalars(select(Message))}
+            for hit in page.items:
+                assert hit.thread_id == await expected_thread(db, reach, filters, messages[hit.id]), (filters, hit.id)
+            assert page.items or filters.employee_id == OUTSIDER

@@ -1,7 +1,7 @@
 """Many messages read at once as plain rows: the views of a page of hits in two queries, without ORM objects.
 
-`list_message_reads_by_id` shows each message exactly as views.list_message_reads does (no deliveries); a caller
-may add columns of its own to the rows (search adds each message's threads), still one query.
+`list_message_reads_by_id` shows each message exactly as views.list_message_reads does (no deliveries), in one
+query; a caller may add columns of its own to the rows (search adds each message's threads).
 """
 
 from __future__ import annotations
@@ -13,17 +13,19 @@ from sqlalchemy import ColumnElement, Row, Select, String, bindparam, cast, func
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from communicator.db.models import Contact, Employee, Message, User
+from communicator.db.models import Contact, Delivery, Employee, Message, User
+from communicator.domain import DeliveryStatus
 from communicator.schemas import MessageRead, Summary
 from communicator.services.core.permissions import EVERYONE, Reach
-from communicator.services.messaging.views import get_summaries, get_visible_message
+from communicator.services.messaging.views import get_visible_message
 
 
-def select_message_rows(*extra: ColumnElement[Any]) -> Select[*tuple[Any, ...]]:
-    """The messages' columns, their author's, employee's and contact's names and their reminders (and `extra`).
+def select_message_rows(reach: Reach, *extra: ColumnElement[Any]) -> Select[*tuple[Any, ...]]:
+    """The messages' columns, their author's, employee's and contact's names, reminders and summary (and `extra`).
 
-    Each name is a lookup by a primary (or unique) key and the reminders one along the follow_up_of index: one
-    query instead of five. The ids are the expanding parameter `ids`, so that the statement can be built once.
+    Each name is a lookup by a primary (or unique) key, the reminders one along the follow_up_of index and the
+    summary one along (message_id, status): one query instead of six. The ids are the expanding parameter `ids`, so
+    that the statement can be built once (per reach).
     """
     reminder = aliased(Message)
     return select(
@@ -53,26 +55,37 @@ def select_message_rows(*extra: ColumnElement[Any]) -> Select[*tuple[Any, ...]]:
         .where(reminder.follow_up_of == Message.id)
         .scalar_subquery()
         .label("follow_up_ids"),
+        _summary_column(reach),
         *extra,
     ).where(Message.id.in_(bindparam("ids", expanding=True)))
 
 
-MESSAGE_ROWS = select_message_rows()
+def _summary_column(reach: Reach) -> ColumnElement[str | None]:
+    """The message's deliveries the reach sees, counted by status, as «status:count» joined by commas."""
+    counted = select(Delivery.status.label("status"), func.count().label("n")).where(Delivery.message_id == Message.id)
+    if not reach.everyone:
+        counted = counted.where(Delivery.employee_id.in_(reach.employee_ids))
+    by_status = counted.group_by(Delivery.status).correlate(Message).subquery()
+    described = cast(by_status.c.status, String) + ":" + cast(by_status.c.n, String)
+    return select(func.aggregate_strings(described, ",")).scalar_subquery().label("summary")
+
+
+MESSAGE_ROWS = select_message_rows(EVERYONE)
 
 
 async def list_message_rows(
-    session: AsyncSession, ids: Sequence[int], reach: Reach = EVERYONE, query: Select[Any] = MESSAGE_ROWS
+    session: AsyncSession, ids: Sequence[int], reach: Reach = EVERYONE, query: Select[Any] | None = None
 ) -> list[tuple[MessageRead, Row[Any]]]:
-    """Each message as the reach sees it with its row (of `query`, built by select_message_rows), in the given order.
+    """Each message as the reach sees it with its row, in the given order; a missing id is skipped.
 
-    A missing id is skipped.
+    `query` is select_message_rows(reach, …) with the caller's extra columns.
     """
     if not ids:
         return []
+    if query is None:
+        query = MESSAGE_ROWS if reach.everyone else select_message_rows(reach)
     by_id = {row.id: row for row in await session.execute(query, {"ids": list(ids)})}
-    rows = [by_id[i] for i in ids if i in by_id]
-    summaries = await get_summaries(session, [row.id for row in rows], reach)
-    return [(_row_read(row, summaries[row.id], reach), row) for row in rows]
+    return [(_row_read(by_id[i], reach), by_id[i]) for i in ids if i in by_id]
 
 
 async def list_message_reads_by_id(
@@ -82,7 +95,16 @@ async def list_message_reads_by_id(
     return [read for read, _ in await list_message_rows(session, ids, reach)]
 
 
-def _row_read(row: Any, summary: Summary, reach: Reach) -> MessageRead:
+def _summary(described: str | None) -> Summary:
+    """The summary column read back."""
+    counts: dict[str, int] = {}
+    for status_count in described.split(",") if described else []:
+        status, count = status_count.split(":")
+        counts[DeliveryStatus(status)] = int(count)
+    return Summary(total=sum(counts.values()), counts=counts)
+
+
+def _row_read(row: Any, reach: Reach) -> MessageRead:
     """One row as views.list_message_reads builds its message (and then hides what the reach may not see)."""
     outbound = row.direction == "out"
     follow_ups = sorted(int(i) for i in row.follow_up_ids.split(",")) if outbound and row.follow_up_ids else []
@@ -99,7 +121,7 @@ def _row_read(row: Any, summary: Summary, reach: Reach) -> MessageRead:
         employee_id=row.employee_id,
         employee_name=row.employee_name,
         reply_to_id=row.reply_to_id,
-        summary=summary,
+        summary=_summary(row.summary),
         author_user_id=row.author_user_id,
         folded=row.folded,
         send_at=row.send_at,

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Integer,
     Select,
     String,
+    bindparam,
     cast,
     column,
     exists,
@@ -42,6 +43,7 @@ from communicator.services.messaging.threads import visible_threads
 from communicator.sms.words import highlight, query_words
 
 PAGE = 50
+WINDOW = 50_000  # PostgreSQL: how many of the newest ids a page looks among first
 # The id column a query pages by: messages.id, messages_fts.rowid or thread_messages.message_id.
 Key = ColumnElement[int] | InstrumentedAttribute[int]
 # The table-named column is FTS5's whole-row MATCH (a detail=none table has no column filters).
@@ -180,6 +182,35 @@ def _select_candidates(
     return select(Message.id), Message.id
 
 
+async def list_page_ids(
+    session: AsyncSession,
+    account_id: int,
+    reach: Reach,
+    filters: SearchFilters,
+    *,
+    sqlite: bool,
+    before_id: int | None = None,
+    limit: int = PAGE,
+) -> list[int]:
+    """The ids of a page and one more (that tells there is a next page), newest first.
+
+    PostgreSQL's GIN index finds the words in no particular order, so every match would be read from the table to
+    keep the newest: a first try looks only at the newest WINDOW ids (the index's matches and that id range, ANDed
+    as bitmaps), and only a word too rare to fill the page there asks for all of them. Not within a thread: its
+    few matches would rarely fill a page there (docs/search.md).
+    """
+    query = select_matching_messages(account_id, reach, filters, sqlite=sqlite, before_id=before_id)
+    if not sqlite and query_words(filters.q, filters.tag) and not _thread_filters(filters):
+        top = before_id or await session.scalar(select(func.max(Message.id)))
+        if top is not None and top > WINDOW:
+            # A literal, so that the planner weighs this very range against the words' matches.
+            floor = bindparam("floor", top - WINDOW, Integer, literal_execute=True)
+            ids = list(await session.scalars(query.where(Message.id > floor).limit(limit + 1)))
+            if len(ids) > limit:
+                return ids
+    return list(await session.scalars(query.limit(limit + 1)))
+
+
 async def search_messages(
     db: Database, actor: Actor, filters: SearchFilters, cursor: str | None = None, limit: int = PAGE
 ) -> SearchPage:
@@ -188,8 +219,7 @@ async def search_messages(
     before_id = check_cursor(cursor)
     async with db.read() as session:
         reach = await get_reach(session, actor)
-        query = select_matching_messages(actor.account_id, reach, filters, sqlite=db.is_sqlite, before_id=before_id)
-        ids = list(await session.scalars(query.limit(limit + 1)))
+        ids = await list_page_ids(session, actor.account_id, reach, filters, sqlite=db.is_sqlite, before_id=before_id)
         page = ids[:limit]
         hits = await _list_hits(session, reach, filters, page)
         return SearchPage(items=hits, next_cursor=str(page[-1]) if len(ids) > limit else None)
@@ -197,7 +227,7 @@ async def search_messages(
 
 async def _list_hits(session: AsyncSession, reach: Reach, filters: SearchFilters, ids: list[int]) -> list[SearchHit]:
     """The messages as the caller sees them, in the given order, highlighted, each with the thread to open."""
-    query = _HIT_ROWS if reach.everyone else select_message_rows(_threads_column(reach))
+    query = _HIT_ROWS if reach.everyone else select_message_rows(reach, _threads_column(reach))
     words = query_words(filters.q, filters.tag)
     wanted = {(ThreadKind.EMPLOYEE, filters.employee_id), (ThreadKind.GROUP, filters.group_id)}
     return [
@@ -227,7 +257,7 @@ def _threads_column(reach: Reach) -> ColumnElement[str | None]:
     )
 
 
-_HIT_ROWS = select_message_rows(_threads_column(EVERYONE))
+_HIT_ROWS = select_message_rows(EVERYONE, _threads_column(EVERYONE))
 
 
 def _thread_to_open(threads: str | None, direction: str, wanted: set[tuple[ThreadKind, int | None]]) -> int | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from communicator.db.models import Message, Thread, ThreadMessage
@@ -13,6 +14,7 @@ from communicator.schemas.search import SearchFilters
 from communicator.services.core.actors import Actor
 from communicator.services.core.permissions import Reach, get_reach
 from communicator.services.directory.contacts import create_contact
+from communicator.services.messaging import search
 from communicator.services.messaging.follow_up import send_follow_up
 from communicator.services.messaging.message_rows import list_message_reads_by_id
 from communicator.services.messaging.search import search_messages
@@ -20,7 +22,7 @@ from communicator.services.messaging.threads import visible_threads
 from communicator.services.messaging.views import list_message_reads
 from tests.helpers import receive_reply
 from tests.test_permissions import FITTERS, group_id, make_user
-from tests.test_search import OUTSIDER, history
+from tests.test_search import OUTSIDER, history, texts
 
 CONTACT = "+79035550101"
 OPEN_ORDER = {
@@ -98,3 +100,18 @@ async def test_each_hit_opens_in_the_thread_the_rule_picks(db: Database, admin: 
             for hit in page.items:
                 assert hit.thread_id == await expected_thread(db, reach, filters, messages[hit.id]), (filters, hit.id)
             assert page.items or filters.employee_id == OUTSIDER
+
+
+async def test_a_first_look_among_the_newest_ids_finds_the_same_pages(
+    db: Database, admin: Actor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL's first try over the newest WINDOW ids: a page it fills and one it does not give the same hits."""
+    await richer_history(db, admin)
+    for _ in range(3):  # newer messages without the words, so that a small window misses the older hits
+        await receive_reply(db, CONTACT, "Спасибо, принято")
+    queries = [{"q": "авария"}, {"q": "авария", "direction": "out"}, {"tag": "#1234"}, {"q": "спасибо"}, {}]
+    expected = [await texts(db, admin, **query) for query in queries]
+    assert all(expected)
+    for window in (1, 2, 3, 5):
+        monkeypatch.setattr(search, "WINDOW", window)
+        assert [await texts(db, admin, **query) for query in queries] == expected, window

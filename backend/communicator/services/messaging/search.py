@@ -7,6 +7,7 @@ index over the same column; every filter narrows the same query; the newest mess
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -15,7 +16,6 @@ from sqlalchemy import (
     ColumnElement,
     Integer,
     Select,
-    String,
     bindparam,
     cast,
     column,
@@ -33,27 +33,33 @@ from sqlalchemy.orm import InstrumentedAttribute, aliased
 from communicator.db.models import Delivery, Message, Thread, ThreadMessage
 from communicator.db.session import Database
 from communicator.domain import ThreadKind
-from communicator.schemas.search import HighlightPart, SearchFilters, SearchHit, SearchPage
+from communicator.schemas.search import SearchFilters, SearchPage
 from communicator.schemas.types import BIG_ID_MAX
 from communicator.services.core.actors import Actor
 from communicator.services.core.errors import InvalidInput
-from communicator.services.core.permissions import EVERYONE, Reach, check_scope, get_reach
-from communicator.services.messaging.message_rows import list_message_rows, select_message_rows
+from communicator.services.core.permissions import Reach, check_scope, get_reach
+from communicator.services.messaging.search_hits import list_hits
 from communicator.services.messaging.threads import visible_threads
-from communicator.sms.words import highlight, query_words
+from communicator.sms.words import query_words
 
 PAGE = 50
 WINDOW = 50_000  # PostgreSQL: how many of the newest ids a page looks among first
+TOP_TTL = 10.0  # seconds the newest id is remembered for that
+
+
+class _Top:
+    """The newest message id seen, and when (time.monotonic)."""
+
+    id: int | None = None
+    at = 0.0
+
+
+_TOP = _Top()
 # The id column a query pages by: messages.id, messages_fts.rowid or thread_messages.message_id.
 Key = ColumnElement[int] | InstrumentedAttribute[int]
 # The table-named column is FTS5's whole-row MATCH (a detail=none table has no column filters).
 _FTS = table("messages_fts", column("rowid", Integer), column("messages_fts"))
 _AT_FIELD = re.compile(r"at `\$\.(\w+)`")
-# Where a hit opens: an inbound message in its sender's own thread, an outbound one where it was addressed.
-_OPEN_ORDER = {
-    "in": (ThreadKind.EMPLOYEE, ThreadKind.CONTACT, ThreadKind.GROUP),
-    "out": (ThreadKind.GROUP, ThreadKind.CONTACT, ThreadKind.EMPLOYEE),
-}
 
 
 def check_filters(raw: Mapping[str, Any]) -> SearchFilters:
@@ -201,7 +207,7 @@ async def list_page_ids(
     """
     query = select_matching_messages(account_id, reach, filters, sqlite=sqlite, before_id=before_id)
     if not sqlite and query_words(filters.q, filters.tag) and not _thread_filters(filters):
-        top = before_id or await session.scalar(select(func.max(Message.id)))
+        top = before_id or await _get_top_id(session)
         if top is not None and top > WINDOW:
             # A literal, so that the planner weighs this very range against the words' matches.
             floor = bindparam("floor", top - WINDOW, Integer, literal_execute=True)
@@ -209,6 +215,18 @@ async def list_page_ids(
             if len(ids) > limit:
                 return ids
     return list(await session.scalars(query.limit(limit + 1)))
+
+
+async def _get_top_id(session: AsyncSession) -> int | None:
+    """The newest message id, looked up at most every TOP_TTL seconds.
+
+    Any value keeps the pages right (the first try only looks above it minus WINDOW, and counts what it found);
+    an older one only widens the window by the messages since.
+    """
+    now = time.monotonic()
+    if _TOP.id is None or now - _TOP.at > TOP_TTL:
+        _TOP.id, _TOP.at = await session.scalar(select(func.max(Message.id))), now
+    return _TOP.id
 
 
 async def search_messages(
@@ -221,53 +239,5 @@ async def search_messages(
         reach = await get_reach(session, actor)
         ids = await list_page_ids(session, actor.account_id, reach, filters, sqlite=db.is_sqlite, before_id=before_id)
         page = ids[:limit]
-        hits = await _list_hits(session, reach, filters, page)
+        hits = await list_hits(session, reach, filters, page)
         return SearchPage(items=hits, next_cursor=str(page[-1]) if len(ids) > limit else None)
-
-
-async def _list_hits(session: AsyncSession, reach: Reach, filters: SearchFilters, ids: list[int]) -> list[SearchHit]:
-    """The messages as the caller sees them, in the given order, highlighted, each with the thread to open."""
-    query = _HIT_ROWS if reach.everyone else select_message_rows(reach, _threads_column(reach))
-    words = query_words(filters.q, filters.tag)
-    wanted = {(ThreadKind.EMPLOYEE, filters.employee_id), (ThreadKind.GROUP, filters.group_id)}
-    return [
-        SearchHit(
-            **msgspec.structs.asdict(read),
-            highlight=[HighlightPart(text=text, hit=hit) for text, hit in highlight(read.text, words)],
-            thread_id=_thread_to_open(row.threads, read.direction, wanted),
-        )
-        for read, row in await list_message_rows(session, ids, reach, query)
-    ]
-
-
-def _threads_column(reach: Reach) -> ColumnElement[str | None]:
-    """Each message's threads the reach sees, as «id:kind:ref_id» joined by spaces.
-
-    Looked up from the message's links by their index, then each thread by its key: no condition on the account
-    (a message is linked only to its own account's threads), which SQLite, without statistics, would start from.
-    """
-    described = cast(Thread.id, String) + ":" + cast(Thread.kind, String) + ":" + cast(Thread.ref_id, String)
-    return (
-        select(func.aggregate_strings(described, " "))
-        .select_from(ThreadMessage)
-        .join(Thread, Thread.id == ThreadMessage.thread_id)
-        .where(ThreadMessage.message_id == Message.id, visible_threads(reach))
-        .scalar_subquery()
-        .label("threads")
-    )
-
-
-_HIT_ROWS = select_message_rows(EVERYONE, _threads_column(EVERYONE))
-
-
-def _thread_to_open(threads: str | None, direction: str, wanted: set[tuple[ThreadKind, int | None]]) -> int | None:
-    """The thread to open a message in: the filtered employee's or group's, else its own by _OPEN_ORDER."""
-    order = _OPEN_ORDER.get(direction, ())
-    best: tuple[int, int] | None = None
-    for described in (threads or "").split():
-        thread_id, kind_name, ref_id = described.split(":")
-        kind = ThreadKind(kind_name)
-        rank = -1 if (kind, int(ref_id)) in wanted else (order.index(kind) if kind in order else len(order))
-        if best is None or (rank, int(thread_id)) < best:
-            best = (rank, int(thread_id))
-    return best[1] if best else None

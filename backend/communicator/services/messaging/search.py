@@ -202,11 +202,12 @@ async def list_page_ids(
 
     PostgreSQL's GIN index finds the words in no particular order, so every match would be read from the table to
     keep the newest: a first try looks only at the newest WINDOW ids (the index's matches and that id range, ANDed
-    as bitmaps), and only a word too rare to fill the page there asks for all of them. Not within a thread: its
-    few matches would rarely fill a page there (docs/search.md).
+    as bitmaps), and only a word too rare to fill the page there asks for all of them. Not within a thread (its
+    few matches would rarely fill a page there) nor up to a date (it may end before the window; docs/search.md).
     """
     query = select_matching_messages(account_id, reach, filters, sqlite=sqlite, before_id=before_id)
-    if not sqlite and query_words(filters.q, filters.tag) and not _thread_filters(filters):
+    windowed = filters.until is None and not _thread_filters(filters)
+    if not sqlite and windowed and query_words(filters.q, filters.tag):
         top = before_id or await _get_top_id(session)
         if top is not None and top > WINDOW:
             # A literal, so that the planner weighs this very range against the words' matches.

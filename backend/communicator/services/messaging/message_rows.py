@@ -1,4 +1,4 @@
-"""Many messages read at once as plain rows: the views of a page of hits in two queries, without ORM objects.
+"""Many messages read at once as plain rows: the views of a page of hits in one query, without ORM objects.
 
 `list_message_reads_by_id` shows each message exactly as views.list_message_reads does (no deliveries), in one
 query; a caller may add columns of its own to the rows (search adds each message's threads).

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from sqlalchemy import select
 
@@ -112,6 +114,28 @@ async def test_a_first_look_among_the_newest_ids_finds_the_same_pages(
     queries = [{"q": "авария"}, {"q": "авария", "direction": "out"}, {"tag": "#1234"}, {"q": "спасибо"}, {}]
     expected = [await texts(db, admin, **query) for query in queries]
     assert all(expected)
+    monkeypatch.setattr(search, "_TOP", search._Top())  # not another test database's newest id
     for window in (1, 2, 3, 5):
         monkeypatch.setattr(search, "WINDOW", window)
         assert [await texts(db, admin, **query) for query in queries] == expected, window
+
+
+async def test_a_page_longer_than_the_default_is_whole(db: Database, admin: Actor) -> None:
+    """limit up to 100 (the API's bound): the page holds that many, and the cursor goes on from its last."""
+    now = datetime.now(UTC)
+    async with db.write() as session:
+        session.add_all(
+            Message(
+                account_id=admin.account_id,
+                direction="out",
+                text=f"Обход {n}",
+                parts=1,
+                encoding="UCS2",
+                created_at=now,
+            )
+            for n in range(search.PAGE + 20)
+        )
+    page = await search_messages(db, admin, SearchFilters(q="обход"), limit=search.PAGE + 10)
+    assert len(page.items) == search.PAGE + 10 and page.next_cursor == str(page.items[-1].id)
+    rest = await search_messages(db, admin, SearchFilters(q="обход"), page.next_cursor, limit=100)
+    assert len(rest.items) == 10 and rest.next_cursor is None

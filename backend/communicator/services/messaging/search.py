@@ -238,7 +238,9 @@ async def search_messages(
     before_id = check_cursor(cursor)
     async with db.read() as session:
         reach = await get_reach(session, actor)
-        ids = await list_page_ids(session, actor.account_id, reach, filters, sqlite=db.is_sqlite, before_id=before_id)
+        ids = await list_page_ids(
+            session, actor.account_id, reach, filters, sqlite=db.is_sqlite, before_id=before_id, limit=limit
+        )
         page = ids[:limit]
         hits = await list_hits(session, reach, filters, page)
         return SearchPage(items=hits, next_cursor=str(page[-1]) if len(ids) > limit else None)

@@ -7,11 +7,25 @@ index over the same column; every filter narrows the same query; the newest mess
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Mapping
 from typing import Any
 
 import msgspec
-from sqlalchemy import ColumnElement, Integer, Select, cast, column, exists, false, func, literal_column, select, table
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    bindparam,
+    cast,
+    column,
+    exists,
+    false,
+    func,
+    literal_column,
+    select,
+    table,
+)
 from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, aliased
@@ -19,26 +33,33 @@ from sqlalchemy.orm import InstrumentedAttribute, aliased
 from communicator.db.models import Delivery, Message, Thread, ThreadMessage
 from communicator.db.session import Database
 from communicator.domain import ThreadKind
-from communicator.schemas.search import HighlightPart, SearchFilters, SearchHit, SearchPage
+from communicator.schemas.search import SearchFilters, SearchPage
 from communicator.schemas.types import BIG_ID_MAX
 from communicator.services.core.actors import Actor
 from communicator.services.core.errors import InvalidInput
 from communicator.services.core.permissions import Reach, check_scope, get_reach
+from communicator.services.messaging.search_hits import list_hits
 from communicator.services.messaging.threads import visible_threads
-from communicator.services.messaging.views import list_message_reads
-from communicator.sms.words import highlight, query_words
+from communicator.sms.words import query_words
 
 PAGE = 50
+WINDOW = 50_000  # PostgreSQL: how many of the newest ids a page looks among first
+TOP_TTL = 10.0  # seconds the newest id is remembered for that
+
+
+class _Top:
+    """The newest message id seen, and when (time.monotonic)."""
+
+    id: int | None = None
+    at = 0.0
+
+
+_TOP = _Top()
 # The id column a query pages by: messages.id, messages_fts.rowid or thread_messages.message_id.
 Key = ColumnElement[int] | InstrumentedAttribute[int]
 # The table-named column is FTS5's whole-row MATCH (a detail=none table has no column filters).
 _FTS = table("messages_fts", column("rowid", Integer), column("messages_fts"))
 _AT_FIELD = re.compile(r"at `\$\.(\w+)`")
-# Where a hit opens: an inbound message in its sender's own thread, an outbound one where it was addressed.
-_OPEN_ORDER = {
-    "in": (ThreadKind.EMPLOYEE, ThreadKind.CONTACT, ThreadKind.GROUP),
-    "out": (ThreadKind.GROUP, ThreadKind.CONTACT, ThreadKind.EMPLOYEE),
-}
 
 
 def check_filters(raw: Mapping[str, Any]) -> SearchFilters:
@@ -167,6 +188,48 @@ def _select_candidates(
     return select(Message.id), Message.id
 
 
+async def list_page_ids(
+    session: AsyncSession,
+    account_id: int,
+    reach: Reach,
+    filters: SearchFilters,
+    *,
+    sqlite: bool,
+    before_id: int | None = None,
+    limit: int = PAGE,
+) -> list[int]:
+    """The ids of a page and one more (that tells there is a next page), newest first.
+
+    PostgreSQL's GIN index finds the words in no particular order, so every match would be read from the table to
+    keep the newest: a first try looks only at the newest WINDOW ids (the index's matches and that id range, ANDed
+    as bitmaps), and only a word too rare to fill the page there asks for all of them. Not within a thread (its
+    few matches would rarely fill a page there) nor up to a date (it may end before the window; docs/search.md).
+    """
+    query = select_matching_messages(account_id, reach, filters, sqlite=sqlite, before_id=before_id)
+    windowed = filters.until is None and not _thread_filters(filters)
+    if not sqlite and windowed and query_words(filters.q, filters.tag):
+        top = before_id or await _get_top_id(session)
+        if top is not None and top > WINDOW:
+            # A literal, so that the planner weighs this very range against the words' matches.
+            floor = bindparam("floor", top - WINDOW, Integer, literal_execute=True)
+            ids = list(await session.scalars(query.where(Message.id > floor).limit(limit + 1)))
+            if len(ids) > limit:
+                return ids
+    return list(await session.scalars(query.limit(limit + 1)))
+
+
+async def _get_top_id(session: AsyncSession) -> int | None:
+    """The newest message id, looked up at most every TOP_TTL seconds.
+
+    Any value keeps the pages right (the first try only looks above it minus WINDOW, and counts what it found);
+    an older one only widens the window by the messages since.
+    """
+    now = time.monotonic()
+    if _TOP.id is None or now - _TOP.at > TOP_TTL:
+        _TOP.id, _TOP.at = await session.scalar(select(func.max(Message.id))), now
+    return _TOP.id
+
+
 async def search_messages(
     db: Database, actor: Actor, filters: SearchFilters, cursor: str | None = None, limit: int = PAGE
 ) -> SearchPage:
@@ -175,57 +238,9 @@ async def search_messages(
     before_id = check_cursor(cursor)
     async with db.read() as session:
         reach = await get_reach(session, actor)
-        query = select_matching_messages(actor.account_id, reach, filters, sqlite=db.is_sqlite, before_id=before_id)
-        ids = list(await session.scalars(query.limit(limit + 1)))
+        ids = await list_page_ids(
+            session, actor.account_id, reach, filters, sqlite=db.is_sqlite, before_id=before_id, limit=limit
+        )
         page = ids[:limit]
-        hits = await _list_hits(session, actor.account_id, reach, filters, page)
+        hits = await list_hits(session, reach, filters, page)
         return SearchPage(items=hits, next_cursor=str(page[-1]) if len(ids) > limit else None)
-
-
-async def _list_hits(
-    session: AsyncSession, account_id: int, reach: Reach, filters: SearchFilters, ids: list[int]
-) -> list[SearchHit]:
-    """The messages as the caller sees them, in the given order, highlighted, each with the thread to open."""
-    by_id = {m.id: m for m in await session.scalars(select(Message).where(Message.id.in_(ids)))}
-    messages = [by_id[i] for i in ids]
-    reads = await list_message_reads(session, messages, reach=reach)
-    threads = await _threads_to_open(session, account_id, reach, filters, messages)
-    words = query_words(filters.q, filters.tag)
-    return [
-        SearchHit(
-            **msgspec.structs.asdict(read),
-            highlight=[HighlightPart(text=text, hit=hit) for text, hit in highlight(read.text, words)],
-            thread_id=threads.get(read.id),
-        )
-        for read in reads
-    ]
-
-
-async def _threads_to_open(
-    session: AsyncSession, account_id: int, reach: Reach, filters: SearchFilters, messages: list[Message]
-) -> dict[int, int]:
-    """For each message, the visible thread to open it in: the filtered employee's or group's, else its own."""
-    # Two lookups, each by its index: joined, a planner without statistics may start from every thread.
-    links = (
-        await session.execute(
-            select(ThreadMessage.message_id, ThreadMessage.thread_id).where(
-                ThreadMessage.message_id.in_([m.id for m in messages])
-            )
-        )
-    ).all()
-    visible = select(Thread.id, Thread.kind, Thread.ref_id).where(
-        Thread.id.in_({thread_id for _, thread_id in links}), Thread.account_id == account_id, visible_threads(reach)
-    )
-    threads = {thread_id: (kind, ref_id) for thread_id, kind, ref_id in await session.execute(visible)}
-    directions = {m.id: m.direction for m in messages}
-    wanted = {(ThreadKind.EMPLOYEE, filters.employee_id), (ThreadKind.GROUP, filters.group_id)}
-    best: dict[int, tuple[int, int]] = {}
-    for message_id, thread_id in links:
-        if thread_id not in threads:
-            continue
-        kind, ref_id = threads[thread_id]
-        order = _OPEN_ORDER.get(directions[message_id], ())
-        rank = -1 if (kind, ref_id) in wanted else (order.index(kind) if kind in order else len(order))
-        if message_id not in best or (rank, thread_id) < best[message_id]:
-            best[message_id] = (rank, thread_id)
-    return {message_id: thread_id for message_id, (_, thread_id) in best.items()}

@@ -15,7 +15,8 @@ from communicator.db.models import Delivery, SmppBind, User
 from communicator.db.session import Database
 from communicator.services.core.actors import Actor
 from communicator.services.messaging import delivery
-from communicator.services.operations.smpp_binds import SmppBindConfig, open_password, seal_password
+from communicator.services.operations.bind_passwords import open_password, seal_password
+from communicator.services.operations.smpp_binds import SmppBindConfig
 from tests.conftest import API, LiveServer, free_port, login, make_server
 from tests.helpers import count_by_status, wait_for
 from tests.smpp_support import running_gateway, send_to_phones
@@ -108,7 +109,7 @@ async def test_bind_passwords_are_sealed_never_read_back_and_bad_input_refused(
 
 
 async def _check_refusals(http: httpx.AsyncClient, db: Database) -> None:
-    """Bad input and a non-platform admin are refused, and change nothing."""
+    """Bad input and a non-administrator are refused, and change nothing (scoping: tests/test_binds_service.py)."""
     assert (await http.post(f"{API}/gateway/binds", json=_bind(2775, password=None))).status_code == 422
     assert (await http.post(f"{API}/gateway/binds", json=_bind(2775, account_id=999))).status_code == 404
     assert (await http.post(f"{API}/gateway/binds", json=_bind(70000))).status_code == 400
@@ -118,9 +119,9 @@ async def _check_refusals(http: httpx.AsyncClient, db: Database) -> None:
     assert (await http.put(f"{API}/gateway/binds/4242", json=_bind(2775))).status_code == 404
     assert (await http.delete(f"{API}/gateway/binds/4242")).status_code == 404
     async with db.write() as session:
-        await session.execute(update(User).where(User.login == "admin").values(platform_admin=False))
+        await session.execute(update(User).where(User.login == "admin").values(role="Operator", platform_admin=False))
     refused = await http.post(f"{API}/gateway/binds", json=_bind(2775))
-    assert refused.status_code == 403 and refused.json()["code"] == "platform_admin_only"
+    assert refused.status_code == 403 and refused.json()["code"] == "admin_only"
     assert (await http.get(f"{API}/gateway/binds")).status_code == 403
     assert (await http.delete(f"{API}/gateway/binds/1")).status_code == 403
     async with db.read() as session:

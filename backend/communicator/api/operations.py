@@ -123,10 +123,10 @@ class GatewayController(Controller):
 
     @get("/binds", operation_id="listSmppBinds")
     async def list_binds(
-        self, db: NamedDependency[Database], actor: NamedDependency[Actor]
+        self, db: NamedDependency[Database], actor: NamedDependency[Actor], state: State
     ) -> dict[str, list[SmppBindRead]]:
-        """Every SMPP bind managed here (platform admins); passwords are never read back."""
-        return {"items": await smpp_binds.list_smpp_binds(db, actor)}
+        """The SMPP binds the caller manages (its account's; a platform admin's: all), each with its link's state."""
+        return {"items": await smpp_binds.list_smpp_binds(db, actor, stale_seconds(state))}
 
     @post("/binds", operation_id="createSmppBind")
     async def create_bind(
@@ -136,7 +136,7 @@ class GatewayController(Controller):
         request: Request,
         data: JSONBody[SmppBindWrite],
     ) -> SmppBindRead:
-        """Add a bind for an account; the gateways bind it within their reload interval."""
+        """Add a bind (to the caller's account unless a platform admin names another); gateways bind it in seconds."""
         return await smpp_binds.add_smpp_bind(db, actor, data, request.app.state.server_secret)
 
     @put("/binds/{bind_id:int}", operation_id="updateSmppBind")

@@ -648,13 +648,14 @@ class SmppBind(Base):
     host: Mapped[str] = mapped_column(String(255))
     port: Mapped[int] = mapped_column(Integer)
     system_id: Mapped[str] = mapped_column(String(16))
-    # Encrypted with a key derived from the server secret (services/operations/smpp_binds.py); never read back.
+    # Encrypted with a key derived from the server secret (services/operations/bind_passwords.py); never read back.
     password_sealed: Mapped[str] = mapped_column(String(200))
     system_type: Mapped[str] = mapped_column(String(13), default="")
     source_addr: Mapped[str] = mapped_column(String(21), default="")
     window: Mapped[int] = mapped_column(Integer, default=10)
     tps: Mapped[float] = mapped_column(default=100.0)
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column()
     updated_at: Mapped[datetime] = mapped_column()
 
 

@@ -44,9 +44,12 @@ Ascii = r"^[\x20-\x7e]*$"
 
 
 class SmppBindWrite(Struct, forbid_unknown_fields=True, kw_only=True):
-    """A bind to add or change; `password` None keeps the stored one (it is never read back)."""
+    """A bind to add or change; `password` None keeps the stored one (it is never read back).
 
-    account_id: Id
+    `account_id` None: the caller's own account (only a platform admin names another one).
+    """
+
+    account_id: Id | None = None
     host: Host
     port: Annotated[int, Meta(ge=1, le=65535)] = 2775
     system_id: Annotated[str, Meta(min_length=1, max_length=15, pattern=Ascii)]
@@ -59,7 +62,8 @@ class SmppBindWrite(Struct, forbid_unknown_fields=True, kw_only=True):
 
 
 class SmppBindRead(Struct, kw_only=True):
-    """A stored bind; its password only as set or not. `link` is its name on the links list."""
+    """A stored bind; its password only as set or not. `link` is its name on the links list, `state` that link
+    as its gateways last reported it (the bound one when several processes run it; None: not reported yet)."""
 
     id: int
     account_id: int
@@ -74,4 +78,6 @@ class SmppBindRead(Struct, kw_only=True):
     tps: float
     enabled: bool
     link: str
+    state: GatewayLinkRead | None = None
+    created_at: datetime
     updated_at: datetime

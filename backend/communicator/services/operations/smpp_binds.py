@@ -1,16 +1,13 @@
-"""SMPP binds managed on the «Шлюз» page: platform admins add, change and disable them; gateways read them.
+"""SMPP binds managed on the «Шлюз» page: an account's Administrator adds, changes and disables its binds.
 
-The password goes to the SMSC, so it is kept recoverable but sealed: an HMAC-SHA256 keystream and tag keyed by
-the server secret (docs/gateway.md). It is never read back through the API.
+A platform admin manages every account's binds (the links serve the whole platform); an account's Administrator
+only its own, and another account's bind is not found. Gateways read the enabled ones (docs/gateway.md).
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import logging
-import secrets
+import re
 from datetime import UTC, datetime
 
 import msgspec
@@ -19,14 +16,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from communicator.db.models import Account, SmppBind
 from communicator.db.session import Database
-from communicator.schemas import SmppBindRead, SmppBindWrite
+from communicator.schemas import GatewayLinkRead, SmppBindRead, SmppBindWrite
 from communicator.services.core.actors import Actor
 from communicator.services.core.audit import record_audit
 from communicator.services.core.errors import InvalidInput, NotFound
-from communicator.services.core.permissions import check_is_platform_admin
+from communicator.services.core.permissions import check_is_admin
+from communicator.services.operations.bind_passwords import open_password, seal_password
+from communicator.services.operations.links import list_gateway_links
 
 log = logging.getLogger(__name__)
-NONCE, TAG = 16, 16
+WRITTEN = ("host", "port", "system_id", "system_type", "source_addr", "window", "tps", "enabled")
 
 
 class SmppBindConfig(msgspec.Struct, frozen=True, kw_only=True):
@@ -49,72 +48,64 @@ def get_link_name(bind_id: int, system_id: str, host: str, port: int) -> str:
     return f"smpp:{system_id}@{host}:{port}#b{bind_id}"
 
 
-def _key(secret: bytes, purpose: str) -> bytes:
-    """A key for one purpose, derived from the server secret."""
-    return hmac.new(secret, f"smpp-bind-password\n{purpose}".encode(), hashlib.sha256).digest()
+def check_may_manage_binds(actor: Actor) -> int | None:
+    """The account whose binds the actor may manage; None for a platform admin (every account's). Web sessions only."""
+    if actor.platform_admin and actor.token_id is None:
+        return None
+    check_is_admin(actor)
+    return actor.account_id
 
 
-def _keystream(secret: bytes, nonce: bytes, length: int) -> bytes:
-    """HMAC-SHA256 in counter mode: as many key bytes as the text has."""
-    key = _key(secret, "encrypt")
-    blocks = (hmac.new(key, nonce + n.to_bytes(4, "big"), hashlib.sha256).digest() for n in range(length // 32 + 1))
-    return b"".join(blocks)[:length]
+def check_smpp_bind(data: SmppBindWrite) -> None:
+    """Refuse a bind whose fields break the schema's limits (port, window, tps, SMPP 3.4 lengths), naming the field."""
+    try:
+        msgspec.convert(msgspec.structs.asdict(data), SmppBindWrite)
+    except msgspec.ValidationError as error:
+        found = re.search(r"at `\$\.(\w+)`", str(error))
+        field = found.group(1) if found else "bind"
+        raise InvalidInput(f"SMPP bind «{field}»: {error}", [{"key": field, "message": str(error)}]) from error
 
 
-def seal_password(secret: bytes, password: str) -> str:
-    """The password encrypted and authenticated under the server secret (base64)."""
-    nonce, data = secrets.token_bytes(NONCE), password.encode()
-    cipher = bytes(a ^ b for a, b in zip(data, _keystream(secret, nonce, len(data)), strict=True))
-    tag = hmac.new(_key(secret, "mac"), nonce + cipher, hashlib.sha256).digest()[:TAG]
-    return base64.b64encode(nonce + cipher + tag).decode()
-
-
-def open_password(secret: bytes, sealed: str) -> str:
-    """The password back; ValueError when it was sealed under another secret or altered."""
-    raw = base64.b64decode(sealed)
-    nonce, cipher, tag = raw[:NONCE], raw[NONCE:-TAG], raw[-TAG:]
-    expected = hmac.new(_key(secret, "mac"), nonce + cipher, hashlib.sha256).digest()[:TAG]
-    if not hmac.compare_digest(tag, expected):
-        raise ValueError("the bind's password was sealed under another server secret")
-    return bytes(a ^ b for a, b in zip(cipher, _keystream(secret, nonce, len(cipher)), strict=True)).decode()
-
-
-def _read(row: SmppBind, account_name: str) -> SmppBindRead:
-    """A row as a platform admin sees it: the password only as set."""
+def _read(row: SmppBind, account_name: str, state: GatewayLinkRead | None = None) -> SmppBindRead:
+    """A row as an admin sees it: the password only as set."""
+    link = get_link_name(row.id, row.system_id, row.host, row.port)
+    fields = {name: getattr(row, name) for name in (*WRITTEN, "id", "account_id", "created_at", "updated_at")}
     return SmppBindRead(
-        id=row.id,
-        account_id=row.account_id,
-        account_name=account_name,
-        host=row.host,
-        port=row.port,
-        system_id=row.system_id,
-        has_password=bool(row.password_sealed),
-        system_type=row.system_type,
-        source_addr=row.source_addr,
-        window=row.window,
-        tps=row.tps,
-        enabled=row.enabled,
-        link=get_link_name(row.id, row.system_id, row.host, row.port),
-        updated_at=row.updated_at,
+        **fields, account_name=account_name, has_password=bool(row.password_sealed), link=link, state=state
     )
 
 
-async def list_smpp_binds(db: Database, actor: Actor) -> list[SmppBindRead]:
-    """Every account's binds (platform admins: binds are the platform's contracts with operators)."""
-    check_is_platform_admin(actor)
+def _best_states(links: list[GatewayLinkRead]) -> dict[str, GatewayLinkRead]:
+    """Each link name's state: bound when any process has it bound, else the latest report."""
+    best: dict[str, GatewayLinkRead] = {}
+    for link in sorted(links, key=lambda link: (link.status == "bound", link.updated_at)):
+        best[link.name] = link
+    return best
+
+
+async def list_smpp_binds(db: Database, actor: Actor, stale_seconds: float) -> list[SmppBindRead]:
+    """The binds the actor manages, each with its link's last reported state; passwords are never read back."""
+    account_id = check_may_manage_binds(actor)
     query = select(SmppBind, Account.name).join(Account, Account.id == SmppBind.account_id).order_by(SmppBind.id)
+    if account_id is not None:
+        query = query.where(SmppBind.account_id == account_id)
     async with db.read() as session:
-        return [_read(row, name) for row, name in (await session.execute(query)).all()]
+        rows = (await session.execute(query)).all()
+    states = _best_states(await list_gateway_links(db, stale_seconds))
+    binds = [_read(row, name) for row, name in rows]
+    return [msgspec.structs.replace(bind, state=states.get(bind.link)) for bind in binds]
 
 
 async def add_smpp_bind(db: Database, actor: Actor, data: SmppBindWrite, secret: bytes) -> SmppBindRead:
     """A new bind; the gateways pick it up within their reload interval."""
-    check_is_platform_admin(actor)
+    managed = check_may_manage_binds(actor)
+    check_smpp_bind(data)
     if data.password is None:
         raise InvalidInput("A new bind needs its password.", code="smpp_bind_password_required")
     async with db.write() as session:
-        account_name = await _account_name(session, data.account_id)
-        row = SmppBind(password_sealed=seal_password(secret, data.password))
+        account_id = data.account_id or actor.account_id
+        account_name = await _account_name(session, account_id, managed)
+        row = SmppBind(account_id=account_id, created_at=datetime.now(UTC))
         _apply(row, data, secret)
         session.add(row)
         await session.flush()
@@ -126,12 +117,12 @@ async def update_smpp_bind(
     db: Database, actor: Actor, bind_id: int, data: SmppBindWrite, secret: bytes
 ) -> SmppBindRead:
     """Change a bind (disable it with enabled=false); its gateways rebind with the new settings."""
-    check_is_platform_admin(actor)
+    managed = check_may_manage_binds(actor)
+    check_smpp_bind(data)
     async with db.write() as session:
-        row = await session.get(SmppBind, bind_id)
-        if row is None:
-            raise NotFound(f"SMPP bind {bind_id} not found.", code="smpp_bind_not_found")
-        account_name = await _account_name(session, data.account_id)
+        row = await _get_bind(session, bind_id, managed)
+        row.account_id = data.account_id or row.account_id
+        account_name = await _account_name(session, row.account_id, managed)
         _apply(row, data, secret)
         await record_audit(session, actor, "smpp_bind.updated", _target(row), _details(row), row.account_id)
     return _read(row, account_name)
@@ -139,26 +130,32 @@ async def update_smpp_bind(
 
 async def delete_smpp_bind(db: Database, actor: Actor, bind_id: int) -> None:
     """Remove a bind; its gateways unbind it."""
-    check_is_platform_admin(actor)
+    managed = check_may_manage_binds(actor)
     async with db.write() as session:
-        row = await session.get(SmppBind, bind_id)
-        if row is None:
-            raise NotFound(f"SMPP bind {bind_id} not found.", code="smpp_bind_not_found")
+        row = await _get_bind(session, bind_id, managed)
         await record_audit(session, actor, "smpp_bind.deleted", _target(row), _details(row), row.account_id)
         await session.delete(row)
 
 
-async def _account_name(session: AsyncSession, account_id: int) -> str:
-    """The bind's account's name; NotFound when there is no such account."""
+async def _get_bind(session: AsyncSession, bind_id: int, managed: int | None) -> SmppBind:
+    """The bind, if the actor manages its account; NotFound otherwise (another account's bind is not shown to exist)."""
+    row = await session.get(SmppBind, bind_id)
+    if row is None or managed not in (None, row.account_id):
+        raise NotFound(f"SMPP bind {bind_id} not found.", code="smpp_bind_not_found")
+    return row
+
+
+async def _account_name(session: AsyncSession, account_id: int, managed: int | None) -> str:
+    """The bind's account's name; NotFound when there is no such account or the actor does not manage it."""
     name = await session.scalar(select(Account.name).where(Account.id == account_id))
-    if name is None:
+    if name is None or managed not in (None, account_id):
         raise NotFound(f"Account {account_id} not found.", code="account_not_found")
     return str(name)
 
 
 def _apply(row: SmppBind, data: SmppBindWrite, secret: bytes) -> None:
     """Copy the written fields onto the row (the password only when given)."""
-    for name in ("account_id", "host", "port", "system_id", "system_type", "source_addr", "window", "tps", "enabled"):
+    for name in WRITTEN:
         setattr(row, name, getattr(data, name))
     if data.password is not None:
         row.password_sealed = seal_password(secret, data.password)

@@ -1040,7 +1040,8 @@ export interface SearchPage {
   next_cursor: string | null;
 }
 /**
- * A stored bind; its password only as set or not. `link` is its name on the links list.
+ * A stored bind; its password only as set or not. `link` is its name on the links list, `state` that link
+ *     as its gateways last reported it (the bound one when several processes run it; None: not reported yet).
  *
  * This interface was referenced by `CommunicatorSchemas`'s JSON-Schema
  * via the `definition` "SmppBindRead".
@@ -1048,6 +1049,7 @@ export interface SearchPage {
 export interface SmppBindRead {
   account_id: number;
   account_name: string;
+  created_at: string;
   enabled: boolean;
   has_password: boolean;
   host: string;
@@ -1055,6 +1057,7 @@ export interface SmppBindRead {
   link: string;
   port: number;
   source_addr: string;
+  state?: GatewayLinkRead | null;
   system_id: string;
   system_type: string;
   tps: number;
@@ -1064,11 +1067,13 @@ export interface SmppBindRead {
 /**
  * A bind to add or change; `password` None keeps the stored one (it is never read back).
  *
+ *     `account_id` None: the caller's own account (only a platform admin names another one).
+ *
  * This interface was referenced by `CommunicatorSchemas`'s JSON-Schema
  * via the `definition` "SmppBindWrite".
  */
 export interface SmppBindWrite {
-  account_id: number;
+  account_id?: number | null;
   enabled?: boolean;
   host: string;
   password?: string | null;

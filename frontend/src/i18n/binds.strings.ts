@@ -2,11 +2,17 @@
 import type { Entry } from "./translate";
 
 export const ruBinds = {
-  "binds.title": "SMPP-подключения",
+  "binds.title": "Подключения SMPP",
   "binds.hint":
-    "Подключения к SMSC операторов по клиентам. Шлюз подхватывает изменения в течение нескольких секунд, без перезапуска. Подключение из настроек сервера (COMMUNICATOR_SMPP_*) работает для клиентов без своих подключений.",
+    "Подключения к SMSC оператора. SMS клиента уходят по очереди через все его работающие подключения, каждое со своей скоростью. Шлюз подхватывает изменения за несколько секунд, без перезапуска. Клиенты без своих подключений отправляют через подключение из настроек сервера (COMMUNICATOR_SMPP_*).",
   "binds.add": "Добавить подключение",
   "binds.edit": "Изменить подключение",
+  "binds.editNamed": "Изменить подключение {name}",
+  "binds.disableNamed": "Выключить подключение {name}",
+  "binds.enableNamed": "Включить подключение {name}",
+  "binds.deleteNamed": "Удалить подключение {name}",
+  "binds.actions": "Действия",
+  "binds.added": "добавлено {when}",
   "binds.none": "Подключений, добавленных здесь, пока нет",
   "binds.account": "Клиент",
   "binds.host": "Адрес SMSC",
@@ -33,9 +39,15 @@ export const ruBinds = {
 export const enBinds: Record<keyof typeof ruBinds, Entry> = {
   "binds.title": "SMPP binds",
   "binds.hint":
-    "Connections to operators’ SMSCs, per client. The gateway picks up changes within seconds, without a restart. The bind from the server settings (COMMUNICATOR_SMPP_*) serves clients without binds of their own.",
+    "Connections to an operator’s SMSC. A client’s SMS take turns over all of its binds that are up, each at its own rate. The gateway picks up changes within seconds, without a restart. Clients without binds of their own send through the bind in the server settings (COMMUNICATOR_SMPP_*).",
   "binds.add": "Add a bind",
   "binds.edit": "Edit the bind",
+  "binds.editNamed": "Edit the bind {name}",
+  "binds.disableNamed": "Disable the bind {name}",
+  "binds.enableNamed": "Enable the bind {name}",
+  "binds.deleteNamed": "Delete the bind {name}",
+  "binds.actions": "Actions",
+  "binds.added": "added {when}",
   "binds.none": "No binds added here yet",
   "binds.account": "Client",
   "binds.host": "SMSC host",

@@ -6,6 +6,8 @@ export const ruOps = {
   "gateway.title": "Шлюз",
   "gateway.hint":
     "Соединения с SMSC оператора во всех процессах шлюза. Обновляется каждые 5 секунд.",
+  "gateway.hintAccount":
+    "Подключения вашей компании к SMSC оператора и их состояние. Обновляется каждые 5 секунд.",
   "gateway.links": "Соединения",
   "gateway.link": "Соединение",
   "gateway.process": "Процесс",
@@ -31,6 +33,8 @@ export const enOps: Record<keyof typeof ruOps, Entry> = {
   "gateway.title": "Gateway",
   "gateway.hint":
     "Connections to the operator’s SMSC in every gateway process. Refreshes every 5 seconds.",
+  "gateway.hintAccount":
+    "Your company’s binds to the operator’s SMSC and their state. Refreshes every 5 seconds.",
   "gateway.links": "Connections",
   "gateway.link": "Connection",
   "gateway.process": "Process",

@@ -89,16 +89,19 @@ def _prerequisites() -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """The real app on a fresh SQLite file with the demo account and a fast simulator."""
+def start_server(tmp_path_factory: pytest.TempPathFactory, **overrides: object) -> LiveServer:
+    """The real app on a fresh SQLite file with the demo account and a fast simulator, `overrides` in its settings."""
     url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('e2e') / 'e2e.db'}"
     upgrade(url)
     asyncio.run(seed(url))
-    settings = load_settings(
-        {}, database_url=url, sim_dlr_delay_ms=DLR_DELAY_MS, sim_submit_latency_ms=1.0, smtp_port=free_port()
-    )
-    live = LiveServer(settings).start()
+    fast = {"sim_dlr_delay_ms": DLR_DELAY_MS, "sim_submit_latency_ms": 1.0, "smtp_port": free_port()}
+    return LiveServer(load_settings({}, database_url=url, **{**fast, **overrides})).start()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """The real app on a fresh SQLite file with the demo account and a fast simulator."""
+    live = start_server(tmp_path_factory)
     yield live
     live.stop()
 

@@ -10,10 +10,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from communicator.db.migrate import upgrade
-from communicator.settings import load_settings
-from e2e.conftest import DEMO_PASSWORD, PHONE, NewClient, open_admin_page, shot
-from tests.conftest import LiveServer, free_port, seed
+from e2e.conftest import DEMO_PASSWORD, PHONE, NewClient, open_admin_page, shot, start_server
+from tests.conftest import LiveServer, free_port
 from tests.smsc_peer import Script, SmscPeer
 
 IMAGES = Path(__file__).resolve().parents[1] / "docs" / "img"
@@ -23,12 +21,8 @@ STATE_SECONDS = 15_000  # the gateway re-reads the table every 0.2 s; the page r
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """The app with the SMPP driver and no settings' bind: only the binds added on the page run."""
-    url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('e2e-binds') / 'e2e.db'}"
-    upgrade(url)
-    asyncio.run(seed(url))
-    settings = load_settings(
-        {},
-        database_url=url,
+    live = start_server(
+        tmp_path_factory,
         smtp_port=0,
         gateway_driver="smpp",
         smpp_system_id="",
@@ -36,7 +30,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
         smpp_enquire_link_seconds=1.0,
         gateway_link_report_seconds=0.2,
     )
-    live = LiveServer(settings).start()
     yield live
     live.stop()
 

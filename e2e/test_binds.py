@@ -7,6 +7,7 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -47,13 +48,15 @@ def smsc() -> Iterator[SmscPeer]:
     thread.join(5)
 
 
-def _add_bind(page: Page, port: int, system_id: str) -> None:
+def _add_bind(page: Page, port: int, system_id: str, platform_admin: bool = True) -> None:
     """Fill the form from the keyboard: Add, the fields in tab order, Enter saves."""
     expect(page.get_by_test_id("bind-add")).to_be_enabled()  # once the binds are listed
     page.get_by_test_id("bind-add").focus()
     page.keyboard.press("Enter")
-    expect(page.get_by_test_id("bind-account")).to_be_focused()  # a platform admin picks the account first
-    page.keyboard.press("Tab")
+    if platform_admin:
+        expect(page.get_by_test_id("bind-account")).to_be_focused()  # a platform admin picks the account first
+        page.keyboard.press("Tab")
+    expect(page.get_by_test_id("bind-host")).to_be_focused()
     page.keyboard.type("127.0.0.1")
     page.keyboard.press("Tab")
     page.keyboard.press("ControlOrMeta+a")
@@ -113,4 +116,37 @@ def test_an_admin_adds_binds_and_sees_each_ones_state(
     page.keyboard.press("Escape")
     expect(page.get_by_test_id("bind-form")).to_have_count(0)
     expect(page.get_by_test_id("bind-add")).to_be_focused()
+    assert client.page_errors == [] and client.dialogs == []
+
+
+def _new_company(server: LiveServer) -> None:
+    """A second company with its own Administrator (login north-admin), created by the platform admin."""
+    with httpx.Client(base_url=f"{server.url}/api/v1", timeout=10) as http:
+        assert http.post("/auth/login", json={"login": "admin", "password": DEMO_PASSWORD}).status_code == 200
+        company = {"name": "ООО «Север»", "short_number": "5001", "admin_login": "north-admin"}
+        created = http.post("/platform/accounts", json={**company, "admin_password": DEMO_PASSWORD})
+        assert created.status_code == 201, created.text
+
+
+def test_a_companys_administrator_manages_only_its_own_binds(
+    server: LiveServer, smsc: SmscPeer, new_client: NewClient
+) -> None:
+    from e2e.test_a11y import axe_findings
+
+    _new_company(server)
+    client = new_client("binds-account-admin", viewport=PHONE, bypass_csp=True)  # axe-core is injected as a script
+    page = client.page
+    client.goto()
+    client.login("north-admin", DEMO_PASSWORD)
+    page.get_by_test_id("nav-toggle").click()
+    open_admin_page(page, "gateway")
+    expect(page.get_by_test_id("gateway-links")).to_have_count(0)  # the platform's links are not theirs to see
+    rows = page.get_by_test_id("smpp-bind")
+    expect(page.get_by_test_id("smpp-binds")).to_contain_text("Подключений, добавленных здесь, пока нет")
+    _add_bind(page, smsc.port, "north", platform_admin=False)
+    expect(rows).to_have_count(1)  # the first company's binds stay out of sight
+    expect(rows).to_have_attribute("data-status", "bound", timeout=STATE_SECONDS)
+    expect(rows).not_to_contain_text("ООО «Север»")  # no account column for their own binds
+    assert axe_findings(page) == []
+    shot(page, "54-gateway-binds-account-admin-phone")
     assert client.page_errors == [] and client.dialogs == []

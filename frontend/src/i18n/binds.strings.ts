@@ -5,6 +5,8 @@ export const ruBinds = {
   "binds.title": "Подключения SMPP",
   "binds.hint":
     "Подключения к SMSC оператора. SMS клиента уходят по очереди через все его работающие подключения, каждое со своей скоростью. Шлюз подхватывает изменения за несколько секунд, без перезапуска. Клиенты без своих подключений отправляют через подключение из настроек сервера (COMMUNICATOR_SMPP_*).",
+  "binds.hintAccount":
+    "SMS вашей компании уходят по очереди через все её работающие подключения, каждое со своей скоростью. Изменения вступают в силу за несколько секунд. Пока своих подключений нет, SMS уходят через общее подключение платформы.",
   "binds.add": "Добавить подключение",
   "binds.edit": "Изменить подключение",
   "binds.editNamed": "Изменить подключение {name}",
@@ -40,6 +42,8 @@ export const enBinds: Record<keyof typeof ruBinds, Entry> = {
   "binds.title": "SMPP binds",
   "binds.hint":
     "Connections to an operator’s SMSC. A client’s SMS take turns over all of its binds that are up, each at its own rate. The gateway picks up changes within seconds, without a restart. Clients without binds of their own send through the bind in the server settings (COMMUNICATOR_SMPP_*).",
+  "binds.hintAccount":
+    "Your company’s SMS take turns over all of its binds that are up, each at its own rate. Changes take effect within seconds. Until it has binds of its own, its SMS go through the platform’s shared bind.",
   "binds.add": "Add a bind",
   "binds.edit": "Edit the bind",
   "binds.editNamed": "Edit the bind {name}",

@@ -70,6 +70,28 @@ def _add_bind(page: Page, port: int, system_id: str, platform_admin: bool = True
     expect(page.get_by_test_id("bind-add")).to_be_focused()  # focus goes back where it came from
 
 
+def _save_screenshots(page: Page) -> None:
+    """«Шлюз» with one bind up and one down, at 1280 and at 390 px, into docs/img (the page must not scroll sideways)."""
+    page.reload()  # the top bar's no-bind warning polls every 15 s; a fresh page asks at once
+    expect(page.get_by_test_id("gateway-alarm")).to_have_count(0)
+    expect(page.locator('[data-testid="smpp-bind"][data-status="bound"]')).to_have_count(1)
+    for viewport, name in ((None, "gateway-binds.png"), (PHONE, "gateway-binds-phone.png")):
+        if viewport:
+            page.set_viewport_size(viewport)
+        page.get_by_test_id("smpp-binds-section").scroll_into_view_if_needed()
+        width, allowed = page.evaluate("[document.documentElement.scrollWidth, innerWidth]")
+        assert width <= allowed, f"the page scrolls sideways at {allowed} px ({width}px)"
+        page.screenshot(path=str(IMAGES / name))
+
+
+def _wait_unbound(page: Page, smsc: SmscPeer) -> None:
+    """Until the peer has no session left (the gateway unbinds within its reload interval), 10 s at most."""
+    deadline = page.evaluate("Date.now()") + 10_000
+    while smsc.sessions and page.evaluate("Date.now()") < deadline:
+        page.wait_for_timeout(100)
+    assert not smsc.sessions, "the disabled bind was unbound"
+
+
 def test_an_admin_adds_binds_and_sees_each_ones_state(
     server: LiveServer, smsc: SmscPeer, new_client: NewClient
 ) -> None:
@@ -89,25 +111,12 @@ def test_an_admin_adds_binds_and_sees_each_ones_state(
     expect(down).to_contain_text("Переподключение с")
     expect(down.get_by_test_id("bind-error")).to_contain_text("Connection refused")
     assert [session.system_id for session in smsc.sessions.values()] == ["esme-up"]
-    page.reload()  # the top bar's no-bind warning polls every 15 s; a fresh page asks at once
-    expect(page.get_by_test_id("gateway-alarm")).to_have_count(0)
-    expect(up).to_have_attribute("data-status", "bound")
-    page.get_by_test_id("smpp-binds-section").scroll_into_view_if_needed()
-    page.screenshot(path=str(IMAGES / "gateway-binds.png"))
-
-    page.set_viewport_size(PHONE)
-    page.get_by_test_id("smpp-binds-section").scroll_into_view_if_needed()
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= PHONE["width"], f"the page scrolls sideways at 390 px ({width}px)"
-    page.screenshot(path=str(IMAGES / "gateway-binds-phone.png"))
+    _save_screenshots(page)
 
     up.get_by_test_id("bind-toggle").click()
     expect(up).to_have_attribute("data-status", "disabled")
     expect(up).to_contain_text("Выключено")
-    deadline = page.evaluate("Date.now()") + 10_000
-    while smsc.sessions and page.evaluate("Date.now()") < deadline:
-        page.wait_for_timeout(100)  # the gateway unbinds within its reload interval
-    assert not smsc.sessions, "the disabled bind was unbound"
+    _wait_unbound(page, smsc)
     shot(page, "52-gateway-binds-phone")
     down.get_by_test_id("bind-edit").click()
     expect(page.get_by_test_id("bind-host")).to_have_value("127.0.0.1")
@@ -117,7 +126,6 @@ def test_an_admin_adds_binds_and_sees_each_ones_state(
     expect(page.get_by_test_id("bind-form")).to_have_count(0)
     expect(page.get_by_test_id("bind-add")).to_be_focused()
     assert client.page_errors == [] and client.dialogs == []
-
 
 def _new_company(server: LiveServer) -> None:
     """A second company with its own Administrator (login north-admin), created by the platform admin."""

@@ -210,3 +210,56 @@ HUGE_VALUES = [
     ("POST", "/templates/1/render", {"variables": {"{huge}": "x"}}),
     ("POST", "/exports", {"since": "{huge}"}),
 ]
+
+
+def fill(value: object, big: int = 0, huge: str = "") -> object:
+    """The body with "{big}" as the id (a JSON number) and "{huge}" inside strings (keys too) as the huge text."""
+    if value == "{big}" and big:
+        return big
+    if isinstance(value, str):
+        return value.replace("{huge}", huge)
+    if isinstance(value, dict):
+        return {fill(k, big, huge): fill(v, big, huge) for k, v in value.items()}
+    if isinstance(value, list):
+        return [fill(v, big, huge) for v in value]
+    return value
+
+
+ID_CASES = [
+    pytest.param(method, path, body, big, id=f"{method} {path.split('?')[0]} {sorted(body or {})} {big}")
+    for routes, bigs in ((INT_ID_ROUTES, (INT_TOO_BIG, BIGINT_TOO_BIG)), (BIGINT_ID_ROUTES, (BIGINT_TOO_BIG,)))
+    for method, path, body in routes
+    for big in bigs
+]
+
+# Bodies that cannot be decoded: the decoder's reason named in the answer.
+UNDECODABLE = [
+    pytest.param(b'{"name": "\xff\xfe"}', "UTF-8", id="invalid-utf8"),
+    pytest.param(b"[" * 100_000 + b"]" * 100_000, "nested too deeply", id="arrays-100000-deep"),
+    pytest.param(b'{"name":' * 100_000 + b"1" + b"}" * 100_000, "nested too deeply", id="objects-100000-deep"),
+]
+
+# M2M operations (HTTP POST form fields) and the field sent 10 MB long, if any.
+M2M_REQUESTS = [
+    pytest.param("GetMessageStatus", {"messageID": BIGINT_TOO_BIG}, None, id="message-id-2^63"),
+    pytest.param("GetMessagesStatus", {"messageIDs": BIGINT_TOO_BIG - 1}, None, id="message-ids-2^63-1"),
+    pytest.param("GetMailingListContacts", {"mailingListId": INT_TOO_BIG}, None, id="list-id-2^31"),
+    pytest.param("DeleteMailingLists", {"mailingListIDs": BIGINT_TOO_BIG - 1}, None, id="list-ids-2^63-1"),
+    pytest.param("CreateMailing", {"name": "x", "mailingListID": INT_TOO_BIG, "text": "x"}, None, id="mailing-2^31"),
+    pytest.param(
+        "AddUser",
+        {"userName": "x", "userMSID": "79265550196", "webAccessEnabled": "false", "userGroupId": INT_TOO_BIG},
+        None,
+        id="user-group-2^31",
+    ),
+    pytest.param("SendMessage", {"msid": "79265550196", "naming": ""}, "message", id="message-10MB"),
+    pytest.param("SendMessage", {"message": "x", "naming": ""}, "msid", id="msid-10MB"),
+    pytest.param("SendMessage", {"msid": "79265550196", "message": "x"}, "naming", id="naming-10MB"),
+]
+UNPARSABLE_SOAP = [
+    pytest.param(
+        b'<?xml version="1.0"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/">\xff\xfe',
+        id="invalid-utf8",
+    ),
+    pytest.param(b"<a>" * 100_000 + b"</a>" * 100_000, id="100000-deep"),
+]

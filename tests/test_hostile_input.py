@@ -21,15 +21,17 @@ import websockets
 from communicator.db.migrate import upgrade
 from tests.conftest import API, DEMO_PASSWORD, PG_ADMIN_DSN, LiveServer, _pg_create, _pg_drop, make_server
 from tests.hostile_support import (
-    BIGINT_ID_ROUTES,
     BIGINT_TOO_BIG,
     BODY_LIMIT,
     DLR_SECRET,
     HUGE_VALUES,
-    INT_ID_ROUTES,
-    INT_TOO_BIG,
+    ID_CASES,
     JSON_ROUTES,
     LONG_FIELDS,
+    M2M_REQUESTS,
+    UNDECODABLE,
+    UNPARSABLE_SOAP,
+    fill,
     snapshot,
 )
 
@@ -37,21 +39,18 @@ from tests.hostile_support import (
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
 def live(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """One live server per database for the whole module (every test here leaves the data as it was)."""
+    name = f"communicator_test_{uuid.uuid4().hex[:12]}"
     if request.param == "sqlite":
         url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('hostile') / 'hostile.db'}"
-        upgrade(url)
-        server = make_server(url, max_body_bytes=BODY_LIMIT)
-        yield server
-        server.stop()
-        return
-    name = f"communicator_test_{uuid.uuid4().hex[:12]}"
-    asyncio.run(_pg_create(name))
-    url = f"{PG_ADMIN_DSN.rsplit('/', 1)[0].replace('postgresql://', 'postgresql+asyncpg://')}/{name}"
+    else:
+        asyncio.run(_pg_create(name))
+        url = f"{PG_ADMIN_DSN.rsplit('/', 1)[0].replace('postgresql://', 'postgresql+asyncpg://')}/{name}"
     upgrade(url)
     server = make_server(url, max_body_bytes=BODY_LIMIT)
     yield server
     server.stop()
-    asyncio.run(_pg_drop(name))
+    if request.param == "postgres":
+        asyncio.run(_pg_drop(name))
 
 
 @pytest.fixture(scope="module")
@@ -79,12 +78,6 @@ def assert_refused(response: httpx.Response, status: int, *named: str) -> None:
 
 
 # --- bodies that cannot be decoded ---------------------------------------------------------------
-
-UNDECODABLE = [
-    pytest.param(b'{"name": "\xff\xfe"}', "UTF-8", id="invalid-utf8"),
-    pytest.param(b"[" * 100_000 + b"]" * 100_000, "nested too deeply", id="arrays-100000-deep"),
-    pytest.param(b'{"name":' * 100_000 + b"1" + b"}" * 100_000, "nested too deeply", id="objects-100000-deep"),
-]
 
 
 @pytest.mark.parametrize(("method", "path"), JSON_ROUTES)
@@ -117,31 +110,12 @@ async def test_an_unexpected_error_is_logged_with_its_traceback(
 # --- ids too large for their column ---------------------------------------------------------------
 
 
-def _with_id(value: object, big: int) -> object:
-    """The body with "{big}" replaced by the id (as a JSON number)."""
-    if value == "{big}":
-        return big
-    if isinstance(value, dict):
-        return {k: _with_id(v, big) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_with_id(v, big) for v in value]
-    return value
-
-
-ID_CASES = [
-    pytest.param(method, path, body, big, id=f"{method} {path.split('?')[0]} {sorted(body or {})} {big}")
-    for routes, bigs in ((INT_ID_ROUTES, (INT_TOO_BIG, BIGINT_TOO_BIG)), (BIGINT_ID_ROUTES, (BIGINT_TOO_BIG,)))
-    for method, path, body in routes
-    for big in bigs
-]
-
-
 @pytest.mark.parametrize(("method", "path", "body", "big"), ID_CASES)
 async def test_an_id_too_large_for_its_column_is_a_4xx(
     live: LiveServer, http: httpx.AsyncClient, method: str, path: str, body: dict | None, big: int
 ) -> None:
     before = await snapshot(live)
-    response = await http.request(method, API + path.format(big=big), json=_with_id(body, big))
+    response = await http.request(method, API + path.format(big=big), json=fill(body, big=big))
     assert response.status_code in (400, 404, 422), response.text
     assert str(big) in response.text or "<= " in response.json()["detail"], response.text
     assert await snapshot(live) == before
@@ -161,17 +135,6 @@ async def test_a_websocket_cursor_too_large_is_refused(live: LiveServer, http: h
 # --- stored text has a length limit -----------------------------------------------------------------
 
 
-def _with_huge(value: object, huge: str) -> object:
-    """The body with "{huge}" inside strings replaced by the huge text."""
-    if isinstance(value, str):
-        return value.replace("{huge}", huge)
-    if isinstance(value, dict):
-        return {k: _with_huge(v, huge) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_with_huge(v, huge) for v in value]
-    return value
-
-
 @pytest.mark.parametrize(
     ("method", "path", "body"), HUGE_VALUES, ids=[f"{m} {p} {sorted(b)}" for m, p, b in HUGE_VALUES]
 )
@@ -179,7 +142,7 @@ async def test_a_ten_megabyte_value_is_refused_and_changes_nothing(
     live: LiveServer, http: httpx.AsyncClient, method: str, path: str, body: dict
 ) -> None:
     before = await snapshot(live)
-    response = await http.request(method, API + path, json=_with_huge(body, "x" * 10_000_000))
+    response = await http.request(method, API + path, json=fill(body, huge="x" * 10_000_000))
     assert response.status_code in (400, 404, 422), response.text[:300]
     assert len(response.content) < 10_000, "the answer does not echo the value"
     assert await snapshot(live) == before
@@ -251,9 +214,7 @@ def test_every_json_route_is_listed(live: LiveServer) -> None:
     assert taking_json - listed == set()
 
 
-# --- bodies that are not JSON routes' bodies: provider reports, imported files -----------------------
-
-
+# --- bodies that are not JSON: provider reports, imported files; ids in paths ---------------------------
 @pytest.fixture(scope="module")
 def dlr_url(live: LiveServer, admin_cookie: str) -> str:
     """The address an HTTP provider posts its (signed) delivery reports to."""
@@ -301,8 +262,6 @@ async def test_invalid_utf8_in_a_path_id_is_a_4xx(http: httpx.AsyncClient) -> No
 
 
 # --- the M2M API: its faults are HTTP 500 by protocol; a client's mistake is a one-line Client fault --------
-
-
 @pytest.fixture(scope="module")
 def m2m_login(live: LiveServer, admin_cookie: str) -> dict[str, str]:
     """The demo admin's M2M credentials: login and the MD5 of an API password."""
@@ -313,24 +272,6 @@ def m2m_login(live: LiveServer, admin_cookie: str) -> dict[str, str]:
     )
     assert response.status_code == 204, response.text
     return {"login": "admin", "password": hashlib.md5(b"m2m-pass").hexdigest()}
-
-
-M2M_REQUESTS = [
-    pytest.param("GetMessageStatus", {"messageID": BIGINT_TOO_BIG}, None, id="message-id-2^63"),
-    pytest.param("GetMessagesStatus", {"messageIDs": BIGINT_TOO_BIG - 1}, None, id="message-ids-2^63-1"),
-    pytest.param("GetMailingListContacts", {"mailingListId": INT_TOO_BIG}, None, id="list-id-2^31"),
-    pytest.param("DeleteMailingLists", {"mailingListIDs": BIGINT_TOO_BIG - 1}, None, id="list-ids-2^63-1"),
-    pytest.param("CreateMailing", {"name": "x", "mailingListID": INT_TOO_BIG, "text": "x"}, None, id="mailing-2^31"),
-    pytest.param(
-        "AddUser",
-        {"userName": "x", "userMSID": "79265550196", "webAccessEnabled": "false", "userGroupId": INT_TOO_BIG},
-        None,
-        id="user-group-2^31",
-    ),
-    pytest.param("SendMessage", {"msid": "79265550196", "naming": ""}, "message", id="message-10MB"),
-    pytest.param("SendMessage", {"message": "x", "naming": ""}, "msid", id="msid-10MB"),
-    pytest.param("SendMessage", {"msid": "79265550196", "message": "x"}, "naming", id="naming-10MB"),
-]
 
 
 @pytest.mark.parametrize(("op", "fields", "huge"), M2M_REQUESTS)
@@ -345,14 +286,7 @@ async def test_m2m_refuses_with_a_client_fault(
     assert await snapshot(live) == before
 
 
-@pytest.mark.parametrize(
-    "body",
-    [
-        b'<?xml version="1.0"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/">\xff\xfe',
-        b"<a>" * 100_000 + b"</a>" * 100_000,
-    ],
-    ids=["invalid-utf8", "100000-deep"],
-)
+@pytest.mark.parametrize("body", UNPARSABLE_SOAP)
 async def test_m2m_soap_that_cannot_be_parsed_is_a_client_fault(
     live: LiveServer, http: httpx.AsyncClient, body: bytes
 ) -> None:

@@ -135,7 +135,8 @@ def test_http_get_dates_too(m2m: M2M) -> None:
     found = {}
     for zone in (ZONE, ZoneInfo("Europe/Moscow")):
         now = datetime.now(zone).replace(tzinfo=None, microsecond=0)
-        window = {"messageType": "MT", "DateFrom": (now - timedelta(minutes=5)).isoformat(), "DateTo": now.isoformat()}
+        since, until = now - timedelta(minutes=5), now + timedelta(minutes=5)
+        window = {"messageType": "MT", "DateFrom": since.isoformat(), "DateTo": until.isoformat()}
         listed = httpx.get(f"{m2m.address}/GetMessages", params={**window, **AUTH}, timeout=10)
         assert listed.status_code == 200, listed.text
         found[zone.key] = f"<MessageID>{message_id}</MessageID>" in listed.text

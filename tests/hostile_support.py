@@ -144,6 +144,28 @@ BIGINT_ID_ROUTES = [
     ("GET", "/webhooks/calls?before_id={big}", None),
 ]
 
+# GET paths with an undecodable, out-of-range or overlong value in the path or the query.
+HOSTILE_URLS = [
+    "/threads/1/messages?before_id=%FF",
+    "/simulator/phones/%FF%FE/messages",
+    "/templates/%FF",
+    "/threads?cursor=%FF%FE",
+    "/threads?cursor=" + "x" * 10_000,
+    f"/threads?limit={2**63}",
+    "/search?cursor=%FF%FE",
+    "/search?cursor=not-a-cursor",
+    "/search?since=%FF",
+    "/search?q=" + "x" * 10_000,
+    f"/search?limit={2**63}",
+    f"/messages/1?limit={2**63}",
+    "/messages/1?q=" + "x" * 10_000,
+    "/messages/1?filter=%FF",
+    "/gateway/operators?day=2026-13-45",
+    "/gateway/operators?day=%FF",
+    "/directory/export?format=%FF",
+    "/audit?before_id=-1",
+]
+
 # (method, path, body, field): a text field with a length limit, sent 900 KB and 10 MB long.
 LONG_FIELDS = [
     ("POST", "/employees", {"phone": "+79265550198"}, "name"),

@@ -130,3 +130,14 @@ def test_http_get_dates_too(m2m: M2M) -> None:
     response = httpx.get(f"{m2m.address}/GetMessageStatus", params={"messageID": message_id, **AUTH}, timeout=10)
     assert response.status_code == 200, response.text
     assert f"<DeliveryDate>{_local(delivery.updated_at).isoformat()}</DeliveryDate>" in response.text
+    # Request dates without an offset are Vladivostok's: a window around Vladivostok's now finds the message,
+    # the same window in Moscow's clock (seven hours earlier) does not.
+    found = {}
+    for zone in (ZONE, ZoneInfo("Europe/Moscow")):
+        now = datetime.now(zone).replace(tzinfo=None, microsecond=0)
+        since, until = now - timedelta(minutes=5), now + timedelta(minutes=5)
+        window = {"messageType": "MT", "DateFrom": since.isoformat(), "DateTo": until.isoformat()}
+        listed = httpx.get(f"{m2m.address}/GetMessages", params={**window, **AUTH}, timeout=10)
+        assert listed.status_code == 200, listed.text
+        found[zone.key] = f"<MessageID>{message_id}</MessageID>" in listed.text
+    assert found == {ZONE.key: True, "Europe/Moscow": False}

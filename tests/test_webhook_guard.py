@@ -24,7 +24,11 @@ PRIVATE_URLS = [
     "http://127.0.0.1:8080/hook",
     "http://localhost/hook",
     "http://10.1.2.3/hook",
+    "http://172.16.5.4/hook",
+    "http://172.31.255.254/hook",
     "http://192.168.0.10/hook",
+    "http://[fc00::1]/hook",
+    "http://[fd12:3456::1]/hook",
     "http://169.254.169.254/latest/meta-data",
     "http://[::1]/hook",
     "http://[fe80::1]/hook",
@@ -61,6 +65,7 @@ async def test_the_post_goes_to_the_address_that_was_checked() -> None:
         "93.184.216.34",
     )
     assert is_public("8.8.8.8") and not is_public("::ffff:10.0.0.1") and not is_public("224.0.0.1")
+    assert is_public("172.32.0.1") and is_public("172.15.255.255"), "only 172.16/12 of 172/8 is private"
 
 
 async def test_a_url_that_turns_private_after_saving_is_refused_at_send(

@@ -11,9 +11,17 @@ from lxml import etree
 
 from communicator.m2m.schema import ARRAYS, COMPLEX, ENUMS, Field, Operation
 from communicator.m2m.xml import escape, local_name
-from communicator.services.core.errors import InvalidInput
+from communicator.schemas.types import ID_MAX
+from communicator.services.core.errors import InvalidInput, NotFound
 
 MAX_LONG = 2**63 - 1
+
+
+def check_list_id(value: int) -> int:
+    """A mailing list id (a group's, an INTEGER column): one past that range names no list, as an unknown id."""
+    if not 1 <= value <= ID_MAX:
+        raise NotFound(f"Mailing list {value} not found.", {"id": value}, code="not_found")
+    return value
 
 
 def parse_datetime(name: str, raw: str) -> datetime:

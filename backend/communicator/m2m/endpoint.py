@@ -28,6 +28,8 @@ from communicator.services.identity.tokens import record_token_use
 log = logging.getLogger(__name__)
 BASE_PATH = "/m2m/m2m_api.asmx"
 MAX_NAMED = 50
+# A reason may quote the client's value (a 10 MB msid): the fault carries the start of it, never all of it.
+MAX_REASON_CHARS = 500
 
 
 class BodyTooLarge(ServiceError):
@@ -63,7 +65,8 @@ def _reason(error: ServiceError) -> str:
         msids = [str(r["phone"]).lstrip("+") for r in extra["forbidden"]]
         more = f" and {len(msids) - MAX_NAMED} more" if len(msids) > MAX_NAMED else ""
         return f"Forbidden recipients: {', '.join(msids[:MAX_NAMED])}{more}. Nothing was sent."
-    return " ".join(error.detail.split())
+    reason = " ".join(error.detail.split())
+    return reason if len(reason) <= MAX_REASON_CHARS else reason[: MAX_REASON_CHARS - 1] + "…"
 
 
 async def _authenticate(scope: Scope, headers: dict[str, str], args: dict[str, Any]) -> Actor:

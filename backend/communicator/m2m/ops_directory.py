@@ -6,6 +6,7 @@ from typing import Any
 
 from communicator.db.session import Database
 from communicator.domain import Role
+from communicator.m2m.codec import check_list_id
 from communicator.m2m.ops_read import required
 from communicator.m2m.ops_send import to_msid
 from communicator.services.core.actors import Actor
@@ -38,12 +39,14 @@ async def get_mailing_lists(db: Database, actor: Actor, _args: dict[str, Any]) -
 
 async def delete_mailing_lists(db: Database, actor: Actor, args: dict[str, Any]) -> None:
     """DeleteMailingLists."""
-    await lists.delete_mailing_lists(db, actor, [i for i in args["mailingListIDs"] or [] if i is not None])
+    await lists.delete_mailing_lists(
+        db, actor, [check_list_id(i) for i in args["mailingListIDs"] or [] if i is not None]
+    )
 
 
 async def get_mailing_list_contacts(db: Database, actor: Actor, args: dict[str, Any]) -> list[dict[str, Any]]:
     """GetMailingListContacts: members with their attributes."""
-    contacts = await lists.list_mailing_list_contacts(db, actor, required(args, "mailingListId"))
+    contacts = await lists.list_mailing_list_contacts(db, actor, check_list_id(required(args, "mailingListId")))
     return [
         {
             "Msid": to_msid(c.phone),
@@ -56,7 +59,7 @@ async def get_mailing_list_contacts(db: Database, actor: Actor, args: dict[str, 
 
 async def set_mailing_list_contacts(db: Database, actor: Actor, args: dict[str, Any]) -> None:
     """SetMailingListContacts: replace the members and their attributes."""
-    list_id = required(args, "mailingListId")
+    list_id = check_list_id(required(args, "mailingListId"))
     await lists.apply_mailing_list_contacts(db, actor, list_id, _contacts(args["contacts"]))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from communicator.db.session import Database
-from communicator.m2m.codec import parse_datetime
+from communicator.m2m.codec import check_list_id, parse_datetime
 from communicator.schemas import MessageCreate, Recipients
 from communicator.services.core.actors import Actor
 from communicator.services.core.errors import InvalidInput
@@ -98,4 +98,5 @@ async def create_mailing(db: Database, actor: Actor, args: dict[str, Any]) -> No
     """CreateMailing: the list's contacts each get the text rendered with their attributes."""
     if args["mailingListID"] is None:
         raise InvalidInput("mailingListID is required.", code="bad_value")
-    await send_mailing(db, actor, args["mailingListID"], args["text"] or "", MACHINE_CONFIRMED, **_options(args))
+    list_id = check_list_id(args["mailingListID"])
+    await send_mailing(db, actor, list_id, args["text"] or "", MACHINE_CONFIRMED, **_options(args))

@@ -76,6 +76,21 @@ async def record_api_password(session: AsyncSession, user_id: int, stored: str) 
     )
 
 
+# Plain columns, not a User object: this runs once per M2M request.
+_API_LOGIN = select(
+    User.id,
+    User.account_id,
+    User.role,
+    User.login,
+    User.name,
+    User.employee_id,
+    User.may_send_all,
+    User.platform_admin,
+    User.active,
+    ApiPassword.secret_hash,
+).join(ApiPassword, ApiPassword.user_id == User.id)
+
+
 async def get_api_actor(
     db: Database, throttle: LoginThrottle, secret: bytes, login: str, md5hex: str, ip: str
 ) -> Actor:
@@ -86,13 +101,13 @@ async def get_api_actor(
     flight (as the web login does) would lock a busy integration out. A wrong one counts; past the limits
     every attempt is refused (429 reason), the right password included.
     """
-    query = select(User, ApiPassword.secret_hash).join(ApiPassword, ApiPassword.user_id == User.id)
-    async with db.read() as session:
-        row = (await session.execute(query.where(User.login == login))).first()
-    stored = row[1] if row is not None and row[0].active else _DUMMY_HASH
+    query = _API_LOGIN.where(User.login == login)
+    async with db.lookup() as session:
+        row = (await session.execute(query)).first()
+    stored = row.secret_hash if row is not None and row.active else _DUMMY_HASH
     ok = hmac.compare_digest(stored.encode(), get_api_password_hash(secret, md5hex).encode())
     await throttle.record_attempt(login, ip, trusted=False)
-    if not ok or row is None or not row[0].active:
+    if not ok or row is None or not row.active:
         raise Unauthorized("Wrong login or API password.", code="bad_credentials")
     await throttle.record_success(login, ip)
-    return get_user_actor(row[0])
+    return get_user_actor(row)

@@ -5,11 +5,12 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import UTC, datetime, timedelta
+from typing import Any, Unpack
 
 import anyio.to_thread
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, select, update
+from sqlalchemy import Row, delete, select, update
 
 from communicator.db.models import Account, User, WebSession
 from communicator.db.session import Database, execute_dml
@@ -71,8 +72,8 @@ async def logout(db: Database, actor: Actor, token: str) -> None:
         note_access_changed(session, actor.account_id)
 
 
-def get_user_actor(user: User) -> Actor:
-    """The actor for a user row."""
+def get_user_actor(user: User | Row[Unpack[tuple[Any, ...]]]) -> Actor:
+    """The actor for a user object, or a row of the same columns."""
     return Actor(
         user.id,
         user.account_id,

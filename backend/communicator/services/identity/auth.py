@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import UTC, datetime, timedelta
-from typing import Any, Unpack
+from typing import Any
 
 import anyio.to_thread
 from argon2 import PasswordHasher
@@ -72,7 +72,7 @@ async def logout(db: Database, actor: Actor, token: str) -> None:
         note_access_changed(session, actor.account_id)
 
 
-def get_user_actor(user: User | Row[Unpack[tuple[Any, ...]]]) -> Actor:
+def get_user_actor(user: User | Row[*tuple[Any, ...]]) -> Actor:
     """The actor for a user object, or a row of the same columns."""
     return Actor(
         user.id,

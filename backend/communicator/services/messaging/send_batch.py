@@ -87,7 +87,7 @@ class SendBatcher:
         try:
             async with self._db.write() as session:
                 outcomes = await _store_all(session, batch)
-        except Exception:  # noqa: BLE001 - a store that fails for one send must not fail the others
+        except Exception:
             logger.exception("a batch of %d sends failed; sending each on its own", len(batch))
             outcomes = [await self._send_alone(waiting) for waiting in batch]
         for waiting, outcome in zip(batch, outcomes, strict=True):

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from communicator.db.group_commit import GroupCommit
-from communicator.db.sqlite_inline import inline_creator
+from communicator.db.sqlite_inline import SqliteLookups, inline_creator
 
 
 def dialect_insert(session: AsyncSession, model: type):
@@ -105,18 +105,14 @@ class Database:
             writer = inline_creator(make_url(url).database or "")
             self.engine = create_async_engine(url, pool_size=1, max_overflow=0, pool_timeout=120, async_creator=writer)
             self.read_engine = create_async_engine(url, pool_size=8, max_overflow=8)
-            # Point lookups (a credential by login) on the loop's thread too: microseconds, no thread hand-over.
-            lookup = inline_creator(make_url(url).database or "")
-            self.lookup_engine = create_async_engine(url, pool_size=2, max_overflow=4, async_creator=lookup)
             _configure_sqlite(self.engine, immediate=True, busy_ms=0)
             _configure_sqlite(self.read_engine, immediate=False)
-            _configure_sqlite(self.lookup_engine, immediate=False, busy_ms=0)
         else:
             self.engine = create_async_engine(url, pool_size=20, max_overflow=20)
-            self.read_engine = self.lookup_engine = self.engine
+            self.read_engine = self.engine
+        self._lookups = SqliteLookups(make_url(url).database or "") if self.is_sqlite else None
         self._writer = async_sessionmaker(self.engine, expire_on_commit=False)
         self._reader = async_sessionmaker(self.read_engine, expire_on_commit=False, sync_session_class=_ReadSession)
-        self._looker = async_sessionmaker(self.lookup_engine, expire_on_commit=False, sync_session_class=_ReadSession)
         self.group_commit: GroupCommit[AfterCommit] = GroupCommit(self._writer, self._hand_over_batch)
 
     @asynccontextmanager
@@ -153,11 +149,17 @@ class Database:
         async with self._reader() as session, session.begin():
             yield session
 
-    @asynccontextmanager
-    async def lookup(self) -> AsyncIterator[AsyncSession]:
-        """A read session for point lookups by an index (microseconds): on SQLite it runs on the loop's thread."""
-        async with self._looker() as session, session.begin():
-            yield session
+    async def lookup_one(self, sql: str, params: dict[str, Any]) -> dict[str, Any] | None:
+        """The first row of a point lookup by an index (plain SQL, named parameters), or None.
+
+        For what runs on every request (an M2M credential): on SQLite it runs on the loop's thread, without
+        a session, in microseconds.
+        """
+        if self._lookups is not None:
+            return self._lookups.get_one(sql, params)
+        async with self.read() as session:
+            row = (await session.execute(text(sql), params)).mappings().first()
+            return dict(row) if row is not None else None
 
     async def ping(self) -> None:
         """Raise unless the database answers."""
@@ -169,7 +171,8 @@ class Database:
         await self.engine.dispose()
         if self.read_engine is not self.engine:
             await self.read_engine.dispose()
-            await self.lookup_engine.dispose()
+        if self._lookups is not None:
+            self._lookups.close()
 
 
 async def execute_dml(session: AsyncSession, statement: Executable) -> int:

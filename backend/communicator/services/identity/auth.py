@@ -5,12 +5,11 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import anyio.to_thread
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Row, delete, select, update
+from sqlalchemy import delete, select, update
 
 from communicator.db.models import Account, User, WebSession
 from communicator.db.session import Database, execute_dml
@@ -72,8 +71,8 @@ async def logout(db: Database, actor: Actor, token: str) -> None:
         note_access_changed(session, actor.account_id)
 
 
-def get_user_actor(user: User | Row[*tuple[Any, ...]]) -> Actor:
-    """The actor for a user object, or a row of the same columns."""
+def get_user_actor(user: User) -> Actor:
+    """The actor for a user row."""
     return Actor(
         user.id,
         user.account_id,

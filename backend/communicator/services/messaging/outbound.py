@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from communicator.db.models import Delivery, Employee, Message, MessageTarget, Thread, ThreadMessage
 from communicator.db.session import dialect_insert, wake_gateways_after_commit
 from communicator.domain import DeliveryStatus, ThreadKind
-from communicator.events import MessageCreated, record_event
+from communicator.events import MessageCreated, record_events
 from communicator.schemas import MessageCreate, MessageRead
 from communicator.services.core.actors import Actor
 from communicator.services.directory.numbering import get_operator
@@ -53,15 +53,21 @@ async def record_sends(session: AsyncSession, sends: Sequence[CheckedSend]) -> l
     await _record_thread_links(session, messages, sends)
     reads = await list_new_message_reads(session, messages)
     thread_ids = await _touch_threads(session, messages)
-    for message, send, read in zip(messages, sends, reads, strict=True):
+    events = [
         # The event carries the summary, not the (possibly huge) delivery list.
-        summary_only = msgspec.structs.replace(read, deliveries=None, deliveries_next=None)
-        event = MessageCreated(message=summary_only, thread_ids=thread_ids.get(message.id, []))
-        await record_event(session, message.account_id, event)
-        if send.timing.send_at is None:
-            wake_gateways_after_commit(session)
+        (m.account_id, MessageCreated(message=_summary_only(r), thread_ids=thread_ids.get(m.id, [])))
+        for m, r in zip(messages, reads, strict=True)
+    ]
+    await record_events(session, events)
+    if any(send.timing.send_at is None for send in sends):
+        wake_gateways_after_commit(session)
     # client_id is not stored: only the sending tab needs it back.
     return [msgspec.structs.replace(r, client_id=s.data.client_id) for r, s in zip(reads, sends, strict=True)]
+
+
+def _summary_only(read: MessageRead) -> MessageRead:
+    """The read without its delivery page."""
+    return msgspec.structs.replace(read, deliveries=None, deliveries_next=None)
 
 
 def _build_messages(sends: Sequence[CheckedSend]) -> list[Message]:

@@ -24,7 +24,7 @@ from communicator.services.core.actors import Actor
 from communicator.services.core.errors import InvalidInput, ServiceError
 from communicator.services.directory.employees import check_phones
 from communicator.services.messaging.outbound import CheckedSend, record_sends
-from communicator.services.messaging.send_checks import PhoneBook, check_send
+from communicator.services.messaging.send_checks import AccountFacts, check_send, get_threshold
 
 MAX_BATCH = 64
 # A send to more numbers than this looks them up on its own: one IN list must stay far below SQLite's limit.
@@ -110,12 +110,13 @@ class SendBatcher:
 async def _store_all(session: AsyncSession, batch: list[_Waiting]) -> list[MessageRead | BaseException]:
     """Check each send (a refusal is its outcome), then store those that passed together."""
     now = datetime.now(UTC)
-    books = await _look_up_numbers(session, batch)
+    facts = await _read_accounts(session, batch)
     outcomes: list[CheckedSend | BaseException] = []
     for waiting in batch:
         try:
-            book = books.get(waiting.actor.account_id)
-            outcomes.append(await check_send(session, waiting.actor, waiting.data, now, book))
+            outcomes.append(
+                await check_send(session, waiting.actor, waiting.data, now, facts[waiting.actor.account_id])
+            )
         except ServiceError as refusal:
             outcomes.append(refusal)
     checked = [outcome for outcome in outcomes if isinstance(outcome, CheckedSend)]
@@ -123,8 +124,8 @@ async def _store_all(session: AsyncSession, batch: list[_Waiting]) -> list[Messa
     return [next(reads) if isinstance(outcome, CheckedSend) else outcome for outcome in outcomes]
 
 
-async def _look_up_numbers(session: AsyncSession, batch: list[_Waiting]) -> dict[int, PhoneBook]:
-    """Which of the batch's numbers are employees, one query per account instead of one per send."""
+async def _read_accounts(session: AsyncSession, batch: list[_Waiting]) -> dict[int, AccountFacts]:
+    """Which of the batch's numbers are employees, and each account's threshold: per account, not per send."""
     numbers: dict[int, set[str]] = defaultdict(set)
     for waiting in batch:
         if len(waiting.data.recipients.numbers) > PREFETCH_NUMBERS:
@@ -133,8 +134,11 @@ async def _look_up_numbers(session: AsyncSession, batch: list[_Waiting]) -> dict
             numbers[waiting.actor.account_id] |= set(check_phones(waiting.data.recipients.numbers))
         except InvalidInput:
             continue  # its own check names the bad numbers
-    books: dict[int, PhoneBook] = {}
-    for account_id, phones in numbers.items():
+    facts: dict[int, AccountFacts] = {}
+    for account_id in {waiting.actor.account_id for waiting in batch}:
+        phones = numbers.get(account_id, set())
         query = select(Employee.phone, Employee.id).where(Employee.account_id == account_id, Employee.phone.in_(phones))
-        books[account_id] = PhoneBook(looked_up=phones, employees=dict((await session.execute(query)).all()))
-    return books
+        employees = dict((await session.execute(query)).all()) if phones else {}
+        threshold = await get_threshold(session, account_id)
+        facts[account_id] = AccountFacts(phones, employees, threshold, threshold_read=True)
+    return facts

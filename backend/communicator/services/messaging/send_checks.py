@@ -26,11 +26,19 @@ NOW = Timing()  # deliveries go out at once, with no validity period
 
 
 @dataclass
-class PhoneBook:
-    """Phones already looked up in an account's directory, and the employees among them."""
+class AccountFacts:
+    """What a batch of sends already read about an account: phones looked up (and the employees among them),
+    and the confirmation threshold, so each send of the batch need not read them again."""
 
     looked_up: set[str] = field(default_factory=set)
     employees: dict[str, int] = field(default_factory=dict)
+    threshold: int | None = None
+    threshold_read: bool = False
+
+
+async def get_threshold(session: AsyncSession, account_id: int) -> int | None:
+    """The number of SMS above which a send must be confirmed (None: no threshold)."""
+    return await session.scalar(select(Account.confirm_threshold_sms).where(Account.id == account_id))
 
 
 def check_text(text: str) -> str:
@@ -64,7 +72,7 @@ async def _employees_by_phone(session: AsyncSession, account_id: int, phones: li
 
 
 async def resolve_recipients(
-    session: AsyncSession, actor: Actor, data: MessageCreate, known: PhoneBook | None = None
+    session: AsyncSession, actor: Actor, data: MessageCreate, known: AccountFacts | None = None
 ) -> dict[str, int | None]:
     """Every recipient phone (de-duplicated) mapped to its employee, if any (`known`: phones already looked up)."""
     numbers = check_phones(data.recipients.numbers)
@@ -77,7 +85,7 @@ async def resolve_recipients(
     everyone = {**via_groups, **members, **direct}
     phones: dict[str, int | None] = {phone: employee_id for employee_id, phone in everyone.items()}
     others = [*numbers, *sorted(tag_contacts)]
-    book = known or PhoneBook()
+    book = known or AccountFacts()
     unknown = [phone for phone in others if phone not in book.looked_up]
     employees = {**book.employees, **await _employees_by_phone(session, actor.account_id, unknown)}
     for phone in others:
@@ -87,9 +95,8 @@ async def resolve_recipients(
     return phones
 
 
-async def check_confirmed(session: AsyncSession, account_id: int, recipients: int, parts: int, confirmed: bool) -> None:
+def check_confirmed(threshold: int | None, recipients: int, parts: int, confirmed: bool) -> None:
     """A send of more SMS than the account's threshold must say `confirmed`; the error names the figures."""
-    threshold = await session.scalar(select(Account.confirm_threshold_sms).where(Account.id == account_id))
     total = recipients * parts
     if not confirmed and threshold is not None and total > threshold:
         figures = {"recipients": recipients, "parts": parts, "total": total, "threshold": threshold}
@@ -102,12 +109,12 @@ async def check_confirmed(session: AsyncSession, account_id: int, recipients: in
 
 
 async def check_send(
-    session: AsyncSession, actor: Actor, data: MessageCreate, now: datetime, known: PhoneBook | None = None
+    session: AsyncSession, actor: Actor, data: MessageCreate, now: datetime, known: AccountFacts | None = None
 ) -> CheckedSend:
     """Resolve and check one send of `send_message`; raises the refusal, stores nothing."""
     timing = await check_timing(session, actor.account_id, data.send_at, data.valid_minutes, now)
     phones = await resolve_recipients(session, actor, data, known)
-    return await check_resolved(session, actor, data, phones, data.recipients.groups, timing)
+    return await check_resolved(session, actor, data, phones, data.recipients.groups, timing, known=known)
 
 
 async def check_resolved(
@@ -118,10 +125,12 @@ async def check_resolved(
     group_ids: list[int],
     timing: Timing = NOW,
     follow_up_of: int | None = None,
+    known: AccountFacts | None = None,
 ) -> CheckedSend:
     """Check a send whose recipients are known: may the actor send to them, confirmed, its sender name."""
     await permissions.check_may_send(session, actor, phones)
-    await check_confirmed(session, actor.account_id, len(phones), count_segments(data.text).parts, data.confirmed)
+    threshold = known.threshold if known and known.threshold_read else await get_threshold(session, actor.account_id)
+    check_confirmed(threshold, len(phones), count_segments(data.text).parts, data.confirmed)
     sender_name = await check_sender_name(session, actor.account_id, data.sender_name)
     return CheckedSend(
         actor=actor,

@@ -7,12 +7,12 @@ refuses INSERT, UPDATE, DELETE and flushes, so anything that changes state fails
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, cast
 
 import msgspec
-from sqlalchemy import CursorResult, Executable, event, make_url, text
+from sqlalchemy import CursorResult, Executable, Table, event, insert, make_url, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import ORMExecuteState, Session
@@ -173,6 +173,16 @@ class Database:
             await self.read_engine.dispose()
         if self._lookups is not None:
             self._lookups.close()
+
+
+async def insert_returning_ids(session: AsyncSession, table: Table, rows: Sequence[dict[str, Any]]) -> list[int]:
+    """Insert the rows with as few statements as the driver allows; their new ids, in the order of the rows."""
+    if session.get_bind().dialect.name == "sqlite":
+        # SQLite numbers the rows of an INSERT in order (the largest rowid + 1), and ours is the only writer.
+        # SQLAlchemy cannot know that and, asked for ordered ids, would insert a row per statement.
+        return sorted((await session.execute(insert(table).returning(table.c.id), rows)).scalars())
+    ordered = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+    return list((await session.execute(ordered, rows)).scalars())
 
 
 async def execute_dml(session: AsyncSession, statement: Executable) -> int:

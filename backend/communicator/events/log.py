@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import cast
 
 import msgspec
-from sqlalchemy import delete, func, insert, select, text
+from sqlalchemy import Table, delete, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from communicator.db.models import Event as EventRow
-from communicator.db.session import Database, execute_dml, get_after_commit
+from communicator.db.session import Database, execute_dml, get_after_commit, insert_returning_ids
 from communicator.events.types import AnyEvent, Resync
 from communicator.events.webhooks import record_webhook_call
 
@@ -55,8 +56,7 @@ async def record_events(session: AsyncSession, events: Sequence[tuple[int, AnyEv
         for account_id, event in events
     ]
     # Ids in the order of the rows: published frames carry them and catch-up reads by them.
-    statement = insert(EventRow).returning(EventRow.id, sort_by_parameter_order=True)
-    ids = list((await session.execute(statement, rows)).scalars())
+    ids = await insert_returning_ids(session, cast(Table, EventRow.__table__), rows)
     for row_id, (account_id, event) in zip(ids, events, strict=True):
         await record_webhook_call(session, account_id, event)
         data = _encoder.encode(msgspec.structs.replace(event, id=row_id))

@@ -10,14 +10,14 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import cast
+from typing import Any, cast
 
 import msgspec
 from sqlalchemy import Table, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from communicator.db.models import Delivery, Employee, Message, MessageTarget, Thread, ThreadMessage
-from communicator.db.session import dialect_insert, wake_gateways_after_commit
+from communicator.db.session import dialect_insert, insert_returning_ids, wake_gateways_after_commit
 from communicator.domain import DeliveryStatus, ThreadKind
 from communicator.events import MessageCreated, record_events
 from communicator.schemas import MessageCreate, MessageRead
@@ -46,9 +46,10 @@ class CheckedSend:
 
 async def record_sends(session: AsyncSession, sends: Sequence[CheckedSend]) -> list[MessageRead]:
     """Store the sends with their deliveries, threads and events; their reads, in order."""
-    messages = _build_messages(sends)
-    session.add_all(messages)
-    await session.flush()  # one multi-row INSERT … RETURNING for the whole batch
+    rows = _message_rows(sends)
+    ids = await insert_returning_ids(session, cast(Table, Message.__table__), rows)
+    # Not added to the session: the reads below only look at their columns.
+    messages = [Message(id=message_id, **row) for message_id, row in zip(ids, rows, strict=True)]
     await _insert_deliveries(session, messages, sends)
     await _record_thread_links(session, messages, sends)
     reads = await list_new_message_reads(session, messages)
@@ -70,28 +71,29 @@ def _summary_only(read: MessageRead) -> MessageRead:
     return msgspec.structs.replace(read, deliveries=None, deliveries_next=None)
 
 
-def _build_messages(sends: Sequence[CheckedSend]) -> list[Message]:
-    """The message rows, not yet inserted."""
+def _message_rows(sends: Sequence[CheckedSend]) -> list[dict[str, Any]]:
+    """The message rows to insert, one per send."""
     now = datetime.now(UTC)
-    messages = []
+    rows = []
     for send in sends:
         segments = count_segments(send.data.text)
-        messages.append(
-            Message(
-                account_id=send.actor.account_id,
-                direction="out",
-                text=send.data.text,
-                parts=segments.parts,
-                encoding=segments.encoding,
-                created_at=now,
-                author_user_id=send.actor.user_id,
-                follow_up_of=send.follow_up_of,
-                send_at=send.timing.send_at,
-                valid_until=send.timing.valid_until,
-                sender_name=send.sender_name,
-            )
+        rows.append(
+            {
+                "account_id": send.actor.account_id,
+                "direction": "out",
+                "text": send.data.text,
+                "parts": segments.parts,
+                "encoding": segments.encoding,
+                "created_at": now,
+                "author_user_id": send.actor.user_id,
+                "follow_up_of": send.follow_up_of,
+                "send_at": send.timing.send_at,
+                "valid_until": send.timing.valid_until,
+                "sender_name": send.sender_name,
+                "folded": 0,
+            }
         )
-    return messages
+    return rows
 
 
 async def _list_operator_overrides(session: AsyncSession, account_ids: set[int]) -> dict[tuple[int, str], str]:

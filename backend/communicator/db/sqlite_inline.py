@@ -153,3 +153,26 @@ def inline_creator(path: str) -> Callable[[], Any]:
         return InlineConnection(connection)
 
     return connect
+
+
+class SqliteLookups:
+    """A query-only connection for point lookups on the loop's thread (opened on first use)."""
+
+    def __init__(self, path: str) -> None:
+        self._path = path
+        self._conn: sqlite3.Connection | None = None
+
+    def get_one(self, sql: str, params: dict[str, Any]) -> dict[str, Any] | None:
+        """The first row as a dict, or None; each statement is its own read transaction (a WAL snapshot)."""
+        if self._conn is None:
+            self._conn = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
+            self._conn.row_factory = sqlite3.Row
+            self._conn.execute("PRAGMA query_only=ON")
+        row = self._conn.execute(sql, params).fetchone()
+        return dict(row) if row is not None else None
+
+    def close(self) -> None:
+        """Close the connection."""
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None

@@ -14,6 +14,7 @@ from communicator.events.log import (
     note_access_changed,
     prune_events,
     record_event,
+    record_events,
 )
 from communicator.events.types import (
     EVENT_STRUCTS,
@@ -75,4 +76,5 @@ __all__ = [
     "note_access_changed",
     "prune_events",
     "record_event",
+    "record_events",
 ]

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import cast
 
 import msgspec
-from sqlalchemy import delete, func, insert, select, text
+from sqlalchemy import Table, delete, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from communicator.db.models import Event as EventRow
-from communicator.db.session import Database, execute_dml, get_after_commit
+from communicator.db.session import Database, execute_dml, get_after_commit, insert_returning_ids
 from communicator.events.types import AnyEvent, Resync
 from communicator.events.webhooks import record_webhook_call
 
@@ -32,28 +34,34 @@ def channel_for(prefix: str, account_id: int) -> str:
 
 async def record_event(session: AsyncSession, account_id: int, event: AnyEvent) -> int:
     """Store the event in the current transaction and queue it for publishing after commit."""
+    return (await record_events(session, [(account_id, event)]))[0]
+
+
+async def record_events(session: AsyncSession, events: Sequence[tuple[int, AnyEvent]]) -> list[int]:
+    """Store (account id, event) pairs in one statement and queue them for publishing after commit; their ids."""
     pending = get_after_commit(session)  # refuses a read session before anything is written
     if session.get_bind().dialect.name == "postgresql" and not session.info.get("event_lock"):
         # Serialise event writers so ids commit in id order; catch-up relies on that. Once per transaction:
         # a group commit's savepoint that rolls back releases the lock and the flag with it.
         await session.execute(text("SELECT pg_advisory_xact_lock(4938)"))
         session.info["event_lock"] = True
-    payload = _encoder.encode(event).decode()
-    statement = (
-        insert(EventRow)
-        .values(
-            account_id=account_id,
-            type=type(event).__struct_config__.tag,
-            payload=payload,
-            created_at=datetime.now(UTC),
-        )
-        .returning(EventRow.id)
-    )
-    row_id = (await session.execute(statement)).scalar_one()
-    await record_webhook_call(session, account_id, event)
-    data = _encoder.encode(msgspec.structs.replace(event, id=row_id))
-    pending.events.append(Published(account_id, row_id, data))
-    return row_id
+    now = datetime.now(UTC)
+    rows = [
+        {
+            "account_id": account_id,
+            "type": type(event).__struct_config__.tag,
+            "payload": _encoder.encode(event).decode(),
+            "created_at": now,
+        }
+        for account_id, event in events
+    ]
+    # Ids in the order of the rows: published frames carry them and catch-up reads by them.
+    ids = await insert_returning_ids(session, cast(Table, EventRow.__table__), rows)
+    for row_id, (account_id, event) in zip(ids, events, strict=True):
+        await record_webhook_call(session, account_id, event)
+        data = _encoder.encode(msgspec.structs.replace(event, id=row_id))
+        pending.events.append(Published(account_id, row_id, data))
+    return ids
 
 
 def encode_stored(row_id: int, payload: str) -> bytes:

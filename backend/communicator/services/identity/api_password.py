@@ -9,13 +9,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 from datetime import UTC, datetime
+from typing import Any
 
 import msgspec
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from communicator.db.models import ApiPassword, User
 from communicator.db.session import Database, dialect_insert
+from communicator.domain import Role
 from communicator.events import UserUpdated, record_event
 from communicator.schemas import WebUserRead
 from communicator.schemas.types import Password
@@ -23,7 +24,6 @@ from communicator.services.core.access import access_row
 from communicator.services.core.actors import Actor
 from communicator.services.core.audit import record_audit
 from communicator.services.core.errors import InvalidInput, Unauthorized
-from communicator.services.identity.auth import get_user_actor
 from communicator.services.identity.server_secret import sign
 from communicator.services.identity.throttle import LoginThrottle
 from communicator.services.identity.users import check_may_set_login
@@ -76,6 +76,13 @@ async def record_api_password(session: AsyncSession, user_id: int, stored: str) 
     )
 
 
+# Plain SQL through Database.lookup_one: this runs once per M2M request.
+_API_LOGIN = (
+    "SELECT u.id, u.account_id, u.role, u.login, u.name, u.employee_id, u.may_send_all, u.platform_admin, u.active, "
+    "p.secret_hash FROM users u JOIN api_passwords p ON p.user_id = u.id WHERE u.login = :login"
+)
+
+
 async def get_api_actor(
     db: Database, throttle: LoginThrottle, secret: bytes, login: str, md5hex: str, ip: str
 ) -> Actor:
@@ -86,13 +93,26 @@ async def get_api_actor(
     flight (as the web login does) would lock a busy integration out. A wrong one counts; past the limits
     every attempt is refused (429 reason), the right password included.
     """
-    query = select(User, ApiPassword.secret_hash).join(ApiPassword, ApiPassword.user_id == User.id)
-    async with db.read() as session:
-        row = (await session.execute(query.where(User.login == login))).first()
-    stored = row[1] if row is not None and row[0].active else _DUMMY_HASH
+    row = await db.lookup_one(_API_LOGIN, {"login": login})
+    active = row is not None and bool(row["active"])
+    stored = row["secret_hash"] if row is not None and active else _DUMMY_HASH
     ok = hmac.compare_digest(stored.encode(), get_api_password_hash(secret, md5hex).encode())
     await throttle.record_attempt(login, ip, trusted=False)
-    if not ok or row is None or not row[0].active:
+    if not ok or row is None or not active:
         raise Unauthorized("Wrong login or API password.", code="bad_credentials")
     await throttle.record_success(login, ip)
-    return get_user_actor(row[0])
+    return _actor_of(row)
+
+
+def _actor_of(row: dict[str, Any]) -> Actor:
+    """The actor of a users row read as plain values."""
+    return Actor(
+        row["id"],
+        row["account_id"],
+        Role(row["role"]),
+        row["login"],
+        row["name"] or row["login"],
+        row["employee_id"],
+        may_send_all=bool(row["may_send_all"]),
+        platform_admin=bool(row["platform_admin"]),
+    )

@@ -45,14 +45,13 @@ async def record_thread(session: AsyncSession, account_id: int, kind: ThreadKind
     return thread_id
 
 
-async def record_in_employee_threads(session: AsyncSession, account_id: int, message_id: int) -> None:
-    """Put an outbound message in the thread of every employee it was delivered to."""
-    recipients = select(Delivery.employee_id).where(
-        Delivery.message_id == message_id, Delivery.employee_id.is_not(None)
-    )
+async def record_in_employee_threads(session: AsyncSession, account_id: int, message_ids: list[int]) -> None:
+    """Put outbound messages in the thread of every employee each was delivered to."""
     employee_kind = cast(literal(ThreadKind.EMPLOYEE, Thread.kind.type), Thread.kind.type)
-    employee_threads = select(Delivery.account_id, employee_kind, Delivery.employee_id).where(
-        Delivery.employee_id.in_(recipients), Delivery.message_id == message_id
+    employee_threads = (
+        select(Delivery.account_id, employee_kind, Delivery.employee_id)
+        .where(Delivery.message_id.in_(message_ids), Delivery.employee_id.is_not(None))
+        .distinct()
     )
     create_threads = (
         dialect_insert(session, Thread)
@@ -60,15 +59,22 @@ async def record_in_employee_threads(session: AsyncSession, account_id: int, mes
         .on_conflict_do_nothing()
     )
     await session.execute(create_threads)
-    thread_links = select(Thread.id, cast(literal(message_id), ThreadMessage.message_id.type)).where(
-        Thread.account_id == account_id, Thread.kind == ThreadKind.EMPLOYEE, Thread.ref_id.in_(recipients)
+    thread_links = (
+        select(Thread.id, Delivery.message_id)
+        .join(Delivery, Delivery.employee_id == Thread.ref_id)
+        .where(
+            Delivery.message_id.in_(message_ids),
+            Thread.account_id == account_id,
+            Thread.kind == ThreadKind.EMPLOYEE,
+        )
+        .distinct()
     )
-    link_message = (
+    link_messages = (
         dialect_insert(session, ThreadMessage)
         .from_select(["thread_id", "message_id"], thread_links)
         .on_conflict_do_nothing()
     )
-    await session.execute(link_message)
+    await session.execute(link_messages)
 
 
 async def record_in_threads(session: AsyncSession, message_id: int, thread_ids: list[int]) -> None:

@@ -55,9 +55,17 @@ class SendBatcher:
     """Takes every send waiting when the previous batch is done, and stores them in one write turn."""
 
     def __init__(self, db: Database) -> None:
-        self._db = db
+        # Weak: _batchers is keyed weakly by the Database, and a strong reference here would keep it alive.
+        self._db_ref = weakref.ref(db)
         self._waiting: list[_Waiting] = []
         self._task: asyncio.Task[None] | None = None
+
+    def _db(self) -> Database:
+        """The database (alive while anyone sends through it)."""
+        db = self._db_ref()
+        if db is None:
+            raise RuntimeError("the Database of this batcher is gone")
+        return db
 
     async def send(self, actor: Actor, data: MessageCreate) -> MessageRead:
         """Check and store one send with whatever others are waiting; its read once committed."""
@@ -85,7 +93,7 @@ class SendBatcher:
     async def _send_batch(self, batch: list[_Waiting]) -> None:
         """One write turn for the batch; if it fails as a whole, each send again on its own."""
         try:
-            async with self._db.write() as session:
+            async with self._db().write() as session:
                 outcomes = await _store_all(session, batch)
         except Exception:
             logger.exception("a batch of %d sends failed; sending each on its own", len(batch))
@@ -101,7 +109,7 @@ class SendBatcher:
     async def _send_alone(self, waiting: _Waiting) -> MessageRead | BaseException:
         """One send in its own write turn; the error instead of raising it."""
         try:
-            async with self._db.write() as session:
+            async with self._db().write() as session:
                 return (await _store_all(session, [waiting]))[0]
         except Exception as error:  # noqa: BLE001 - handed to the waiting caller
             return error

@@ -164,6 +164,10 @@ HOSTILE_URLS = [
     "/gateway/operators?day=%FF",
     "/directory/export?format=%FF",
     "/audit?before_id=-1",
+    # Free text that is not UTF-8: refused before any route (api/security.py), not read as U+FFFD.
+    "/search?q=%FF%FE",
+    "/messages/1?q=%D0",
+    "/directory/employees?q=%C3%28",
 ]
 
 # (method, path, body, field): a text field with a length limit, sent 900 KB and 10 MB long.

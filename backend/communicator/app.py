@@ -37,6 +37,7 @@ from communicator.api.platform import PlatformController
 from communicator.api.search import SearchController
 from communicator.api.security import (
     OriginGuardMiddleware,
+    QueryTextGuardMiddleware,
     SessionAuthMiddleware,
     add_security_headers,
     check_route_scope,
@@ -241,6 +242,7 @@ def create_app(settings: Settings) -> Litestar:
         plugins=[channels],
         middleware=[
             DefineMiddleware(OriginGuardMiddleware, allowed_origins=settings.origins),
+            QueryTextGuardMiddleware,
             DefineMiddleware(SessionAuthMiddleware, exclude=["^/schema"]),
         ],
         dependencies={

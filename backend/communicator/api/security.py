@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Literal
-from urllib.parse import urlsplit
+from urllib.parse import unquote_to_bytes, urlsplit
 
 import msgspec
 from litestar.connection import ASGIConnection
@@ -150,17 +150,41 @@ class OriginGuardMiddleware:
             and scope["method"] in UNSAFE_METHODS
             and is_foreign_origin(scope, self.allowed)
         ):
-            await _send_forbidden(send)
+            await _send_error(send, 403, "Cross-site request refused.")
             return
         await self.app(scope, receive, send)
 
 
-async def _send_forbidden(send: Send) -> None:
-    """A JSON 403 for a cross-site request."""
-    body = msgspec.json.encode({"status_code": 403, "detail": "Cross-site request refused."})
+class QueryTextGuardMiddleware:
+    """Refuses a REST request whose query string is not UTF-8, instead of reading U+FFFD into a search."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Check, then pass the request on."""
+        if scope["type"] == ScopeType.HTTP and scope["path"].startswith("/api/"):
+            if not is_utf8_query(scope.get("query_string", b"")):
+                await _send_error(send, 400, "The query string is not valid UTF-8: percent-encode its text as UTF-8.")
+                return
+        await self.app(scope, receive, send)
+
+
+def is_utf8_query(raw: bytes) -> bool:
+    """Whether a query string's percent-decoded bytes are UTF-8."""
+    try:
+        unquote_to_bytes(raw).decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+async def _send_error(send: Send, status: int, detail: str) -> None:
+    """A JSON error answered by a middleware, before any route."""
+    body = msgspec.json.encode({"status_code": status, "detail": detail})
     start: HTTPResponseStartEvent = {
         "type": "http.response.start",
-        "status": 403,
+        "status": status,
         "headers": [(b"content-type", b"application/json")],
     }
     await send(start)

@@ -6,11 +6,13 @@ with its last_event_id). A foreign Origin never gets a socket: the handshake is 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import anyio
 from litestar import WebSocket, websocket
 from litestar.channels import ChannelsPlugin
+from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.exceptions import WebSocketDisconnect
 
@@ -22,9 +24,12 @@ from communicator.db.session import Database
 from communicator.events import RESYNC_FRAME, encode_stored, list_events_after
 from communicator.events.visibility import EventView, load_event_view
 from communicator.metrics import WEBSOCKET_CLIENTS
+from communicator.services.core.actors import Actor
+from communicator.services.core.permissions import Reach
 
 log = logging.getLogger(__name__)
 REPLAY_LIMIT = 5000
+# Every socket re-checks its session and reach this often: a safety net behind access.changed.
 RECHECK_SECONDS = 60.0
 SESSION_ENDED = 4401
 FELL_BEHIND = 4408
@@ -69,7 +74,8 @@ def _get_hub(socket: WebSocket, channels: ChannelsPlugin) -> SocketHub:
     hub: SocketHub | None = getattr(socket.app.state, "ws_hub", None)
     if hub is None:
         settings = socket.app.state.settings
-        hub = socket.app.state.ws_hub = SocketHub(channels, settings.channel_prefix, settings.ws_max_backlog)
+        hub = SocketHub(channels, settings.channel_prefix, settings.ws_max_backlog, RECHECK_SECONDS)
+        socket.app.state.ws_hub = hub
     return hub
 
 
@@ -82,24 +88,39 @@ async def _close_behind(socket: WebSocket, listener: Listener) -> None:
     listener.writer.abort_later(timeout)
 
 
+async def _look_up(state: State, db: Database, credential: Credential) -> tuple[Actor, Reach] | None:
+    """Who the credential stands for now and what they reach, or None when it no longer works."""
+    actor = await get_credential_actor(state, credential)
+    return None if actor is None else (actor, (await load_event_view(db, actor)).reach)
+
+
+async def _recheck(socket: WebSocket, listener: Listener, db: Database) -> tuple[Actor, Reach] | None:
+    """This round's look-up of the socket's credential, shared with the account's other sockets that use it."""
+    credential: Credential = socket.auth
+    lookups = listener.feed.lookups
+    lookup = lookups.get(credential)
+    if lookup is None:
+        lookup = lookups[credential] = asyncio.ensure_future(_look_up(socket.app.state, db, credential))
+    found: tuple[Actor, Reach] | None = await asyncio.shield(lookup)  # one socket leaving cancels no one else's
+    return found
+
+
 async def _follow(socket: WebSocket, listener: Listener, view: EventView) -> None:
     """Live events through the view until the client falls behind or its session ends; re-check access on demand."""
-    credential: Credential = socket.auth
     while True:
         await listener.go_live(view)
-        # RECHECK_SECONDS: a safety net behind access.changed (a lost publish, an expired session).
-        if await listener.wait(RECHECK_SECONDS) == BEHIND:
+        if await listener.wait() == BEHIND:
             await _close_behind(socket, listener)
             return
         listener.hold()  # events from now on go through the re-checked view
-        actor = await get_credential_actor(socket.app.state, credential)
-        if actor is None:
+        found = await _recheck(socket, listener, view.db)
+        if found is None:
             await socket.close(code=SESSION_ENDED, reason="Session ended")
             return
-        fresh = await load_event_view(view.db, actor)
-        if fresh.reach != view.reach:
+        actor, reach = found
+        if reach != view.reach:
             await socket.send_data(RESYNC_FRAME)  # what they see changed: the client refetches it all
-        view = fresh
+        view = EventView(view.db, actor, reach)
 
 
 @websocket("/ws", opt={"exclude_from_auth": False, "scope": "messages:read"})

@@ -11,12 +11,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
+from typing import Any
 
 import msgspec
 from litestar.channels import ChannelsPlugin
 from litestar.channels.subscriber import Subscriber
 
-from communicator.api.ws_wire import SocketWriter, WireFrame
+from communicator.api.ws_wire import SocketWriter, WireFrame, get_wire_frame
 from communicator.events import ACCESS_CHANGED_FRAME, channel_for
 from communicator.events.fanout import PER_VIEW, SHARED_FRAMES
 from communicator.events.visibility import EventView, get_frame_type
@@ -26,6 +27,9 @@ from communicator.pubsub import CATCH_UP_FRAME
 log = logging.getLogger(__name__)
 RECHECK = "recheck"  # access may have changed: re-check the session and recompute the view
 BEHIND = "behind"  # events for it were lost or it stopped reading: close 4408, the client catches up
+
+
+_Grouping = tuple[list["Listener"], list[list[tuple["Listener", int]]]]
 
 
 class _EventId(msgspec.Struct):
@@ -40,9 +44,10 @@ _id_decoder = msgspec.json.Decoder(_EventId)
 class Listener:
     """One socket in the fan-out: its writer, its view while live, and the events it holds while it is not."""
 
-    __slots__ = ("_waiter", "held", "max_held", "sent", "turn", "view", "wanted", "writer")
+    __slots__ = ("_waiter", "feed", "held", "max_held", "sent", "turn", "view", "wanted", "writer")
 
-    def __init__(self, writer: SocketWriter, max_held: int) -> None:
+    def __init__(self, feed: AccountFeed, writer: SocketWriter, max_held: int) -> None:
+        self.feed = feed
         self.writer = writer
         self.max_held = max_held
         self.view: EventView | None = None
@@ -57,6 +62,7 @@ class Listener:
         if self.held is None:
             self.held = deque()
             self.turn += 1
+            self.feed.grouping = None
 
     def keep(self, data: bytes) -> None:
         """Hold one event (while not live); too many held and the socket is behind."""
@@ -73,15 +79,12 @@ class Listener:
         if self._waiter is not None and not self._waiter.done():
             self._waiter.set_result(None)
 
-    async def wait(self, timeout: float) -> str:
-        """What the fan-out asks of the handler; RECHECK when nothing was asked for `timeout` seconds."""
+    async def wait(self) -> str:
+        """What the fan-out asks of the handler (RECHECK or BEHIND), once it asks."""
         if self.wanted is None:
             self._waiter = asyncio.get_running_loop().create_future()
             try:
-                async with asyncio.timeout(timeout):
-                    await self._waiter
-            except TimeoutError:
-                return RECHECK
+                await self._waiter
             finally:
                 self._waiter = None
         wanted, self.wanted = self.wanted, None
@@ -91,17 +94,16 @@ class Listener:
         """Write a live frame unless the replay sent it; a writer that reports the client behind stops it here."""
         if self.wanted == BEHIND or (self.sent and event_id in self.sent):
             return
-        if self.writer.write(frame):
-            observe_frame_sent(frame.text)
-        else:
+        if not self.writer.write(frame):
             self.want(BEHIND)
 
     async def write_own(self, data: bytes, event_id: int) -> None:
         """Filter one event through this socket's own view and write it."""
         assert self.view is not None
-        frame = await SHARED_FRAMES.get_frame(self.view, data)
-        if frame is not None:
-            self.write(WireFrame(frame), event_id)
+        text = await SHARED_FRAMES.get_frame(self.view, data)
+        if text is not None:
+            self.write(get_wire_frame(text), event_id)
+            observe_frame_sent(text)
 
     async def go_live(self, view: EventView) -> None:
         """Send the held events through `view`, then take live frames; stops early once asked to re-check or close."""
@@ -112,18 +114,38 @@ class Listener:
             await self.write_own(data, _id_decoder.decode(data).id)
         if self.wanted is None:
             self.held = None
+            self.feed.grouping = None
 
 
 class AccountFeed:
-    """One account's subscription in this process and the task that hands its events to the account's sockets."""
+    """One account's subscription in this process and the task that hands its events to the account's sockets.
 
-    def __init__(self, subscriber: Subscriber, max_backlog: int) -> None:
+    Every `recheck_seconds`, and on access.changed, all its sockets re-check their access in one round; sockets
+    with the same credential share one look-up per round (`lookups`, started after the round began).
+    """
+
+    def __init__(self, subscriber: Subscriber, max_backlog: int, recheck_seconds: float) -> None:
         self.subscriber = subscriber
         self.max_backlog = max_backlog
+        self.recheck_seconds = recheck_seconds
         self.listeners: dict[Listener, None] = {}  # in connection order
-        self.task: asyncio.Task[None] | None = None
+        self.grouping: _Grouping | None = None  # made again after any socket joins, leaves, holds or goes live
+        self.lookups: dict[object, asyncio.Future[Any]] = {}  # this round's, by credential (see api/ws.py)
+        loop = asyncio.get_running_loop()
+        self.task = loop.create_task(self._run())
+        self._timer = loop.call_later(recheck_seconds, self._recheck_all)
 
-    async def run(self) -> None:
+    def stop(self) -> None:
+        """Stop dispatching and re-checking (the subscription is ended by the hub)."""
+        self.task.cancel()
+        self._timer.cancel()
+
+    def _recheck_all(self) -> None:
+        """The periodic round: a safety net behind access.changed (a lost publish, an expired session)."""
+        self._want_from_all(RECHECK)
+        self._timer = asyncio.get_running_loop().call_later(self.recheck_seconds, self._recheck_all)
+
+    async def _run(self) -> None:
         """Dispatch every event; if the subscriber's queue overflowed, every socket catches up on its own."""
         async for data in self.subscriber.iter_events():
             if self.subscriber.qsize >= self.max_backlog - 1:  # the queue was full: some events may be lost
@@ -136,11 +158,27 @@ class AccountFeed:
                 self._want_from_all(BEHIND)
 
     def _want_from_all(self, what: str) -> None:
-        """Ask every socket of the account to re-check or close."""
+        """Ask every socket of the account to re-check (a new round) or close."""
+        if what == RECHECK:
+            self.lookups = {}
         for listener in list(self.listeners):
             if what == RECHECK:
                 listener.hold()
             listener.want(what)
+
+    def _group(self) -> _Grouping:
+        """The sockets that hold events, and the live ones by visibility class (with their turn)."""
+        holding: list[Listener] = []
+        classes: dict[object, list[tuple[Listener, int]]] = {}
+        for listener in self.listeners:
+            if listener.held is not None:
+                holding.append(listener)
+            else:
+                view = listener.view
+                assert view is not None
+                key = (view.reach, view.actor.role, view.actor.user_id)
+                classes.setdefault(key, []).append((listener, listener.turn))
+        return holding, list(classes.values())
 
     async def _dispatch(self, data: bytes) -> None:
         """Hand one published event to every socket: held by those not live, one frame per class for the rest."""
@@ -150,18 +188,14 @@ class AccountFeed:
         if data == ACCESS_CHANGED_FRAME:  # internal, never forwarded
             self._want_from_all(RECHECK)
             return
-        classes: dict[object, list[tuple[Listener, int]]] = {}
-        for listener in self.listeners:
-            if listener.held is not None:
-                listener.keep(data)
-            elif listener.wanted != BEHIND:
-                view = listener.view
-                assert view is not None
-                key = (view.reach, view.actor.role, view.actor.user_id)
-                classes.setdefault(key, []).append((listener, listener.turn))
+        if self.grouping is None:
+            self.grouping = self._group()
+        holding, classes = self.grouping
+        for listener in holding:
+            listener.keep(data)
         event_id = _id_decoder.decode(data).id
         per_view = get_frame_type(data) in PER_VIEW
-        for members in classes.values():
+        for members in classes:
             if per_view:
                 for listener, turn in members:
                     await _write_late(listener, turn, data, event_id)
@@ -174,12 +208,14 @@ async def _write_class(members: list[tuple[Listener, int]], data: bytes, event_i
     first = members[0][0]
     assert first.view is not None
     text = await SHARED_FRAMES.get_frame(first.view, data)
-    frame = WireFrame(text) if text is not None else None
+    frame = get_wire_frame(text) if text is not None else None
     for listener, turn in members:
         if listener.turn != turn or listener.held is not None:
             await _write_late(listener, turn, data, event_id)  # it re-checked meanwhile: its view may differ now
         elif frame is not None:
             listener.write(frame, event_id)
+    if text is not None:
+        observe_frame_sent(text)  # once per class: a sample per browser would cost as much as the write itself
 
 
 async def _write_late(listener: Listener, turn: int, data: bytes, event_id: int) -> None:
@@ -193,10 +229,11 @@ async def _write_late(listener: Listener, turn: int, data: bytes, event_id: int)
 class SocketHub:
     """The process's account feeds (one per app, made on first use on the app's loop)."""
 
-    def __init__(self, channels: ChannelsPlugin, channel_prefix: str, max_backlog: int) -> None:
+    def __init__(self, channels: ChannelsPlugin, channel_prefix: str, max_backlog: int, recheck_seconds: float) -> None:
         self.channels = channels
         self.channel_prefix = channel_prefix
         self.max_backlog = max_backlog
+        self.recheck_seconds = recheck_seconds
         self.feeds: dict[int, AccountFeed] = {}
         self._subscribing = asyncio.Lock()
 
@@ -206,20 +243,22 @@ class SocketHub:
             feed = self.feeds.get(account_id)
             if feed is None:
                 subscriber = await self.channels.subscribe([channel_for(self.channel_prefix, account_id)])
-                feed = self.feeds[account_id] = AccountFeed(subscriber, self.max_backlog)
-                feed.task = asyncio.get_running_loop().create_task(feed.run())
-            listener = Listener(writer, self.max_backlog)
+                feed = self.feeds[account_id] = AccountFeed(subscriber, self.max_backlog, self.recheck_seconds)
+            listener = Listener(feed, writer, self.max_backlog)
             feed.listeners[listener] = None
+            feed.grouping = None
             return listener
 
     async def remove(self, account_id: int, listener: Listener) -> None:
         """Forget a socket; the account's last one in this process ends its subscription."""
         feed = self.feeds.get(account_id)
-        if feed is None or feed.listeners.pop(listener, False) is False or feed.listeners:
+        if feed is None or feed.listeners.pop(listener, False) is False:
+            return
+        feed.grouping = None
+        if feed.listeners:
             return
         del self.feeds[account_id]
-        if feed.task is not None:
-            feed.task.cancel()
+        feed.stop()
         await self.channels.unsubscribe(feed.subscriber)
 
     def list_listeners(self) -> list[Listener]:

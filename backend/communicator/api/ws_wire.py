@@ -10,6 +10,7 @@ own `send_data`.
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 from collections import deque
 from collections.abc import Hashable, Sequence
@@ -52,6 +53,12 @@ class WireFrame:
         return wire
 
 
+@functools.lru_cache(maxsize=64)
+def get_wire_frame(text: bytes) -> WireFrame:
+    """The shared WireFrame of a recent frame text (a class's frame is one bytes object for all its sockets)."""
+    return WireFrame(text)
+
+
 class TransportWriter:
     """Writes frames straight to a uvicorn sans-io WebSocket's transport, and tells when its client fell behind."""
 
@@ -62,7 +69,7 @@ class TransportWriter:
         self.wire_format = get_wire_format(protocol.conn.extensions)
         self.max_backlog = max_backlog
         self.timeout = timeout
-        self.backlog = 0  # frames written since the transport last had nothing buffered
+        self.backlog = 0  # frames written in a row while the transport still held unsent bytes
         self.paused_since: float | None = None
 
     def write(self, frame: WireFrame) -> bool:
@@ -71,16 +78,17 @@ class TransportWriter:
         transport = protocol.transport
         if protocol.close_sent or transport.is_closing() or protocol.conn.state is not State.OPEN:
             return True  # it is closing already; its handler finishes the job
-        if not transport.get_write_buffer_size():
+        if transport.get_write_buffer_size():  # earlier frames still wait: the client is not keeping up
+            self.backlog += 1
+        else:
             self.backlog = 0
+            self.paused_since = None
         if self.wire_format is None:
             protocol.conn.send_text(frame.text)
             transport.write(b"".join(protocol.conn.data_to_send()))
         else:
             transport.write(frame.get_wire(self.wire_format, protocol.conn.extensions))
-        if transport.get_write_buffer_size():
-            self.backlog += 1
-        return self.backlog < self.max_backlog and not self._stalled()
+        return not self.backlog or (self.backlog < self.max_backlog and not self._stalled())
 
     def _stalled(self) -> bool:
         """Whether the transport has been over its high-water mark for longer than the send timeout."""

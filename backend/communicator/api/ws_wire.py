@@ -76,14 +76,16 @@ class TransportWriter:
         """Write the frame; False when the client is too far behind (more than max_backlog, or stalled too long)."""
         protocol = self.protocol
         transport = protocol.transport
-        if protocol.close_sent or transport.is_closing() or protocol.conn.state is not State.OPEN:
+        if protocol.close_sent or transport.is_closing():
             return True  # it is closing already; its handler finishes the job
         if transport.get_write_buffer_size():  # earlier frames still wait: the client is not keeping up
             self.backlog += 1
         else:
             self.backlog = 0
             self.paused_since = None
-        if self.wire_format is None:
+        if self.wire_format is None:  # its own compressor: through its state machine
+            if protocol.conn.state is not State.OPEN:
+                return True
             protocol.conn.send_text(frame.text)
             transport.write(b"".join(protocol.conn.data_to_send()))
         else:

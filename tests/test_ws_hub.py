@@ -10,7 +10,7 @@ import msgspec
 from msgspec.structs import replace
 
 from communicator.api.ws_fanout import BEHIND, RECHECK, AccountFeed, Listener
-from communicator.api.ws_wire import WireFrame
+from communicator.api.ws_wire import QueuedWriter, WireFrame
 from communicator.events import ACCESS_CHANGED_FRAME
 from communicator.pubsub import CATCH_UP_FRAME
 from communicator.services.core.permissions import EVERYONE, Reach
@@ -126,6 +126,30 @@ async def test_a_socket_that_falls_behind_gets_nothing_more_and_catch_up_closes_
         subscriber.queue.put_nowait(inbound(10))
     await until(lambda: len(writers[0].texts) == 3)
     assert len(slow_writer.texts) == 1 and await slow.wait() == BEHIND
+    assert await slow.wait() == BEHIND  # it stays behind while its handler closes it
     subscriber.queue.put_nowait(CATCH_UP_FRAME)
     await until(lambda: all(listener.wanted == BEHIND for listener in feed.listeners))
     feed.stop()
+
+
+class FakeSocket:
+    """Records what `send_data` sent; each send yields once, as a real one would."""
+
+    def __init__(self) -> None:
+        self.sent: list[bytes] = []
+
+    async def send_data(self, data: bytes) -> None:
+        """Send one frame."""
+        await asyncio.sleep(0)
+        self.sent.append(data)
+
+
+async def test_under_another_server_frames_queue_in_order_and_a_full_queue_is_behind() -> None:
+    socket = FakeSocket()
+    writer = QueuedWriter(socket, max_backlog=2)  # type: ignore[arg-type]
+    assert writer.write(WireFrame(b"1")) and writer.write(WireFrame(b"2"))
+    assert not writer.write(WireFrame(b"3"))  # two wait already
+    await until(lambda: writer.backlog == 0)
+    assert writer.write(WireFrame(b"4"))
+    await until(lambda: writer.backlog == 0)
+    assert socket.sent == [b"1", b"2", b"4"]

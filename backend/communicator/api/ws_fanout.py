@@ -87,7 +87,9 @@ class Listener:
                 await self._waiter
             finally:
                 self._waiter = None
-        wanted, self.wanted = self.wanted, None
+        wanted = self.wanted
+        if wanted != BEHIND:  # behind stays: nothing more is written to a socket being closed
+            self.wanted = None
         return wanted or RECHECK
 
     def write(self, frame: WireFrame, event_id: int) -> None:

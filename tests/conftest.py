@@ -30,6 +30,7 @@ from communicator.db.session import Database
 from communicator.services.core.actors import Actor
 from communicator.services.demo import seed_demo
 from communicator.settings import Settings, load_settings
+from communicator.wsdeflate import LeanWebSocketProtocol
 
 PG_ADMIN_DSN = os.environ.get("COMMUNICATOR_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 DEMO_PASSWORD = "demo-password"
@@ -196,7 +197,7 @@ class LiveServer:
         self.url = f"http://127.0.0.1:{self.port}"
         self.app = create_app(settings)
         config = uvicorn.Config(
-            self.app, host="127.0.0.1", port=self.port, log_level="warning", ws="websockets-sansio", lifespan="on"
+            self.app, host="127.0.0.1", port=self.port, log_level="warning", ws=LeanWebSocketProtocol, lifespan="on"
         )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.socket]}, daemon=True)

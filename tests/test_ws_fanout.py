@@ -8,7 +8,7 @@ from typing import Any
 import msgspec
 
 from communicator.domain import Role
-from communicator.events import ThreadMarkedRead, UserCreated
+from communicator.events import TemplateDeleted, ThreadMarkedRead, UserCreated
 from communicator.events.fanout import SharedFrames
 from communicator.events.visibility import EventView
 from communicator.schemas import ThreadReadCount, WebUserRead
@@ -110,3 +110,11 @@ async def test_a_failed_computation_is_not_shared_and_old_events_are_forgotten()
     await shared.get_frame(view, inbound(12))  # the first event is forgotten now
     await shared.get_frame(view, data)
     assert view.computed == 3
+
+
+async def test_a_template_reaches_an_operator_but_not_a_base_user_of_the_same_reach() -> None:
+    base = Actor(user_id=9, account_id=1, role=Role.BASE_USER, login="sidorov", name="Сидоров", employee_id=1)
+    data = _encode(TemplateDeleted(id=4, template_id=3))
+    shared = SharedFrames()
+    assert await shared.get_frame(CountingView(OPERATOR, FEWER), data) == data
+    assert await shared.get_frame(CountingView(base, FEWER), data) is None

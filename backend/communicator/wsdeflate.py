@@ -19,9 +19,12 @@ from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIO
 from websockets.extensions.base import Extension
 from websockets.extensions.permessage_deflate import PerMessageDeflate, ServerPerMessageDeflateFactory
 from websockets.frames import CTRL_OPCODES, Frame, Opcode
+from websockets.http11 import Request
 from websockets.server import ServerProtocol
 from websockets.typing import ExtensionParameter
 
+# Where LeanWebSocketProtocol puts itself in the ASGI scope's extensions (api/ws_wire.py looks for it).
+PROTOCOL_KEY = "communicator.ws_protocol"
 WINDOW_BITS = 12
 MEM_LEVEL = 5
 _EMPTY_BLOCK = b"\x00\x00\xff\xff"
@@ -85,3 +88,10 @@ class LeanWebSocketProtocol(WebSocketsSansIOProtocol):
                 max_size=self.config.ws_max_size,
                 logger=logging.getLogger("uvicorn.error"),
             )
+
+    def handle_connect(self, event: Request) -> None:
+        """Accept the handshake, and let the app find this protocol (api/ws_wire.py writes frames straight to it)."""
+        super().handle_connect(event)
+        scope = getattr(self, "scope", None)
+        if scope is not None:  # the handshake was accepted: the app runs on this scope
+            scope["extensions"][PROTOCOL_KEY] = self

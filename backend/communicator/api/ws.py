@@ -10,39 +10,31 @@ import asyncio
 import logging
 
 import anyio
-import msgspec
 from litestar import WebSocket, websocket
 from litestar.channels import ChannelsPlugin
-from litestar.channels.subscriber import Subscriber
+from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.exceptions import WebSocketDisconnect
 
 from communicator.api.params import QueryCursor
 from communicator.api.security import Credential, get_credential_actor
+from communicator.api.ws_fanout import BEHIND, Listener, SocketHub
+from communicator.api.ws_wire import make_writer
 from communicator.db.session import Database
-from communicator.events import ACCESS_CHANGED_FRAME, RESYNC_FRAME, channel_for, encode_stored, list_events_after
-from communicator.events.fanout import SHARED_FRAMES
+from communicator.events import RESYNC_FRAME, encode_stored, list_events_after
 from communicator.events.visibility import EventView, load_event_view
-from communicator.metrics import WEBSOCKET_CLIENTS, observe_frame_sent
-from communicator.pubsub import CATCH_UP_FRAME
+from communicator.metrics import WEBSOCKET_CLIENTS
+from communicator.services.core.actors import Actor
+from communicator.services.core.permissions import Reach
 
 log = logging.getLogger(__name__)
 REPLAY_LIMIT = 5000
-# A safety net behind access.changed (a lost publish, an expired session): re-check this often.
+# Every socket re-checks its session and reach this often: a safety net behind access.changed.
 RECHECK_SECONDS = 60.0
 SESSION_ENDED = 4401
 FELL_BEHIND = 4408
 # At most this many sockets load their view and replay at once, so a reconnect storm leaves readers for HTTP.
 CONNECTING_AT_ONCE = 4
-
-
-class _EventId(msgspec.Struct):
-    """Just the id of a published frame."""
-
-    id: int = 0
-
-
-_id_decoder = msgspec.json.Decoder(_EventId)
 
 
 async def _replay(db: Database, socket: WebSocket, view: EventView, after: int) -> set[int]:
@@ -77,63 +69,58 @@ async def _watch_disconnect(socket: WebSocket, cancel: anyio.CancelScope) -> Non
         cancel.cancel()
 
 
-async def _request_rechecks(subscriber: Subscriber) -> None:
-    """Every RECHECK_SECONDS, queue an access check behind the events already waiting."""
-    while True:
-        await anyio.sleep(RECHECK_SECONDS)
-        subscriber.put_nowait(ACCESS_CHANGED_FRAME)
+def _get_hub(socket: WebSocket, channels: ChannelsPlugin) -> SocketHub:
+    """The process's fan-out for this app (made on first use, on the app's loop)."""
+    hub: SocketHub | None = getattr(socket.app.state, "ws_hub", None)
+    if hub is None:
+        settings = socket.app.state.settings
+        hub = SocketHub(channels, settings.channel_prefix, settings.ws_max_backlog, RECHECK_SECONDS)
+        socket.app.state.ws_hub = hub
+    return hub
 
 
-async def _sent_in_time(socket: WebSocket, frame: bytes) -> bool:
-    """Send a frame; False when the client has not taken it within ws_send_timeout_seconds (it is not reading)."""
-    # asyncio.timeout, not anyio.move_on_after: this runs once per socket per event, and a cancel scope costs more.
-    try:
-        async with asyncio.timeout(socket.app.state.settings.ws_send_timeout_seconds):
-            await socket.send_data(frame)
-    except TimeoutError:
-        return False
-    return True
-
-
-async def _close_behind(socket: WebSocket) -> None:
+async def _close_behind(socket: WebSocket, listener: Listener) -> None:
     """Close a socket that fell too far behind (4408); its client reconnects and catches up from last_event_id."""
     log.info("closing the WebSocket of %s: it fell too far behind", socket.user.login)
-    with anyio.move_on_after(socket.app.state.settings.ws_send_timeout_seconds):  # one that never reads never will
+    timeout = socket.app.state.settings.ws_send_timeout_seconds
+    with anyio.move_on_after(timeout):  # one that never reads never takes the close frame either
         await socket.close(code=FELL_BEHIND, reason="Too far behind; reconnect with last_event_id")
+    listener.writer.abort_later(timeout)
 
 
-async def _stream(socket: WebSocket, subscriber: Subscriber, view: EventView, sent: set[int]) -> None:
-    """Forward live events through the view until the client leaves, falls behind or its session ends."""
+async def _look_up(state: State, db: Database, credential: Credential) -> tuple[Actor, Reach] | None:
+    """Who the credential stands for now and what they reach, or None when it no longer works."""
+    actor = await get_credential_actor(state, credential)
+    return None if actor is None else (actor, (await load_event_view(db, actor)).reach)
+
+
+async def _recheck(socket: WebSocket, listener: Listener, db: Database) -> tuple[Actor, Reach] | None:
+    """This round's look-up of the socket's credential, shared with the account's other sockets that use it."""
     credential: Credential = socket.auth
-    # Litestar keeps at most this many events per subscriber (dropping the oldest): memory stays bounded.
-    max_backlog = socket.app.state.settings.ws_max_backlog
-    async for data in subscriber.iter_events():
-        if subscriber.qsize >= max_backlog - 1:  # the queue was full when this one was taken: some may be lost
-            await _close_behind(socket)
+    lookups = listener.feed.lookups
+    lookup = lookups.get(credential)
+    if lookup is None:
+        lookup = lookups[credential] = asyncio.ensure_future(_look_up(socket.app.state, db, credential))
+    found: tuple[Actor, Reach] | None = await asyncio.shield(lookup)  # one socket leaving cancels no one else's
+    return found
+
+
+async def _follow(socket: WebSocket, listener: Listener, view: EventView) -> None:
+    """Live events through the view until the client falls behind or its session ends; re-check access on demand."""
+    while True:
+        await listener.go_live(view)
+        if await listener.wait() == BEHIND:
+            await _close_behind(socket, listener)
             return
-        if data == CATCH_UP_FRAME:  # Redis came back: live events may be missing; the client catches up
-            await _close_behind(socket)
+        listener.hold()  # events from now on go through the re-checked view
+        found = await _recheck(socket, listener, view.db)
+        if found is None:
+            await socket.close(code=SESSION_ENDED, reason="Session ended")
             return
-        if data == ACCESS_CHANGED_FRAME:
-            # Internal, never forwarded: re-check the session and recompute what this user sees.
-            actor = await get_credential_actor(socket.app.state, credential)
-            if actor is None:
-                await socket.close(code=SESSION_ENDED, reason="Session ended")
-                return
-            fresh = await load_event_view(view.db, actor)
-            if fresh.reach != view.reach:
-                await socket.send_data(RESYNC_FRAME)  # what they see changed: the client refetches it all
-            view = fresh
-            continue
-        if sent and _id_decoder.decode(data).id in sent:
-            continue
-        frame = await SHARED_FRAMES.get_frame(view, data)
-        if frame is None:
-            continue
-        if not await _sent_in_time(socket, frame):
-            await _close_behind(socket)
-            return
-        observe_frame_sent(data)
+        actor, reach = found
+        if reach != view.reach:
+            await socket.send_data(RESYNC_FRAME)  # what they see changed: the client refetches it all
+        view = EventView(view.db, actor, reach)
 
 
 @websocket("/ws", opt={"exclude_from_auth": False, "scope": "messages:read"})
@@ -144,9 +131,11 @@ async def events_socket(
     last_event_id: QueryCursor = None,
 ) -> None:
     """Subscribe first, replay what was missed, then stream live events without repeating any."""
+    settings = socket.app.state.settings
+    hub = _get_hub(socket, channels)
+    writer = make_writer(socket, settings.ws_max_backlog, settings.ws_send_timeout_seconds)
     # Subscribe before accepting: once the client sees the socket open, no live event can slip past it.
-    channel = channel_for(socket.app.state.settings.channel_prefix, socket.user.account_id)
-    subscriber = await channels.subscribe([channel])
+    listener = await hub.add(socket.user.account_id, writer)
     counted = False
     try:
         await socket.accept()
@@ -154,15 +143,15 @@ async def events_socket(
         counted = True
         async with _connect_gate(socket):
             view = await load_event_view(db, socket.user)
-            sent = await _replay(db, socket, view, last_event_id) if last_event_id is not None else set()
+            if last_event_id is not None:
+                listener.sent = await _replay(db, socket, view, last_event_id)
         async with anyio.create_task_group() as tasks:
             tasks.start_soon(_watch_disconnect, socket, tasks.cancel_scope)
-            tasks.start_soon(_request_rechecks, subscriber)
-            await _stream(socket, subscriber, view, sent)
+            await _follow(socket, listener, view)
             tasks.cancel_scope.cancel()
     except WebSocketDisconnect:
         pass
     finally:
         if counted:
             WEBSOCKET_CLIENTS.dec()
-        await channels.unsubscribe(subscriber)
+        await hub.remove(socket.user.account_id, listener)

@@ -1,7 +1,7 @@
 """One filtered frame per event and visibility class, shared by every socket of that class. See docs/events.md.
 
 Every socket of an account receives the same published bytes. What `EventView.get_frame` makes of them depends
-only on the account, the user's reach, whether they are an Administrator and, for read marks and exports, who they are: the
+only on the account, the user's reach and role and, for read marks and exports, who they are: the
 first socket of each such class computes the frame (decode, redact, summary, encode) and the others await it.
 A thread.updated frame also updates each view's thread map, so every view decodes it itself.
 """
@@ -17,10 +17,10 @@ from communicator.services.core.permissions import Reach
 
 # How many recent events keep their frames; a socket further behind than this computes its own.
 KEPT_EVENTS = 64
-_PER_VIEW = frozenset({str(ThreadUpdated.__struct_config__.tag).encode()})
+PER_VIEW = frozenset({str(ThreadUpdated.__struct_config__.tag).encode()})
 _PER_USER = frozenset(str(t.__struct_config__.tag).encode() for t in (ThreadMarkedRead, ExportUpdated))
 
-_ClassKey = tuple[Reach, bool, int | None]
+_ClassKey = tuple[Reach, str, int | None]
 
 
 class SharedFrames:
@@ -37,10 +37,11 @@ class SharedFrames:
         kind = get_frame_type(data)
         if view.reach.everyone and kind in ACCOUNT_WIDE:
             return data
-        if kind is None or kind in _PER_VIEW:
+        if kind is None or kind in PER_VIEW:
             return await view.get_frame(data)
         classes = self._classes(view, data)
-        key = (view.reach, view.actor.is_admin, view.actor.user_id if kind in _PER_USER else None)
+        # The role, not just is_admin: templates go to sending roles only, and a BaseUser's reach can equal an Operator's.
+        key = (view.reach, view.actor.role, view.actor.user_id if kind in _PER_USER else None)
         shared = classes.get(key)
         if shared is not None:
             try:

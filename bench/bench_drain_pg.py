@@ -73,7 +73,7 @@ async def _drain(url: str, actor, group_id: int) -> tuple[float | None, float | 
     db = Database(url)
     try:
         await _wait_reporting(db)
-        await send_message(db, actor, MessageCreate(text="Проверка связи", recipients=Recipients(groups=[group_id])))
+        await send_message(db, actor, MessageCreate(text="Проверка связи", recipients=Recipients(groups=[group_id]), confirmed=True))
         started = time.monotonic()
         all_sent = all_delivered = None
         counts: dict[str, int] = {}

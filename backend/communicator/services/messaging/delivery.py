@@ -213,9 +213,11 @@ async def apply_receipts(db: Database, receipts: Sequence[Receipt]) -> set[str]:
         of_parts, outcomes = await apply_part_receipts(session, receipts)
         await _move_all(session, "id", outcomes, now)
         whole = [r for r in receipts if r.smsc_id not in of_parts]
-        await _move_all(session, "smsc_id", [(r.smsc_id, r.status, r.error) for r in whole], now)
         ids = [r.smsc_id for r in whole]
+        # Matched before moving: on PostgreSQL each statement sees the commits made before it started, so a
+        # submit result committed between the move and a later look would count as matched yet stay Sent.
         matched = (await session.scalars(select(Delivery.smsc_id).where(Delivery.smsc_id.in_(ids)))).all()
+        await _move_all(session, "smsc_id", [(r.smsc_id, r.status, r.error) for r in whole], now)
         # Only rows this call moved get an event: a repeated or late (ENROUTE after DELIVRD) receipt changes nothing.
         moved = or_(Delivery.smsc_id.in_(ids), Delivery.id.in_([d for d, _, _ in outcomes]))
         changed = await session.scalars(select(Delivery.id).where(moved, Delivery.updated_at == now))

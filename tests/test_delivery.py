@@ -105,7 +105,6 @@ async def test_retryable_failure_goes_back_to_pending_then_errors_after_max_atte
     assert await _status(db) == "Error"
 
 
-
 @pytest.mark.parametrize("database_url", ["postgres"], indirect=True)  # SQLite has one writer: no such race
 async def test_receipt_is_matched_only_if_it_moved_the_delivery(
     db: Database, admin: Actor, postgres_url: str, monkeypatch: pytest.MonkeyPatch
@@ -116,10 +115,10 @@ async def test_receipt_is_matched_only_if_it_moved_the_delivery(
     move_all = delivery._move_all
     other_gateway = Database(postgres_url)
 
-    async def commit_sent_right_after(session, key, items, now):  # type: ignore[no-untyped-def]
-        await move_all(session, key, items, now)
-        if key == "smsc_id":  # the gateway that submitted it records the submit result in between
-            await apply_submit_results(other_gateway, [SubmitResult(claimed[0].delivery_id, smsc_id="smsc-1")], {})
+    async def commit_sent_right_after(session, items, now):  # type: ignore[no-untyped-def]
+        await move_all(session, items, now)
+        # The gateway that submitted it records the submit result between this transaction's statements.
+        await apply_submit_results(other_gateway, [SubmitResult(claimed[0].delivery_id, smsc_id="smsc-1")], {})
 
     monkeypatch.setattr(delivery, "_move_all", commit_sent_right_after)
     try:

@@ -76,8 +76,8 @@ def retry_delay(attempts: int) -> timedelta:
     return timedelta(seconds=min(2**attempts, 300))
 
 
-async def _update_many(session: AsyncSession, key: str, new: DeliveryStatus, rows: list[dict[str, object]]) -> None:
-    """Move many deliveries to `new`, each only if its current status allows it."""
+async def _update_many(session: AsyncSession, new: DeliveryStatus, rows: list[dict[str, object]]) -> None:
+    """Move many deliveries (by id: one index probe each, whatever the planner knows) to `new`, if allowed."""
     if not rows:
         return
     table = cast(Table, Delivery.__table__)  # a declarative class's table is a Table; typed as its base
@@ -86,7 +86,7 @@ async def _update_many(session: AsyncSession, key: str, new: DeliveryStatus, row
         update(table)
         # Statuses are our own constants, inlined: executemany cannot expand an IN list.
         .where(
-            table.c[key] == bindparam("k"),
+            table.c.id == bindparam("k"),
             table.c.status.in_([literal_column(f"'{old}'") for old in statuses_before(new)]),
         )
         .values(status=new, **values)
@@ -157,10 +157,9 @@ async def apply_submit_results(db: Database, results: Sequence[SubmitResult], at
     retry = [r for r in failed if r.retryable and (r.unsent or attempts.get(r.delivery_id, 0) < MAX_ATTEMPTS)]
     final = [r for r in failed if r not in retry]
     async with db.write() as session:
-        await _update_many(session, "id", DeliveryStatus.SENT, sent)
+        await _update_many(session, DeliveryStatus.SENT, sent)
         await _update_many(
             session,
-            "id",
             DeliveryStatus.ERROR,
             [{"k": r.delivery_id, "error": (r.error or "")[:200], "updated_at": now} for r in final],
         )
@@ -210,32 +209,36 @@ async def apply_receipts(db: Database, receipts: Sequence[Receipt]) -> set[str]:
     """
     now = datetime.now(UTC)
     async with db.write() as session:
-        of_parts, outcomes = await apply_part_receipts(session, receipts)
-        await _move_all(session, "id", outcomes, now)
+        of_parts, moves = await apply_part_receipts(session, receipts)
         whole = [r for r in receipts if r.smsc_id not in of_parts]
-        ids = [r.smsc_id for r in whole]
-        # Matched before moving: on PostgreSQL each statement sees the commits made before it started, so a
+        # Found before moving: on PostgreSQL each statement sees the commits made before it started, so a
         # submit result committed between the move and a later look would count as matched yet stay Sent.
-        matched = (await session.scalars(select(Delivery.smsc_id).where(Delivery.smsc_id.in_(ids)))).all()
-        await _move_all(session, "smsc_id", [(r.smsc_id, r.status, r.error) for r in whole], now)
+        found = await session.execute(
+            select(Delivery.id, Delivery.smsc_id).where(Delivery.smsc_id.in_({r.smsc_id for r in whole}))
+        )
+        ids_by_smsc: dict[str, list[int]] = {}
+        for delivery_id, smsc_id in found:
+            ids_by_smsc.setdefault(smsc_id, []).append(delivery_id)
+        moves += [(d, r.status, r.error) for r in whole for d in ids_by_smsc.get(r.smsc_id, [])]
+        await _move_all(session, moves, now)
         # Only rows this call moved get an event: a repeated or late (ENROUTE after DELIVRD) receipt changes nothing.
-        moved = or_(Delivery.smsc_id.in_(ids), Delivery.id.in_([d for d, _, _ in outcomes]))
-        changed = await session.scalars(select(Delivery.id).where(moved, Delivery.updated_at == now))
+        moved = {d for d, _, _ in moves}
+        changed = await session.scalars(select(Delivery.id).where(Delivery.id.in_(moved), Delivery.updated_at == now))
         await record_status_events(session, list(changed.all()))
-    known = {*matched, *of_parts}
+    known = {*ids_by_smsc, *of_parts}
     record_receipts([r for r in receipts if r.smsc_id in known])  # unmatched ones come again later
     return {r.smsc_id for r in receipts} - known
 
 
 async def _move_all(
-    session: AsyncSession, key: str, items: Sequence[tuple[Any, DeliveryStatus, str | None]], now: datetime
+    session: AsyncSession, items: Sequence[tuple[int, DeliveryStatus, str | None]], now: datetime
 ) -> None:
-    """Move each delivery (found by `key`) to its status with its error, forward only."""
+    """Move each delivery (by id) to its status with its error, forward only."""
     for status in sorted({status for _, status, _ in items}):
         # Delivered is final, so delivered_at is written once, by the report that moved it there.
         stamp = {"delivered_at": now} if status == DeliveryStatus.DELIVERED else {}
         rows = [{"k": k, "error": error, "updated_at": now, **stamp} for k, s, error in items if s == status]
-        await _update_many(session, key, status, rows)
+        await _update_many(session, status, rows)
 
 
 async def record_status_events(session: AsyncSession, delivery_ids: Iterable[int]) -> None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
 import msgspec
-from sqlalchemy import BindParameter, Table, bindparam, literal_column, or_, select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from communicator.db.models import Delivery, Message
@@ -17,6 +17,7 @@ from communicator.domain import DeliveryStatus
 from communicator.events import DeliveryUpdated, record_event
 from communicator.metrics import record_receipts
 from communicator.queue import Claimed, SendQueue
+from communicator.services.messaging.batch_update import is_any_of, move_deliveries
 from communicator.services.messaging.parts import apply_part_receipts, record_parts
 from communicator.services.messaging.views import get_summaries, list_delivery_reads, select_deliveries
 
@@ -76,26 +77,6 @@ def retry_delay(attempts: int) -> timedelta:
     return timedelta(seconds=min(2**attempts, 300))
 
 
-async def _update_many(session: AsyncSession, new: DeliveryStatus, rows: list[dict[str, object]]) -> None:
-    """Move many deliveries (by id: one index probe each, whatever the planner knows) to `new`, if allowed."""
-    if not rows:
-        return
-    table = cast(Table, Delivery.__table__)  # a declarative class's table is a Table; typed as its base
-    values: dict[str, BindParameter[Any]] = {name: bindparam(f"v_{name}") for name in rows[0] if name != "k"}
-    statement = (
-        update(table)
-        # Statuses are our own constants, inlined: executemany cannot expand an IN list.
-        .where(
-            table.c.id == bindparam("k"),
-            table.c.status.in_([literal_column(f"'{old}'") for old in statuses_before(new)]),
-        )
-        .values(status=new, **values)
-    )
-    params = [{("k" if name == "k" else f"v_{name}"): value for name, value in row.items()} for row in rows]
-    connection = await session.connection()
-    await connection.execute(statement, params)
-
-
 async def claim_deliveries(db: Database, queue: SendQueue, limit: int) -> list[Claimed]:
     """Lease up to `limit` of the queue's claimable deliveries to this worker: Pending → Sending, with the event."""
     now = datetime.now(UTC)
@@ -151,24 +132,34 @@ def _claimed(row: Any, message: Any, now: datetime) -> Claimed:
 async def apply_submit_results(db: Database, results: Sequence[SubmitResult], attempts: dict[int, int]) -> None:
     """Record what the SMSC said: Sent with its id, a retry later, or a permanent failure."""
     now = datetime.now(UTC)
-    # sent_at is written only with the move to Sent, which happens once (forward-only): set once.
-    sent = [{"k": r.delivery_id, "smsc_id": r.smsc_id, "updated_at": now, "sent_at": now} for r in results if r.smsc_id]
+    sent = [r for r in results if r.smsc_id]
     failed = [r for r in results if not r.smsc_id]
     retry = [r for r in failed if r.retryable and (r.unsent or attempts.get(r.delivery_id, 0) < MAX_ATTEMPTS)]
     final = [r for r in failed if r not in retry]
     async with db.write() as session:
-        await _update_many(session, DeliveryStatus.SENT, sent)
-        await _update_many(
-            session,
-            DeliveryStatus.ERROR,
-            [{"k": r.delivery_id, "error": (r.error or "")[:200], "updated_at": now} for r in final],
+        # sent_at is written only with the move to Sent, which happens once (forward-only): set once.
+        await _move(
+            session, DeliveryStatus.SENT, sent, {"smsc_id": [r.smsc_id for r in sent]}, updated_at=now, sent_at=now
+        )
+        await _move(
+            session, DeliveryStatus.ERROR, final, {"error": [(r.error or "")[:200] for r in final]}, updated_at=now
         )
         await _requeue(session, retry, attempts, now)
         await record_parts(session, {r.delivery_id: r.part_ids for r in results if r.smsc_id and r.part_ids})
         flagged = [r.delivery_id for r in results if r.possible_duplicate]
         if flagged:
-            await session.execute(update(Delivery).where(Delivery.id.in_(flagged)).values(possible_duplicate=True))
+            await session.execute(
+                update(Delivery).where(is_any_of(session, Delivery.id, flagged)).values(possible_duplicate=True)
+            )
         await record_status_events(session, [r.delivery_id for r in results])
+
+
+async def _move(
+    session: AsyncSession, new: DeliveryStatus, results: list[SubmitResult], varying: dict[str, list[Any]], **fixed: Any
+) -> None:
+    """Move the deliveries of these submit results to `new` (forward only), with their own values."""
+    ids = [r.delivery_id for r in results]
+    await move_deliveries(session, new, statuses_before(new), ids, varying, fixed)
 
 
 async def renew_leases(db: Database, delivery_ids: Sequence[int], lease: timedelta) -> None:
@@ -214,16 +205,20 @@ async def apply_receipts(db: Database, receipts: Sequence[Receipt]) -> set[str]:
         # Found before moving: on PostgreSQL each statement sees the commits made before it started, so a
         # submit result committed between the move and a later look would count as matched yet stay Sent.
         found = await session.execute(
-            select(Delivery.id, Delivery.smsc_id).where(Delivery.smsc_id.in_({r.smsc_id for r in whole}))
+            select(Delivery.id, Delivery.smsc_id).where(
+                is_any_of(session, Delivery.smsc_id, {r.smsc_id for r in whole})
+            )
         )
-        ids_by_smsc: dict[str, list[int]] = {}
+        ids_by_smsc: dict[str | None, list[int]] = {}
         for delivery_id, smsc_id in found:
             ids_by_smsc.setdefault(smsc_id, []).append(delivery_id)
         moves += [(d, r.status, r.error) for r in whole for d in ids_by_smsc.get(r.smsc_id, [])]
         await _move_all(session, moves, now)
         # Only rows this call moved get an event: a repeated or late (ENROUTE after DELIVRD) receipt changes nothing.
         moved = {d for d, _, _ in moves}
-        changed = await session.scalars(select(Delivery.id).where(Delivery.id.in_(moved), Delivery.updated_at == now))
+        changed = await session.scalars(
+            select(Delivery.id).where(is_any_of(session, Delivery.id, moved), Delivery.updated_at == now)
+        )
         await record_status_events(session, list(changed.all()))
     known = {*ids_by_smsc, *of_parts}
     record_receipts([r for r in receipts if r.smsc_id in known])  # unmatched ones come again later
@@ -237,8 +232,10 @@ async def _move_all(
     for status in sorted({status for _, status, _ in items}):
         # Delivered is final, so delivered_at is written once, by the report that moved it there.
         stamp = {"delivered_at": now} if status == DeliveryStatus.DELIVERED else {}
-        rows = [{"k": k, "error": error, "updated_at": now, **stamp} for k, s, error in items if s == status]
-        await _update_many(session, status, rows)
+        ids, errors = [k for k, s, _ in items if s == status], [e for _, s, e in items if s == status]
+        await move_deliveries(
+            session, status, statuses_before(status), ids, {"error": errors}, {"updated_at": now, **stamp}
+        )
 
 
 async def record_status_events(session: AsyncSession, delivery_ids: Iterable[int]) -> None:
@@ -246,7 +243,8 @@ async def record_status_events(session: AsyncSession, delivery_ids: Iterable[int
     ids = sorted(set(delivery_ids))
     if not ids:
         return
-    rows = (await session.execute(select_deliveries().where(Delivery.id.in_(ids)).order_by(Delivery.id))).all()
+    query = select_deliveries().where(is_any_of(session, Delivery.id, ids)).order_by(Delivery.id)
+    rows = (await session.execute(query)).all()
     by_message: dict[int, list[Any]] = {}
     for row in rows:
         by_message.setdefault(row.message_id, []).append(row)

@@ -99,10 +99,9 @@ async def claim_deliveries(db: Database, queue: SendQueue, limit: int) -> list[C
             Delivery.possible_duplicate,
             Delivery.account_id,
         )
-        .execution_options(synchronize_session=False)
     )
     async with db.write() as session:
-        rows = (await session.execute(move_to_sending)).all()
+        rows = (await (await session.connection()).execute(move_to_sending)).all()  # no ORM: nothing is loaded
         if not rows:
             return []
         message_query = select(Message.id, Message.text, Message.sender_name, Message.valid_until).where(
@@ -244,7 +243,8 @@ async def record_status_events(session: AsyncSession, delivery_ids: Iterable[int
     if not ids:
         return
     query = select_deliveries().where(is_any_of(session, Delivery.id, ids)).order_by(Delivery.id)
-    rows = (await session.execute(query)).all()
+    connection = await session.connection()  # plain rows, without the ORM's result handling
+    rows = (await connection.execute(query)).all()
     by_message: dict[int, list[Any]] = {}
     for row in rows:
         by_message.setdefault(row.message_id, []).append(row)

@@ -38,8 +38,7 @@ async def move_deliveries(
     varying: Mapping[str, Sequence[Any]],
     fixed: Mapping[str, Any],
 ) -> None:
-    """Move each delivery in `ids` to `new` if its status is in `allowed_from`, setting its own `varying` values
-    (lists in the order of `ids`) and the same `fixed` ones for all."""
+    """Move `ids` to `new` where the status is in `allowed_from`; `varying` lists follow `ids`, `fixed` is for all."""
     if not ids:
         return
     table = cast(Table, Delivery.__table__)  # a declarative class's table is a Table; typed as its base

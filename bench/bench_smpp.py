@@ -11,6 +11,7 @@ database side of the gateway is bench_drain's. bench_smpp_faults.py runs the fau
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 import time
 from pathlib import Path
@@ -20,6 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT))
 
+import psutil
 from _common import info, report
 
 from communicator.gateway.drivers.smpp import SmppDriver
@@ -55,14 +57,20 @@ class PeerProcess:
         self.port = int(await self.process.stdout.readline())
         return self
 
+    def cpu_seconds(self) -> float:
+        """The peer's user + system CPU time so far (its smpp34 threads included)."""
+        assert self.process is not None
+        return sum(psutil.Process(self.process.pid).cpu_times()[:2])
+
     async def __aexit__(self, *_: object) -> None:
         if self.process:
             self.process.kill()
             await self.process.wait()
 
 
-async def _rate(port: int, window: int, count: int) -> float:
-    """Submits per second through one bind."""
+async def _rate(peer: PeerProcess, window: int, count: int) -> float:
+    """Submits per second through one bind; prints this process's and the peer's CPU per submit."""
+    port = peer.port
     bind = BindConfig(host="127.0.0.1", port=port, system_id="bench", password="bench", window=window)
     driver = SmppDriver(None, [bind], tps=1_000_000)  # type: ignore[arg-type]  # submit needs no database
     driver.inbound = NoInbound()  # type: ignore[assignment]
@@ -72,11 +80,13 @@ async def _rate(port: int, window: int, count: int) -> float:
         warm = [Claimed(i, 1, f"+7926{i:07}", "warm-up", 1, False) for i in range(window * 4)]
         await driver.submit(warm)
         batch = [Claimed(i, 1, f"+7927{i:07}", "Проверка связи", 1, False) for i in range(count)]
-        started, cpu = time.perf_counter(), time.process_time()
+        started, cpu, peer_cpu = time.perf_counter(), time.process_time(), peer.cpu_seconds()
         results = await driver.submit(batch)
         elapsed = time.perf_counter() - started
+        ours, theirs = time.process_time() - cpu, peer.cpu_seconds() - peer_cpu
         info(
-            f"{count} submits in {elapsed:.2f} s, this process's CPU {(time.process_time() - cpu) / count * 1e6:.0f} µs each"
+            f"{count} submits in {elapsed:.2f} s; CPU per submit: this process {ours / count * 1e6:.0f} µs, "
+            f"the peer {theirs / count * 1e6:.0f} µs (load average {os.getloadavg()[0]:.1f})"
         )
     finally:
         await driver.stop()
@@ -86,9 +96,9 @@ async def _rate(port: int, window: int, count: int) -> float:
 
 async def main() -> None:
     async with PeerProcess(LATENCY) as peer:
-        rtt = 1 / await _rate(peer.port, 1, 100)  # one outstanding at a time: each takes a round trip
+        rtt = 1 / await _rate(peer, 1, 100)  # one outstanding at a time: each takes a round trip
         info(f"egress: window {WINDOW}, {LATENCY * 1000:.0f} ms at the SMSC, measured RTT {rtt * 1000:.1f} ms")
-        rate = await _rate(peer.port, WINDOW, 2_000)
+        rate = await _rate(peer, WINDOW, 2_000)
     ceiling = WINDOW / rtt
     report(
         "smpp_egress_vs_window_rtt",
@@ -100,7 +110,7 @@ async def main() -> None:
     )
     async with PeerProcess(0.0) as peer:
         info(f"loopback: window {LOOPBACK_WINDOW}, no injected latency")
-        rate = await _rate(peer.port, LOOPBACK_WINDOW, 20_000)
+        rate = await _rate(peer, LOOPBACK_WINDOW, 20_000)
     report("smpp_loopback_submit_per_bind", rate, 3_000.0, "submit_sm/s", higher_is_better=True)
 
 

@@ -10,6 +10,7 @@ from communicator.db.session import Database
 from communicator.queue.database import DatabaseQueue
 from communicator.schemas import MessageCreate, Recipients
 from communicator.services.core.actors import Actor
+from communicator.services.messaging import delivery
 from communicator.services.messaging.delivery import (
     FINAL,
     RANK,
@@ -102,3 +103,29 @@ async def test_retryable_failure_goes_back_to_pending_then_errors_after_max_atte
         db, [SubmitResult(claimed.delivery_id, error="throttled", retryable=True)], {claimed.delivery_id: 5}
     )
     assert await _status(db) == "Error"
+
+
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)  # SQLite has one writer: no such race
+async def test_receipt_is_matched_only_if_it_moved_the_delivery(
+    db: Database, admin: Actor, postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A submit result committed while a receipt for it is being applied: unmatched (offered again), never lost."""
+    await send_message(db, admin, MessageCreate(text="t", recipients=Recipients(employees=[1])))
+    claimed = await claim_deliveries(db, DatabaseQueue(db, 30), 10)
+    move_all = delivery._move_all
+    other_gateway = Database(postgres_url)
+
+    async def commit_sent_right_after(session, items, now):  # type: ignore[no-untyped-def]
+        await move_all(session, items, now)
+        # The gateway that submitted it records the submit result between this transaction's statements.
+        await apply_submit_results(other_gateway, [SubmitResult(claimed[0].delivery_id, smsc_id="smsc-1")], {})
+
+    monkeypatch.setattr(delivery, "_move_all", commit_sent_right_after)
+    try:
+        assert await apply_receipts(db, [Receipt("smsc-1", "Delivered")]) == {"smsc-1"}
+    finally:
+        await other_gateway.dispose()
+    assert await _status(db) == "Sent"
+    monkeypatch.undo()
+    assert await apply_receipts(db, [Receipt("smsc-1", "Delivered")]) == set()
+    assert await _status(db) == "Delivered"

@@ -6,6 +6,7 @@ The protocol layer is our own (communicator.gateway.smpp); docs/gateway.md says 
 from __future__ import annotations
 
 import asyncio
+import functools
 import itertools
 import logging
 import random
@@ -41,18 +42,20 @@ class _Outcome:
     unsent: bool = False  # no bind of its account was up: it went nowhere
 
 
-def source_address(sender: str) -> tuple[str, int, int]:
-    """(source_addr, TON, NPI): a short number, an international number, or an alphanumeric name (TON 5)."""
+@functools.lru_cache(maxsize=256)
+def source_address(sender: str) -> tuple[bytes, int, int]:
+    """(source_addr as a C-Octet string, TON, NPI): a short number, an international one, or a name (TON 5)."""
     digits = sender.lstrip("+")
     if digits.isdigit():
-        return (digits, TON_INTERNATIONAL, 1) if len(digits) > 8 else (digits, TON_NETWORK, 0)
-    return sender, TON_ALPHANUMERIC, 0
+        return (pdu.cstring(digits), TON_INTERNATIONAL, 1) if len(digits) > 8 else (pdu.cstring(digits), TON_NETWORK, 0)
+    return pdu.cstring(sender), TON_ALPHANUMERIC, 0
 
 
-def relative_validity(minutes: int) -> str:
-    """An SMPP relative validity period (YYMMDDhhmmss000R) for a number of minutes."""
+@functools.lru_cache(maxsize=256)
+def relative_validity(minutes: int) -> bytes:
+    """An SMPP relative validity period (YYMMDDhhmmss000R) for a number of minutes, as a C-Octet string."""
     days, rest = divmod(minutes, 24 * 60)
-    return f"0000{days:02d}{rest // 60:02d}{rest % 60:02d}00000R"
+    return pdu.cstring(f"0000{days:02d}{rest // 60:02d}{rest % 60:02d}00000R")
 
 
 @dataclass(eq=False)
@@ -209,17 +212,14 @@ class SmppDriver:
 
     def _body(self, claimed: Claimed, part: Part, source_addr: str | None = None) -> bytes:
         """The submit_sm body for one part; without a sender name it goes from the bind's source address."""
-        source, ton, npi = source_address(claimed.sender or source_addr or self.source_addr)
-        return pdu.SubmitSm(
-            source_addr=source,
-            source_ton=ton,
-            source_npi=npi,
-            destination_addr=claimed.phone,
-            esm_class=part.esm_class,
-            data_coding=part.data_coding,
-            short_message=part.short_message,
-            validity_period=relative_validity(claimed.validity_minutes) if claimed.validity_minutes else "",
-        ).body()
+        return pdu.submit_sm(
+            source_address(claimed.sender or source_addr or self.source_addr),
+            claimed.phone,
+            part.esm_class,
+            part.data_coding,
+            part.short_message,
+            relative_validity(claimed.validity_minutes) if claimed.validity_minutes else b"\0",
+        )
 
     async def _send_part(self, claimed: Claimed, part: Part) -> _Outcome:
         """One part, with bounded retries on no answer or a temporary error, and back-off on throttling."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 HEADER = struct.Struct(">IIII")
 MAX_PDU = 64 * 1024
@@ -98,36 +98,31 @@ def bind_transceiver(system_id: str, password: str, system_type: str, address_ra
     return cstring(system_id) + cstring(password) + cstring(system_type) + bytes((0x34, 0, 0)) + cstring(address_range)
 
 
-@dataclass(frozen=True, kw_only=True)
-class SubmitSm:
-    """The submit_sm fields the driver sets."""
-
-    source_addr: str
-    source_ton: int
-    source_npi: int
-    destination_addr: str
-    esm_class: int
-    data_coding: int
-    short_message: bytes
-    validity_period: str = ""
-    registered_delivery: int = 1  # a final receipt, success or failure
-    tlvs: dict[int, bytes] = field(default_factory=dict)
-
-    def body(self) -> bytes:
-        """The encoded body."""
-        head = (
-            cstring("")  # service_type
-            + bytes((self.source_ton, self.source_npi))
-            + cstring(self.source_addr)
-            + bytes((1, 1))  # destination: international, ISDN
-            + cstring(self.destination_addr.lstrip("+"))
-            + bytes((self.esm_class, 0, 0))  # esm_class, protocol_id, priority_flag
-            + cstring("")  # schedule_delivery_time
-            + cstring(self.validity_period)
-            + bytes((self.registered_delivery, 0, self.data_coding, 0, len(self.short_message)))
-            + self.short_message
+def submit_sm(
+    source: tuple[bytes, int, int],
+    destination_addr: str,
+    esm_class: int,
+    data_coding: int,
+    short_message: bytes,
+    validity_period: bytes = b"\0",
+) -> bytes:
+    """A submit_sm body: source is (source_addr as a C-Octet string, TON, NPI); a final receipt is requested."""
+    return b"".join(
+        (
+            b"\0",  # service_type
+            bytes((source[1], source[2])),
+            source[0],
+            b"\x01\x01",  # destination: international, ISDN
+            cstring(destination_addr.lstrip("+")),
+            bytes((esm_class, 0, 0)),  # esm_class, protocol_id, priority_flag
+            b"\0",  # schedule_delivery_time
+            validity_period,
+            # registered_delivery (1: a final receipt, success or failure), replace_if_present, data_coding,
+            # sm_default_msg_id, sm_length
+            bytes((1, 0, data_coding, 0, len(short_message))),
+            short_message,
         )
-        return head + b"".join(struct.pack(">HH", tag, len(v)) + v for tag, v in self.tlvs.items())
+    )
 
 
 @dataclass(frozen=True, kw_only=True)

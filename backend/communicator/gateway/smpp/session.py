@@ -42,6 +42,12 @@ class BindRefused(ConnectionError):
     """The SMSC answered the bind with an error status."""
 
 
+def _expire(future: asyncio.Future[Pdu], message: str) -> None:
+    """A request's time is up: its waiter gets ResponseTimeout (unless the response just came)."""
+    if not future.done():
+        future.set_exception(ResponseTimeout(message))
+
+
 class Session:
     """A bound transceiver; `closed` is set when it ends, with `error` saying why."""
 
@@ -87,14 +93,16 @@ class Session:
             raise LinkDown(self.error or "not connected")
         self._sequence = self._sequence % 0x7FFFFFFF + 1
         sequence = self._sequence
-        future: asyncio.Future[Pdu] = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Pdu] = loop.create_future()
         self._pending[sequence] = future
+        # A timer on the future itself: asyncio.wait_for adds a task and callbacks to every request.
+        timer = loop.call_later(timeout, _expire, future, f"no response to 0x{command_id:08X} within {timeout}s")
         try:
             self._queue(pdu.encode(Pdu(command_id, 0, sequence, body)))
-            return await asyncio.wait_for(future, timeout)
-        except TimeoutError:
-            raise ResponseTimeout(f"no response to 0x{command_id:08X} within {timeout}s") from None
+            return await future
         finally:
+            timer.cancel()
             self._pending.pop(sequence, None)
 
     def _spawn(self, work: Awaitable[None]) -> None:

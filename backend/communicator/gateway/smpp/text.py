@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from communicator.sms.segments import is_gsm7
@@ -92,23 +93,36 @@ def _chunks(encoded: list[bytes], limit: int, unit: int) -> list[bytes]:
 
 def split_text(text: str, reference: int) -> list[Part]:
     """The submit_sm parts for a text: one, or several carrying the same 8-bit concatenation reference."""
+    parts = _split(text)
+    if len(parts) == 1:
+        return list(parts)
+    # The UDH is 05 00 03 <reference> <total> <seq>: only the reference differs between two sends of one text.
+    return [
+        Part(
+            data_coding=p.data_coding,
+            esm_class=p.esm_class,
+            short_message=p.short_message[:3] + bytes((reference & 0xFF,)) + p.short_message[4:],
+        )
+        for p in parts
+    ]
+
+
+@functools.lru_cache(maxsize=64)
+def _split(text: str) -> tuple[Part, ...]:
+    """A text's parts with reference 0 (cached: a send to many recipients encodes its text once)."""
     gsm = is_gsm7(text)
     coding, unit = (DC_GSM7, 1) if gsm else (DC_UCS2, 2)
     whole = encode_gsm7(text) if gsm else text.encode("utf-16-be")
     single, multi = _LIMITS[coding]
     if len(whole) <= single * unit:
-        return [Part(data_coding=coding, esm_class=0, short_message=whole)]
+        return (Part(data_coding=coding, esm_class=0, short_message=whole),)
     pieces = [encode_gsm7(ch) for ch in text] if gsm else [ch.encode("utf-16-be") for ch in text]
     chunks = _chunks(pieces, multi, unit)
     total = len(chunks)
-    return [
-        Part(
-            data_coding=coding,
-            esm_class=ESM_UDHI,
-            short_message=bytes((5, 0, 3, reference & 0xFF, total, seq)) + chunk,
-        )
+    return tuple(
+        Part(data_coding=coding, esm_class=ESM_UDHI, short_message=bytes((5, 0, 3, 0, total, seq)) + chunk)
         for seq, chunk in enumerate(chunks, start=1)
-    ]
+    )
 
 
 @dataclass(frozen=True, kw_only=True)

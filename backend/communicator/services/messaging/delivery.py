@@ -5,10 +5,10 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
 import msgspec
-from sqlalchemy import BindParameter, Table, bindparam, literal_column, or_, select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from communicator.db.models import Delivery, Message
@@ -17,6 +17,7 @@ from communicator.domain import DeliveryStatus
 from communicator.events import DeliveryUpdated, record_event
 from communicator.metrics import record_receipts
 from communicator.queue import Claimed, SendQueue
+from communicator.services.messaging.batch_update import is_any_of, move_deliveries
 from communicator.services.messaging.parts import apply_part_receipts, record_parts
 from communicator.services.messaging.views import get_summaries, list_delivery_reads, select_deliveries
 
@@ -76,26 +77,6 @@ def retry_delay(attempts: int) -> timedelta:
     return timedelta(seconds=min(2**attempts, 300))
 
 
-async def _update_many(session: AsyncSession, key: str, new: DeliveryStatus, rows: list[dict[str, object]]) -> None:
-    """Move many deliveries to `new`, each only if its current status allows it."""
-    if not rows:
-        return
-    table = cast(Table, Delivery.__table__)  # a declarative class's table is a Table; typed as its base
-    values: dict[str, BindParameter[Any]] = {name: bindparam(f"v_{name}") for name in rows[0] if name != "k"}
-    statement = (
-        update(table)
-        # Statuses are our own constants, inlined: executemany cannot expand an IN list.
-        .where(
-            table.c[key] == bindparam("k"),
-            table.c.status.in_([literal_column(f"'{old}'") for old in statuses_before(new)]),
-        )
-        .values(status=new, **values)
-    )
-    params = [{("k" if name == "k" else f"v_{name}"): value for name, value in row.items()} for row in rows]
-    connection = await session.connection()
-    await connection.execute(statement, params)
-
-
 async def claim_deliveries(db: Database, queue: SendQueue, limit: int) -> list[Claimed]:
     """Lease up to `limit` of the queue's claimable deliveries to this worker: Pending → Sending, with the event."""
     now = datetime.now(UTC)
@@ -118,10 +99,9 @@ async def claim_deliveries(db: Database, queue: SendQueue, limit: int) -> list[C
             Delivery.possible_duplicate,
             Delivery.account_id,
         )
-        .execution_options(synchronize_session=False)
     )
     async with db.write() as session:
-        rows = (await session.execute(move_to_sending)).all()
+        rows = (await (await session.connection()).execute(move_to_sending)).all()  # no ORM: nothing is loaded
         if not rows:
             return []
         message_query = select(Message.id, Message.text, Message.sender_name, Message.valid_until).where(
@@ -151,25 +131,34 @@ def _claimed(row: Any, message: Any, now: datetime) -> Claimed:
 async def apply_submit_results(db: Database, results: Sequence[SubmitResult], attempts: dict[int, int]) -> None:
     """Record what the SMSC said: Sent with its id, a retry later, or a permanent failure."""
     now = datetime.now(UTC)
-    # sent_at is written only with the move to Sent, which happens once (forward-only): set once.
-    sent = [{"k": r.delivery_id, "smsc_id": r.smsc_id, "updated_at": now, "sent_at": now} for r in results if r.smsc_id]
+    sent = [r for r in results if r.smsc_id]
     failed = [r for r in results if not r.smsc_id]
     retry = [r for r in failed if r.retryable and (r.unsent or attempts.get(r.delivery_id, 0) < MAX_ATTEMPTS)]
     final = [r for r in failed if r not in retry]
     async with db.write() as session:
-        await _update_many(session, "id", DeliveryStatus.SENT, sent)
-        await _update_many(
-            session,
-            "id",
-            DeliveryStatus.ERROR,
-            [{"k": r.delivery_id, "error": (r.error or "")[:200], "updated_at": now} for r in final],
+        # sent_at is written only with the move to Sent, which happens once (forward-only): set once.
+        await _move(
+            session, DeliveryStatus.SENT, sent, {"smsc_id": [r.smsc_id for r in sent]}, updated_at=now, sent_at=now
+        )
+        await _move(
+            session, DeliveryStatus.ERROR, final, {"error": [(r.error or "")[:200] for r in final]}, updated_at=now
         )
         await _requeue(session, retry, attempts, now)
         await record_parts(session, {r.delivery_id: r.part_ids for r in results if r.smsc_id and r.part_ids})
         flagged = [r.delivery_id for r in results if r.possible_duplicate]
         if flagged:
-            await session.execute(update(Delivery).where(Delivery.id.in_(flagged)).values(possible_duplicate=True))
+            await session.execute(
+                update(Delivery).where(is_any_of(session, Delivery.id, flagged)).values(possible_duplicate=True)
+            )
         await record_status_events(session, [r.delivery_id for r in results])
+
+
+async def _move(
+    session: AsyncSession, new: DeliveryStatus, results: list[SubmitResult], varying: dict[str, list[Any]], **fixed: Any
+) -> None:
+    """Move the deliveries of these submit results to `new` (forward only), with their own values."""
+    ids = [r.delivery_id for r in results]
+    await move_deliveries(session, new, statuses_before(new), ids, varying, fixed)
 
 
 async def renew_leases(db: Database, delivery_ids: Sequence[int], lease: timedelta) -> None:
@@ -210,30 +199,42 @@ async def apply_receipts(db: Database, receipts: Sequence[Receipt]) -> set[str]:
     """
     now = datetime.now(UTC)
     async with db.write() as session:
-        of_parts, outcomes = await apply_part_receipts(session, receipts)
-        await _move_all(session, "id", outcomes, now)
+        of_parts, moves = await apply_part_receipts(session, receipts)
         whole = [r for r in receipts if r.smsc_id not in of_parts]
-        await _move_all(session, "smsc_id", [(r.smsc_id, r.status, r.error) for r in whole], now)
-        ids = [r.smsc_id for r in whole]
-        matched = (await session.scalars(select(Delivery.smsc_id).where(Delivery.smsc_id.in_(ids)))).all()
+        # Found before moving: on PostgreSQL each statement sees the commits made before it started, so a
+        # submit result committed between the move and a later look would count as matched yet stay Sent.
+        found = await session.execute(
+            select(Delivery.id, Delivery.smsc_id).where(
+                is_any_of(session, Delivery.smsc_id, {r.smsc_id for r in whole})
+            )
+        )
+        ids_by_smsc: dict[str | None, list[int]] = {}
+        for delivery_id, smsc_id in found:
+            ids_by_smsc.setdefault(smsc_id, []).append(delivery_id)
+        moves += [(d, r.status, r.error) for r in whole for d in ids_by_smsc.get(r.smsc_id, [])]
+        await _move_all(session, moves, now)
         # Only rows this call moved get an event: a repeated or late (ENROUTE after DELIVRD) receipt changes nothing.
-        moved = or_(Delivery.smsc_id.in_(ids), Delivery.id.in_([d for d, _, _ in outcomes]))
-        changed = await session.scalars(select(Delivery.id).where(moved, Delivery.updated_at == now))
+        moved = {d for d, _, _ in moves}
+        changed = await session.scalars(
+            select(Delivery.id).where(is_any_of(session, Delivery.id, moved), Delivery.updated_at == now)
+        )
         await record_status_events(session, list(changed.all()))
-    known = {*matched, *of_parts}
+    known = {*ids_by_smsc, *of_parts}
     record_receipts([r for r in receipts if r.smsc_id in known])  # unmatched ones come again later
     return {r.smsc_id for r in receipts} - known
 
 
 async def _move_all(
-    session: AsyncSession, key: str, items: Sequence[tuple[Any, DeliveryStatus, str | None]], now: datetime
+    session: AsyncSession, items: Sequence[tuple[int, DeliveryStatus, str | None]], now: datetime
 ) -> None:
-    """Move each delivery (found by `key`) to its status with its error, forward only."""
+    """Move each delivery (by id) to its status with its error, forward only."""
     for status in sorted({status for _, status, _ in items}):
         # Delivered is final, so delivered_at is written once, by the report that moved it there.
         stamp = {"delivered_at": now} if status == DeliveryStatus.DELIVERED else {}
-        rows = [{"k": k, "error": error, "updated_at": now, **stamp} for k, s, error in items if s == status]
-        await _update_many(session, key, status, rows)
+        ids, errors = [k for k, s, _ in items if s == status], [e for _, s, e in items if s == status]
+        await move_deliveries(
+            session, status, statuses_before(status), ids, {"error": errors}, {"updated_at": now, **stamp}
+        )
 
 
 async def record_status_events(session: AsyncSession, delivery_ids: Iterable[int]) -> None:
@@ -241,7 +242,9 @@ async def record_status_events(session: AsyncSession, delivery_ids: Iterable[int
     ids = sorted(set(delivery_ids))
     if not ids:
         return
-    rows = (await session.execute(select_deliveries().where(Delivery.id.in_(ids)).order_by(Delivery.id))).all()
+    query = select_deliveries().where(is_any_of(session, Delivery.id, ids)).order_by(Delivery.id)
+    connection = await session.connection()  # plain rows, without the ORM's result handling
+    rows = (await connection.execute(query)).all()
     by_message: dict[int, list[Any]] = {}
     for row in rows:
         by_message.setdefault(row.message_id, []).append(row)

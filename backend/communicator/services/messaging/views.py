@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from communicator.db.models import Contact, Delivery, Employee, Message, User
 from communicator.schemas import DeliveryRead, MessageRead, Summary
 from communicator.services.core.permissions import EVERYONE, Reach
+from communicator.services.messaging.batch_update import is_any_of
 from communicator.services.messaging.delivery_list import filter_deliveries, get_first_replies
 
 DELIVERY_PAGE = 500
@@ -46,7 +47,7 @@ async def _names(
     wanted = {i for i in ids if i is not None}
     if not wanted:
         return {}
-    rows = await session.execute(select(model.id, model.name).where(model.id.in_(wanted)))
+    rows = await session.execute(select(model.id, model.name).where(is_any_of(session, model.id, wanted)))
     return {row_id: name for row_id, name in rows}
 
 

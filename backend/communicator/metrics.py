@@ -33,7 +33,7 @@ WEBSOCKET_CLIENTS = Gauge(
 )
 MO_TO_BROWSER_SECONDS = Histogram(
     "communicator_mo_to_browser_seconds",
-    "From an inbound SMS being stored to its frame being written to a browser's socket",
+    "From an inbound SMS being stored to its frame being written to the last socket of each visibility class",
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.5, 1, 2.5, 5),
     registry=REGISTRY,
 )

@@ -47,7 +47,8 @@ async def test_dropped_responses_lose_nothing_and_duplicate_only_those(
     count = scaled(10_000, least=300)
     peer.script.drop_every = 100  # 1% of submit_sm_resp never sent
     message_id = await send_to_phones(sdb, sadmin, count)
-    async with running_gateway(sdb, peer, response_timeout=2.0, window=20, batch=200):
+    # 5 s, not 2: on a loaded CI machine a response that is only late must not count as dropped.
+    async with running_gateway(sdb, peer, response_timeout=5.0, window=20, batch=200):
         await wait_for(lambda: _delivered(sdb, message_id, count), timeout=60 + count / 20, what="all Delivered")
     dropped = len(peer.dropped)
     assert dropped == len(peer.submits) // 100 and dropped >= 3

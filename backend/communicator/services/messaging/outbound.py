@@ -52,7 +52,11 @@ async def record_sends(session: AsyncSession, sends: Sequence[CheckedSend]) -> l
     messages = [Message(id=message_id, **row) for message_id, row in zip(ids, rows, strict=True)]
     await _insert_deliveries(session, messages, sends)
     await _record_thread_links(session, messages, sends)
-    reads = await list_new_message_reads(session, messages)
+    # client_id is not stored: only the sending tab needs it back, in the answer and in the event.
+    reads = [
+        msgspec.structs.replace(r, client_id=s.data.client_id)
+        for r, s in zip(await list_new_message_reads(session, messages), sends, strict=True)
+    ]
     thread_ids = await _touch_threads(session, messages)
     events = [
         # The event carries the summary, not the (possibly huge) delivery list.
@@ -62,8 +66,7 @@ async def record_sends(session: AsyncSession, sends: Sequence[CheckedSend]) -> l
     await record_events(session, events)
     if any(send.timing.send_at is None for send in sends):
         wake_gateways_after_commit(session)
-    # client_id is not stored: only the sending tab needs it back.
-    return [msgspec.structs.replace(r, client_id=s.data.client_id) for r, s in zip(reads, sends, strict=True)]
+    return reads
 
 
 def _summary_only(read: MessageRead) -> MessageRead:

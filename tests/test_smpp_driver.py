@@ -170,6 +170,8 @@ async def test_bind_states_follow_the_link(sdb: Database, sadmin: Actor, peer: S
             f"smpp:esme@127.0.0.1:{peer.port}#2",
         ]
         before = driver.link_states()[0].since
+        # The SMSC can only unbind the sessions its own task has registered (it can lag the bind_resp under load).
+        await wait_for(lambda: _peer_binds(peer, 2), timeout=10, what="the SMSC holding both sessions")
         await peer.unbind_all()
         await wait_for(lambda: _rebound(driver), timeout=30, what="both binds back after the SMSC unbound")
         assert driver.link_states()[0].since > before

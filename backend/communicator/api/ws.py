@@ -134,6 +134,9 @@ async def events_socket(
     settings = socket.app.state.settings
     hub = _get_hub(socket, channels)
     writer = make_writer(socket, settings.ws_max_backlog, settings.ws_send_timeout_seconds)
+    # What the user reached before subscribing: a change from here on is either seen live (access.changed)
+    # or by comparing with the view made after subscribing, below.
+    before = await load_event_view(db, socket.user)
     # Subscribe before accepting: once the client sees the socket open, no live event can slip past it.
     listener = await hub.add(socket.user.account_id, writer)
     counted = False
@@ -143,6 +146,8 @@ async def events_socket(
         counted = True
         async with _connect_gate(socket):
             view = await load_event_view(db, socket.user)
+            if view.reach != before.reach:  # changed while connecting, before access.changed could reach us
+                await socket.send_data(RESYNC_FRAME)
             if last_event_id is not None:
                 listener.sent = await _replay(db, socket, view, last_event_id)
         async with anyio.create_task_group() as tasks:

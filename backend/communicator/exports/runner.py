@@ -59,7 +59,8 @@ class ExportRunner:
                 continue
             self._wake.clear()
             try:
-                await asyncio.wait_for(self._wake.wait(), self.settings.export_poll_seconds)
+                async with asyncio.timeout(self.settings.export_poll_seconds):
+                    await self._wake.wait()
             except TimeoutError:
                 pass
 

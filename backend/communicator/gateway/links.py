@@ -72,7 +72,8 @@ class LinkReporter:
         finally:
             # A clean stop says so at once instead of waiting to go stale; a dead database must not hold the exit.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.report(stopped=True), 3)
+                async with asyncio.timeout(3):
+                    await self.report(stopped=True)
 
 
 async def serve_probes(settings: Settings, db: Database, worker: GatewayWorker) -> None:

@@ -31,7 +31,9 @@ class DatabaseQueue:
     async def wait(self, timeout: float) -> None:
         """Sleep until notified or the timeout passes (other processes' sends are seen by polling)."""
         try:
-            await asyncio.wait_for(self._wakeup.wait(), timeout)
+            # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancel, and a stopping loop goes on.
+            async with asyncio.timeout(timeout):
+                await self._wakeup.wait()
         except TimeoutError:
             pass
         self._wakeup.clear()

@@ -148,6 +148,7 @@ class SimulatorDriver:
         self._wakeup.clear()
         timeout = max(0.0, self._due[0][0] - time.monotonic()) if self._due else 1.0
         try:
-            await asyncio.wait_for(self._wakeup.wait(), timeout=max(timeout, 0.01))
+            async with asyncio.timeout(max(timeout, 0.01)):  # not wait_for: it can swallow a cancel on 3.11
+                await self._wakeup.wait()
         except TimeoutError:
             pass

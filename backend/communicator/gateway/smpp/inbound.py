@@ -88,7 +88,8 @@ class Inbound:
         self._receipts.append((receipt, done))
         self._wakeup.set()
         try:
-            await asyncio.wait_for(asyncio.shield(done), RECEIPT_HOLD_SECONDS)
+            async with asyncio.timeout(RECEIPT_HOLD_SECONDS):  # not wait_for: it can swallow a cancel on 3.11
+                await asyncio.shield(done)
         except TimeoutError:
             done.cancel()  # the loop forgets it: the SMSC delivers it again
             return pdu.ESME_RX_T_APPN
@@ -124,7 +125,8 @@ class Inbound:
         self._wakeup.clear()
         timeout = max(0.01, self._unmatched_due - time.monotonic()) if self._unmatched else 1.0
         try:
-            await asyncio.wait_for(self._wakeup.wait(), timeout)
+            async with asyncio.timeout(timeout):
+                await self._wakeup.wait()
         except TimeoutError:
             pass
 
@@ -184,7 +186,8 @@ class Inbound:
                 partial.stored.set_result(status)
             return status
         try:  # the last part's commit answers this part too; an SMSC that waits for the answer gets it later
-            return await asyncio.wait_for(asyncio.shield(partial.stored), self.hold_seconds)
+            async with asyncio.timeout(self.hold_seconds):
+                return await asyncio.shield(partial.stored)
         except TimeoutError:
             return pdu.ESME_ROK
 

@@ -68,7 +68,10 @@ class Session:
     async def open(self) -> None:
         """Connect and bind as a transceiver; raises on failure."""
         c = self.config
-        self._reader, self._writer = await asyncio.wait_for(asyncio.open_connection(c.host, c.port), c.connect_timeout)
+        # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancel that lands as the connection opens,
+        # and the link then binds and waits for ever inside a gateway that is stopping.
+        async with asyncio.timeout(c.connect_timeout):
+            self._reader, self._writer = await asyncio.open_connection(c.host, c.port)
         self._spawn(self._read_loop())
         body = pdu.bind_transceiver(c.system_id, c.password, c.system_type)
         try:

@@ -1,7 +1,8 @@
 """Inbound reply → WebSocket frame: p50 ≤ 50 ms, p99 ≤ 200 ms with 200 browsers connected.
 
 The server runs in its own process. The bench logs in once, opens CLIENTS WebSocket connections to
-/ws with that session (Origin = the server, permessage-deflate offered as browsers do), then posts
+/ws with that session (Origin = the server, permessage-deflate offered as browsers do; `_lean_ws`, a client
+that only stamps frames as they arrive, so the bench's own CPU does not add to the latency), then posts
 MESSAGES inbound SMS to /api/v1/simulator/inbound, SPACING apart. Each sample is one client × one
 message: from just before the POST to the moment that client's connection received the frame.
 """
@@ -22,15 +23,14 @@ import psutil
 from _common import (
     ServerProcess,
     TempDatabase,
-    close_sockets,
     info,
     login_cookie,
-    open_sockets,
     percentile,
     raise_fd_limit,
     report,
     seed_account,
 )
+from _lean_ws import LeanSocket, close_lean_sockets, open_lean_sockets
 
 CLIENTS = int(os.environ.get("COMMUNICATOR_BENCH_WS_CLIENTS", "200"))
 MESSAGES = 200
@@ -52,13 +52,7 @@ class _Frame(msgspec.Struct):
 _decode = msgspec.json.Decoder(_Frame).decode
 
 
-async def _listen(socket, arrivals: list[tuple[float, bytes | str]]) -> None:
-    """Stamp every frame on arrival; decoding waits until the run is over."""
-    async for frame in socket:
-        arrivals.append((time.perf_counter(), frame))
-
-
-def _message_number(frame: bytes | str) -> int | None:
+def _message_number(frame: bytes) -> int | None:
     """The bench number carried by an inbound message.created frame."""
     event = _decode(frame)
     if event.type != "message.created" or not event.message:
@@ -78,12 +72,12 @@ async def _post_all(server: ServerProcess, sent_at: dict[int, float]) -> None:
             await asyncio.sleep(SPACING)
 
 
-def _samples(all_arrivals: list[list[tuple[float, bytes | str]]], sent_at: dict[int, float]) -> tuple[list[float], int]:
+def _samples(sockets: list[LeanSocket], sent_at: dict[int, float]) -> tuple[list[float], int]:
     """Latency samples (ms) over all client × measured message pairs, and how many frames never came."""
     samples: list[float] = []
-    for arrivals in all_arrivals:
+    for socket in sockets:
         seen: dict[int, float] = {}
-        for at, frame in arrivals:
+        for at, frame in socket.texts():
             number = _message_number(frame)
             if number is not None and number >= 0:
                 seen.setdefault(number, at)
@@ -95,17 +89,15 @@ async def _measure(server: ServerProcess) -> tuple[list[float], int]:
     """Connect the clients, post the messages, collect the samples."""
     cookie = login_cookie(server.url)
     started = time.perf_counter()
-    sockets = await open_sockets(server, cookie, CLIENTS)
+    sockets = await open_lean_sockets(server.host, server.url, cookie, CLIENTS)
     info(f"{CLIENTS} WebSocket clients connected in {time.perf_counter() - started:.1f} s")
-    all_arrivals: list[list[tuple[float, bytes | str]]] = [[] for _ in sockets]
-    listeners = [asyncio.create_task(_listen(s, a)) for s, a in zip(sockets, all_arrivals, strict=True)]
     sent_at: dict[int, float] = {}
     cpu = psutil.Process(server.pid)
     cpu_before = sum(cpu.cpu_times()[:2])
     try:
         await _post_all(server, sent_at)
         deadline = time.monotonic() + FRAME_WAIT_SECONDS
-        while time.monotonic() < deadline and sum(map(len, all_arrivals)) < CLIENTS * (MESSAGES + WARM_UP):
+        while time.monotonic() < deadline and sum(len(s.frames) for s in sockets) < CLIENTS * (MESSAGES + WARM_UP):
             await asyncio.sleep(0.05)
         cpu_used = sum(cpu.cpu_times()[:2]) - cpu_before
         CPU_MS_PER_INBOUND.append(cpu_used / (MESSAGES + WARM_UP) * 1000)
@@ -114,9 +106,8 @@ async def _measure(server: ServerProcess) -> tuple[list[float], int]:
             f" (load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)"
         )
     finally:
-        await close_sockets(sockets)
-        await asyncio.gather(*listeners, return_exceptions=True)
-    return _samples(all_arrivals, sent_at)
+        close_lean_sockets(sockets)
+    return _samples(sockets, sent_at)
 
 
 def main() -> None:

@@ -19,6 +19,7 @@ from litestar.exceptions import WebSocketDisconnect
 from communicator.api.params import QueryCursor
 from communicator.api.security import Credential, get_credential_actor
 from communicator.api.ws_fanout import BEHIND, Listener, SocketHub
+from communicator.api.ws_heap import SocketHeap
 from communicator.api.ws_wire import make_writer
 from communicator.db.session import Database
 from communicator.events import RESYNC_FRAME, encode_stored, list_events_after
@@ -67,6 +68,14 @@ async def _watch_disconnect(socket: WebSocket, cancel: anyio.CancelScope) -> Non
         pass
     finally:
         cancel.cancel()
+
+
+def _get_heap(socket: WebSocket) -> SocketHeap:
+    """The process's collector tuning for open sockets (made on first use)."""
+    heap: SocketHeap | None = getattr(socket.app.state, "ws_heap", None)
+    if heap is None:
+        heap = socket.app.state.ws_heap = SocketHeap()
+    return heap
 
 
 def _get_hub(socket: WebSocket, channels: ChannelsPlugin) -> SocketHub:
@@ -150,6 +159,7 @@ async def events_socket(
                 await socket.send_data(RESYNC_FRAME)
             if last_event_id is not None:
                 listener.sent = await _replay(db, socket, view, last_event_id)
+        _get_heap(socket).record_open()
         async with anyio.create_task_group() as tasks:
             tasks.start_soon(_watch_disconnect, socket, tasks.cancel_scope)
             await _follow(socket, listener, view)
@@ -160,3 +170,4 @@ async def events_socket(
         if counted:
             WEBSOCKET_CLIENTS.dec()
         await hub.remove(socket.user.account_id, listener)
+        _get_heap(socket).record_close(len(hub.list_listeners()))

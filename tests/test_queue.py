@@ -12,7 +12,7 @@ from communicator.db.session import Database
 from communicator.queue.database import DatabaseQueue
 from communicator.schemas import MessageCreate, Recipients
 from communicator.services.core.actors import Actor
-from communicator.services.messaging.delivery import claim_deliveries
+from communicator.services.messaging.delivery import SubmitResult, apply_submit_results, claim_deliveries
 from communicator.services.messaging.send import send_message
 
 
@@ -60,6 +60,23 @@ async def test_claim_moves_to_sending_and_records_an_event(db: Database, admin: 
         )
     assert statuses == ["Sending"] * 4
     assert len(db.published) == 1 and b'"Sending"' in db.published[0].data  # type: ignore[attr-defined]
+
+
+async def test_results_claim_the_next_batch_in_one_transaction_with_one_event(db: Database, admin: Actor) -> None:
+    await _send_to_all(db, admin)
+    queue = DatabaseQueue(db, 30)
+    first = await claim_deliveries(db, queue, 5)
+    db.published.clear()  # type: ignore[attr-defined]
+    results = [SubmitResult(c.delivery_id, smsc_id=f"s-{c.delivery_id}") for c in first]
+    following = await apply_submit_results(db, results, {c.delivery_id: c.attempts for c in first}, (queue, 5))
+    assert len(following) == 5 and not {c.delivery_id for c in following} & {c.delivery_id for c in first}
+    async with db.read() as session:
+        statuses = dict((await session.execute(select(Delivery.id, Delivery.status))).all())
+    assert [statuses[c.delivery_id] for c in first] == ["Sent"] * 5
+    assert [statuses[c.delivery_id] for c in following] == ["Sending"] * 5
+    [event] = db.published  # type: ignore[attr-defined]
+    assert event.data.count(b'"status":"Sent"') == 5 and event.data.count(b'"status":"Sending"') == 5
+    assert b'"Sent":5' in event.data and b'"Sending":5' in event.data  # the summary counts both moves
 
 
 async def test_wait_returns_on_notify(db: Database) -> None:

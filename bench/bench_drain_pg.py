@@ -2,7 +2,9 @@
 
 Each gateway runs the simulator driver with a high TPS (the SMSC is not the limit here; the queue and the
 database are). The bench commits one send to 10,000 recipients straight into the database; the gateways find
-it by polling every 50 ms (as in bench_drain.py). The clock starts when the commit returns. The bench counts statuses every 20 ms until every delivery is Sent, then Delivered.
+it by polling every 50 ms (as in bench_drain.py). The clock starts when the commit returns. Every 20 ms the bench
+counts the deliveries not yet Sent, then those not yet Delivered, until none are left. It prints the CPU per delivery
+of the gateways, of the database's PostgreSQL backends and of itself, and how many delivery.updated events there were.
 """
 
 from __future__ import annotations
@@ -112,6 +114,36 @@ class PostgresCpu:
         return sum(used.get(pid, 0.0) for pid in self.backends), sum(used.values())
 
 
+async def _count_in(db: Database, statuses: tuple[str, ...]) -> int:
+    """How many deliveries are in these statuses (the queue index's leading column: only those rows are read)."""
+    async with db.read() as session:
+        return await session.scalar(select(func.count()).where(Delivery.status.in_(statuses))) or 0
+
+
+async def _watch(db: Database, started: float) -> tuple[float | None, float | None, dict[str, int]]:
+    """Seconds from `started` until all are Sent (or later) and until all are Delivered.
+
+    Each poll counts only the rows not there yet, so a poll costs the database little once most have moved
+    (counting all 10,000 every 20 ms cost PostgreSQL ~1.4 ms a poll, ~20 µs per delivery); a count of zero is
+    confirmed by the counts per status.
+    """
+    all_sent = all_delivered = None
+    counts: dict[str, int] = {}
+    while time.monotonic() - started < GIVE_UP_SECONDS:
+        waiting = ("Pending", "Sending") if all_sent is None else ("Pending", "Sending", "Sent")
+        if not await _count_in(db, waiting):
+            counts = await _counts(db)
+            now = time.monotonic() - started
+            if all_sent is None and counts.get("Sent", 0) + counts.get("Delivered", 0) >= RECIPIENTS:
+                all_sent = now
+                continue
+            if counts.get("Delivered", 0) >= RECIPIENTS:
+                all_delivered = now
+                break
+        await asyncio.sleep(0.02)
+    return all_sent, all_delivered, counts or await _counts(db)
+
+
 async def _drain(
     url: str, actor, group_id: int, gateways: list[psutil.Process]
 ) -> tuple[float | None, float | None, dict[str, int]]:
@@ -126,17 +158,7 @@ async def _drain(
         started = time.monotonic()
         postgres.begin(backends)  # the drain's CPU, not the send's
         cpu, own = _cpu_seconds(gateways), time.process_time()
-        all_sent = all_delivered = None
-        counts: dict[str, int] = {}
-        while time.monotonic() - started < GIVE_UP_SECONDS:
-            counts = await _counts(db)
-            now = time.monotonic() - started
-            if all_sent is None and counts.get("Sent", 0) + counts.get("Delivered", 0) >= RECIPIENTS:
-                all_sent = now
-            if counts.get("Delivered", 0) >= RECIPIENTS:
-                all_delivered = now
-                break
-            await asyncio.sleep(0.02)
+        all_sent, all_delivered, counts = await _watch(db, started)
         cpu, own = _cpu_seconds(gateways) - cpu, time.process_time() - own
         ours, everything = postgres.end(await _backend_pids(db))
         for who, seconds in (("gateways'", cpu), ("bench's own", own), ("database's backends'", ours)):

@@ -17,18 +17,18 @@ branch_labels = None
 depends_on = None
 
 
-def _where(column: str) -> dict[str, sa.TextClause]:
-    """The same partial predicate for both dialects."""
-    clause = sa.text(f"{column} IS NOT NULL")
-    return {"postgresql_where": clause, "sqlite_where": clause}
+def _create_partial(name: str, columns: list[str], set_column: str) -> None:
+    """An index of only the rows where `set_column` is set (the same predicate on both dialects)."""
+    where = sa.text(f"{set_column} IS NOT NULL")
+    op.create_index(name, "deliveries", columns, postgresql_where=where, sqlite_where=where)
 
 
 def upgrade() -> None:
     """Apply."""
     op.drop_index("ix_deliveries_smsc_id", table_name="deliveries")
-    op.create_index("ix_deliveries_smsc_id", "deliveries", ["smsc_id"], **_where("smsc_id"))
+    _create_partial("ix_deliveries_smsc_id", ["smsc_id"], "smsc_id")
     op.drop_index("ix_deliveries_expiry", table_name="deliveries")
-    op.create_index("ix_deliveries_expiry", "deliveries", ["status", "expires_at"], **_where("expires_at"))
+    _create_partial("ix_deliveries_expiry", ["status", "expires_at"], "expires_at")
 
 
 def downgrade() -> None:

@@ -5,10 +5,13 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select, update
+import pytest
+from sqlalchemy import func, select, update
 
 from communicator.db.models import Delivery
 from communicator.db.session import Database
+from communicator.gateway.drivers.simulator import SimulatorDriver
+from communicator.gateway.worker import GatewayWorker
 from communicator.queue.database import DatabaseQueue
 from communicator.schemas import MessageCreate, Recipients
 from communicator.services.core.actors import Actor
@@ -77,6 +80,22 @@ async def test_results_claim_the_next_batch_in_one_transaction_with_one_event(db
     [event] = db.published  # type: ignore[attr-defined]
     assert event.data.count(b'"status":"Sent"') == 5 and event.data.count(b'"status":"Sending"') == 5
     assert b'"Sent":5' in event.data and b'"Sending":5' in event.data  # the summary counts both moves
+
+
+@pytest.mark.parametrize(("tps", "ahead"), [(100_000, 5), (5, 0)])
+async def test_worker_claims_ahead_only_with_the_rate_limits_tokens(
+    db: Database, admin: Actor, tps: float, ahead: int
+) -> None:
+    await _send_to_all(db, admin)
+    driver = SimulatorDriver(db, tps=tps, submit_latency_ms=0, dlr_delay_ms=60_000, failure_rate=0.0)
+    worker = GatewayWorker(db, DatabaseQueue(db, 30), driver, batch=5, poll_seconds=0.05)
+    assert await worker.run_once() == 5
+    assert len(worker.ahead) == ahead
+    async with db.read() as session:
+        counts = dict((await session.execute(select(Delivery.status, func.count()).group_by(Delivery.status))).all())
+    assert counts == {"Sent": 5, "Pending": 15 - ahead, **({"Sending": ahead} if ahead else {})}
+    if ahead:  # the next round submits the batch claimed ahead, without another claim
+        assert await worker.run_once() == 5 and len(worker.ahead) == 5
 
 
 async def test_wait_returns_on_notify(db: Database) -> None:

@@ -75,7 +75,10 @@ class GatewayWorker:
         record_submits(results, time.perf_counter() - started)
         self.submitted += len(claimed)
         attempts = {c.delivery_id: c.attempts for c in claimed}
-        self.ahead = await apply_submit_results(self.db, results, attempts, self._claim_ahead(len(claimed)))
+        claim_next = self._claim_ahead(len(claimed))
+        self.ahead = await apply_submit_results(self.db, results, attempts, claim_next)
+        if claim_next:
+            self.bucket.refund(self.batch - len(self.ahead))
         return len(claimed)
 
     async def _claim(self) -> list[Claimed]:

@@ -129,3 +129,9 @@ async def test_receipt_is_matched_only_if_it_moved_the_delivery(
     monkeypatch.undo()
     assert await apply_receipts(db, [Receipt("smsc-1", "Delivered")]) == set()
     assert await _status(db) == "Delivered"
+
+
+def test_event_row_names_the_event_columns_in_order() -> None:
+    from communicator.services.messaging.delivery_events import EVENT_COLUMNS, EventRow
+
+    assert EventRow._fields == tuple(column.key for column in EVENT_COLUMNS)

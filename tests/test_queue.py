@@ -5,14 +5,17 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select, update
+import pytest
+from sqlalchemy import func, select, update
 
 from communicator.db.models import Delivery
 from communicator.db.session import Database
+from communicator.gateway.drivers.simulator import SimulatorDriver
+from communicator.gateway.worker import GatewayWorker
 from communicator.queue.database import DatabaseQueue
 from communicator.schemas import MessageCreate, Recipients
 from communicator.services.core.actors import Actor
-from communicator.services.messaging.delivery import claim_deliveries
+from communicator.services.messaging.delivery import SubmitResult, apply_submit_results, claim_deliveries
 from communicator.services.messaging.send import send_message
 
 
@@ -60,6 +63,39 @@ async def test_claim_moves_to_sending_and_records_an_event(db: Database, admin: 
         )
     assert statuses == ["Sending"] * 4
     assert len(db.published) == 1 and b'"Sending"' in db.published[0].data  # type: ignore[attr-defined]
+
+
+async def test_results_claim_the_next_batch_in_one_transaction_with_one_event(db: Database, admin: Actor) -> None:
+    await _send_to_all(db, admin)
+    queue = DatabaseQueue(db, 30)
+    first = await claim_deliveries(db, queue, 5)
+    db.published.clear()  # type: ignore[attr-defined]
+    results = [SubmitResult(c.delivery_id, smsc_id=f"s-{c.delivery_id}") for c in first]
+    following = await apply_submit_results(db, results, {c.delivery_id: c.attempts for c in first}, (queue, 5))
+    assert len(following) == 5 and not {c.delivery_id for c in following} & {c.delivery_id for c in first}
+    async with db.read() as session:
+        statuses = dict((await session.execute(select(Delivery.id, Delivery.status))).all())
+    assert [statuses[c.delivery_id] for c in first] == ["Sent"] * 5
+    assert [statuses[c.delivery_id] for c in following] == ["Sending"] * 5
+    [event] = db.published  # type: ignore[attr-defined]
+    assert event.data.count(b'"status":"Sent"') == 5 and event.data.count(b'"status":"Sending"') == 5
+    assert b'"Sent":5' in event.data and b'"Sending":5' in event.data  # the summary counts both moves
+
+
+@pytest.mark.parametrize(("tps", "ahead"), [(100_000, 5), (5, 0)])
+async def test_worker_claims_ahead_only_with_the_rate_limits_tokens(
+    db: Database, admin: Actor, tps: float, ahead: int
+) -> None:
+    await _send_to_all(db, admin)
+    driver = SimulatorDriver(db, tps=tps, submit_latency_ms=0, dlr_delay_ms=60_000, failure_rate=0.0)
+    worker = GatewayWorker(db, DatabaseQueue(db, 30), driver, batch=5, poll_seconds=0.05)
+    assert await worker.run_once() == 5
+    assert len(worker.ahead) == ahead
+    async with db.read() as session:
+        counts = dict((await session.execute(select(Delivery.status, func.count()).group_by(Delivery.status))).all())
+    assert counts == {"Sent": 5, "Pending": 15 - ahead, **({"Sending": ahead} if ahead else {})}
+    if ahead:  # the next round submits the batch claimed ahead, without another claim
+        assert await worker.run_once() == 5 and len(worker.ahead) == 5
 
 
 async def test_wait_returns_on_notify(db: Database) -> None:

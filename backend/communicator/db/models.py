@@ -19,6 +19,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -268,6 +269,12 @@ class MessageTarget(Base):
     group_id: Mapped[int] = mapped_column(Integer, primary_key=True)
 
 
+def _not_null(column: str) -> dict[str, Any]:
+    """A partial index's predicate for both dialects: only the rows where the column is set."""
+    clause = text(f"{column} IS NOT NULL")
+    return {"postgresql_where": clause, "sqlite_where": clause}
+
+
 class Delivery(Base):
     """One copy of an outbound message to one phone; the send queue's unit of work."""
 
@@ -279,7 +286,9 @@ class Delivery(Base):
         # A message's delivery pages (by id) and its summary (by status) read only the index.
         Index("ix_deliveries_message_page", "message_id", "id"),
         Index("ix_deliveries_message_status", "message_id", "status"),
-        Index("ix_deliveries_expiry", "status", "expires_at"),
+        # Partial: a delivery's every status change adds an entry to each index its new row belongs in.
+        Index("ix_deliveries_expiry", "status", "expires_at", **_not_null("expires_at")),
+        Index("ix_deliveries_smsc_id", "smsc_id", **_not_null("smsc_id")),
     )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     account_id: Mapped[int] = mapped_column(Integer)
@@ -293,7 +302,7 @@ class Delivery(Base):
     lease_until: Mapped[datetime | None] = mapped_column()
     # Not handed to the SMSC by then: TimedOut (the message's validity period).
     expires_at: Mapped[datetime | None] = mapped_column()
-    smsc_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    smsc_id: Mapped[str | None] = mapped_column(String(64))
     error: Mapped[str | None] = mapped_column(String(200))
     possible_duplicate: Mapped[bool] = mapped_column(Boolean, default=False)
     updated_at: Mapped[datetime] = mapped_column()

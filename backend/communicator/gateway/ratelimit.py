@@ -34,6 +34,14 @@ class TokenBucket:
         """Give back units taken but not used."""
         self.tokens = min(self.capacity, self.tokens + count)
 
+    def take_now(self, count: int) -> bool:
+        """Take `count` units if they are there now (True), else take nothing (False)."""
+        self._refill()
+        if self.tokens < count:
+            return False
+        self.tokens -= count
+        return True
+
     async def acquire(self, count: int) -> None:
         """Take `count` units, waiting off any debt; a count above the burst simply waits longer."""
         self._refill()

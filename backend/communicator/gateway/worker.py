@@ -10,8 +10,14 @@ from communicator.db.session import Database
 from communicator.gateway.drivers import Driver
 from communicator.gateway.ratelimit import TokenBucket
 from communicator.metrics import record_submits
-from communicator.queue import SendQueue
-from communicator.services.messaging.delivery import SubmitResult, apply_submit_results, claim_deliveries, renew_leases
+from communicator.queue import Claimed, SendQueue
+from communicator.services.messaging.delivery import (
+    ClaimNext,
+    SubmitResult,
+    apply_submit_results,
+    claim_deliveries,
+    renew_leases,
+)
 from communicator.services.messaging.schedule import apply_timeouts, release_due_deliveries
 
 # How often a busy worker releases due scheduled sends and times out expired ones (an idle one: every round).
@@ -32,6 +38,7 @@ class GatewayWorker:
         # A driver that paces each submit itself (SMPP) only needs claims kept about one batch ahead of it.
         self.bucket = TokenBucket(driver.tps, burst=float(batch) if getattr(driver, "paces_itself", False) else None)
         self._next_schedule = 0.0
+        self.ahead: list[Claimed] = []  # the next batch, claimed with the last one's results
         self.submitted = 0  # deliveries handed to the driver so far: the «Шлюз» page's current rate
 
     async def run(self) -> None:
@@ -49,15 +56,11 @@ class GatewayWorker:
                 await self.queue.wait(self.poll_seconds)
 
     async def run_once(self) -> int:
-        """One round: claim a batch, submit it, record the answers; returns how many were handled."""
+        """One round: claim a batch (or take the one claimed ahead), submit it, record the answers; how many."""
         await self.apply_schedule()
-        if getattr(self.driver, "needs_bound_link", False) and not self._any_bound():
-            return 0  # no SMSC link: claiming would only spend the deliveries' attempts on an outage
-        # Wait for the rate limit before claiming, so a lease is spent sending, not waiting.
-        self.bucket.rate = self.driver.tps  # binds added in the UI raise an SMPP driver's total
-        await self.bucket.acquire(self.batch)
-        claimed = await claim_deliveries(self.db, self.queue, self.batch)
-        self.bucket.refund(self.batch - len(claimed))
+        claimed, self.ahead = self.ahead, []
+        if not claimed:
+            claimed = await self._claim()
         if not claimed:
             return 0
         started = time.perf_counter()
@@ -71,8 +74,38 @@ class GatewayWorker:
             renewing.cancel()
         record_submits(results, time.perf_counter() - started)
         self.submitted += len(claimed)
-        await apply_submit_results(self.db, results, {c.delivery_id: c.attempts for c in claimed})
+        attempts = {c.delivery_id: c.attempts for c in claimed}
+        claim_next = self._claim_ahead(len(claimed))
+        self.ahead = await apply_submit_results(self.db, results, attempts, claim_next)
+        if claim_next:
+            self.bucket.refund(self.batch - len(self.ahead))
         return len(claimed)
+
+    async def _claim(self) -> list[Claimed]:
+        """A batch claimed on its own, once the rate limit allows it (none while no SMSC link is bound)."""
+        if not self._may_claim():
+            return []  # no SMSC link: claiming would only spend the deliveries' attempts on an outage
+        # Wait for the rate limit before claiming, so a lease is spent sending, not waiting.
+        self.bucket.rate = self.driver.tps  # binds added in the UI raise an SMPP driver's total
+        await self.bucket.acquire(self.batch)
+        claimed = await claim_deliveries(self.db, self.queue, self.batch)
+        self.bucket.refund(self.batch - len(claimed))
+        return claimed
+
+    def _claim_ahead(self, handled: int) -> ClaimNext | None:
+        """Claim the next batch with these results (one transaction, one event) if it may be sent at once.
+
+        Only after a full batch (more are likely waiting) and when the rate limit has the tokens now: the next
+        batch's lease must be spent sending. A stop before it is sent leaves it Sending until its lease runs out
+        (re-claimed then, flagged possible duplicate, as for a crash); a worker still holds one batch at most.
+        """
+        if handled < self.batch or not self._may_claim() or not self.bucket.take_now(self.batch):
+            return None
+        return self.queue, self.batch
+
+    def _may_claim(self) -> bool:
+        """Whether a claim can be sent: always, unless the driver needs a bound link and has none."""
+        return not getattr(self.driver, "needs_bound_link", False) or self._any_bound()
 
     def _any_bound(self) -> bool:
         """Whether the driver has a bound link now (a driver whose links come back by themselves, like SMPP's)."""

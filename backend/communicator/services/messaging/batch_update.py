@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any, cast
 
-from sqlalchemy import BigInteger, ColumnElement, Table, any_, bindparam, func, literal_column, update
+from sqlalchemy import BigInteger, ColumnElement, Row, Table, any_, bindparam, func, literal_column, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -37,10 +37,15 @@ async def move_deliveries(
     ids: Sequence[int],
     varying: Mapping[str, Sequence[Any]],
     fixed: Mapping[str, Any],
-) -> None:
-    """Move `ids` to `new` where the status is in `allowed_from`; `varying` lists follow `ids`, `fixed` is for all."""
+    returning: Sequence[ColumnElement[Any]] = (),
+) -> Sequence[Row[Any]] | None:
+    """Move `ids` to `new` where the status is in `allowed_from`; `varying` lists follow `ids`, `fixed` is for all.
+
+    On PostgreSQL, the moved rows' `returning` columns (only rows that moved); on SQLite None: an executemany
+    returns no rows, and the caller reads back what it needs.
+    """
     if not ids:
-        return
+        return []
     table = cast(Table, Delivery.__table__)  # a declarative class's table is a Table; typed as its base
     # Statuses are our own constants, inlined: an executemany cannot expand an IN list.
     allowed = table.c.status.in_([literal_column(f"'{old}'") for old in allowed_from])
@@ -54,14 +59,16 @@ async def move_deliveries(
             update(table)
             .where(table.c.id == rows.c.k, allowed)
             .values(status=new, **{name: rows.c[name] for name in varying}, **fixed)
+            .returning(*(returning or (table.c.id,)))
         )
-        await session.execute(statement)
-        return
-    statement = (
+        connection = await session.connection()  # plain rows, without the ORM's result handling
+        return (await connection.execute(statement)).all()
+    one_by_one = (
         update(table)
         .where(table.c.id == bindparam("k"), allowed)
         .values(status=new, **{name: bindparam(f"v_{name}") for name in varying}, **fixed)
     )
     params = [{"k": k, **{f"v_{name}": values[n] for name, values in varying.items()}} for n, k in enumerate(ids)]
     connection = await session.connection()
-    await connection.execute(statement, params)
+    await connection.execute(one_by_one, params)
+    return None

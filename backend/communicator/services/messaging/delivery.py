@@ -14,12 +14,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from communicator.db.models import Delivery, Message
 from communicator.db.session import Database
 from communicator.domain import DeliveryStatus
-from communicator.events import DeliveryUpdated, record_event
 from communicator.metrics import record_receipts
 from communicator.queue import Claimed, SendQueue
 from communicator.services.messaging.batch_update import is_any_of, move_deliveries
+from communicator.services.messaging.delivery_events import EVENT_COLUMNS, EventRow, MovedRows
 from communicator.services.messaging.parts import apply_part_receipts, record_parts
-from communicator.services.messaging.views import get_summaries, list_delivery_reads, select_deliveries
 
 FINAL = frozenset(
     {
@@ -40,6 +39,7 @@ RANK = {
 }
 MAX_ATTEMPTS = 5
 UNSENT_DELAY = timedelta(seconds=10)  # an unsent delivery waits this long for its account's binds to come back
+ClaimNext = tuple[SendQueue, int]  # the queue and how many to claim with a batch's results
 
 
 def can_move(old: DeliveryStatus, new: DeliveryStatus) -> bool:
@@ -79,6 +79,15 @@ def retry_delay(attempts: int) -> timedelta:
 
 async def claim_deliveries(db: Database, queue: SendQueue, limit: int) -> list[Claimed]:
     """Lease up to `limit` of the queue's claimable deliveries to this worker: Pending → Sending, with the event."""
+    async with db.write() as session:
+        moved = MovedRows()
+        claimed = await _claim_in(session, queue, limit, moved)
+        await moved.record(session)
+    return claimed
+
+
+async def _claim_in(session: AsyncSession, queue: SendQueue, limit: int, moved: MovedRows) -> list[Claimed]:
+    """Claim in this transaction; the claimed rows go to `moved` for the event."""
     now = datetime.now(UTC)
     move_to_sending = (
         update(Delivery)
@@ -91,57 +100,79 @@ async def claim_deliveries(db: Database, queue: SendQueue, limit: int) -> list[C
             attempts=Delivery.attempts + 1,
             updated_at=now,
         )
-        .returning(
-            Delivery.id,
-            Delivery.message_id,
-            Delivery.phone,
-            Delivery.attempts,
-            Delivery.possible_duplicate,
-            Delivery.account_id,
-        )
+        .returning(*EVENT_COLUMNS, Delivery.attempts)  # what the event needs too: nothing is read back
     )
-    async with db.write() as session:
-        rows = (await (await session.connection()).execute(move_to_sending)).all()  # no ORM: nothing is loaded
-        if not rows:
-            return []
-        message_query = select(Message.id, Message.text, Message.sender_name, Message.valid_until).where(
-            Message.id.in_({r.message_id for r in rows})
-        )
-        messages = {m.id: m for m in (await session.execute(message_query)).all()}
-        await record_status_events(session, [r.id for r in rows])
-    return sorted((_claimed(r, messages[r.message_id], now) for r in rows), key=lambda c: c.delivery_id)
+    rows = (await (await session.connection()).execute(move_to_sending)).all()  # no ORM: nothing is loaded
+    if not rows:
+        return []
+    width = len(EVENT_COLUMNS)
+    plain = [(EventRow._make(r[:width]), r[width]) for r in rows]  # tuple speed: a Row's look-ups cost µs
+    moved.add([row for row, _ in plain], ())
+    sending = await _get_sending(session, {row.message_id for row, _ in plain}, now)
+    claimed = [_claimed(row, attempts, sending[row.message_id]) for row, attempts in plain]
+    return sorted(claimed, key=lambda c: c.delivery_id)
 
 
-def _claimed(row: Any, message: Any, now: datetime) -> Claimed:
-    """A claimed delivery with its message's text, sender name and the validity left (whole minutes, at least 1)."""
-    left = None if message.valid_until is None else max(1, math.ceil((message.valid_until - now).total_seconds() / 60))
+async def _get_sending(session: AsyncSession, message_ids: set[int], now: datetime) -> dict[int, tuple[Any, ...]]:
+    """Each message's text, sender name and the validity left (whole minutes, at least 1; None: the SMSC's)."""
+    query = select(Message.id, Message.text, Message.sender_name, Message.valid_until).where(
+        Message.id.in_(message_ids)
+    )
+    found = {}
+    for message_id, text, sender, valid_until in await session.execute(query):
+        left = None if valid_until is None else max(1, math.ceil((valid_until - now).total_seconds() / 60))
+        found[message_id] = (text, sender, left)
+    return found
+
+
+def _claimed(row: EventRow, attempts: int, sending: tuple[Any, ...]) -> Claimed:
+    """A claimed delivery with what the SMSC needs of its message."""
+    text, sender, left = sending
     return Claimed(
         row.id,
         row.message_id,
         row.phone,
-        message.text,
-        row.attempts,
+        text,
+        attempts,
         row.possible_duplicate,
-        sender=message.sender_name,
+        sender=sender,
         validity_minutes=left,
         account_id=row.account_id,
     )
 
 
-async def apply_submit_results(db: Database, results: Sequence[SubmitResult], attempts: dict[int, int]) -> None:
-    """Record what the SMSC said: Sent with its id, a retry later, or a permanent failure."""
+async def apply_submit_results(
+    db: Database, results: Sequence[SubmitResult], attempts: dict[int, int], claim_next: ClaimNext | None = None
+) -> list[Claimed]:
+    """Record what the SMSC said: Sent with its id, a retry later, or a permanent failure.
+
+    With `claim_next` (queue, limit) the same transaction also claims the worker's next batch, so one event per
+    message covers both; returns that batch.
+    """
     now = datetime.now(UTC)
     sent = [r for r in results if r.smsc_id]
     failed = [r for r in results if not r.smsc_id]
     retry = [r for r in failed if r.retryable and (r.unsent or attempts.get(r.delivery_id, 0) < MAX_ATTEMPTS)]
     final = [r for r in failed if r not in retry]
+    moved = MovedRows()
     async with db.write() as session:
         # sent_at is written only with the move to Sent, which happens once (forward-only): set once.
         await _move(
-            session, DeliveryStatus.SENT, sent, {"smsc_id": [r.smsc_id for r in sent]}, updated_at=now, sent_at=now
+            session,
+            moved,
+            DeliveryStatus.SENT,
+            sent,
+            {"smsc_id": [r.smsc_id for r in sent]},
+            updated_at=now,
+            sent_at=now,
         )
         await _move(
-            session, DeliveryStatus.ERROR, final, {"error": [(r.error or "")[:200] for r in final]}, updated_at=now
+            session,
+            moved,
+            DeliveryStatus.ERROR,
+            final,
+            {"error": [(r.error or "")[:200] for r in final]},
+            updated_at=now,
         )
         await _requeue(session, retry, attempts, now)
         await record_parts(session, {r.delivery_id: r.part_ids for r in results if r.smsc_id and r.part_ids})
@@ -150,15 +181,23 @@ async def apply_submit_results(db: Database, results: Sequence[SubmitResult], at
             await session.execute(
                 update(Delivery).where(is_any_of(session, Delivery.id, flagged)).values(possible_duplicate=True)
             )
-        await record_status_events(session, [r.delivery_id for r in results])
+        moved.touch([*flagged, *(r.delivery_id for r in retry)])
+        claimed = await _claim_in(session, *claim_next, moved) if claim_next else []
+        await moved.record(session)
+    return claimed
 
 
 async def _move(
-    session: AsyncSession, new: DeliveryStatus, results: list[SubmitResult], varying: dict[str, list[Any]], **fixed: Any
+    session: AsyncSession,
+    moved: MovedRows,
+    new: DeliveryStatus,
+    results: list[SubmitResult],
+    varying: dict[str, list[Any]],
+    **fixed: Any,
 ) -> None:
     """Move the deliveries of these submit results to `new` (forward only), with their own values."""
     ids = [r.delivery_id for r in results]
-    await move_deliveries(session, new, statuses_before(new), ids, varying, fixed)
+    moved.add(await move_deliveries(session, new, statuses_before(new), ids, varying, fixed, EVENT_COLUMNS), ids)
 
 
 async def renew_leases(db: Database, delivery_ids: Sequence[int], lease: timedelta) -> None:
@@ -212,13 +251,7 @@ async def apply_receipts(db: Database, receipts: Sequence[Receipt]) -> set[str]:
         for delivery_id, smsc_id in found:
             ids_by_smsc.setdefault(smsc_id, []).append(delivery_id)
         moves += [(d, r.status, r.error) for r in whole for d in ids_by_smsc.get(r.smsc_id, [])]
-        await _move_all(session, moves, now)
-        # Only rows this call moved get an event: a repeated or late (ENROUTE after DELIVRD) receipt changes nothing.
-        moved = {d for d, _, _ in moves}
-        changed = await session.scalars(
-            select(Delivery.id).where(is_any_of(session, Delivery.id, moved), Delivery.updated_at == now)
-        )
-        await record_status_events(session, list(changed.all()))
+        await _record_receipt_events(session, await _move_all(session, moves, now), {d for d, _, _ in moves}, now)
     known = {*ids_by_smsc, *of_parts}
     record_receipts([r for r in receipts if r.smsc_id in known])  # unmatched ones come again later
     return {r.smsc_id for r in receipts} - known
@@ -226,30 +259,39 @@ async def apply_receipts(db: Database, receipts: Sequence[Receipt]) -> set[str]:
 
 async def _move_all(
     session: AsyncSession, items: Sequence[tuple[int, DeliveryStatus, str | None]], now: datetime
-) -> None:
-    """Move each delivery (by id) to its status with its error, forward only."""
+) -> list[Any] | None:
+    """Move each delivery (by id) to its status with its error, forward only; the moved rows (None on SQLite)."""
+    moved: list[Any] | None = []
     for status in sorted({status for _, status, _ in items}):
         # Delivered is final, so delivered_at is written once, by the report that moved it there.
         stamp = {"delivered_at": now} if status == DeliveryStatus.DELIVERED else {}
         ids, errors = [k for k, s, _ in items if s == status], [e for _, s, e in items if s == status]
-        await move_deliveries(
-            session, status, statuses_before(status), ids, {"error": errors}, {"updated_at": now, **stamp}
+        rows = await move_deliveries(
+            session,
+            status,
+            statuses_before(status),
+            ids,
+            {"error": errors},
+            {"updated_at": now, **stamp},
+            EVENT_COLUMNS,
         )
+        moved = None if rows is None or moved is None else [*moved, *rows]
+    return moved
+
+
+async def _record_receipt_events(session: AsyncSession, rows: list[Any] | None, ids: set[int], now: datetime) -> None:
+    """Events for the rows the receipts moved: a repeated or late (ENROUTE after DELIVRD) one changes nothing."""
+    moved = MovedRows()
+    if rows is None:  # SQLite's executemany returned nothing: the rows this call stamped are the moved ones
+        changed = select(Delivery.id).where(is_any_of(session, Delivery.id, ids), Delivery.updated_at == now)
+        moved.touch((await session.scalars(changed)).all())
+    else:
+        moved.add(rows, ())
+    await moved.record(session)
 
 
 async def record_status_events(session: AsyncSession, delivery_ids: Iterable[int]) -> None:
-    """One delivery.updated event per message whose deliveries changed."""
-    ids = sorted(set(delivery_ids))
-    if not ids:
-        return
-    query = select_deliveries().where(is_any_of(session, Delivery.id, ids)).order_by(Delivery.id)
-    connection = await session.connection()  # plain rows, without the ORM's result handling
-    rows = (await connection.execute(query)).all()
-    by_message: dict[int, list[Any]] = {}
-    for row in rows:
-        by_message.setdefault(row.message_id, []).append(row)
-    summaries = await get_summaries(session, list(by_message))
-    for message_id, deliveries in by_message.items():
-        reads = await list_delivery_reads(session, deliveries)
-        event = DeliveryUpdated(message_id=message_id, deliveries=reads, summary=summaries[message_id])
-        await record_event(session, deliveries[0].account_id, event)
+    """One delivery.updated event per message whose deliveries changed (read back by id)."""
+    moved = MovedRows()
+    moved.touch(delivery_ids)
+    await moved.record(session)

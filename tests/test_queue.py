@@ -98,6 +98,20 @@ async def test_worker_claims_ahead_only_with_the_rate_limits_tokens(
         assert await worker.run_once() == 5 and len(worker.ahead) == 5
 
 
+async def test_a_stopped_worker_gives_its_batch_claimed_ahead_back_unsent(db: Database, admin: Actor) -> None:
+    await _send_to_all(db, admin)
+    driver = SimulatorDriver(db, tps=100_000, submit_latency_ms=0, dlr_delay_ms=60_000, failure_rate=0.0)
+    worker = GatewayWorker(db, DatabaseQueue(db, 30), driver, batch=5, poll_seconds=0.05)
+    await worker.run_once()
+    ahead = [c.delivery_id for c in worker.ahead]
+    assert len(ahead) == 5
+    await worker.release_ahead()
+    async with db.read() as session:
+        rows = (await session.execute(select(Delivery).where(Delivery.id.in_(ahead)))).scalars().all()
+    assert {(d.status, d.attempts, d.possible_duplicate) for d in rows} == {("Pending", 0, False)}
+    assert worker.ahead == []
+
+
 async def test_wait_returns_on_notify(db: Database) -> None:
     queue = DatabaseQueue(db, 30)
     waiter = asyncio.create_task(queue.wait(30))

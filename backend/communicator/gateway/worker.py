@@ -43,17 +43,27 @@ class GatewayWorker:
 
     async def run(self) -> None:
         """Work until cancelled; an error in one round is logged and the loop goes on."""
-        while True:
-            try:
-                worked = await self.run_once()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("gateway round failed; retrying")
-                worked = 0
-                await asyncio.sleep(1)
-            if not worked:
-                await self.queue.wait(self.poll_seconds)
+        try:
+            while True:
+                try:
+                    worked = await self.run_once()
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    log.exception("gateway round failed; retrying")
+                    worked = 0
+                    await asyncio.sleep(1)
+                if not worked:
+                    await self.queue.wait(self.poll_seconds)
+        finally:
+            await self.release_ahead()
+
+    async def release_ahead(self) -> None:
+        """On a stop, give the batch claimed ahead back to the queue: none of it went to an SMSC."""
+        ahead, self.ahead = self.ahead, []
+        if ahead:
+            unsent = [SubmitResult(c.delivery_id, error="gateway stopped", retryable=True, unsent=True) for c in ahead]
+            await apply_submit_results(self.db, unsent, {c.delivery_id: c.attempts for c in ahead})
 
     async def run_once(self) -> int:
         """One round: claim a batch (or take the one claimed ahead), submit it, record the answers; how many."""
@@ -96,8 +106,8 @@ class GatewayWorker:
         """Claim the next batch with these results (one transaction, one event) if it may be sent at once.
 
         Only after a full batch (more are likely waiting) and when the rate limit has the tokens now: the next
-        batch's lease must be spent sending. A stop before it is sent leaves it Sending until its lease runs out
-        (re-claimed then, flagged possible duplicate, as for a crash); a worker still holds one batch at most.
+        batch's lease must be spent sending. A clean stop gives it back unsent (`release_ahead`); a crash leaves it
+        Sending until its lease runs out (re-claimed then, flagged possible duplicate); a worker holds one batch.
         """
         if handled < self.batch or not self._may_claim() or not self.bucket.take_now(self.batch):
             return None

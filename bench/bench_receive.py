@@ -13,9 +13,9 @@ import os
 import sys
 import time
 
+from _common import TempDatabase, TempPostgres, report, seed_account
 from sqlalchemy import event, select
 
-from _common import TempDatabase, TempPostgres, report, seed_account
 from communicator.db.models import Group
 from communicator.db.session import Database
 from communicator.schemas import MessageCreate, Recipients

@@ -17,7 +17,7 @@ from communicator.db.models import Message, UnroutedMessage
 from communicator.db.session import Database
 from communicator.schemas import MessageRead, UnroutedRead
 from communicator.services.messaging.receive_facts import InboundFacts, get_inbound_facts
-from communicator.services.messaging.receive_store import is_within_window, record_inbound
+from communicator.services.messaging.receive_store import Inbound, is_within_window, record_inbound
 from communicator.services.messaging.routing import check_sender, choose_account
 from communicator.services.messaging.views import list_message_reads
 
@@ -25,16 +25,6 @@ __all__ = ["Inbound", "is_within_window", "receive_sms", "record_in_account", "u
 
 _unrouted = cast(Table, UnroutedMessage.__table__)
 _INSERT_UNROUTED = insert(_unrouted).returning(_unrouted.c.id)
-
-
-class Inbound(msgspec.Struct, frozen=True, kw_only=True):
-    """One MO as the SMSC handed it over, sender already checked."""
-
-    sender: str
-    text: str
-    received_at: datetime
-    smsc_id: str | None
-    text_hash: str
 
 
 async def receive_sms(

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Integer, String, TextClause, text
+from sqlalchemy import Integer, String, TextualSelect, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from communicator.db.models import UTCDateTime
@@ -64,7 +64,7 @@ FROM (
 """
 
 
-def _statement(owners: str) -> TextClause:
+def _statement(owners: str) -> TextualSelect:
     """The facts query for one way of choosing the candidates, typed so that SQLite's times come back aware."""
     return text(_FACTS.format(owners=_OWNERS[owners])).columns(
         kind=String(), account_id=Integer(), ref_id=Integer(), thread_id=Integer(), name=String(), at=UTCDateTime()

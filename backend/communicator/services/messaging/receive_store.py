@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any, cast
 
+import msgspec
 from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -40,6 +41,16 @@ _TAG_THREADS = (
 )
 
 
+class Inbound(msgspec.Struct, frozen=True, kw_only=True):
+    """One MO as the SMSC handed it over, sender already checked."""
+
+    sender: str
+    text: str
+    received_at: datetime
+    smsc_id: str | None
+    text_hash: str
+
+
 def is_within_window(sent_at: datetime, received_at: datetime, window_hours: int) -> bool:
     """Whether an SMS received at `received_at` still answers an outbound sent at `sent_at`."""
     return received_at - sent_at <= timedelta(hours=window_hours)
@@ -58,8 +69,8 @@ def get_reply_context(facts: InboundFacts, account_id: int, received_at: datetim
     return last.message_id, sorted(facts.group_threads)
 
 
-async def record_inbound(session: AsyncSession, account_id: int, mo: Any, facts: InboundFacts) -> MessageRead:
-    """Store an MO (a receive.Inbound) as the account's inbound message in its threads, and record the event."""
+async def record_inbound(session: AsyncSession, account_id: int, mo: Inbound, facts: InboundFacts) -> MessageRead:
+    """Store an MO as the account's inbound message in its threads, and record the event."""
     employee = facts.employees.get(account_id)
     reply_to, groups = get_reply_context(facts, account_id, mo.received_at)
     segments = count_segments(mo.text)
@@ -105,7 +116,7 @@ def _inbound_read(message_id: int, row: dict[str, Any], employee: Known | None, 
 
 
 async def _record_in_threads(
-    session: AsyncSession, account_id: int, message_id: int, mo: Any, facts: InboundFacts, groups: list[int]
+    session: AsyncSession, account_id: int, message_id: int, mo: Inbound, facts: InboundFacts, groups: list[int]
 ) -> list[int]:
     """Link the message to the sender's own thread (the employee's, or the number's contact thread), plus by SPEC §2's
     rules in order: 1. the threads of its #tags, when it carries any; 3. otherwise the answered broadcast's group

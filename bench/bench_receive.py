@@ -1,8 +1,9 @@
 """CPU per inbound SMS in process: `receive_sms` on a seeded SQLite file (and PostgreSQL), no HTTP, no clients.
 
 A mix like real traffic: employees answering a broadcast sent a moment ago (reply context and group threads),
-numbers outside the staff (contact threads; half got an SMS from the account), a third with a #tag, every
-fourth with an SMSC id (the duplicate check), and one in ten a repeat of an SMSC id already stored.
+numbers outside the staff (contact threads; half got an SMS from the account), a third with one of 7 #tags and
+one in six with a new #tag, every fourth with an SMSC id (the duplicate check), one in twelve a repeat of the SMS
+before it (same SMSC id).
 `time.process_time` over the measured calls after a warm-up; the statements per call are counted too.
 """
 
@@ -36,7 +37,7 @@ def _inbound(i: int) -> tuple[str, str, str | None]:
         i -= 1
     employees = [phone for _name, phone, _position, _group in DEMO_PEOPLE]
     sender = employees[i % len(employees)] if i % 2 else STRANGERS[i % len(STRANGERS)]
-    text = f"Принял #объект{i % 7}" if i % 3 == 0 else f"Принял, на месте {i}"
+    text = f"Принял #объект{i % 7}" if i % 3 == 0 else f"Заявка #з{i}" if i % 6 == 1 else f"Принял, на месте {i}"
     return sender, text, f"mo-{i}" if i % 4 == 0 else None
 
 

@@ -4,6 +4,7 @@ choose_account, and what a reply from a known sender costs in statements."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -15,8 +16,9 @@ from sqlalchemy import event, select, update
 from communicator.db.models import Contact, Message, Thread, ThreadMessage
 from communicator.db.session import Database
 from communicator.events import AnyEvent, MessageCreated
-from communicator.schemas import MessageCreate, MessageRead, Recipients
+from communicator.schemas import MessageCreate, MessageRead, Recipients, UnroutedRead
 from communicator.services.core.actors import Actor
+from communicator.services.messaging.inbox import assign_unrouted
 from communicator.services.messaging.receive import receive_sms
 from communicator.services.messaging.routing import choose_account
 from communicator.services.messaging.send import send_message
@@ -95,6 +97,30 @@ async def test_a_reply_after_the_window_answers_what_a_fresh_read_shows(db: Data
     assert isinstance(answer, MessageRead) and answer.reply_to_id is None
     await _check_stored_as_answered(db, answer)
     assert await receive_sms(db, None, FITTER, "Принял", smsc_id="mo-1") == answer  # the duplicate reads it back
+
+
+async def test_concurrent_inbounds_from_a_new_number_share_one_contact_thread(db: Database, admin: Actor) -> None:
+    # Concurrent writers share one transaction (group commit): each reads the facts after the one before it wrote.
+    answers = await asyncio.gather(*(receive_sms(db, None, "+79035550400", f"Сообщение {i}") for i in range(8)))
+    assert all(isinstance(answer, MessageRead) for answer in answers)
+    async with db.read() as session:
+        messages = [await session.get_one(Message, answer.id) for answer in answers]
+        assert answers == await list_message_reads(session, messages)
+        contacts = list(await session.scalars(select(Contact.id).where(Contact.phone == "+79035550400")))
+        linked = select(ThreadMessage.thread_id).where(ThreadMessage.message_id.in_([a.id for a in answers]))
+        threads = (await session.execute(select(Thread.id, Thread.last_message_id).where(Thread.id.in_(linked)))).all()
+    assert len(contacts) == 1 and [last for _id, last in threads] == [max(a.id for a in answers)]
+
+
+async def test_an_assigned_unrouted_sms_answers_what_a_fresh_read_shows(db: Database, admin: Actor) -> None:
+    await send_message(db, admin, MessageCreate(text="Сбор в 9:00", recipients=Recipients(groups=[FITTERS])))
+    unrouted = await receive_sms(db, "0000", FITTER, "Принял")  # a short number nobody owns
+    assert isinstance(unrouted, UnroutedRead)
+    platform = msgspec.structs.replace(admin, platform_admin=True)
+    assigned = await assign_unrouted(db, platform, unrouted.id, admin.account_id)
+    # The employee's reply, within the window of the broadcast: the same threads as if it had been routed.
+    assert await _check_stored_as_answered(db, assigned) == ["employee", "group"]
+    assert assigned.reply_to_id is not None and assigned.created_at == unrouted.received_at
 
 
 @contextmanager

@@ -34,10 +34,16 @@ _TOUCH_THREADS = (
     .where(_threads.c.id.in_(bindparam("ids", expanding=True)))
     .values(last_message_id=bindparam("message"), last_activity_at=bindparam("at"))
 )
+_tags = cast(Table, Tag.__table__)
 _TAG_THREADS = (
-    select(Tag.name, Thread.id)
-    .join(Thread, (Thread.account_id == Tag.account_id) & (Thread.kind == ThreadKind.TAG) & (Thread.ref_id == Tag.id))
-    .where(Tag.account_id == bindparam("account"), Tag.name.in_(bindparam("names", expanding=True)))
+    select(_tags.c.name, _threads.c.id)
+    .join(
+        _threads,
+        (_threads.c.account_id == _tags.c.account_id)
+        & (_threads.c.kind == ThreadKind.TAG)
+        & (_threads.c.ref_id == _tags.c.id),
+    )
+    .where(_tags.c.account_id == bindparam("account"), _tags.c.name.in_(bindparam("names", expanding=True)))
 )
 
 

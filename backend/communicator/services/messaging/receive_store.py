@@ -26,6 +26,7 @@ from communicator.sms.segments import count_segments
 
 _messages = cast(Table, Message.__table__)
 _threads = cast(Table, Thread.__table__)
+_tags = cast(Table, Tag.__table__)
 # Built once: a statement built per call costs more CPU than SQLite takes to run it.
 _INSERT_MESSAGE = insert(_messages).returning(_messages.c.id)
 _INSERT_LINKS = insert(cast(Table, ThreadMessage.__table__))
@@ -34,7 +35,6 @@ _TOUCH_THREADS = (
     .where(_threads.c.id.in_(bindparam("ids", expanding=True)))
     .values(last_message_id=bindparam("message"), last_activity_at=bindparam("at"))
 )
-_tags = cast(Table, Tag.__table__)
 _TAG_THREADS = (
     select(_tags.c.name, _threads.c.id)
     .join(

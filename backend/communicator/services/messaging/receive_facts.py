@@ -22,12 +22,18 @@ from communicator.domain import ThreadKind
 _OWNERS = {"short": "short_number = :short", "all": "1 = 1", "account": "id = :account"}
 
 # One UNION of tagged rows. The first branch casts its nulls: PostgreSQL types a UNION pairwise from the left.
+# The newest delivery is a MAX per owner, each one step down ix_deliveries_phone (account, phone, id): a phone
+# that got 10,000 broadcasts must not have all its deliveries sorted on every SMS it sends.
 _FACTS = f"""
 WITH owners AS (SELECT id FROM accounts WHERE {{owners}}),
 last AS (
     SELECT d.account_id, d.message_id FROM deliveries AS d
-    WHERE d.phone = :sender AND d.account_id IN (SELECT id FROM owners)
-    ORDER BY d.id DESC LIMIT 1
+    WHERE d.id = (
+        SELECT MAX(newest) FROM (
+            SELECT (SELECT MAX(x.id) FROM deliveries AS x WHERE x.account_id = o.id AND x.phone = :sender) AS newest
+            FROM owners AS o
+        ) AS per_owner
+    )
 )
 SELECT 'owner' AS kind, o.id AS account_id, CAST(NULL AS BIGINT) AS ref_id, CAST(NULL AS INTEGER) AS thread_id,
        CAST(NULL AS VARCHAR(200)) AS name, CAST(NULL AS TIMESTAMP WITH TIME ZONE) AS at,

@@ -15,6 +15,7 @@ from communicator.db.models import Contact, Delivery, Message
 from communicator.db.session import wake_gateways_after_commit
 from communicator.domain import DeliveryStatus
 from communicator.events import ContactUpdated, MessageCreated, record_event
+from communicator.schemas import MessageRead
 from communicator.services.directory.contacts import read_contact
 from communicator.services.directory.numbering import get_operator
 from communicator.services.directory.opt_outs import record_opt_out
@@ -31,12 +32,12 @@ def confirmation_text(tags: list[str]) -> str:
     return f"Вы отписались от {listed}. Чтобы вернуться, обратитесь к администратору."
 
 
-async def apply_opt_out_reply(session: AsyncSession, inbound: Message) -> None:
+async def apply_opt_out_reply(session: AsyncSession, account_id: int, inbound: MessageRead) -> None:
     """If the SMS is a contact's «СТОП [#тег…]», opt it out and confirm once (a repeated «СТОП» changes nothing)."""
     tags = parse_stop(inbound.text)
     if tags is None or inbound.employee_id is not None or inbound.sender_phone is None:
         return
-    query = select(Contact).where(Contact.account_id == inbound.account_id, Contact.phone == inbound.sender_phone)
+    query = select(Contact).where(Contact.account_id == account_id, Contact.phone == inbound.sender_phone)
     contact = await session.scalar(query)
     if contact is None:
         return
@@ -44,8 +45,8 @@ async def apply_opt_out_reply(session: AsyncSession, inbound: Message) -> None:
     if not left:
         return
     read = await read_contact(session, contact)
-    await record_event(session, inbound.account_id, ContactUpdated(contact=read))
-    await _send_confirmation(session, inbound.account_id, contact.phone, confirmation_text(left), inbound.created_at)
+    await record_event(session, account_id, ContactUpdated(contact=read))
+    await _send_confirmation(session, account_id, contact.phone, confirmation_text(left), inbound.created_at)
 
 
 async def _send_confirmation(session: AsyncSession, account_id: int, phone: str, text: str, now: datetime) -> None:

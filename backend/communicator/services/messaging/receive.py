@@ -1,36 +1,30 @@
-"""Inbound SMS (MO): route by the sender (docs/inbound.md), attach to threads (SPEC §2), store, record the event."""
+"""Inbound SMS (MO): route by the sender (docs/inbound.md), attach to threads (SPEC §2), store, record the event.
+
+What it decides on is read in one statement (receive_facts.py); storing is receive_store.py.
+"""
 
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
+from typing import cast
 
 import msgspec
-from sqlalchemy import select
+from sqlalchemy import Table, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from communicator.db.models import Account, Delivery, Employee, Message, MessageTarget, UnroutedMessage
+from communicator.db.models import Message, UnroutedMessage
 from communicator.db.session import Database
-from communicator.domain import ThreadKind
-from communicator.events import MessageCreated, record_event
 from communicator.schemas import MessageRead, UnroutedRead
-from communicator.services.messaging.contact_threads import record_contact_threads
-from communicator.services.messaging.opt_out_replies import apply_opt_out_reply
-from communicator.services.messaging.routing import check_sender, get_inbound_account, select_owners
-from communicator.services.messaging.tag_threads import get_message_tags, record_tag_threads
-from communicator.services.messaging.threads import record_in_threads, record_thread, touch_threads
+from communicator.services.messaging.receive_facts import InboundFacts, get_inbound_facts
+from communicator.services.messaging.receive_store import Inbound, is_within_window, record_inbound
+from communicator.services.messaging.routing import check_sender, choose_account
 from communicator.services.messaging.views import list_message_reads
-from communicator.sms.segments import count_segments
 
+__all__ = ["Inbound", "is_within_window", "receive_sms", "record_in_account", "unrouted_read"]
 
-class Inbound(msgspec.Struct, frozen=True, kw_only=True):
-    """One MO as the SMSC handed it over, sender already checked."""
-
-    sender: str
-    text: str
-    received_at: datetime
-    smsc_id: str | None
-    text_hash: str
+_unrouted = cast(Table, UnroutedMessage.__table__)
+_INSERT_UNROUTED = insert(_unrouted).returning(_unrouted.c.id)
 
 
 async def receive_sms(
@@ -45,49 +39,34 @@ async def receive_sms(
         text_hash=hashlib.sha256(text.encode()).hexdigest(),
     )
     async with db.write() as session:
-        duplicate = await _find_duplicate(session, short_number, mo)
-        if duplicate is not None:
-            return duplicate
-        account_id = await get_inbound_account(session, short_number, mo.sender)
+        facts = await get_inbound_facts(session, mo.sender, short_number, smsc_id=smsc_id, text_hash=mo.text_hash)
+        if facts.unrouted is not None or facts.message_id is not None:
+            return await _read_duplicate(session, facts)
+        last_sent_to = facts.last.account_id if facts.last else None
+        account_id = choose_account(last_sent_to, facts.employees.keys(), facts.owners)
         if account_id is None:
             return await _record_unrouted(session, short_number, mo)
-        return await record_in_account(session, account_id, mo)
+        return await record_inbound(session, account_id, mo, facts)
 
 
-async def _find_duplicate(
-    session: AsyncSession, short_number: str | None, mo: Inbound
-) -> MessageRead | UnroutedRead | None:
-    """The same MO already stored (same SMSC id, sender and text), routed or not, if any."""
-    if mo.smsc_id is None:
-        return None
-    unrouted = await session.scalar(
-        select(UnroutedMessage).where(
-            UnroutedMessage.smsc_id == mo.smsc_id,
-            UnroutedMessage.sender == mo.sender,
-            UnroutedMessage.text_hash == mo.text_hash,
-        )
-    )
-    if unrouted is not None and unrouted.message_id is None:
-        return unrouted_read(unrouted)
-    if unrouted is not None:  # assigned since, perhaps to an account that does not own the short number
-        message = await session.get(Message, unrouted.message_id)
+async def _read_duplicate(session: AsyncSession, facts: InboundFacts) -> MessageRead | UnroutedRead:
+    """What the same MO became the first time: the unrouted entry, or the message (also once assigned)."""
+    if facts.unrouted is not None:
+        unrouted_id, message_id = facts.unrouted
+        if message_id is None:
+            return unrouted_read(await session.get_one(UnroutedMessage, unrouted_id))
     else:
-        same = select(Message).where(
-            Message.account_id.in_(select_owners(short_number)),
-            Message.smsc_id == mo.smsc_id,
-            Message.sender_phone == mo.sender,
-            Message.text_hash == mo.text_hash,
-        )
-        message = await session.scalar(same.limit(1))
-    return None if message is None else (await list_message_reads(session, [message]))[0]
+        message_id = facts.message_id
+    return (await list_message_reads(session, [await session.get_one(Message, message_id)]))[0]
 
 
 async def _record_unrouted(session: AsyncSession, short_number: str | None, mo: Inbound) -> UnroutedRead:
     """Keep an MO no account could be chosen for, for a platform admin to assign."""
-    row = UnroutedMessage(short_number=short_number, **msgspec.structs.asdict(mo))
-    session.add(row)
-    await session.flush()
-    return unrouted_read(row)
+    row = {"short_number": short_number, **msgspec.structs.asdict(mo)}
+    unrouted_id = (await session.execute(_INSERT_UNROUTED, row)).scalar_one()
+    return UnroutedRead(
+        id=unrouted_id, short_number=short_number, sender=mo.sender, text=mo.text, received_at=mo.received_at
+    )
 
 
 def unrouted_read(row: UnroutedMessage) -> UnroutedRead:
@@ -97,73 +76,7 @@ def unrouted_read(row: UnroutedMessage) -> UnroutedRead:
     )
 
 
-def is_within_window(sent_at: datetime, received_at: datetime, window_hours: int) -> bool:
-    """Whether an SMS received at `received_at` still answers an outbound sent at `sent_at`."""
-    return received_at - sent_at <= timedelta(hours=window_hours)
-
-
-async def _reply_context(session: AsyncSession, account_id: int, mo: Inbound) -> tuple[int | None, list[int]]:
-    """The outbound this SMS answers (the last one to its phone, if within the account's reply window) and its groups.
-
-    Later SMS stand alone in the sender's own thread («где ключи?» an hour later is not about the old broadcast).
-    """
-    last_sent = (
-        select(Delivery.message_id, Message.created_at)
-        .join(Message, Message.id == Delivery.message_id)
-        .where(Delivery.account_id == account_id, Delivery.phone == mo.sender)
-        .order_by(Delivery.id.desc())
-        .limit(1)
-    )
-    found = (await session.execute(last_sent)).first()
-    window = await session.scalar(select(Account.reply_window_hours).where(Account.id == account_id))
-    if found is None or not is_within_window(found.created_at, mo.received_at, window or 0):
-        return None, []
-    groups = await session.scalars(select(MessageTarget.group_id).where(MessageTarget.message_id == found.message_id))
-    return found.message_id, list(groups)
-
-
-async def _record_in_threads(session: AsyncSession, message: Message, groups: list[int]) -> list[int]:
-    """The sender's own thread (an employee's or the number's contact thread), plus by SPEC §2's rules in order:
-    1. the threads of its #tags, when it carries any; 3. otherwise the answered broadcast's group threads.
-    """
-    account_id = message.account_id
-    if message.employee_id:
-        own = await record_thread(session, account_id, ThreadKind.EMPLOYEE, message.employee_id)
-    else:
-        own = (await record_contact_threads(session, account_id, [message.sender_phone or ""]))[
-            message.sender_phone or ""
-        ]
-    tagged = await record_tag_threads(session, account_id, get_message_tags(message.text))
-    threads = [own, *tagged]
-    if not tagged:
-        threads += [await record_thread(session, account_id, ThreadKind.GROUP, g) for g in groups]
-    await record_in_threads(session, message.id, threads)
-    return await touch_threads(session, message.id, message.created_at)
-
-
 async def record_in_account(session: AsyncSession, account_id: int, mo: Inbound) -> MessageRead:
-    """Store an MO as the account's inbound message, attach it to its threads and record the event."""
-    employee_query = select(Employee.id).where(Employee.account_id == account_id, Employee.phone == mo.sender)
-    employee_id = await session.scalar(employee_query)
-    reply_to, groups = await _reply_context(session, account_id, mo)
-    segments = count_segments(mo.text)
-    message = Message(
-        account_id=account_id,
-        direction="in",
-        text=mo.text,
-        parts=max(segments.parts, 1),
-        encoding=segments.encoding,
-        created_at=mo.received_at,
-        sender_phone=mo.sender,
-        employee_id=employee_id,
-        reply_to_id=reply_to,
-        smsc_id=mo.smsc_id,
-        text_hash=mo.text_hash,
-    )
-    session.add(message)
-    await session.flush()
-    thread_ids = await _record_in_threads(session, message, groups)
-    read = (await list_message_reads(session, [message]))[0]
-    await record_event(session, account_id, MessageCreated(message=read, thread_ids=thread_ids))
-    await apply_opt_out_reply(session, message)
-    return read
+    """Store an MO as the given account's inbound message, attach it to its threads and record the event."""
+    facts = await get_inbound_facts(session, mo.sender, account_id=account_id)
+    return await record_inbound(session, account_id, mo, facts)

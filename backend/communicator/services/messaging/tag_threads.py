@@ -30,32 +30,36 @@ async def record_tags(session: AsyncSession, account_id: int, names: list[str]) 
     if not names:
         return {}
     rows = [{"account_id": account_id, "name": name} for name in sorted(set(names))]
-    inserted = await session.scalars(
-        dialect_insert(session, Tag).values(rows).on_conflict_do_nothing().returning(Tag.name)
-    )
-    if new := list(inserted):
+    insert_new = dialect_insert(session, Tag).values(rows).on_conflict_do_nothing().returning(Tag.name, Tag.id)
+    found: dict[str, int] = {name: tag_id for name, tag_id in await session.execute(insert_new)}
+    if found:
         permitted = (
             select(PermitTag.tag)
             .join(User, User.id == PermitTag.user_id)
-            .where(User.account_id == account_id, PermitTag.tag.in_(new))
+            .where(User.account_id == account_id, PermitTag.tag.in_(list(found)))
         )
         if await session.scalar(permitted.limit(1)) is not None:
             note_access_changed(session, account_id)  # their reach now holds this tag's thread
-    found = await session.execute(select(Tag.name, Tag.id).where(Tag.account_id == account_id, Tag.name.in_(names)))
-    return {name: tag_id for name, tag_id in found}
+    if len(found) < len(rows):  # some existed already: the insert returned only the new ones
+        known = select(Tag.name, Tag.id).where(Tag.account_id == account_id, Tag.name.in_(names))
+        found.update({name: tag_id for name, tag_id in await session.execute(known)})
+    return found
 
 
 async def record_tag_threads(session: AsyncSession, account_id: int, names: list[str]) -> list[int]:
     """The thread of each tag, recording tag and thread first when new."""
-    tag_ids = list((await record_tags(session, account_id, names)).values())
+    tag_ids = sorted(set((await record_tags(session, account_id, names)).values()))
     if not tag_ids:
         return []
-    rows = [{"account_id": account_id, "kind": ThreadKind.TAG, "ref_id": tag_id} for tag_id in sorted(tag_ids)]
-    await session.execute(dialect_insert(session, Thread).values(rows).on_conflict_do_nothing())
-    query = select(Thread.id).where(
-        Thread.account_id == account_id, Thread.kind == ThreadKind.TAG, Thread.ref_id.in_(tag_ids)
-    )
-    return sorted(await session.scalars(query))
+    rows = [{"account_id": account_id, "kind": ThreadKind.TAG, "ref_id": tag_id} for tag_id in tag_ids]
+    insert_new = dialect_insert(session, Thread).values(rows).on_conflict_do_nothing().returning(Thread.id)
+    thread_ids = list(await session.scalars(insert_new))
+    if len(thread_ids) < len(tag_ids):  # some existed already: the insert returned only the new ones
+        query = select(Thread.id).where(
+            Thread.account_id == account_id, Thread.kind == ThreadKind.TAG, Thread.ref_id.in_(tag_ids)
+        )
+        thread_ids = list(await session.scalars(query))
+    return sorted(thread_ids)
 
 
 async def record_in_tag_threads(

@@ -27,6 +27,7 @@ BENCHES = [
     "bench_drain_pg.py",
     "bench_ws_scaleout.py",
     "bench_ws_latency_1000.py",
+    "bench_receive.py",
     "bench_m2m.py",
     "bench_smpp.py",
     "bench_smpp_faults.py",

@@ -176,15 +176,21 @@ async def apply_submit_results(
         )
         await _requeue(session, retry, attempts, now)
         await record_parts(session, {r.delivery_id: r.part_ids for r in results if r.smsc_id and r.part_ids})
-        flagged = [r.delivery_id for r in results if r.possible_duplicate]
-        if flagged:
-            await session.execute(
-                update(Delivery).where(is_any_of(session, Delivery.id, flagged)).values(possible_duplicate=True)
-            )
+        flagged = await _flag_possible_duplicates(session, results)
         moved.touch([*flagged, *(r.delivery_id for r in retry)])
         claimed = await _claim_in(session, *claim_next, moved) if claim_next else []
         await moved.record(session)
     return claimed
+
+
+async def _flag_possible_duplicates(session: AsyncSession, results: Sequence[SubmitResult]) -> list[int]:
+    """Mark the deliveries an SMSC may already have had (an earlier try got no answer); their ids."""
+    flagged = [r.delivery_id for r in results if r.possible_duplicate]
+    if flagged:
+        await session.execute(
+            update(Delivery).where(is_any_of(session, Delivery.id, flagged)).values(possible_duplicate=True)
+        )
+    return flagged
 
 
 async def _move(

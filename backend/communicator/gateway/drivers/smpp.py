@@ -10,7 +10,7 @@ import functools
 import itertools
 import logging
 import random
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from communicator.db.session import Database
@@ -186,8 +186,36 @@ class SmppDriver:
         return _Bind(link, AdaptiveRate(config.tps), config.source_addr or self.source_addr, config.account_id, config)
 
     async def submit(self, batch: Sequence[Claimed]) -> list[SubmitResult]:
-        """Submit every delivery of the batch concurrently (the windows bound how many are outstanding)."""
-        return list(await asyncio.gather(*(self._submit_one(c) for c in batch)))
+        """Submit a batch through a few lanes per route (its binds' windows bound how many are outstanding)."""
+        results: list[SubmitResult | None] = [None] * len(batch)
+        lanes = []
+        for route, indexes in self._by_route(batch).items():
+            todo = iter(indexes)
+            # As many lanes as the route's windows hold: more would only queue on the window semaphore.
+            lanes += [self._lane(batch, todo, results) for _ in range(min(len(indexes), self._windows(route)))]
+        await asyncio.gather(*lanes)
+        return [result for result in results if result is not None]
+
+    async def _lane(self, batch: Sequence[Claimed], todo: Iterator[int], results: list[SubmitResult | None]) -> None:
+        """Submit deliveries one after another until the route's share of the batch is done."""
+        for index in todo:
+            results[index] = await self._submit_one(batch[index])
+
+    def _by_route(self, batch: Sequence[Claimed]) -> dict[tuple[_Bind, ...], list[int]]:
+        """The batch's positions by the binds they go through (lanes of one route never wait on another's window)."""
+        routes: dict[int, tuple[_Bind, ...]] = {}
+        grouped: dict[tuple[_Bind, ...], list[int]] = {}
+        for index, claimed in enumerate(batch):
+            route = routes.get(claimed.account_id)
+            if route is None:
+                route = routes[claimed.account_id] = tuple(self._routes(claimed.account_id))
+            grouped.setdefault(route, []).append(index)
+        return grouped
+
+    @staticmethod
+    def _windows(route: tuple[_Bind, ...]) -> int:
+        """How many submit_sm a route can have outstanding at once (at least one lane when it has no bind)."""
+        return max(1, sum(bind.link.config.window for bind in route))
 
     async def _submit_one(self, claimed: Claimed) -> SubmitResult:
         """All parts of one delivery; its SMSC id is the first part's, and each part's id is kept for its receipt."""
@@ -225,7 +253,7 @@ class SmppDriver:
         """One part, with bounded retries on no answer or a temporary error, and back-off on throttling."""
         error, duplicate, tries, throttled = "", False, 0, 0
         while tries <= self.retries and throttled <= MAX_THROTTLED:
-            bind = await self._bound(claimed.account_id)
+            bind = self._pick(claimed.account_id) or await self._bound(claimed.account_id)
             if bind is None or bind.link.session is None:
                 return _Outcome(error="no SMSC bind is up", retryable=True, duplicate=duplicate, unsent=True)
             try:
@@ -255,13 +283,19 @@ class SmppDriver:
         own = [bind for bind in self.binds if bind.account_id == account_id]
         return own or [bind for bind in self.binds if bind.account_id is None]
 
+    def _pick(self, account_id: int) -> _Bind | None:
+        """A bound bind of the account's, taking them in turn; None when none is bound right now."""
+        routes = self._routes(account_id)
+        bound = [b for b in routes if b.link.session is not None and not b.link.session.closed.is_set()]
+        return bound[next(self._turn) % len(bound)] if bound else None
+
     async def _bound(self, account_id: int) -> _Bind | None:
-        """A bound bind of the account's, taking them in turn; waits a little for one to come up, else None."""
+        """A bound bind of the account's; waits a little for one to come up, else None."""
         for _ in range(2):
+            bind = self._pick(account_id)
+            if bind is not None:
+                return bind
             routes = self._routes(account_id)
-            bound = [b for b in routes if b.link.session is not None and not b.link.session.closed.is_set()]
-            if bound:
-                return bound[next(self._turn) % len(bound)]
             if not routes or any(b.link.session is not None for b in self.binds):
                 return None  # other binds are up, not this account's: waiting here would hold up the whole batch
             waiters = [asyncio.ensure_future(b.link.bound.wait()) for b in routes]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import struct
 from dataclasses import dataclass
+from typing import NamedTuple
 
 HEADER = struct.Struct(">IIII")
 MAX_PDU = 64 * 1024
@@ -33,9 +34,8 @@ class PduError(ValueError):
     """A PDU that cannot be read."""
 
 
-@dataclass(frozen=True, slots=True)
-class Pdu:
-    """One PDU: its header fields and raw body."""
+class Pdu(NamedTuple):
+    """One PDU: its header fields and raw body (a tuple: one is made per PDU read)."""
 
     command_id: int
     status: int
@@ -167,4 +167,7 @@ def parse_deliver_sm(body: bytes) -> DeliverSm:
 
 def parse_message_id(body: bytes) -> str:
     """The message_id of a submit_sm_resp (empty when the SMSC sent no body)."""
-    return BodyReader(body).cstring() if body else ""
+    end = body.find(b"\0")
+    if end < 0 and body:
+        raise PduError("unterminated C-Octet string")
+    return body[:end].decode("latin-1") if body else ""

@@ -1,0 +1,62 @@
+"""The SMPP session's own mechanics: framing reads into PDUs, and response timeouts on one shared timer."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from communicator.gateway.smpp import pdu
+from communicator.gateway.smpp.pdu import Pdu
+from communicator.gateway.smpp.session import BindConfig, ResponseTimeout, Session
+from communicator.gateway.smpp.wire import Wire
+
+
+async def test_the_wire_frames_pdus_split_and_joined_across_reads() -> None:
+    received: list[Pdu] = []
+    lost: list[str] = []
+    wire = Wire(received.append, lost.append)
+    sent = [Pdu(pdu.SUBMIT_SM | pdu.RESPONSE, 0, n, f"id{n}\0".encode()) for n in range(1, 6)]
+    stream = b"".join(pdu.encode(p) for p in sent)
+    for cut in (3, 17, 40, 41, len(stream)):  # inside a header, inside a body, several PDUs in one read
+        wire.data_received(stream[:cut])
+        stream = stream[cut:]
+    wire.data_received(stream)
+    assert received == sent and not lost
+    wire.data_received(pdu.HEADER.pack(8, 0, 0, 0))  # a command_length shorter than the header
+    assert lost == ["connection lost: PduError bad command_length 8"]
+
+
+async def _bind_then_silence(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """An SMSC that answers the bind and nothing after it."""
+    length, _, _, sequence = pdu.HEADER.unpack(await reader.readexactly(pdu.HEADER.size))
+    await reader.readexactly(length - pdu.HEADER.size)
+    writer.write(pdu.encode(Pdu(pdu.BIND_TRANSCEIVER | pdu.RESPONSE, 0, sequence, b"SMSC\0")))
+    await reader.read()  # until the session closes
+    writer.close()
+
+
+async def _deliver_nothing(request: Pdu) -> int:
+    return 0
+
+
+async def test_each_request_times_out_at_its_own_time_on_one_timer() -> None:
+    server = await asyncio.start_server(_bind_then_silence, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    session = Session(BindConfig(host="127.0.0.1", port=port, system_id="s", password="p"), _deliver_nothing)
+    await session.open()
+    try:
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        slow = asyncio.ensure_future(session._request(pdu.ENQUIRE_LINK, b"", 5.0))
+        quick = asyncio.ensure_future(session._request(pdu.ENQUIRE_LINK, b"", 0.2))  # due before the armed timer
+        with pytest.raises(ResponseTimeout, match="within 0.2s"):
+            await quick
+        assert 0.19 <= loop.time() - started < 4.0, "the shorter timeout did not wait for the longer one"
+        assert not slow.done()
+        await session.close("test over")
+        with pytest.raises(ConnectionError):
+            await slow
+    finally:
+        await session.close("test over")
+        server.close()

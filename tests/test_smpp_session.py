@@ -1,4 +1,4 @@
-"""The SMPP session's own mechanics: framing reads into PDUs, and response timeouts on one shared timer."""
+"""The SMPP session's own mechanics (framing reads into PDUs, response timeouts on one timer) and the lanes' bind wait."""
 
 from __future__ import annotations
 
@@ -6,10 +6,13 @@ import asyncio
 
 import pytest
 
+from communicator.gateway.drivers.smpp import SmppDriver
 from communicator.gateway.smpp import pdu
 from communicator.gateway.smpp.pdu import Pdu
 from communicator.gateway.smpp.session import BindConfig, ResponseTimeout, Session
 from communicator.gateway.smpp.wire import Wire
+from communicator.queue import Claimed
+from tests.conftest import free_port
 
 
 async def test_the_wire_frames_pdus_split_and_joined_across_reads() -> None:
@@ -60,3 +63,17 @@ async def test_each_request_times_out_at_its_own_time_on_one_timer() -> None:
     finally:
         await session.close("test over")
         server.close()
+
+
+async def test_a_batch_with_no_bind_up_waits_for_one_once_not_once_per_delivery() -> None:
+    absent = BindConfig(host="127.0.0.1", port=free_port(), system_id="s", password="p", window=2)  # refused
+    driver = SmppDriver(None, [absent], tps=100, bind_wait_seconds=0.3)  # type: ignore[arg-type]  # no database
+    await driver.start()
+    try:
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        results = await driver.submit([Claimed(i, 1, f"+7926{i:07}", "hi", 1, False) for i in range(10)])
+        assert all(r.unsent for r in results)
+        assert loop.time() - started < 1.2, "each lane's deliveries waited for the bind one after another"
+    finally:
+        await driver.stop()

@@ -6,9 +6,9 @@ The protocol layer is our own (communicator.gateway.smpp); docs/gateway.md says 
 from __future__ import annotations
 
 import asyncio
-import functools
 import itertools
 import logging
+import math
 import random
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -27,7 +27,6 @@ from communicator.services.messaging.delivery import SubmitResult
 from communicator.services.operations.smpp_binds import SmppBindConfig, get_link_name
 
 log = logging.getLogger(__name__)
-TON_INTERNATIONAL, TON_NETWORK, TON_ALPHANUMERIC = 1, 3, 5
 MAX_THROTTLED = 50  # throttle answers one part may get before the worker requeues it
 
 
@@ -40,22 +39,6 @@ class _Outcome:
     retryable: bool = False
     duplicate: bool = False  # an earlier try may have reached the SMSC (no response, or the link fell)
     unsent: bool = False  # no bind of its account was up: it went nowhere
-
-
-@functools.lru_cache(maxsize=256)
-def source_address(sender: str) -> tuple[bytes, int, int]:
-    """(source_addr as a C-Octet string, TON, NPI): a short number, an international one, or a name (TON 5)."""
-    digits = sender.lstrip("+")
-    if digits.isdigit():
-        return (pdu.cstring(digits), TON_INTERNATIONAL, 1) if len(digits) > 8 else (pdu.cstring(digits), TON_NETWORK, 0)
-    return pdu.cstring(sender), TON_ALPHANUMERIC, 0
-
-
-@functools.lru_cache(maxsize=256)
-def relative_validity(minutes: int) -> bytes:
-    """An SMPP relative validity period (YYMMDDhhmmss000R) for a number of minutes, as a C-Octet string."""
-    days, rest = divmod(minutes, 24 * 60)
-    return pdu.cstring(f"0000{days:02d}{rest // 60:02d}{rest % 60:02d}00000R")
 
 
 @dataclass(eq=False)
@@ -109,6 +92,7 @@ class SmppDriver:
         self._watcher: asyncio.Task[None] | None = None
         self._references = itertools.count(self.rng.randrange(256))
         self._turn = itertools.count()
+        self._gave_up: dict[int, float] = {}  # account → loop time its last wait for a bind ran out
 
     @property
     def links(self) -> list[Link]:
@@ -241,12 +225,12 @@ class SmppDriver:
     def _body(self, claimed: Claimed, part: Part, source_addr: str | None = None) -> bytes:
         """The submit_sm body for one part; without a sender name it goes from the bind's source address."""
         return pdu.submit_sm(
-            source_address(claimed.sender or source_addr or self.source_addr),
+            pdu.source_address(claimed.sender or source_addr or self.source_addr),
             claimed.phone,
             part.esm_class,
             part.data_coding,
             part.short_message,
-            relative_validity(claimed.validity_minutes) if claimed.validity_minutes else b"\0",
+            pdu.relative_validity(claimed.validity_minutes) if claimed.validity_minutes else b"\0",
         )
 
     async def _send_part(self, claimed: Claimed, part: Part) -> _Outcome:
@@ -266,6 +250,7 @@ class SmppDriver:
                 continue
             kind = get_submit_status_class(response.status)
             if kind == "ok":
+                bind.rate.accepted()
                 return _Outcome(smsc_id=pdu.parse_message_id(response.body) or "-", duplicate=duplicate)
             error = f"SMSC answered command_status 0x{response.status:02X}"
             if kind == "permanent":
@@ -291,6 +276,7 @@ class SmppDriver:
 
     async def _bound(self, account_id: int) -> _Bind | None:
         """A bound bind of the account's; waits a little for one to come up, else None."""
+        loop = asyncio.get_running_loop()
         for _ in range(2):
             bind = self._pick(account_id)
             if bind is not None:
@@ -298,6 +284,8 @@ class SmppDriver:
             routes = self._routes(account_id)
             if not routes or any(b.link.session is not None for b in self.binds):
                 return None  # other binds are up, not this account's: waiting here would hold up the whole batch
+            if loop.time() - self._gave_up.get(account_id, -math.inf) < self.bind_wait_seconds:
+                return None  # a wait just ran out: a lane's next deliveries must not each wait again
             waiters = [asyncio.ensure_future(b.link.bound.wait()) for b in routes]
             done, pending = await asyncio.wait(
                 waiters, timeout=self.bind_wait_seconds, return_when=asyncio.FIRST_COMPLETED
@@ -305,5 +293,6 @@ class SmppDriver:
             for waiter in pending:
                 waiter.cancel()
             if not done:
+                self._gave_up[account_id] = loop.time()
                 return None
         return None

@@ -33,7 +33,7 @@ class AdaptiveRate:
         self._learned = tps  # the ceiling the SMSC showed us (by throttling) lately
         self._learned_at = float("-inf")
         self._recent: deque[float] = deque()  # send times in the last second: the hard check behind the bucket
-        self._refused: deque[float] = deque()  # throttle answers in the last second
+        self._taken: deque[float] = deque()  # submit_sm the SMSC accepted in the last second
         self.history: list[float] | None = None  # every send time, when a test or benchmark asks for it
 
     def _set_rate(self, rate: float) -> None:
@@ -74,23 +74,25 @@ class AdaptiveRate:
         limit = max(1, math.floor(self.rate * 1.01))
         now = self.clock()
         recent = self._recent
-        while recent and recent[0] <= now - 1.0:
-            recent.popleft()
-        if len(recent) >= limit:
+        if _last_second(recent, now) >= limit:
             return recent[0] + 1.0 - now + 1e-4
         recent.append(now)
         if self.history is not None:
             self.history.append(now)
         return 0.0
 
+    def accepted(self) -> None:
+        """The SMSC took a submit_sm: what throttling learns the SMSC's rate from."""
+        now = self.clock()
+        self._taken.append(now)
+        _last_second(self._taken, now)
+
     def throttled(self) -> None:
         """The SMSC said slow down: learn what it took in the last second, pause (doubling while it goes on), slow down."""
         now = self.clock()
         self.throttles += 1
-        self._refused.append(now)
-        while self._refused and self._refused[0] <= now - 1.0:
-            self._refused.popleft()
-        taken = sum(1 for t in self._recent if t > now - 1.0) - len(self._refused)
+        # Counted from its acceptances: sends minus refusals also counted the sends still unanswered as taken.
+        taken = _last_second(self._taken, now)
         self._learned, self._learned_at = max(1.0, taken * LEARN_SHARE), now
         if now - self._last_cut < 1.0:
             self._set_rate(min(self.rate, self._learned))
@@ -99,3 +101,10 @@ class AdaptiveRate:
         self._set_rate(max(1.0, min(self.rate * CUT, self._learned)))
         self._paused_until = now + self._pause
         self._pause = min(PAUSE_CAP, self._pause * 2)
+
+
+def _last_second(times: deque[float], now: float) -> int:
+    """Drop the times a second or more before `now`; how many are left."""
+    while times and times[0] <= now - 1.0:
+        times.popleft()
+    return len(times)

@@ -9,6 +9,7 @@ import pytest
 from communicator.gateway.drivers.smpp import SmppDriver
 from communicator.gateway.smpp import pdu
 from communicator.gateway.smpp.pdu import Pdu
+from communicator.gateway.smpp.rate import LEARN_SHARE, AdaptiveRate
 from communicator.gateway.smpp.session import BindConfig, ResponseTimeout, Session
 from communicator.gateway.smpp.wire import Wire
 from communicator.queue import Claimed
@@ -77,3 +78,22 @@ async def test_a_batch_with_no_bind_up_waits_for_one_once_not_once_per_delivery(
         assert loop.time() - started < 1.2, "each lane's deliveries waited for the bind one after another"
     finally:
         await driver.stop()
+
+
+async def test_a_throttle_learns_the_lower_of_acceptances_and_sends_minus_refusals() -> None:
+    now = [100.0]
+    rate = AdaptiveRate(1000, clock=lambda: now[0])
+    for n in range(56):  # 56 sends in the last second; the SMSC took 50, refused 3, and 3 are not answered yet
+        now[0] = 100.0 + n / 56
+        await rate.acquire()
+    for _ in range(50):
+        rate.accepted()
+    rate.throttled()
+    assert rate.rate == pytest.approx(50 * LEARN_SHARE), (
+        "sends minus refusals (55) would have counted the unanswered ones"
+    )
+    for _ in range(40):  # acceptances of sends from before the last second: now the other count is the lower
+        rate.accepted()
+    now[0] += 0.4  # the last second holds 34 of the sends, and both refusals
+    rate.throttled()
+    assert rate.rate == pytest.approx((34 - 2) * LEARN_SHARE)

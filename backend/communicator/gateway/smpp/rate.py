@@ -11,7 +11,9 @@ from collections.abc import Callable
 CUT = 0.7  # on ESME_RTHROTTLED / ESME_RMSGQFUL the rate drops to this share (at most once a second)
 RAISE_SHARE = 0.02  # each calm second gives back this share of the ceiling
 PAUSE_FIRST, PAUSE_CAP = 0.1, 5.0
-LEARN_SHARE, LEARN_SECONDS = 0.95, 60.0  # calm climbs back only to this share of the throttled rate, this long
+# Calm climbs back only to this share of what the SMSC took in the last second, for this long. Not 0.95: an SMSC
+# that counts per calendar second lets one sliding second hold a few more, and the rate settled above its limit.
+LEARN_SHARE, LEARN_SECONDS = 0.9, 60.0
 
 
 class AdaptiveRate:
@@ -34,6 +36,7 @@ class AdaptiveRate:
         self._learned_at = float("-inf")
         self._recent: deque[float] = deque()  # send times in the last second: the hard check behind the bucket
         self._taken: deque[float] = deque()  # submit_sm the SMSC accepted in the last second
+        self._refused: deque[float] = deque()  # throttle answers in the last second
         self.history: list[float] | None = None  # every send time, when a test or benchmark asks for it
 
     def _set_rate(self, rate: float) -> None:
@@ -91,8 +94,11 @@ class AdaptiveRate:
         """The SMSC said slow down: learn what it took in the last second, pause (doubling while it goes on), slow down."""
         now = self.clock()
         self.throttles += 1
-        # Counted from its acceptances: sends minus refusals also counted the sends still unanswered as taken.
-        taken = _last_second(self._taken, now)
+        self._refused.append(now)
+        # Each count errs high: acceptances of sends from before this second, and sends still unanswered counted
+        # as taken. The lower one keeps the learned rate from settling just above the SMSC's.
+        sent = _last_second(self._recent, now)
+        taken = min(_last_second(self._taken, now), sent - _last_second(self._refused, now))
         self._learned, self._learned_at = max(1.0, taken * LEARN_SHARE), now
         if now - self._last_cut < 1.0:
             self._set_rate(min(self.rate, self._learned))

@@ -50,8 +50,12 @@ class PeerProcess:
         self.port = 0
 
     async def __aenter__(self) -> Self:
+        # One tokio worker: smpp34 completes every Server.next() from a worker thread that needs the GIL, and a
+        # second worker only contends for it. With uvloop (tests/smsc_peer.py) the peer's CPU per submit_sm fell
+        # from ~125 µs to ~30–50 µs (docs/bench.md).
+        env = {**os.environ, "SMPP34_WORKER_THREADS": "1"}
         self.process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "tests.smsc_peer", str(self.delay), cwd=ROOT, stdout=asyncio.subprocess.PIPE
+            sys.executable, "-m", "tests.smsc_peer", str(self.delay), cwd=ROOT, stdout=asyncio.subprocess.PIPE, env=env
         )
         assert self.process.stdout is not None
         self.port = int(await self.process.stdout.readline())

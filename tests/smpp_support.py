@@ -73,8 +73,7 @@ async def crash_gateway(driver: SmppDriver, worker: asyncio.Task[None]) -> None:
     for link in driver.links:
         if link.session is not None:
             tasks += list(link.session._tasks)
-            if link.session._writer is not None:
-                link.session._writer.transport.abort()
+            link.session.abort()
     for task in tasks:
         if task is not None:
             task.cancel()

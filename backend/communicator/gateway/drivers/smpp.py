@@ -6,11 +6,11 @@ The protocol layer is our own (communicator.gateway.smpp); docs/gateway.md says 
 from __future__ import annotations
 
 import asyncio
-import functools
 import itertools
 import logging
+import math
 import random
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from communicator.db.session import Database
@@ -27,7 +27,6 @@ from communicator.services.messaging.delivery import SubmitResult
 from communicator.services.operations.smpp_binds import SmppBindConfig, get_link_name
 
 log = logging.getLogger(__name__)
-TON_INTERNATIONAL, TON_NETWORK, TON_ALPHANUMERIC = 1, 3, 5
 MAX_THROTTLED = 50  # throttle answers one part may get before the worker requeues it
 
 
@@ -40,22 +39,6 @@ class _Outcome:
     retryable: bool = False
     duplicate: bool = False  # an earlier try may have reached the SMSC (no response, or the link fell)
     unsent: bool = False  # no bind of its account was up: it went nowhere
-
-
-@functools.lru_cache(maxsize=256)
-def source_address(sender: str) -> tuple[bytes, int, int]:
-    """(source_addr as a C-Octet string, TON, NPI): a short number, an international one, or a name (TON 5)."""
-    digits = sender.lstrip("+")
-    if digits.isdigit():
-        return (pdu.cstring(digits), TON_INTERNATIONAL, 1) if len(digits) > 8 else (pdu.cstring(digits), TON_NETWORK, 0)
-    return pdu.cstring(sender), TON_ALPHANUMERIC, 0
-
-
-@functools.lru_cache(maxsize=256)
-def relative_validity(minutes: int) -> bytes:
-    """An SMPP relative validity period (YYMMDDhhmmss000R) for a number of minutes, as a C-Octet string."""
-    days, rest = divmod(minutes, 24 * 60)
-    return pdu.cstring(f"0000{days:02d}{rest // 60:02d}{rest % 60:02d}00000R")
 
 
 @dataclass(eq=False)
@@ -109,6 +92,7 @@ class SmppDriver:
         self._watcher: asyncio.Task[None] | None = None
         self._references = itertools.count(self.rng.randrange(256))
         self._turn = itertools.count()
+        self._gave_up: dict[int, float] = {}  # account → loop time its last wait for a bind ran out
 
     @property
     def links(self) -> list[Link]:
@@ -186,8 +170,36 @@ class SmppDriver:
         return _Bind(link, AdaptiveRate(config.tps), config.source_addr or self.source_addr, config.account_id, config)
 
     async def submit(self, batch: Sequence[Claimed]) -> list[SubmitResult]:
-        """Submit every delivery of the batch concurrently (the windows bound how many are outstanding)."""
-        return list(await asyncio.gather(*(self._submit_one(c) for c in batch)))
+        """Submit a batch through a few lanes per route (its binds' windows bound how many are outstanding)."""
+        results: list[SubmitResult | None] = [None] * len(batch)
+        lanes = []
+        for route, indexes in self._by_route(batch).items():
+            todo = iter(indexes)
+            # As many lanes as the route's windows hold: more would only queue on the window semaphore.
+            lanes += [self._lane(batch, todo, results) for _ in range(min(len(indexes), self._windows(route)))]
+        await asyncio.gather(*lanes)
+        return [result for result in results if result is not None]
+
+    async def _lane(self, batch: Sequence[Claimed], todo: Iterator[int], results: list[SubmitResult | None]) -> None:
+        """Submit deliveries one after another until the route's share of the batch is done."""
+        for index in todo:
+            results[index] = await self._submit_one(batch[index])
+
+    def _by_route(self, batch: Sequence[Claimed]) -> dict[tuple[_Bind, ...], list[int]]:
+        """The batch's positions by the binds they go through (lanes of one route never wait on another's window)."""
+        routes: dict[int, tuple[_Bind, ...]] = {}
+        grouped: dict[tuple[_Bind, ...], list[int]] = {}
+        for index, claimed in enumerate(batch):
+            route = routes.get(claimed.account_id)
+            if route is None:
+                route = routes[claimed.account_id] = tuple(self._routes(claimed.account_id))
+            grouped.setdefault(route, []).append(index)
+        return grouped
+
+    @staticmethod
+    def _windows(route: tuple[_Bind, ...]) -> int:
+        """How many submit_sm a route can have outstanding at once (at least one lane when it has no bind)."""
+        return max(1, sum(bind.link.config.window for bind in route))
 
     async def _submit_one(self, claimed: Claimed) -> SubmitResult:
         """All parts of one delivery; its SMSC id is the first part's, and each part's id is kept for its receipt."""
@@ -213,19 +225,19 @@ class SmppDriver:
     def _body(self, claimed: Claimed, part: Part, source_addr: str | None = None) -> bytes:
         """The submit_sm body for one part; without a sender name it goes from the bind's source address."""
         return pdu.submit_sm(
-            source_address(claimed.sender or source_addr or self.source_addr),
+            pdu.source_address(claimed.sender or source_addr or self.source_addr),
             claimed.phone,
             part.esm_class,
             part.data_coding,
             part.short_message,
-            relative_validity(claimed.validity_minutes) if claimed.validity_minutes else b"\0",
+            pdu.relative_validity(claimed.validity_minutes) if claimed.validity_minutes else b"\0",
         )
 
     async def _send_part(self, claimed: Claimed, part: Part) -> _Outcome:
         """One part, with bounded retries on no answer or a temporary error, and back-off on throttling."""
         error, duplicate, tries, throttled = "", False, 0, 0
         while tries <= self.retries and throttled <= MAX_THROTTLED:
-            bind = await self._bound(claimed.account_id)
+            bind = self._pick(claimed.account_id) or await self._bound(claimed.account_id)
             if bind is None or bind.link.session is None:
                 return _Outcome(error="no SMSC bind is up", retryable=True, duplicate=duplicate, unsent=True)
             try:
@@ -238,6 +250,7 @@ class SmppDriver:
                 continue
             kind = get_submit_status_class(response.status)
             if kind == "ok":
+                bind.rate.accepted()
                 return _Outcome(smsc_id=pdu.parse_message_id(response.body) or "-", duplicate=duplicate)
             error = f"SMSC answered command_status 0x{response.status:02X}"
             if kind == "permanent":
@@ -255,15 +268,24 @@ class SmppDriver:
         own = [bind for bind in self.binds if bind.account_id == account_id]
         return own or [bind for bind in self.binds if bind.account_id is None]
 
+    def _pick(self, account_id: int) -> _Bind | None:
+        """A bound bind of the account's, taking them in turn; None when none is bound right now."""
+        routes = self._routes(account_id)
+        bound = [b for b in routes if b.link.session is not None and not b.link.session.closed.is_set()]
+        return bound[next(self._turn) % len(bound)] if bound else None
+
     async def _bound(self, account_id: int) -> _Bind | None:
-        """A bound bind of the account's, taking them in turn; waits a little for one to come up, else None."""
+        """A bound bind of the account's; waits a little for one to come up, else None."""
+        loop = asyncio.get_running_loop()
         for _ in range(2):
+            bind = self._pick(account_id)
+            if bind is not None:
+                return bind
             routes = self._routes(account_id)
-            bound = [b for b in routes if b.link.session is not None and not b.link.session.closed.is_set()]
-            if bound:
-                return bound[next(self._turn) % len(bound)]
             if not routes or any(b.link.session is not None for b in self.binds):
                 return None  # other binds are up, not this account's: waiting here would hold up the whole batch
+            if loop.time() - self._gave_up.get(account_id, -math.inf) < self.bind_wait_seconds:
+                return None  # a wait just ran out: a lane's next deliveries must not each wait again
             waiters = [asyncio.ensure_future(b.link.bound.wait()) for b in routes]
             done, pending = await asyncio.wait(
                 waiters, timeout=self.bind_wait_seconds, return_when=asyncio.FIRST_COMPLETED
@@ -271,5 +293,6 @@ class SmppDriver:
             for waiter in pending:
                 waiter.cancel()
             if not done:
+                self._gave_up[account_id] = loop.time()
                 return None
         return None

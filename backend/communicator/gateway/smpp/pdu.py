@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import struct
 from dataclasses import dataclass
+from typing import NamedTuple
 
 HEADER = struct.Struct(">IIII")
 MAX_PDU = 64 * 1024
@@ -15,6 +17,8 @@ DELIVER_SM = 0x00000005
 UNBIND = 0x00000006
 ENQUIRE_LINK = 0x00000015
 RESPONSE = 0x80000000  # a response's command_id is its request's with this bit set
+
+TON_INTERNATIONAL, TON_NETWORK, TON_ALPHANUMERIC = 1, 3, 5
 
 ESME_ROK = 0x00
 ESME_RMSGQFUL = 0x14
@@ -33,9 +37,8 @@ class PduError(ValueError):
     """A PDU that cannot be read."""
 
 
-@dataclass(frozen=True, slots=True)
-class Pdu:
-    """One PDU: its header fields and raw body."""
+class Pdu(NamedTuple):
+    """One PDU: its header fields and raw body (a tuple: one is made per PDU read)."""
 
     command_id: int
     status: int
@@ -96,6 +99,22 @@ class BodyReader:
 def bind_transceiver(system_id: str, password: str, system_type: str, address_range: str = "") -> bytes:
     """A bind_transceiver body (interface version 3.4, unknown TON/NPI for the range)."""
     return cstring(system_id) + cstring(password) + cstring(system_type) + bytes((0x34, 0, 0)) + cstring(address_range)
+
+
+@functools.lru_cache(maxsize=256)
+def source_address(sender: str) -> tuple[bytes, int, int]:
+    """(source_addr as a C-Octet string, TON, NPI): a short number, an international one, or a name (TON 5)."""
+    digits = sender.lstrip("+")
+    if digits.isdigit():
+        return (cstring(digits), TON_INTERNATIONAL, 1) if len(digits) > 8 else (cstring(digits), TON_NETWORK, 0)
+    return cstring(sender), TON_ALPHANUMERIC, 0
+
+
+@functools.lru_cache(maxsize=256)
+def relative_validity(minutes: int) -> bytes:
+    """An SMPP relative validity period (YYMMDDhhmmss000R) for a number of minutes, as a C-Octet string."""
+    days, rest = divmod(minutes, 24 * 60)
+    return cstring(f"0000{days:02d}{rest // 60:02d}{rest % 60:02d}00000R")
 
 
 def submit_sm(
@@ -167,4 +186,7 @@ def parse_deliver_sm(body: bytes) -> DeliverSm:
 
 def parse_message_id(body: bytes) -> str:
     """The message_id of a submit_sm_resp (empty when the SMSC sent no body)."""
-    return BodyReader(body).cstring() if body else ""
+    end = body.find(b"\0")
+    if end < 0 and body:
+        raise PduError("unterminated C-Octet string")
+    return body[:end].decode("latin-1") if body else ""

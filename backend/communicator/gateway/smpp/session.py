@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from communicator.gateway.smpp import pdu
 from communicator.gateway.smpp.pdu import Pdu
+from communicator.gateway.smpp.wire import Wire
 
 log = logging.getLogger(__name__)
 RequestHandler = Callable[[Pdu], Awaitable[int]]  # returns the command_status to answer with
@@ -42,10 +42,7 @@ class BindRefused(ConnectionError):
     """The SMSC answered the bind with an error status."""
 
 
-def _expire(future: asyncio.Future[Pdu], message: str) -> None:
-    """A request's time is up: its waiter gets ResponseTimeout (unless the response just came)."""
-    if not future.done():
-        future.set_exception(ResponseTimeout(message))
+TIMER_SLACK = 0.001  # a timer may fire this early (the loop's clock resolution): its request is due
 
 
 class Session:
@@ -57,13 +54,13 @@ class Session:
         self.window = asyncio.Semaphore(config.window)
         self.closed = asyncio.Event()
         self.error: str | None = None
-        self._pending: dict[int, asyncio.Future[Pdu]] = {}
+        # sequence → (its waiter, loop time it is due by, command_id, timeout), in the order sent
+        self._pending: dict[int, tuple[asyncio.Future[Pdu], float, int, float]] = {}
         self._sequence = 0
-        self._last_heard = time.monotonic()
         self._tasks: set[asyncio.Task[None]] = set()
-        self._reader: asyncio.StreamReader | None = None
-        self._writer: asyncio.StreamWriter | None = None
-        self._outgoing: list[bytes] = []  # PDUs written together once per loop turn: one send() for many
+        self._wire: Wire | None = None
+        self._timer: asyncio.TimerHandle | None = None  # one timer for the soonest due request, not one per request
+        self._loop = asyncio.get_running_loop()
 
     async def open(self) -> None:
         """Connect and bind as a transceiver; raises on failure."""
@@ -71,8 +68,7 @@ class Session:
         # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancel that lands as the connection opens,
         # and the link then binds and waits for ever inside a gateway that is stopping.
         async with asyncio.timeout(c.connect_timeout):
-            self._reader, self._writer = await asyncio.open_connection(c.host, c.port)
-        self._spawn(self._read_loop())
+            _, self._wire = await self._loop.create_connection(lambda: Wire(self._dispatch, self._shut), c.host, c.port)
         body = pdu.bind_transceiver(c.system_id, c.password, c.system_type)
         try:
             response = await self._request(pdu.BIND_TRANSCEIVER, body, c.connect_timeout)
@@ -92,21 +88,38 @@ class Session:
 
     async def _request(self, command_id: int, body: bytes, timeout: float) -> Pdu:
         """Send a request and wait for its response by sequence number."""
-        if self.closed.is_set() or self._writer is None:
+        if self.closed.is_set() or self._wire is None:
             raise LinkDown(self.error or "not connected")
-        self._sequence = self._sequence % 0x7FFFFFFF + 1
-        sequence = self._sequence
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[Pdu] = loop.create_future()
-        self._pending[sequence] = future
-        # A timer on the future itself: asyncio.wait_for adds a task and callbacks to every request.
-        timer = loop.call_later(timeout, _expire, future, f"no response to 0x{command_id:08X} within {timeout}s")
+        self._sequence = sequence = self._sequence % 0x7FFFFFFF + 1
+        future: asyncio.Future[Pdu] = self._loop.create_future()
+        due = self._loop.time() + timeout
+        self._pending[sequence] = (future, due, command_id, timeout)
+        if self._timer is None or due < self._timer.when():
+            self._arm(due)
+        self._wire.send(pdu.HEADER.pack(pdu.HEADER.size + len(body), command_id, 0, sequence) + body)
         try:
-            self._queue(pdu.encode(Pdu(command_id, 0, sequence, body)))
             return await future
         finally:
-            timer.cancel()
-            self._pending.pop(sequence, None)
+            del self._pending[sequence]
+
+    def _arm(self, due: float) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+        self._timer = self._loop.call_at(due, self._expire_due)
+
+    def _expire_due(self) -> None:
+        """Fail the requests whose time is up with ResponseTimeout; wait for the next one due."""
+        self._timer = None
+        now, soonest = self._loop.time() + TIMER_SLACK, None
+        for future, due, command_id, timeout in self._pending.values():
+            if future.done():
+                continue
+            if due <= now:
+                future.set_exception(ResponseTimeout(f"no response to 0x{command_id:08X} within {timeout}s"))
+            elif soonest is None or due < soonest:
+                soonest = due
+        if soonest is not None and not self.closed.is_set():
+            self._arm(soonest)
 
     def _spawn(self, work: Awaitable[None]) -> None:
         """Run a task that lives as long as the session."""
@@ -114,32 +127,19 @@ class Session:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _read_loop(self) -> None:
-        """Read PDUs until the connection ends: responses to their waiters, requests to their handlers."""
-        assert self._reader is not None
-        try:
-            while True:
-                header = await self._reader.readexactly(pdu.HEADER.size)
-                length, command_id, status, sequence = pdu.HEADER.unpack(header)
-                if not pdu.HEADER.size <= length <= pdu.MAX_PDU:
-                    raise pdu.PduError(f"bad command_length {length}")
-                body = await self._reader.readexactly(length - pdu.HEADER.size)
-                self._last_heard = time.monotonic()
-                self._dispatch(Pdu(command_id, status, sequence, body))
-        except (asyncio.IncompleteReadError, ConnectionError, pdu.PduError) as error:
-            self._spawn(self.close(f"connection lost: {type(error).__name__} {error}".strip()))
-
     def _dispatch(self, received: Pdu) -> None:
         """Hand a PDU to whoever waits for it or answers it."""
+        if self.closed.is_set():
+            return
         if received.command_id & pdu.RESPONSE:
-            future = self._pending.get(received.sequence)
-            if future is not None and not future.done():
-                future.set_result(received)
+            waiting = self._pending.get(received.sequence)
+            if waiting is not None and not waiting[0].done():
+                waiting[0].set_result(received)
         elif received.command_id == pdu.ENQUIRE_LINK:
             self._send(Pdu(pdu.ENQUIRE_LINK | pdu.RESPONSE, 0, received.sequence))
         elif received.command_id == pdu.UNBIND:
             self._send(Pdu(pdu.UNBIND | pdu.RESPONSE, 0, received.sequence))
-            self._spawn(self.close("the SMSC unbound"))
+            self._shut("the SMSC unbound")
         elif received.command_id == pdu.DELIVER_SM:
             self._spawn(self._answer_deliver(received))
         else:
@@ -157,27 +157,15 @@ class Session:
 
     def _send(self, message: Pdu) -> None:
         """Write a PDU if the connection is still up."""
-        if not self.closed.is_set():
-            self._queue(pdu.encode(message))
-
-    def _queue(self, data: bytes) -> None:
-        """Add to what goes out at the end of this loop turn."""
-        if not self._outgoing:
-            asyncio.get_running_loop().call_soon(self._flush)
-        self._outgoing.append(data)
-
-    def _flush(self) -> None:
-        """Write the queued PDUs in one go."""
-        data, self._outgoing = b"".join(self._outgoing), []
-        if self._writer is not None and not self.closed.is_set():
-            self._writer.write(data)
+        if not self.closed.is_set() and self._wire is not None:
+            self._wire.send(pdu.encode(message))
 
     async def _keepalive_loop(self) -> None:
         """Probe a quiet link with enquire_link; a link silent for 1.5 intervals is dead (detected within 2)."""
         interval = self.config.enquire_link_seconds
-        while not self.closed.is_set():
+        while not self.closed.is_set() and self._wire is not None:
             await asyncio.sleep(interval / 4)
-            quiet = time.monotonic() - self._last_heard
+            quiet = self._loop.time() - self._wire.heard
             if quiet >= 1.5 * interval:
                 await self.close(f"link silent for {quiet:.1f}s (enquire_link unanswered)")
                 return
@@ -202,15 +190,26 @@ class Session:
 
     async def close(self, reason: str) -> None:
         """End the session: fail every outstanding request, close the socket, stop the tasks."""
+        self._shut(reason)
+
+    def abort(self) -> None:
+        """Drop the connection without an unbind, as a killed process would."""
+        if self._wire is not None:
+            self._wire.abort("aborted")
+
+    def _shut(self, reason: str) -> None:
+        """End the session once (the first reason is kept); a task calling this is not cancelled by it."""
         if self.closed.is_set():
             return
         self.error = reason
         self.closed.set()
-        for future in self._pending.values():
+        if self._timer is not None:
+            self._timer.cancel()
+        for future, *_ in self._pending.values():
             if not future.done():
                 future.set_exception(LinkDown(reason))
-        if self._writer is not None:
-            self._writer.close()
+        if self._wire is not None:
+            self._wire.close()
         current = asyncio.current_task()
         for task in list(self._tasks):
             if task is not current:

@@ -2,7 +2,7 @@
 
 Two `communicator api` processes share a fresh PostgreSQL database and Redis (a private channel prefix). 100
 clients connect to each; inbound SMS are posted to the first, so half the frames cross Redis to the other
-process. Each sample is one client × one message, as in bench_ws_latency.py.
+process. Each sample is one client × one message, as in bench_ws_latency.py (the same lean clients).
 """
 
 from __future__ import annotations
@@ -20,15 +20,14 @@ import bench_ws_latency as single
 from _common import (
     ServerProcess,
     TempPostgres,
-    close_sockets,
     info,
     login_cookie,
-    open_sockets,
     percentile,
     raise_fd_limit,
     report,
     seed_account,
 )
+from _lean_ws import close_lean_sockets, open_lean_sockets
 
 CLIENTS_PER_PROCESS = 100
 REDIS_URL = os.environ.get("COMMUNICATOR_BENCH_REDIS", "redis://127.0.0.1:6379/0")
@@ -38,24 +37,21 @@ async def _measure(first: ServerProcess, second: ServerProcess) -> tuple[list[fl
     """Connect the clients to both processes, post to the first, collect the samples."""
     cookie = login_cookie(first.url)
     sockets = [
-        *await open_sockets(first, cookie, CLIENTS_PER_PROCESS),
-        *await open_sockets(second, cookie, CLIENTS_PER_PROCESS),
+        *await open_lean_sockets(first.host, first.url, cookie, CLIENTS_PER_PROCESS),
+        *await open_lean_sockets(second.host, second.url, cookie, CLIENTS_PER_PROCESS),
     ]
     info(f"{len(sockets)} clients connected ({CLIENTS_PER_PROCESS} per api process)")
-    arrivals: list[list[tuple[float, bytes | str]]] = [[] for _ in sockets]
-    listeners = [asyncio.create_task(single._listen(s, a)) for s, a in zip(sockets, arrivals, strict=True)]
     sent_at: dict[int, float] = {}
     try:
         await single._post_all(first, sent_at)
         wanted = len(sockets) * (single.MESSAGES + single.WARM_UP)
         deadline = time.monotonic() + single.FRAME_WAIT_SECONDS
-        while time.monotonic() < deadline and sum(map(len, arrivals)) < wanted:
+        while time.monotonic() < deadline and sum(len(s.frames) for s in sockets) < wanted:
             await asyncio.sleep(0.05)
     finally:
-        await close_sockets(sockets)
-        await asyncio.gather(*listeners, return_exceptions=True)
+        close_lean_sockets(sockets)
     single.CLIENTS = len(sockets)  # the missing-frame count in _samples uses it
-    return single._samples(arrivals, sent_at)
+    return single._samples(sockets, sent_at)
 
 
 def main() -> None:

@@ -7,7 +7,6 @@ The server holds a few thousand messages and reads them 50 at a time, so the job
 from __future__ import annotations
 
 import asyncio
-import re
 import sqlite3
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -68,10 +67,13 @@ def test_export_everything_shows_progress_and_downloads_the_file(
     page.get_by_test_id("export-start").click()
     progress = page.get_by_role("progressbar", name="Ход экспорта")
     expect(progress).to_be_visible()
-    expect(progress).to_have_attribute("aria-valuetext", re.compile(rf"^Выгружено \d+ из {FILLER + 1}$"))
+    download_link = page.get_by_test_id("export-download")
+    # The bar with the job's total, or (on a quiet machine the 3,001 rows take about 0.1 s) the finished job: the
+    # running frames with that total are checked below either way.
+    moving = progress.and_(page.locator(f'[aria-valuetext^="Выгружено "][aria-valuetext$=" из {FILLER + 1}"]'))
+    expect(moving.or_(download_link)).to_be_visible()
     shot(page, "70-export-progress")
     page.screenshot(path=str(SHOTS / "progress-1280.png"))
-    download_link = page.get_by_test_id("export-download")
     expect(download_link).to_be_visible(timeout=60_000)
     expect(download_link).to_contain_text(f"{FILLER + 1} строк")
     # The bar was moved by frames over the WebSocket, not by polling: running ones with rows, then done.

@@ -1,7 +1,8 @@
 """Export to Excel in Chromium (issue 8, item 5): start «Экспорт всего», watch the progress bar move with
 export.updated frames, download the file and find the expected row in it with openpyxl.
 
-The server holds a few thousand messages and reads them 50 at a time, so the job runs long enough to be seen.
+The server holds a few thousand messages and reads them 50 at a time, so the job sends many progress frames
+(a quiet machine may finish it before the bar is drawn with its total).
 """
 
 from __future__ import annotations

@@ -10,10 +10,10 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 import msgspec
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import Table, bindparam, insert, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from communicator.db.models import Message, Tag, Thread, ThreadMessage
+from communicator.db.models import Message, Thread, ThreadMessage
 from communicator.domain import ThreadKind
 from communicator.events import MessageCreated, record_events
 from communicator.schemas import MessageRead, Summary
@@ -26,7 +26,6 @@ from communicator.sms.segments import count_segments
 
 _messages = cast(Table, Message.__table__)
 _threads = cast(Table, Thread.__table__)
-_tags = cast(Table, Tag.__table__)
 # Built once: a statement built per call costs more CPU than SQLite takes to run it.
 _INSERT_MESSAGE = insert(_messages).returning(_messages.c.id)
 _INSERT_LINKS = insert(cast(Table, ThreadMessage.__table__))
@@ -34,16 +33,6 @@ _TOUCH_THREADS = (
     update(_threads)
     .where(_threads.c.id.in_(bindparam("ids", expanding=True)))
     .values(last_message_id=bindparam("message"), last_activity_at=bindparam("at"))
-)
-_TAG_THREADS = (
-    select(_tags.c.name, _threads.c.id)
-    .join(
-        _threads,
-        (_threads.c.account_id == _tags.c.account_id)
-        & (_threads.c.kind == ThreadKind.TAG)
-        & (_threads.c.ref_id == _tags.c.id),
-    )
-    .where(_tags.c.account_id == bindparam("account"), _tags.c.name.in_(bindparam("names", expanding=True)))
 )
 
 
@@ -129,7 +118,7 @@ async def _record_in_threads(
     threads. Makes it their newest activity; returns their ids.
     """
     threads = {await _own_thread(session, account_id, mo.sender, facts)}
-    tagged = await _tag_threads(session, account_id, get_message_tags(mo.text)) if "#" in mo.text else []
+    tagged = await record_tag_threads(session, account_id, get_message_tags(mo.text)) if "#" in mo.text else []
     threads |= set(tagged)
     if not tagged:
         for group_id in groups:
@@ -151,13 +140,3 @@ async def _own_thread(session: AsyncSession, account_id: int, sender: str, facts
         return contact.thread_id
     return (await record_contact_threads(session, account_id, [sender]))[sender]
 
-
-async def _tag_threads(session: AsyncSession, account_id: int, names: list[str]) -> list[int]:
-    """The threads of these tags: read when all exist, else recorded (with the tags) as record_tag_threads does."""
-    if not names:
-        return []
-    rows = await session.execute(_TAG_THREADS, {"account": account_id, "names": names})
-    found = {name: thread_id for name, thread_id in rows}
-    if len(found) == len(names):
-        return sorted(found.values())
-    return await record_tag_threads(session, account_id, names)

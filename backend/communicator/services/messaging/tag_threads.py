@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from communicator.db.models import PermitTag, Tag, Thread, User
@@ -16,6 +17,18 @@ from communicator.sms.tags import MAX_TAG_LENGTH, extract_tags, normalize_tag
 
 # One SMS may carry many «#…»; only the first few open threads (a text of 500 tags must not make 500 threads).
 MAX_TAG_THREADS_PER_MESSAGE = 10
+_tags, _threads = cast(Table, Tag.__table__), cast(Table, Thread.__table__)
+# Built once, on Core tables: most messages carry tags that have their threads already, and then this is all it takes.
+_EXISTING_TAG_THREADS = (
+    select(_tags.c.name, _threads.c.id)
+    .join(
+        _threads,
+        (_threads.c.account_id == _tags.c.account_id)
+        & (_threads.c.kind == ThreadKind.TAG)
+        & (_threads.c.ref_id == _tags.c.id),
+    )
+    .where(_tags.c.account_id == bindparam("account"), _tags.c.name.in_(bindparam("names", expanding=True)))
+)
 
 
 def get_message_tags(text: str, addressed: Iterable[str] = ()) -> list[str]:
@@ -48,6 +61,11 @@ async def record_tags(session: AsyncSession, account_id: int, names: list[str]) 
 
 async def record_tag_threads(session: AsyncSession, account_id: int, names: list[str]) -> list[int]:
     """The thread of each tag, recording tag and thread first when new."""
+    if not names:
+        return []
+    existing = dict((await session.execute(_EXISTING_TAG_THREADS, {"account": account_id, "names": names})).all())
+    if len(existing) == len(set(names)):
+        return sorted(existing.values())
     tag_ids = sorted(set((await record_tags(session, account_id, names)).values()))
     if not tag_ids:
         return []
